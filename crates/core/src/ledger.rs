@@ -1,0 +1,700 @@
+//! The write side: validating new events against the ledger as it stands and
+//! folding records into the derived timelines.
+//!
+//! A [`Batch`] sits on a [`Backing`] (the store's projections, or nothing for
+//! a rebuild) and keeps the timelines it loads or changes in memory. The
+//! store reads what the batch changed with [`Batch::finish`], writes the
+//! records to the log, and only then writes the changes back.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InputError, Rejection};
+use crate::record::{Event, Record, FORMAT_VERSION};
+use crate::timeline::{
+    money, Change, Entry, EventKind, EventMeta, LicenseTimeline, Target, Terms, UsageEntry,
+    UsageSeries,
+};
+use crate::types::{parse_currency, ProductKey};
+
+/// Why the backing store could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BackingError(pub String);
+
+/// Where a batch finds the timelines it has not loaded yet.
+pub trait Backing {
+    /// A license's timeline by id.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    fn license(&self, id: &str) -> Result<Option<LicenseTimeline>, BackingError>;
+    /// A usage series by key.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    fn usage(&self, key: &ProductKey) -> Result<Option<UsageSeries>, BackingError>;
+    /// What is known of an event.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    fn event(&self, seq: u64) -> Result<Option<EventMeta>, BackingError>;
+}
+
+/// A backing with nothing in it: the start of a rebuild.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Empty;
+
+impl Backing for Empty {
+    fn license(&self, _: &str) -> Result<Option<LicenseTimeline>, BackingError> {
+        Ok(None)
+    }
+    fn usage(&self, _: &ProductKey) -> Result<Option<UsageSeries>, BackingError> {
+        Ok(None)
+    }
+    fn event(&self, _: u64) -> Result<Option<EventMeta>, BackingError> {
+        Ok(None)
+    }
+}
+
+/// The end of the log as the derived state knows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// Last seq (0 when empty).
+    pub seq: u64,
+    /// Its transaction time.
+    pub recorded_at: Option<Timestamp>,
+    /// How many purchases the log has: the next generated id is one more.
+    pub purchases: u64,
+}
+
+/// A new event as a user or an import file states it: no seq, time or
+/// actor yet, and possibly without an effective date or license id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// The event. A `purchased` with an empty `id` gets a generated one.
+    pub event: Event,
+    /// Valid time; `None` takes the default for the type.
+    pub effective: Option<Date>,
+    /// Free text; required for a void.
+    pub note: Option<String>,
+}
+
+impl Draft {
+    /// Parses one line of `entitle import events`: a record without `v`,
+    /// `seq`, `recorded_at` and `actor`; `effective` optional; `id` optional
+    /// on `purchased`.
+    ///
+    /// # Errors
+    ///
+    /// A message naming what is wrong with the line.
+    pub fn from_json_line(line: &str) -> Result<Draft, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+        let serde_json::Value::Object(mut fields) = value else {
+            return Err("not a JSON object".into());
+        };
+        for reserved in ["v", "seq", "recorded_at", "actor"] {
+            if fields.contains_key(reserved) {
+                return Err(format!(
+                    "field {reserved:?} is set by entitle and must not be in an import line"
+                ));
+            }
+        }
+        let type_name = match fields.remove("type") {
+            Some(serde_json::Value::String(t)) => t,
+            Some(_) => return Err("field \"type\" must be a string".into()),
+            None => return Err("missing field \"type\"".into()),
+        };
+        let effective = match fields.remove("effective") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => {
+                Some(parse_date("effective", &s).map_err(|e| e.to_string())?)
+            }
+            Some(_) => return Err("field \"effective\" must be a date string".into()),
+        };
+        let note = match fields.remove("note") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(_) => return Err("field \"note\" must be a string".into()),
+        };
+        if type_name == "purchased" && !fields.contains_key("id") {
+            fields.insert("id".into(), serde_json::Value::String(String::new()));
+        }
+        let event = Event::from_fields(&type_name, fields)?;
+        Ok(Draft {
+            event,
+            effective,
+            note,
+        })
+    }
+}
+
+/// Parses an ISO date, naming the flag or field when it is wrong.
+///
+/// # Errors
+///
+/// For anything but a real `YYYY-MM-DD` date.
+pub fn parse_date(flag: &str, value: &str) -> Result<Date, InputError> {
+    let t = value.trim();
+    let bad = |reason: String| InputError::BadDate {
+        flag: flag.to_owned(),
+        value: value.to_owned(),
+        reason,
+    };
+    if t.len() != 10 || t.as_bytes()[4] != b'-' || t.as_bytes()[7] != b'-' {
+        return Err(bad("expected YYYY-MM-DD".into()));
+    }
+    t.parse::<Date>().map_err(|e| {
+        let text = e.to_string();
+        // jiff explains which part is out of range; keep its last clause.
+        bad(text.rsplit(": ").next().unwrap_or(&text).to_owned())
+    })
+}
+
+/// The clock and the person for the events of one command.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Who records.
+    pub actor: String,
+    /// Now (transaction time), before clamping to the log's last time.
+    pub now: Timestamp,
+    /// Today's business date, for defaults.
+    pub today: Date,
+}
+
+/// What a batch changed, for the store to persist after the log is durable.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// Timelines created or changed.
+    pub licenses: Vec<LicenseTimeline>,
+    /// Usage series created or changed.
+    pub usage: Vec<UsageSeries>,
+    /// Event metadata created or changed (new events and voided ones).
+    pub events: Vec<EventMeta>,
+    /// The new head.
+    pub head: Head,
+}
+
+/// New events applied in memory on top of a backing.
+#[derive(Debug)]
+pub struct Batch<'b, B: Backing> {
+    backing: &'b B,
+    head: Head,
+    licenses: HashMap<String, Option<LicenseTimeline>>,
+    usage: HashMap<ProductKey, Option<UsageSeries>>,
+    events: BTreeMap<u64, EventMeta>,
+    dirty_licenses: Vec<String>,
+    dirty_usage: Vec<ProductKey>,
+    count: usize,
+}
+
+impl<'b, B: Backing> Batch<'b, B> {
+    /// A batch that continues after `head`.
+    pub fn new(backing: &'b B, head: Head) -> Self {
+        Batch {
+            backing,
+            head,
+            licenses: HashMap::new(),
+            usage: HashMap::new(),
+            events: BTreeMap::new(),
+            dirty_licenses: Vec::new(),
+            dirty_usage: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// The head after the events so far.
+    #[must_use]
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+
+    /// How many records the batch holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the batch holds no records.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn license(&mut self, id: &str) -> Result<Option<&mut LicenseTimeline>, Rejection> {
+        if !self.licenses.contains_key(id) {
+            let loaded = self
+                .backing
+                .license(id)
+                .map_err(|e| Rejection::Backing(e.0))?;
+            self.licenses.insert(id.to_owned(), loaded);
+        }
+        Ok(self.licenses.get_mut(id).and_then(Option::as_mut))
+    }
+
+    fn usage_series(&mut self, key: &ProductKey) -> Result<Option<&mut UsageSeries>, Rejection> {
+        if !self.usage.contains_key(key) {
+            let loaded = self
+                .backing
+                .usage(key)
+                .map_err(|e| Rejection::Backing(e.0))?;
+            self.usage.insert(key.clone(), loaded);
+        }
+        Ok(self.usage.get_mut(key).and_then(Option::as_mut))
+    }
+
+    fn event(&mut self, seq: u64) -> Result<Option<EventMeta>, Rejection> {
+        if let Some(meta) = self.events.get(&seq) {
+            return Ok(Some(meta.clone()));
+        }
+        self.backing.event(seq).map_err(|e| Rejection::Backing(e.0))
+    }
+
+    /// Validates a draft against the ledger as it stands (including earlier
+    /// drafts of this batch), turns it into the next record and applies it.
+    ///
+    /// # Errors
+    ///
+    /// When the draft does not fit; the batch is then unchanged.
+    pub fn propose(&mut self, draft: Draft, ctx: &Context) -> Result<Record, Rejection> {
+        let Draft {
+            mut event,
+            effective,
+            mut note,
+        } = draft;
+        if let Some(n) = &note {
+            if n.trim().is_empty() {
+                note = None;
+            }
+        }
+        let effective = self.check(&mut event, effective, note.as_deref(), ctx)?;
+        let recorded_at = match self.head.recorded_at {
+            Some(last) if last > ctx.now => last,
+            _ => ctx.now,
+        };
+        let record = Record {
+            v: FORMAT_VERSION,
+            seq: self.head.seq + 1,
+            recorded_at,
+            actor: ctx.actor.clone(),
+            effective,
+            event,
+            note,
+        };
+        self.apply(&record)?;
+        Ok(record)
+    }
+
+    /// Checks a draft, fills in a generated id, and returns its effective
+    /// date.
+    fn check(
+        &mut self,
+        event: &mut Event,
+        effective: Option<Date>,
+        note: Option<&str>,
+        ctx: &Context,
+    ) -> Result<Date, Rejection> {
+        match event {
+            Event::Purchased(p) => {
+                require("--vendor", &p.vendor)?;
+                require("--product", &p.product)?;
+                p.vendor = p.vendor.trim().to_owned();
+                p.product = p.product.trim().to_owned();
+                if let Some(end) = p.end {
+                    if end < p.start {
+                        return Err(InputError::EndBeforeStart {
+                            start: p.start,
+                            end,
+                        }
+                        .into());
+                    }
+                }
+                if let Some(end) = p.maintenance_end {
+                    if end < p.start {
+                        return Err(InputError::MaintenanceBeforeStart {
+                            start: p.start,
+                            end,
+                        }
+                        .into());
+                    }
+                }
+                check_money(p.cost, &mut p.currency)?;
+                check_renewal_months(p.renewal_months)?;
+                if p.id.trim().is_empty() {
+                    p.id = self.next_id()?;
+                } else {
+                    p.id = p.id.trim().to_owned();
+                    check_id(&p.id)?;
+                    if let Some(t) = self.license(&p.id)? {
+                        let seq = t.entries[0].seq;
+                        return Err(Rejection::DuplicateId {
+                            id: p.id.clone(),
+                            seq,
+                        });
+                    }
+                }
+                Ok(effective.unwrap_or(if p.start <= ctx.today {
+                    p.start
+                } else {
+                    ctx.today
+                }))
+            }
+            Event::Extended(x) => {
+                check_money(x.cost, &mut x.currency)?;
+                check_renewal_months(x.renewal_months)?;
+                let effective = effective.unwrap_or(ctx.today);
+                let known = self.head.seq;
+                let t = self.live_license(&x.id, effective)?;
+                let now = t
+                    .view(Date::MAX, known)
+                    .ok_or_else(|| Rejection::UnknownLicense(x.id.clone()))?;
+                if x.until < now.terms.start {
+                    return Err(Rejection::UntilBeforeStart {
+                        id: x.id.clone(),
+                        until: x.until,
+                        start: now.terms.start,
+                    });
+                }
+                match now.recorded_end {
+                    None => return Err(Rejection::ExtendPerpetual(x.id.clone())),
+                    Some(end) if x.until <= end => {
+                        return Err(Rejection::ExtendNotLater {
+                            id: x.id.clone(),
+                            until: x.until,
+                            end,
+                        })
+                    }
+                    Some(_) => {}
+                }
+                Ok(effective)
+            }
+            Event::Adjusted(x) => {
+                check_money(x.cost, &mut x.currency)?;
+                let effective = effective.unwrap_or(ctx.today);
+                self.live_license(&x.id, effective)?;
+                Ok(effective)
+            }
+            Event::Cancelled(x) => {
+                let effective = effective.unwrap_or(ctx.today);
+                self.live_license(&x.id, effective)?;
+                Ok(effective)
+            }
+            Event::UsageRecorded(u) => {
+                require("--vendor", &u.vendor)?;
+                require("--product", &u.product)?;
+                u.vendor = u.vendor.trim().to_owned();
+                u.product = u.product.trim().to_owned();
+                Ok(effective.unwrap_or(ctx.today))
+            }
+            Event::Voided(v) => {
+                if note.is_none_or(|n| n.trim().is_empty()) {
+                    return Err(InputError::VoidWithoutReason.into());
+                }
+                let meta = self.event(v.voids)?.ok_or(Rejection::UnknownSeq {
+                    seq: v.voids,
+                    last: self.head.seq,
+                })?;
+                if meta.kind == EventKind::Voided {
+                    return Err(Rejection::VoidOfVoid(v.voids));
+                }
+                if let Some(by) = meta.voided_by {
+                    return Err(Rejection::AlreadyVoided { seq: v.voids, by });
+                }
+                Ok(effective.unwrap_or(ctx.today))
+            }
+            Event::DocumentAttached(a) => {
+                let effective = effective.unwrap_or(ctx.today);
+                match (&a.id, &a.vendor) {
+                    (Some(id), _) => {
+                        let id = id.clone();
+                        self.known_license(&id)?;
+                    }
+                    (None, Some(vendor)) => require("--vendor", vendor)?,
+                    (None, None) => return Err(InputError::Empty("license id or --vendor").into()),
+                }
+                Ok(effective)
+            }
+        }
+    }
+
+    /// A license that exists and whose purchase counts (a document may be
+    /// attached to a cancelled license).
+    fn known_license(&mut self, id: &str) -> Result<&LicenseTimeline, Rejection> {
+        let t = self
+            .license(id)?
+            .ok_or_else(|| Rejection::UnknownLicense(id.to_owned()))?;
+        let (purchase, _) = t
+            .purchase()
+            .ok_or_else(|| Rejection::UnknownLicense(id.to_owned()))?;
+        if let Some(void) = purchase.voided_by {
+            return Err(Rejection::LicenseVoided {
+                id: id.to_owned(),
+                purchase: purchase.seq,
+                void,
+            });
+        }
+        Ok(t)
+    }
+
+    /// A license that may still change: known, not cancelled, and the
+    /// change not dated before its purchase.
+    fn live_license(&mut self, id: &str, effective: Date) -> Result<&LicenseTimeline, Rejection> {
+        let known = self.head.seq;
+        let t = self.known_license(id)?;
+        if let Some((cancel, on)) = t.cancellation(known) {
+            return Err(Rejection::LicenseCancelled {
+                id: id.to_owned(),
+                cancel,
+                effective: on,
+            });
+        }
+        let purchased_on = t.entries[0].effective;
+        if effective < purchased_on {
+            return Err(InputError::BadDate {
+                flag: "--effective".into(),
+                value: effective.to_string(),
+                reason: format!("it is before the purchase of {id} (effective {purchased_on})"),
+            }
+            .into());
+        }
+        Ok(t)
+    }
+
+    fn next_id(&mut self) -> Result<String, Rejection> {
+        let mut n = self.head.purchases + 1;
+        loop {
+            let id = format!("L-{n:04}");
+            if self.license(&id)?.is_none() {
+                return Ok(id);
+            }
+            n += 1;
+        }
+    }
+
+    /// Applies a record to the derived state without validating it: the
+    /// path for records already in the log (catch-up and rebuild).
+    ///
+    /// # Errors
+    ///
+    /// Only when the backing cannot be read.
+    pub fn apply(&mut self, record: &Record) -> Result<(), Rejection> {
+        let seq = record.seq;
+        let effective = record.effective;
+        let (kind, target) = match &record.event {
+            Event::Purchased(p) => {
+                self.head.purchases += 1;
+                let id = p.id.clone();
+                if self.license(&id)?.is_none() {
+                    let t = LicenseTimeline::new(id.clone(), seq, effective, Terms::from(p));
+                    self.licenses.insert(id.clone(), Some(t));
+                    self.dirty_licenses.push(id.clone());
+                }
+                (EventKind::Purchased, Target::License(id))
+            }
+            Event::Extended(x) => {
+                let change = Change::Extended {
+                    until: x.until,
+                    quantity: x.qty,
+                    cost: money(x.cost, x.currency.as_deref()),
+                    renewal_months: x.renewal_months,
+                };
+                self.push_entry(&x.id, seq, effective, change)?;
+                (EventKind::Extended, Target::License(x.id.clone()))
+            }
+            Event::Adjusted(x) => {
+                let change = Change::Adjusted {
+                    quantity: x.qty,
+                    cost: money(x.cost, x.currency.as_deref()),
+                };
+                self.push_entry(&x.id, seq, effective, change)?;
+                (EventKind::Adjusted, Target::License(x.id.clone()))
+            }
+            Event::Cancelled(x) => {
+                self.push_entry(&x.id, seq, effective, Change::Cancelled)?;
+                (EventKind::Cancelled, Target::License(x.id.clone()))
+            }
+            Event::DocumentAttached(a) => {
+                let target = if let Some(id) = &a.id {
+                    let change = Change::Document {
+                        hash: a.hash.clone(),
+                        filename: a.filename.clone(),
+                        kind: a.kind.clone(),
+                    };
+                    self.push_entry(id, seq, effective, change)?;
+                    Target::License(id.clone())
+                } else {
+                    Target::Nothing
+                };
+                (EventKind::DocumentAttached, target)
+            }
+            Event::UsageRecorded(u) => {
+                let key = ProductKey::new(&u.vendor, &u.product, u.metric);
+                let entry = UsageEntry {
+                    seq,
+                    effective,
+                    voided_by: None,
+                    count: u.count,
+                    source: u.source.clone(),
+                };
+                if self.usage_series(&key)?.is_none() {
+                    let series = UsageSeries {
+                        key: key.clone(),
+                        vendor: u.vendor.trim().to_owned(),
+                        product: u.product.trim().to_owned(),
+                        entries: Vec::new(),
+                        last_seq: 0,
+                    };
+                    self.usage.insert(key.clone(), Some(series));
+                }
+                if let Some(series) = self.usage_series(&key)? {
+                    series.insert(entry);
+                }
+                self.dirty_usage.push(key.clone());
+                (EventKind::UsageRecorded, Target::Usage(key))
+            }
+            Event::Voided(v) => {
+                self.void(v.voids, seq)?;
+                (EventKind::Voided, Target::Event(v.voids))
+            }
+        };
+        self.events.insert(
+            seq,
+            EventMeta {
+                seq,
+                recorded_at: record.recorded_at,
+                kind,
+                target,
+                voided_by: None,
+            },
+        );
+        self.head.seq = seq;
+        self.head.recorded_at = Some(record.recorded_at);
+        self.count += 1;
+        Ok(())
+    }
+
+    fn push_entry(
+        &mut self,
+        id: &str,
+        seq: u64,
+        effective: Date,
+        change: Change,
+    ) -> Result<(), Rejection> {
+        if let Some(t) = self.license(id)? {
+            if t.entries.last().is_some_and(|last| last.seq >= seq) {
+                return Ok(()); // applied before: a replay after a crash
+            }
+            t.entries.push(Entry {
+                seq,
+                effective,
+                voided_by: None,
+                change,
+            });
+            self.dirty_licenses.push(id.to_owned());
+        }
+        Ok(())
+    }
+
+    fn void(&mut self, target: u64, by: u64) -> Result<(), Rejection> {
+        let Some(mut meta) = self.event(target)? else {
+            return Ok(());
+        };
+        meta.voided_by.get_or_insert(by);
+        match &meta.target {
+            Target::License(id) => {
+                let id = id.clone();
+                if let Some(e) = self.license(&id)?.and_then(|t| t.entry_mut(target)) {
+                    e.voided_by.get_or_insert(by);
+                    self.dirty_licenses.push(id);
+                }
+            }
+            Target::Usage(key) => {
+                let key = key.clone();
+                if let Some(e) = self.usage_series(&key)?.and_then(|s| s.entry_mut(target)) {
+                    e.voided_by.get_or_insert(by);
+                    self.dirty_usage.push(key);
+                }
+            }
+            Target::Event(_) | Target::Nothing => {}
+        }
+        self.events.insert(target, meta);
+        Ok(())
+    }
+
+    /// Everything the batch created or changed.
+    #[must_use]
+    pub fn finish(mut self) -> Changes {
+        self.dirty_licenses.sort_unstable();
+        self.dirty_licenses.dedup();
+        self.dirty_usage.sort_unstable();
+        self.dirty_usage.dedup();
+        let licenses = self
+            .dirty_licenses
+            .iter()
+            .filter_map(|id| self.licenses.remove(id).flatten())
+            .collect();
+        let usage = self
+            .dirty_usage
+            .iter()
+            .filter_map(|k| self.usage.remove(k).flatten())
+            .collect();
+        Changes {
+            licenses,
+            usage,
+            events: self.events.into_values().collect(),
+            head: self.head,
+        }
+    }
+}
+
+fn require(flag: &'static str, value: &str) -> Result<(), InputError> {
+    if value.trim().is_empty() {
+        Err(InputError::Empty(flag))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_id(id: &str) -> Result<(), InputError> {
+    let ok = id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::BadId(id.to_owned()))
+    }
+}
+
+fn check_money(
+    cost: Option<rust_decimal::Decimal>,
+    currency: &mut Option<String>,
+) -> Result<(), InputError> {
+    match (cost, currency.as_deref()) {
+        (None, None) => Ok(()),
+        (Some(c), None) => Err(InputError::CostWithoutCurrency(c.to_string())),
+        (None, Some(c)) => Err(InputError::CurrencyWithoutCost(c.to_owned())),
+        (Some(c), Some(cur)) => {
+            if c.is_sign_negative() {
+                return Err(InputError::CostNegative(c.to_string()));
+            }
+            *currency = Some(parse_currency(cur)?);
+            Ok(())
+        }
+    }
+}
+
+fn check_renewal_months(months: Option<u32>) -> Result<(), InputError> {
+    match months {
+        Some(m) if !(1..=120).contains(&m) => Err(InputError::BadRenewalMonths(m)),
+        _ => Ok(()),
+    }
+}

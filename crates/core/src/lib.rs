@@ -1,0 +1,19 @@
+//! entitle's domain: license events, the hash chain, and the pure fold from
+//! events to the license state and compliance position as of a business date
+//! and a moment of knowledge. No I/O lives here.
+#![deny(missing_docs)]
+
+pub mod chain;
+pub mod error;
+pub mod ledger;
+pub mod naive;
+pub mod position;
+pub mod record;
+pub mod timeline;
+pub mod types;
+
+pub use error::{InputError, Rejection};
+pub use ledger::{Backing, BackingError, Batch, Changes, Context, Draft, Head};
+pub use record::{Event, Record};
+pub use timeline::{LicenseTimeline, LicenseView, Status, UsageSeries};
+pub use types::{Metric, Money, ProductKey, Quantity};

@@ -1,0 +1,88 @@
+//! The reference fold: the license state computed straight from the list of
+//! records, with none of the incremental machinery. Slow and obvious; the
+//! property tests hold the projections to it.
+
+use std::collections::{BTreeMap, HashSet};
+
+use jiff::civil::Date;
+
+use crate::record::{Event, Record};
+use crate::timeline::{LicenseView, Status, Terms};
+
+/// Every license visible on `as_of` as known at seq `known`, by id.
+#[must_use]
+pub fn state(records: &[Record], as_of: Date, known: u64) -> BTreeMap<String, (Status, Terms)> {
+    let known_records: Vec<&Record> = records.iter().filter(|r| r.seq <= known).collect();
+    let voided: HashSet<u64> = known_records
+        .iter()
+        .filter_map(|r| match &r.event {
+            Event::Voided(v) => Some(v.voids),
+            _ => None,
+        })
+        .collect();
+    let live: Vec<&Record> = known_records
+        .into_iter()
+        .filter(|r| !voided.contains(&r.seq))
+        .collect();
+    let mut out = BTreeMap::new();
+    for purchase in &live {
+        let Event::Purchased(p) = &purchase.event else {
+            continue;
+        };
+        if purchase.effective > as_of {
+            continue;
+        }
+        let mut changes: Vec<&&Record> = live
+            .iter()
+            .filter(|r| {
+                r.seq > purchase.seq
+                    && r.effective <= as_of
+                    && r.event.license_id() == Some(p.id.as_str())
+            })
+            .collect();
+        changes.sort_by_key(|r| (r.effective, r.seq));
+        let mut terms = Terms::from(p);
+        let mut cancelled = false;
+        for r in changes {
+            match &r.event {
+                Event::Extended(x) => {
+                    terms.end = Some(x.until);
+                    if let Some(q) = x.qty {
+                        terms.quantity = q;
+                    }
+                    if x.renewal_months.is_some() {
+                        terms.renewal_months = x.renewal_months;
+                    }
+                }
+                Event::Adjusted(x) => terms.quantity = x.qty,
+                Event::Cancelled(_) => cancelled = true,
+                _ => {}
+            }
+        }
+        let status = if cancelled {
+            Status::Cancelled
+        } else if as_of < terms.start {
+            Status::Pending
+        } else if terms.end.is_none_or(|e| as_of <= e) {
+            Status::Active
+        } else if let Some(e) =
+            crate::timeline::assumed_renewal_end(&terms, terms.end.expect("has end"), as_of)
+        {
+            terms.end = Some(e);
+            Status::RenewedAssumed
+        } else {
+            Status::Expired
+        };
+        out.insert(p.id.clone(), (status, terms));
+    }
+    out
+}
+
+/// The same shape from projection views, for comparison.
+#[must_use]
+pub fn from_views(views: &[LicenseView]) -> BTreeMap<String, (Status, Terms)> {
+    views
+        .iter()
+        .map(|v| (v.id.clone(), (v.status, v.terms.clone())))
+        .collect()
+}

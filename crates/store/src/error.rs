@@ -1,0 +1,85 @@
+//! What can go wrong with a store, in words a person can act on.
+
+use std::path::PathBuf;
+
+/// Errors of opening, reading or writing a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No store at the path (for commands that only read).
+    #[error("no store at {0}: record a purchase to create one, or run `entitle demo` to try entitle on example data")]
+    NoStore(PathBuf),
+    /// The path exists but is not an entitle store.
+    #[error("{0} is not an entitle store (it has no FORMAT file but is not empty); choose another --store")]
+    NotAStore(PathBuf),
+    /// The store was written by a newer entitle.
+    #[error("the store at {path} has format {found}; this entitle understands format {supported}: upgrade entitle")]
+    UpgradeRequired {
+        /// Store path.
+        path: PathBuf,
+        /// The version on disk.
+        found: u32,
+        /// The version this build writes.
+        supported: u32,
+    },
+    /// The FORMAT file is damaged.
+    #[error("{path}: {what}")]
+    BadFormatFile {
+        /// The FORMAT file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// Another process holds the store.
+    #[error("the store at {path} is in use by another entitle process ({holder}); wait for it to finish and try again")]
+    Locked {
+        /// Store path.
+        path: PathBuf,
+        /// Who holds it, as it wrote into the lock file.
+        holder: String,
+    },
+    /// The log does not agree with what entitle wrote.
+    #[error(
+        "the log {path} is damaged: {what}; run `entitle verify` for details (nothing was changed)"
+    )]
+    Damaged {
+        /// The log file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+    /// A `--known-at` or seq beyond the log.
+    #[error("{0}")]
+    Query(String),
+    /// An I/O error, with the file it happened on.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The derived state could not be read or written.
+    #[error("derived state in {path}: {what}; run `entitle rebuild` to recreate it from the log")]
+    Derived {
+        /// The sled directory.
+        path: PathBuf,
+        /// What went wrong.
+        what: String,
+    },
+}
+
+/// Attaches a path to an I/O error.
+pub(crate) trait IoContext<T> {
+    fn at(self, path: impl Into<PathBuf>) -> Result<T, StoreError>;
+}
+
+impl<T> IoContext<T> for Result<T, std::io::Error> {
+    fn at(self, path: impl Into<PathBuf>) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Io {
+            path: path.into(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! Where things live in a store directory, and the FORMAT marker.
+//!
+//! ```text
+//! <store>/FORMAT              magic, format version, store id
+//! <store>/LOCK                advisory lock; the holder writes who it is
+//! <store>/log/events.jsonl    the truth
+//! <store>/blobs/ab/cdef…      documents by BLAKE3
+//! <store>/db/                 sled: derived state
+//! <store>/index/              tantivy: derived state
+//! ```
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{IoContext, StoreError};
+
+/// The store format this build writes and reads.
+pub const STORE_FORMAT: u32 = 1;
+
+const MAGIC: &str = "entitle store";
+
+/// Paths inside one store.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    root: PathBuf,
+}
+
+impl Layout {
+    /// The layout of the store at `root`.
+    #[must_use]
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Layout { root: root.into() }
+    }
+    /// The store directory.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    /// The FORMAT marker.
+    #[must_use]
+    pub fn format(&self) -> PathBuf {
+        self.root.join("FORMAT")
+    }
+    /// The lock file.
+    #[must_use]
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("LOCK")
+    }
+    /// The log directory.
+    #[must_use]
+    pub fn log_dir(&self) -> PathBuf {
+        self.root.join("log")
+    }
+    /// The event log.
+    #[must_use]
+    pub fn log(&self) -> PathBuf {
+        self.root.join("log").join("events.jsonl")
+    }
+    /// The sled directory.
+    #[must_use]
+    pub fn db(&self) -> PathBuf {
+        self.root.join("db")
+    }
+    /// The blob directory.
+    #[must_use]
+    pub fn blobs(&self) -> PathBuf {
+        self.root.join("blobs")
+    }
+    /// The full-text index directory.
+    #[must_use]
+    pub fn index(&self) -> PathBuf {
+        self.root.join("index")
+    }
+    /// Files the store keeps beside the log (keys, settings).
+    #[must_use]
+    pub fn keys(&self) -> PathBuf {
+        self.root.join("keys")
+    }
+}
+
+/// What the FORMAT file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatInfo {
+    /// Format version.
+    pub version: u32,
+    /// A random id naming this store (in checkpoints and audit packs).
+    pub store_id: String,
+}
+
+/// Reads FORMAT.
+pub(crate) fn read_format(layout: &Layout) -> Result<Option<FormatInfo>, StoreError> {
+    let path = layout.format();
+    let text = match fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).at(&path),
+    };
+    let bad = |what: &str| StoreError::BadFormatFile {
+        path: path.clone(),
+        what: what.to_owned(),
+    };
+    let mut lines = text.lines();
+    if lines.next() != Some(MAGIC) {
+        return Err(bad("does not start with \"entitle store\""));
+    }
+    let mut version = None;
+    let mut store_id = None;
+    for line in lines {
+        if let Some(v) = line.strip_prefix("format: ") {
+            version = Some(
+                v.trim()
+                    .parse::<u32>()
+                    .map_err(|_| bad("format is not a number"))?,
+            );
+        } else if let Some(v) = line.strip_prefix("id: ") {
+            store_id = Some(v.trim().to_owned());
+        }
+    }
+    let version = version.ok_or_else(|| bad("has no format line"))?;
+    if version != STORE_FORMAT {
+        return Err(StoreError::UpgradeRequired {
+            path: layout.root().to_owned(),
+            found: version,
+            supported: STORE_FORMAT,
+        });
+    }
+    Ok(Some(FormatInfo {
+        version,
+        store_id: store_id.ok_or_else(|| bad("has no id line"))?,
+    }))
+}
+
+/// Creates a new store's directories and FORMAT file.
+pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
+    let root = layout.root();
+    if root.exists() {
+        let mut entries = fs::read_dir(root).at(root)?;
+        if entries.next().is_some() {
+            return Err(StoreError::NotAStore(root.to_owned()));
+        }
+    }
+    fs::create_dir_all(layout.log_dir()).at(layout.log_dir())?;
+    let store_id = new_store_id(root);
+    let text = format!(
+        "{MAGIC}\nformat: {STORE_FORMAT}\nid: {store_id}\ncreated: {}\n\
+         # The log (log/events.jsonl) is the truth; db/ and index/ are derived\n\
+         # and can be deleted and rebuilt with `entitle rebuild`.\n",
+        jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    );
+    let tmp = root.join("FORMAT.tmp");
+    let mut f = fs::File::create(&tmp).at(&tmp)?;
+    f.write_all(text.as_bytes()).at(&tmp)?;
+    f.sync_all().at(&tmp)?;
+    fs::rename(&tmp, layout.format()).at(layout.format())?;
+    let log = layout.log();
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .at(&log)?;
+    f.sync_all().at(&log)?;
+    sync_dir(&layout.log_dir())?;
+    sync_dir(root)?;
+    Ok(FormatInfo {
+        version: STORE_FORMAT,
+        store_id,
+    })
+}
+
+/// fsyncs a directory so that a rename or create in it is durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}
+
+fn new_store_id(root: &Path) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(root.to_string_lossy().as_bytes());
+    h.update(&std::process::id().to_le_bytes());
+    h.update(jiff::Timestamp::now().to_string().as_bytes());
+    let stack = 0u8;
+    h.update(format!("{:p}", &stack).as_bytes());
+    if let Ok(mut f) = fs::File::open("/dev/urandom") {
+        let mut buf = [0u8; 16];
+        if std::io::Read::read_exact(&mut f, &mut buf).is_ok() {
+            h.update(&buf);
+        }
+    }
+    let hex = h.finalize().to_hex();
+    format!("entitle-{}", &hex[..16])
+}

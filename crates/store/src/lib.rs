@@ -1,0 +1,633 @@
+//! entitle's store: the append-only event log with its hash chain (the
+//! truth), and the sled projections derived from it.
+//!
+//! The write path: validate against the projections → record an intent in
+//! sled and flush it → append the records to the log and fsync → write the
+//! projections → report success. On open, a log tail beyond the projections
+//! is either the remains of an interrupted write (rolled forward when
+//! complete, cut off when torn) or bytes entitle did not write (reported,
+//! never applied). See `ARCHITECTURE.md` at the repository root.
+#![deny(missing_docs)]
+
+mod error;
+mod layout;
+mod lock;
+mod log;
+mod projections;
+mod verify;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use entitle_core::chain::{self, Chain, Hash32};
+use entitle_core::ledger::{Batch, Context, Draft, Empty, Head};
+use entitle_core::position::PositionRow;
+use entitle_core::timeline::{LicenseTimeline, LicenseView, UsageSeries};
+use entitle_core::{Record, Rejection};
+use jiff::civil::Date;
+use jiff::Timestamp;
+
+pub use error::StoreError;
+pub use layout::{FormatInfo, Layout, STORE_FORMAT};
+pub use projections::{Applied, SeqEntry};
+pub use verify::{Problem, VerifyReport};
+
+use crate::error::IoContext;
+use crate::lock::StoreLock;
+use crate::log::LogFile;
+use crate::projections::{Intent, Placed, Projections};
+
+/// Whether a command may create the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The store must exist.
+    Read,
+    /// The store is created when missing.
+    Write,
+    /// Open for `verify`: damage is recorded, not an error, and nothing is
+    /// repaired but the remains of an interrupted write.
+    Inspect,
+}
+
+/// `--known-at`: a moment of knowledge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownAt {
+    /// Everything recorded.
+    Now,
+    /// Events up to this seq (`#N`).
+    Seq(u64),
+    /// Events recorded at or before this moment.
+    Time(Timestamp),
+}
+
+/// A refused batch: each refused draft with its position (from 0).
+#[derive(Debug)]
+pub enum AppendError {
+    /// Drafts that do not fit the ledger; nothing was written.
+    Rejected(Vec<(usize, Rejection)>),
+    /// The store failed; nothing was reported as recorded.
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppendError {
+    fn from(e: StoreError) -> Self {
+        AppendError::Store(e)
+    }
+}
+
+/// What one appended record was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Its seq.
+    pub seq: u64,
+    /// The license it is about, if any (the generated id for a purchase).
+    pub id: Option<String>,
+}
+
+/// An open, locked store.
+#[derive(Debug)]
+pub struct Store {
+    layout: Layout,
+    info: FormatInfo,
+    log: LogFile,
+    proj: Projections,
+    applied: Applied,
+    notices: Vec<String>,
+    damage: Option<String>,
+    _lock: StoreLock,
+}
+
+impl Store {
+    /// Opens the store at `root`, locking it for `command` (named in the
+    /// lock file so that a second process can say who holds it).
+    ///
+    /// # Errors
+    ///
+    /// When there is no store (with [`Access::Read`]), it is of another
+    /// format, locked, or its log does not agree with what entitle wrote.
+    pub fn open(root: &Path, access: Access, command: &str) -> Result<Store, StoreError> {
+        let layout = Layout::new(root);
+        let info = match layout::read_format(&layout)? {
+            Some(info) => info,
+            None if access == Access::Write => layout::create(&layout)?,
+            None if root.is_dir() && std::fs::read_dir(root).at(root)?.next().is_some() => {
+                return Err(StoreError::NotAStore(root.to_owned()))
+            }
+            None => return Err(StoreError::NoStore(root.to_owned())),
+        };
+        let lock = StoreLock::acquire(&layout, command)?;
+        let log_path = layout.log();
+        if !log_path.exists() {
+            return Err(StoreError::Damaged {
+                path: log_path,
+                what: "the log file is missing".into(),
+            });
+        }
+        let log = LogFile::open(&log_path, false)?;
+        let mut notices = Vec::new();
+        let (proj, stale) = match Projections::open(&layout.db()) {
+            Ok(p) => p,
+            Err(e) => {
+                notices.push(format!(
+                    "derived state did not open ({e}); rebuilt it from the log"
+                ));
+                let _ = std::fs::remove_dir_all(layout.db());
+                Projections::open(&layout.db())?
+            }
+        };
+        let mut store = Store {
+            layout,
+            info,
+            log,
+            proj,
+            applied: Applied::default(),
+            notices,
+            damage: None,
+            _lock: lock,
+        };
+        store.recover(stale, access)?;
+        Ok(store)
+    }
+
+    fn damaged(&mut self, access: Access, what: String) -> Result<(), StoreError> {
+        if access == Access::Inspect {
+            self.damage = Some(what);
+            Ok(())
+        } else {
+            Err(StoreError::Damaged {
+                path: self.log.path().to_owned(),
+                what,
+            })
+        }
+    }
+
+    fn recover(&mut self, stale: bool, access: Access) -> Result<(), StoreError> {
+        let applied = if stale { None } else { self.proj.applied()? };
+        let Some(applied) = applied else {
+            let complete = self.log.complete_len()?;
+            if complete < self.log.len() {
+                let torn = self.log.len() - complete;
+                self.log.truncate(complete)?;
+                self.notices.push(format!(
+                    "cut off a torn last line ({torn} bytes) left by an interrupted write; it was never reported as recorded"
+                ));
+            }
+            let n = self.rebuild_projections()?;
+            if n > 0 {
+                self.notices.push(format!(
+                    "derived state was missing or outdated; rebuilt it from {n} events"
+                ));
+            }
+            return Ok(());
+        };
+        self.applied = applied;
+        let len = self.log.len();
+        let offset = self.applied.offset;
+        let intent = self.proj.intent()?;
+        if len == offset {
+            if intent.is_some() {
+                self.proj.clear_intent()?; // the write never reached the log
+            }
+            return self.check_last_record(access);
+        }
+        if len < offset {
+            let seq = self.applied.head.seq;
+            return self.damaged(
+                access,
+                format!("it is {} bytes shorter than the {offset} bytes holding events #1..#{seq}: events were removed or cut", offset - len),
+            );
+        }
+        match intent {
+            Some(intent) if intent.offset_before == offset => self.finish_interrupted(&intent),
+            _ => {
+                let seq = self.applied.head.seq;
+                self.damaged(
+                    access,
+                    format!(
+                        "it has {} bytes after event #{seq} that entitle did not write (event #{} onwards was appended by something else)",
+                        len - offset,
+                        seq + 1
+                    ),
+                )
+            }
+        }
+    }
+
+    fn check_last_record(&mut self, access: Access) -> Result<(), StoreError> {
+        let seq = self.applied.head.seq;
+        if seq == 0 {
+            return Ok(());
+        }
+        let Some(entry) = self.proj.seq_entry(seq)? else {
+            return Err(StoreError::Derived {
+                path: self.layout.db(),
+                what: format!("event #{seq} is missing"),
+            });
+        };
+        let bytes = self.log.read_at(entry.offset, entry.len)?;
+        if chain::digest(&bytes) != self.applied.head_digest {
+            return self.damaged(
+                access,
+                format!("the last record (#{seq}) was changed after it was written"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Rolls an interrupted write forward when all of it reached the log,
+    /// or cuts it off when it did not.
+    fn finish_interrupted(&mut self, intent: &Intent) -> Result<(), StoreError> {
+        let offset = self.applied.offset;
+        let mut chain = Chain::resume(self.applied.head.seq, self.applied.head_hash);
+        let mut records = Vec::new();
+        let mut complete = self.log.len() == intent.offset_after;
+        if complete {
+            for line in self.log.lines_from(offset)? {
+                let line = line?;
+                let parsed = Record::from_bytes(&line.bytes);
+                match parsed {
+                    Ok(r) if line.complete && r.seq == chain.seq() + 1 => {
+                        let (digest, _) = chain.push_record(&line.bytes);
+                        records.push((r, line.offset, line.bytes.len(), digest));
+                    }
+                    _ => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if complete && chain.seq() == intent.to_seq && *chain.head() == intent.head_hash {
+            self.apply_records(records, &chain)?;
+            self.notices.push(format!(
+                "completed an interrupted write of event{} #{}..#{}",
+                if intent.from_seq == intent.to_seq {
+                    ""
+                } else {
+                    "s"
+                },
+                intent.from_seq,
+                intent.to_seq
+            ));
+        } else {
+            let cut = self.log.len() - offset;
+            self.log.truncate(offset)?;
+            self.proj.clear_intent()?;
+            self.proj.flush()?;
+            self.notices.push(format!(
+                "cut off {cut} bytes of an interrupted write (events #{}..#{}); it was never reported as recorded",
+                intent.from_seq, intent.to_seq
+            ));
+        }
+        Ok(())
+    }
+
+    fn apply_records(
+        &mut self,
+        records: Vec<(Record, u64, usize, Hash32)>,
+        chain: &Chain,
+    ) -> Result<(), StoreError> {
+        let mut batch = Batch::new(&self.proj, self.applied.head.clone());
+        let mut placed = Vec::with_capacity(records.len());
+        let mut last_digest = self.applied.head_digest;
+        for (record, offset, len, digest) in &records {
+            batch.apply(record).map_err(|e| StoreError::Derived {
+                path: self.layout.db(),
+                what: e.to_string(),
+            })?;
+            placed.push(Placed {
+                seq: record.seq,
+                offset: *offset,
+                len: u32::try_from(*len).unwrap_or(u32::MAX),
+                digest: *digest,
+            });
+            last_digest = *digest;
+        }
+        let changes = batch.finish();
+        let applied = Applied {
+            offset: self.log.len(),
+            head_hash: *chain.head(),
+            head_digest: last_digest,
+            head: changes.head.clone(),
+        };
+        self.proj.write(&changes, &placed, &applied)?;
+        self.proj.flush()?;
+        self.applied = applied;
+        Ok(())
+    }
+
+    /// Rebuilds every projection from the log; returns the event count.
+    fn rebuild_projections(&mut self) -> Result<u64, StoreError> {
+        self.proj.clear()?;
+        let mut batch = Batch::new(&Empty, Head::default());
+        let mut chain = Chain::new();
+        let mut placed = Vec::new();
+        let mut last_digest = chain::GENESIS;
+        let log_path = self.log.path().to_owned();
+        for line in self.log.lines_from(0)? {
+            let line = line?;
+            let expected = chain.seq() + 1;
+            let record = Record::from_bytes(&line.bytes).map_err(|e| StoreError::Damaged {
+                path: log_path.clone(),
+                what: format!("line {expected}: {e}"),
+            })?;
+            if record.seq != expected {
+                return Err(StoreError::Damaged {
+                    path: log_path,
+                    what: format!(
+                        "line {expected} holds event #{} (expected #{expected})",
+                        record.seq
+                    ),
+                });
+            }
+            let (digest, _) = chain.push_record(&line.bytes);
+            batch.apply(&record).map_err(|e| StoreError::Derived {
+                path: self.layout.db(),
+                what: e.to_string(),
+            })?;
+            placed.push(Placed {
+                seq: record.seq,
+                offset: line.offset,
+                len: u32::try_from(line.bytes.len()).unwrap_or(u32::MAX),
+                digest,
+            });
+            last_digest = digest;
+        }
+        let changes = batch.finish();
+        let applied = Applied {
+            offset: self.log.len(),
+            head_hash: *chain.head(),
+            head_digest: last_digest,
+            head: changes.head.clone(),
+        };
+        self.proj.write(&changes, &placed, &applied)?;
+        self.proj.flush()?;
+        self.applied = applied;
+        Ok(chain.seq())
+    }
+
+    /// Drops all derived state and rebuilds it from the log.
+    ///
+    /// # Errors
+    ///
+    /// When the log cannot be read or a line is not a record in sequence.
+    pub fn rebuild(&mut self) -> Result<u64, StoreError> {
+        self.rebuild_projections()
+    }
+
+    /// What recovery did on open (torn lines cut, interrupted writes
+    /// completed, derived state rebuilt), for the user to see on stderr.
+    #[must_use]
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// The store's layout.
+    #[must_use]
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The store's id and format.
+    #[must_use]
+    pub fn info(&self) -> &FormatInfo {
+        &self.info
+    }
+
+    /// The head of the log as applied.
+    #[must_use]
+    pub fn applied(&self) -> &Applied {
+        &self.applied
+    }
+
+    /// Validates and appends drafts as one atomic, durable write.
+    ///
+    /// # Errors
+    ///
+    /// [`AppendError::Rejected`] with every refused draft (nothing written),
+    /// or a store failure.
+    pub fn append(
+        &mut self,
+        drafts: impl IntoIterator<Item = Draft>,
+        ctx: &Context,
+    ) -> Result<Vec<Appended>, AppendError> {
+        let mut batch = Batch::new(&self.proj, self.applied.head.clone());
+        let mut chain = Chain::resume(self.applied.head.seq, self.applied.head_hash);
+        let mut buf = Vec::new();
+        let mut placed = Vec::new();
+        let mut appended = Vec::new();
+        let mut rejected = Vec::new();
+        let base = self.log.len();
+        for (i, draft) in drafts.into_iter().enumerate() {
+            match batch.propose(draft, ctx) {
+                Ok(record) => {
+                    let bytes = record.to_bytes();
+                    let (digest, _) = chain.push_record(&bytes);
+                    placed.push(Placed {
+                        seq: record.seq,
+                        offset: base + buf.len() as u64,
+                        len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+                        digest,
+                    });
+                    buf.extend_from_slice(&bytes);
+                    buf.push(b'\n');
+                    appended.push(Appended {
+                        seq: record.seq,
+                        id: record.event.license_id().map(str::to_owned),
+                    });
+                }
+                Err(e) => rejected.push((i, e)),
+            }
+        }
+        if !rejected.is_empty() {
+            return Err(AppendError::Rejected(rejected));
+        }
+        if appended.is_empty() {
+            return Ok(appended);
+        }
+        let changes = batch.finish();
+        let intent = Intent {
+            offset_before: base,
+            offset_after: base + buf.len() as u64,
+            from_seq: appended[0].seq,
+            to_seq: chain.seq(),
+            head_hash: *chain.head(),
+        };
+        self.proj.set_intent(&intent)?;
+        self.log.append(&buf)?;
+        let applied = Applied {
+            offset: self.log.len(),
+            head_hash: *chain.head(),
+            head_digest: placed.last().map_or(chain::GENESIS, |p| p.digest),
+            head: changes.head.clone(),
+        };
+        self.proj.write(&changes, &placed, &applied)?;
+        self.proj.flush()?;
+        self.applied = applied;
+        Ok(appended)
+    }
+
+    /// Resolves `--known-at` to a seq.
+    ///
+    /// # Errors
+    ///
+    /// For a seq beyond the log.
+    pub fn known_seq(&self, known: KnownAt) -> Result<u64, StoreError> {
+        let last = self.applied.head.seq;
+        match known {
+            KnownAt::Now => Ok(last),
+            KnownAt::Seq(n) if n <= last => Ok(n),
+            KnownAt::Seq(n) => Err(StoreError::Query(format!(
+                "--known-at #{n} is beyond the log, which ends at #{last}"
+            ))),
+            KnownAt::Time(t) => self.proj.seq_known_at(t, last),
+        }
+    }
+
+    /// Every license visible on `as_of` as known at seq `known`.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn licenses_at(&self, as_of: Date, known: u64) -> Result<Vec<LicenseView>, StoreError> {
+        let mut out = Vec::new();
+        for t in self.proj.licenses() {
+            if let Some(v) = t?.view(as_of, known) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every usage series.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
+        self.proj.usage_series().collect()
+    }
+
+    /// The position on `as_of` as known at seq `known`.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn position(&self, as_of: Date, known: u64) -> Result<Vec<PositionRow>, StoreError> {
+        let views = self.licenses_at(as_of, known)?;
+        let usage = self.usage_series()?;
+        Ok(entitle_core::position::position(
+            &views, &usage, as_of, known,
+        ))
+    }
+
+    /// Every license timeline (for history and reports).
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn timelines(&self) -> Result<Vec<LicenseTimeline>, StoreError> {
+        self.proj.licenses().collect()
+    }
+
+    /// One license's timeline.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn timeline(&self, id: &str) -> Result<Option<LicenseTimeline>, StoreError> {
+        self.proj.license(id)
+    }
+
+    /// What the derived state knows of a seq.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn seq_entry(&self, seq: u64) -> Result<Option<SeqEntry>, StoreError> {
+        self.proj.seq_entry(seq)
+    }
+
+    /// The record at `seq`, read from the log.
+    ///
+    /// # Errors
+    ///
+    /// When there is no such seq or the log cannot be read.
+    pub fn record(&mut self, seq: u64) -> Result<Record, StoreError> {
+        let entry = self
+            .proj
+            .seq_entry(seq)?
+            .ok_or_else(|| StoreError::Query(format!("there is no event #{seq}")))?;
+        let bytes = self.log.read_at(entry.offset, entry.len)?;
+        Record::from_bytes(&bytes).map_err(|e| StoreError::Damaged {
+            path: self.log.path().to_owned(),
+            what: format!("event #{seq}: {e}"),
+        })
+    }
+
+    /// Streams the chain as JSON Lines in the export format of `DESIGN.md`:
+    /// `{"seq":…,"digest":…,"hash":…,"record":…}`, up to seq `upto`.
+    /// `disclose` decides per record whether its text is included (a
+    /// redacted line keeps seq, digest and hash).
+    ///
+    /// # Errors
+    ///
+    /// When the log cannot be read or the output cannot be written.
+    pub fn export(
+        &self,
+        out: &mut dyn Write,
+        upto: u64,
+        disclose: &mut dyn FnMut(u64, &[u8]) -> bool,
+    ) -> Result<Hash32, StoreError> {
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            seq: u64,
+            digest: String,
+            hash: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            record: Option<&'a str>,
+        }
+        let mut chain = Chain::new();
+        let out_err = |e: std::io::Error| StoreError::Io {
+            path: PathBuf::from("<output>"),
+            source: e,
+        };
+        for line in self.log.lines_from(0)? {
+            let line = line?;
+            if chain.seq() >= upto || line.offset >= self.applied.offset {
+                break;
+            }
+            let (digest, hash) = chain.push_record(&line.bytes);
+            let text = std::str::from_utf8(&line.bytes).map_err(|_| StoreError::Damaged {
+                path: self.log.path().to_owned(),
+                what: format!("event #{} is not UTF-8", chain.seq()),
+            })?;
+            let shown = disclose(chain.seq(), &line.bytes);
+            let row = Line {
+                seq: chain.seq(),
+                digest: chain::to_hex(&digest),
+                hash: chain::to_hex(&hash),
+                record: shown.then_some(text),
+            };
+            serde_json::to_writer(&mut *out, &row).map_err(|e| out_err(e.into()))?;
+            out.write_all(b"\n").map_err(out_err)?;
+        }
+        Ok(*chain.head())
+    }
+
+    /// Re-reads the whole log, recomputes the chain and holds it against
+    /// the digests recorded when each event was written.
+    ///
+    /// # Errors
+    ///
+    /// When the log cannot be read at all.
+    pub fn verify(&self) -> Result<VerifyReport, StoreError> {
+        verify::verify(self)
+    }
+
+    /// Bytes used on disk by the log and by the derived state.
+    #[must_use]
+    pub fn sizes(&self) -> (u64, u64) {
+        (self.log.len(), self.proj.size_on_disk())
+    }
+}

@@ -1,0 +1,338 @@
+//! Derived state in sled: per-license timelines, per-product usage series,
+//! what each seq was, each record's digest, and how far the log is applied.
+//!
+//! Values are postcard. Nothing here is truth: any of it can be deleted and
+//! rebuilt from the log, and comes back identical.
+
+use std::path::{Path, PathBuf};
+
+use entitle_core::chain::Hash32;
+use entitle_core::ledger::{Backing, BackingError, Changes, Head};
+use entitle_core::timeline::{EventMeta, LicenseTimeline, UsageSeries};
+use entitle_core::ProductKey;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::error::StoreError;
+
+/// Version of the layout of the derived state. A different one is rebuilt.
+const SCHEMA: u32 = 1;
+/// Digests per chunk in the `digests` tree.
+pub(crate) const DIGEST_CHUNK: u64 = 1024;
+
+/// How far the derived state covers the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Log bytes covered (always at a line boundary).
+    pub offset: u64,
+    /// Chain hash at `head.seq`.
+    pub head_hash: Hash32,
+    /// Digest of the record at `head.seq`.
+    pub head_digest: Hash32,
+    /// Last seq, its time, purchase count.
+    pub head: Head,
+}
+
+/// Written and flushed before a write touches the log, so that on open a
+/// log tail beyond [`Applied`] can be told apart: the remains of an
+/// interrupted write of ours, or bytes that entitle did not write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intent {
+    /// Log length before the write.
+    pub offset_before: u64,
+    /// Log length after it.
+    pub offset_after: u64,
+    /// First seq written.
+    pub from_seq: u64,
+    /// Last seq written.
+    pub to_seq: u64,
+    /// Chain hash after the last.
+    pub head_hash: Hash32,
+}
+
+/// Where one seq's record is in the log, and what it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeqEntry {
+    /// What it was and touched.
+    pub meta: EventMeta,
+    /// Byte offset of the line.
+    pub offset: u64,
+    /// Record length without the line feed.
+    pub len: u32,
+}
+
+/// A new record's place in the log.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed {
+    pub seq: u64,
+    pub offset: u64,
+    pub len: u32,
+    pub digest: Hash32,
+}
+
+/// The sled database and its trees.
+#[derive(Debug)]
+pub(crate) struct Projections {
+    path: PathBuf,
+    db: sled::Db,
+    licenses: sled::Tree,
+    usage: sled::Tree,
+    events: sled::Tree,
+    digests: sled::Tree,
+}
+
+fn derived(path: &Path, what: impl std::fmt::Display) -> StoreError {
+    StoreError::Derived {
+        path: path.to_owned(),
+        what: what.to_string(),
+    }
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_stdvec(value).expect("derived state always encodes")
+}
+
+fn decode<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| derived(path, format!("undecodable value: {e}")))
+}
+
+pub(crate) fn usage_key(key: &ProductKey) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.vendor.len() + key.product.len() + 12);
+    k.extend_from_slice(key.vendor.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.product.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.metric.as_str().as_bytes());
+    k
+}
+
+impl Projections {
+    /// Opens the database; `Ok(None)` when it is missing, of another schema,
+    /// or does not open (the caller then rebuilds).
+    pub(crate) fn open(path: &Path) -> Result<(Self, bool), StoreError> {
+        let fresh = !path.exists();
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(64 << 20)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| derived(path, e))?;
+        let open_tree = |name: &str| db.open_tree(name).map_err(|e| derived(path, e));
+        let p = Projections {
+            path: path.to_owned(),
+            licenses: open_tree("licenses")?,
+            usage: open_tree("usage")?,
+            events: open_tree("events")?,
+            digests: open_tree("digests")?,
+            db,
+        };
+        let schema_ok = match p.db.get("schema").map_err(|e| derived(path, e))? {
+            Some(v) => v.as_ref() == SCHEMA.to_be_bytes(),
+            None => false,
+        };
+        Ok((p, fresh || !schema_ok))
+    }
+
+    /// Empties every tree and stamps the schema (start of a rebuild).
+    pub(crate) fn clear(&self) -> Result<(), StoreError> {
+        for tree in [&self.licenses, &self.usage, &self.events, &self.digests] {
+            tree.clear().map_err(|e| derived(&self.path, e))?;
+        }
+        self.db.clear().map_err(|e| derived(&self.path, e))?;
+        self.db
+            .insert("schema", &SCHEMA.to_be_bytes())
+            .map_err(|e| derived(&self.path, e))?;
+        Ok(())
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        match tree.get(key).map_err(|e| derived(&self.path, e))? {
+            Some(v) => decode(&self.path, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn applied(&self) -> Result<Option<Applied>, StoreError> {
+        let db: &sled::Tree = &self.db;
+        self.get(db, b"applied")
+    }
+
+    pub(crate) fn intent(&self) -> Result<Option<Intent>, StoreError> {
+        let db: &sled::Tree = &self.db;
+        self.get(db, b"intent")
+    }
+
+    pub(crate) fn set_intent(&self, intent: &Intent) -> Result<(), StoreError> {
+        self.db
+            .insert("intent", encode(intent))
+            .map_err(|e| derived(&self.path, e))?;
+        self.flush()
+    }
+
+    pub(crate) fn clear_intent(&self) -> Result<(), StoreError> {
+        self.db
+            .remove("intent")
+            .map_err(|e| derived(&self.path, e))?;
+        Ok(())
+    }
+
+    pub(crate) fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map_err(|e| derived(&self.path, e))?;
+        Ok(())
+    }
+
+    /// One seq's entry.
+    pub(crate) fn seq_entry(&self, seq: u64) -> Result<Option<SeqEntry>, StoreError> {
+        self.get(&self.events, &seq.to_be_bytes())
+    }
+
+    /// The stored digests from `seq` on, one chunk at a time.
+    pub(crate) fn digest_chunk(&self, chunk: u64) -> Result<Vec<Hash32>, StoreError> {
+        let bytes = self
+            .digests
+            .get(chunk.to_be_bytes())
+            .map_err(|e| derived(&self.path, e))?;
+        Ok(bytes
+            .map(|b| {
+                b.chunks_exact(32)
+                    .map(|c| <Hash32>::try_from(c).expect("32-byte chunks"))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Every license timeline, in id order.
+    pub(crate) fn licenses(
+        &self,
+    ) -> impl Iterator<Item = Result<LicenseTimeline, StoreError>> + '_ {
+        self.licenses.iter().values().map(|v| {
+            let v = v.map_err(|e| derived(&self.path, e))?;
+            decode(&self.path, &v)
+        })
+    }
+
+    /// Every usage series, in key order.
+    pub(crate) fn usage_series(
+        &self,
+    ) -> impl Iterator<Item = Result<UsageSeries, StoreError>> + '_ {
+        self.usage.iter().values().map(|v| {
+            let v = v.map_err(|e| derived(&self.path, e))?;
+            decode(&self.path, &v)
+        })
+    }
+
+    /// One license.
+    pub(crate) fn license(&self, id: &str) -> Result<Option<LicenseTimeline>, StoreError> {
+        self.get(&self.licenses, id.as_bytes())
+    }
+
+    /// Writes what a batch changed and moves [`Applied`] forward, then
+    /// removes the intent. Trees are written before `applied`, so a crash in
+    /// between leaves `applied` behind and the tail is replayed (applying is
+    /// idempotent).
+    pub(crate) fn write(
+        &self,
+        changes: &Changes,
+        placed: &[Placed],
+        applied: &Applied,
+    ) -> Result<(), StoreError> {
+        let err = |e: sled::Error| derived(&self.path, e);
+        let mut licenses = sled::Batch::default();
+        for t in &changes.licenses {
+            licenses.insert(t.id.as_bytes(), encode(t));
+        }
+        self.licenses.apply_batch(licenses).map_err(err)?;
+        let mut usage = sled::Batch::default();
+        for s in &changes.usage {
+            usage.insert(usage_key(&s.key), encode(s));
+        }
+        self.usage.apply_batch(usage).map_err(err)?;
+
+        let mut events = sled::Batch::default();
+        let first_new = placed.first().map_or(u64::MAX, |p| p.seq);
+        for meta in &changes.events {
+            let entry = if meta.seq >= first_new {
+                let p = &placed[usize::try_from(meta.seq - first_new).expect("fits")];
+                SeqEntry {
+                    meta: meta.clone(),
+                    offset: p.offset,
+                    len: p.len,
+                }
+            } else {
+                let Some(mut old) = self.seq_entry(meta.seq)? else {
+                    continue;
+                };
+                old.meta = meta.clone();
+                old
+            };
+            events.insert(&meta.seq.to_be_bytes(), encode(&entry));
+        }
+        self.events.apply_batch(events).map_err(err)?;
+
+        let mut digests = sled::Batch::default();
+        let mut i = 0;
+        while i < placed.len() {
+            let chunk = (placed[i].seq - 1) / DIGEST_CHUNK;
+            let mut bytes = self
+                .digests
+                .get(chunk.to_be_bytes())
+                .map_err(err)?
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
+            while i < placed.len() && (placed[i].seq - 1) / DIGEST_CHUNK == chunk {
+                let at = usize::try_from((placed[i].seq - 1) % DIGEST_CHUNK).expect("fits") * 32;
+                bytes.truncate(at);
+                bytes.extend_from_slice(&placed[i].digest);
+                i += 1;
+            }
+            digests.insert(&chunk.to_be_bytes(), bytes);
+        }
+        self.digests.apply_batch(digests).map_err(err)?;
+
+        self.db.insert("applied", encode(applied)).map_err(err)?;
+        self.db.remove("intent").map_err(err)?;
+        Ok(())
+    }
+
+    /// The seq whose `recorded_at` is the last one at or before `t`
+    /// (0 when none), by binary search over seqs `1..=last`.
+    pub(crate) fn seq_known_at(&self, t: jiff::Timestamp, last: u64) -> Result<u64, StoreError> {
+        let (mut lo, mut hi) = (0u64, last); // invariant: seq lo is known at t, hi+1 is not
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            let entry = self
+                .seq_entry(mid)?
+                .ok_or_else(|| derived(&self.path, format!("event #{mid} is missing")))?;
+            if entry.meta.recorded_at <= t {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(lo)
+    }
+
+    pub(crate) fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+}
+
+impl Backing for Projections {
+    fn license(&self, id: &str) -> Result<Option<LicenseTimeline>, BackingError> {
+        Projections::license(self, id).map_err(|e| BackingError(e.to_string()))
+    }
+
+    fn usage(&self, key: &ProductKey) -> Result<Option<UsageSeries>, BackingError> {
+        self.get(&self.usage, &usage_key(key))
+            .map_err(|e| BackingError(e.to_string()))
+    }
+
+    fn event(&self, seq: u64) -> Result<Option<EventMeta>, BackingError> {
+        self.seq_entry(seq)
+            .map(|e| e.map(|e| e.meta))
+            .map_err(|e| BackingError(e.to_string()))
+    }
+}

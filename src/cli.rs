@@ -1,0 +1,312 @@
+//! The command line as clap sees it: flags and their help, nothing else.
+//! Raw values are turned into requests in `src/commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// An audit-ready license ledger and contract archive.
+///
+/// Every purchase, extension, adjustment, cancellation and usage count is an
+/// event in an append-only, hash-chained log. Ask for the license state and
+/// the compliance position on any business date (--as-of), as the records
+/// stood at any moment (--known-at).
+#[derive(Debug, Parser)]
+#[command(
+    name = "entitle",
+    version,
+    after_help = "Example:\n  entitle demo\n  entitle purchase --vendor Microsoft --product \"Microsoft 365 E3\" --metric user --qty 200 --start 2024-01-01 --end 2024-12-31\n  entitle position --as-of 2024-06-30 --known-at 2024-09-02"
+)]
+pub struct Cli {
+    /// The store directory [default: $ENTITLE_STORE, else the platform data directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// Who records the events [default: $ENTITLE_ACTOR, else the OS user]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Record a purchase: a new license exists.
+    #[command(
+        after_help = "Example:\n  entitle purchase --vendor Adobe --product \"Acrobat Pro\" --metric user --qty 25 \\\n    --start 2024-03-01 --end 2025-02-28 --cost 4500.00 --currency EUR --notice-days 30 --auto-renew"
+    )]
+    Purchase(Box<PurchaseArgs>),
+    /// Move a license's term end later (a renewal), optionally with a new quantity and cost.
+    #[command(
+        after_help = "Example:\n  entitle extend L-0001 --until 2025-12-31 --cost 48000 --currency EUR"
+    )]
+    Extend(ExtendArgs),
+    /// Change a license's quantity (a true-up, seats added or removed).
+    #[command(
+        after_help = "Example:\n  entitle adjust L-0001 --qty 230 --effective 2024-07-01 --note \"true-up after audit\""
+    )]
+    Adjust(AdjustArgs),
+    /// Cancel a license: it stops counting from the effective date.
+    #[command(
+        after_help = "Example:\n  entitle cancel L-0004 --effective 2024-12-31 --note \"replaced by Microsoft Teams\""
+    )]
+    Cancel(CancelArgs),
+    /// Correct a mistake: event SEQ no longer counts (for queries known at the void or later).
+    #[command(
+        after_help = "Example:\n  entitle void 17 --note \"typo: 300 instead of 200 seats\""
+    )]
+    Void(VoidArgs),
+    /// Record usage counts.
+    #[command(subcommand)]
+    Usage(UsageCommand),
+    /// Append events in bulk from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// The licenses on a business date, as the records stood at a moment.
+    #[command(
+        after_help = "Example:\n  entitle state --as-of 2024-06-30 --known-at 2024-09-02 --vendor Microsoft"
+    )]
+    State(QueryArgs),
+    /// Entitled against used, per vendor, product and metric.
+    #[command(
+        after_help = "Example:\n  entitle position --as-of 2024-06-30 --known-at #40 --json"
+    )]
+    Position(QueryArgs),
+    /// A license's events with both times, voided ones marked.
+    #[command(after_help = "Example:\n  entitle history L-0001")]
+    History(HistoryArgs),
+    /// The hash chain as JSON Lines: {"seq","digest","hash","record"} per event.
+    #[command(after_help = "Example:\n  entitle export > chain.jsonl")]
+    Export,
+    /// Re-read the whole log and check the chain; exit 1 naming the first bad event.
+    #[command(after_help = "Example:\n  entitle verify")]
+    Verify,
+    /// Drop all derived state and rebuild it from the log.
+    #[command(after_help = "Example:\n  entitle rebuild")]
+    Rebuild,
+    /// Load an example company's history into a fresh store and show what entitle answers.
+    #[command(after_help = "Example:\n  entitle demo\n  entitle demo --store /tmp/entitle-demo")]
+    Demo,
+    /// Print shell completions.
+    #[command(
+        after_help = "Example:\n  entitle completions bash > ~/.local/share/bash-completion/completions/entitle"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PurchaseArgs {
+    /// Vendor, e.g. Microsoft
+    #[arg(long)]
+    pub vendor: String,
+    /// Product, e.g. "Microsoft 365 E3"
+    #[arg(long)]
+    pub product: String,
+    /// What the license counts: user, device, core, processor, concurrent, instance
+    #[arg(long)]
+    pub metric: String,
+    /// How many (a whole number ≥ 1, or "unlimited" for a site agreement)
+    #[arg(long, allow_hyphen_values = true)]
+    pub qty: String,
+    /// First day of the term (YYYY-MM-DD)
+    #[arg(long)]
+    pub start: String,
+    /// Last day of the term, inclusive (none: perpetual)
+    #[arg(long)]
+    pub end: Option<String>,
+    /// License id [default: generated, L-0001, L-0002, …]
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Edition, e.g. Enterprise
+    #[arg(long)]
+    pub edition: Option<String>,
+    /// Price paid, exact decimal (needs --currency)
+    #[arg(long, allow_hyphen_values = true)]
+    pub cost: Option<String>,
+    /// ISO 4217 currency, e.g. EUR
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Purchase order or invoice reference
+    #[arg(long)]
+    pub po: Option<String>,
+    /// Who sold it
+    #[arg(long)]
+    pub reseller: Option<String>,
+    /// The person responsible
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Days before the end by which it must be cancelled
+    #[arg(long)]
+    pub notice_days: Option<u32>,
+    /// Renews automatically unless cancelled
+    #[arg(long)]
+    pub auto_renew: bool,
+    /// Months an automatic renewal adds [default: 12]
+    #[arg(long)]
+    pub renewal_months: Option<u32>,
+    /// Last day of maintenance / software assurance
+    #[arg(long)]
+    pub maintenance_end: Option<String>,
+    /// A label (repeatable)
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub common: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Business date it takes effect [default: today; purchase: its start, if not later than today]
+    #[arg(long)]
+    pub effective: Option<String>,
+    /// Why, where from
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print {"seq":N,"id":…} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// License id
+    pub id: String,
+    /// New last day of the term, inclusive
+    #[arg(long)]
+    pub until: String,
+    /// New quantity
+    #[arg(long, allow_hyphen_values = true)]
+    pub qty: Option<String>,
+    /// Price paid for the extension (needs --currency)
+    #[arg(long, allow_hyphen_values = true)]
+    pub cost: Option<String>,
+    /// ISO 4217 currency
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Months an automatic renewal adds from now on
+    #[arg(long)]
+    pub renewal_months: Option<u32>,
+    #[command(flatten)]
+    pub common: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AdjustArgs {
+    /// License id
+    pub id: String,
+    /// The new quantity (absolute, not a difference)
+    #[arg(long, allow_hyphen_values = true)]
+    pub qty: String,
+    /// Price paid for the change (needs --currency)
+    #[arg(long, allow_hyphen_values = true)]
+    pub cost: Option<String>,
+    /// ISO 4217 currency
+    #[arg(long)]
+    pub currency: Option<String>,
+    #[command(flatten)]
+    pub common: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// License id
+    pub id: String,
+    #[command(flatten)]
+    pub common: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VoidArgs {
+    /// The seq of the event that no longer counts (`entitle history` shows seqs)
+    pub seq: String,
+    /// Why (required)
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print {"seq":N} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsageCommand {
+    /// Record one usage count.
+    #[command(
+        after_help = "Example:\n  entitle usage record --vendor Microsoft --product \"Microsoft 365 E3\" --metric user --count 212 --date 2024-06-30 --source \"Entra ID export\""
+    )]
+    Record(UsageRecordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsageRecordArgs {
+    /// Vendor
+    #[arg(long)]
+    pub vendor: String,
+    /// Product
+    #[arg(long)]
+    pub product: String,
+    /// What was counted: user, device, core, processor, concurrent, instance
+    #[arg(long)]
+    pub metric: String,
+    /// How many were in use (≥ 0)
+    #[arg(long, allow_hyphen_values = true)]
+    pub count: String,
+    /// The date of the count (YYYY-MM-DD)
+    #[arg(long)]
+    pub date: String,
+    /// Where the count comes from
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Why, where from
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print {"seq":N} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Append events from a JSON Lines file: all lines are checked first; any error writes nothing.
+    #[command(
+        after_help = "Each line is a record without v, seq, recorded_at and actor, e.g.\n  {\"type\":\"purchased\",\"vendor\":\"Acme\",\"product\":\"CAD\",\"metric\":\"user\",\"qty\":5,\"start\":\"2024-01-01\"}\n\nExample:\n  entitle import events history.jsonl"
+    )]
+    Events(ImportEventsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportEventsArgs {
+    /// The JSON Lines file (- for standard input)
+    pub file: PathBuf,
+    /// Print {"first_seq":…,"last_seq":…,"events":N} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The business date (YYYY-MM-DD) [default: today]
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Only what was recorded by then: an RFC 3339 time, a date (end of that day, UTC) or #N (event N) [default: everything]
+    #[arg(long, allow_hyphen_values = true)]
+    pub known_at: Option<String>,
+    /// Only this vendor (case-insensitive)
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// License id
+    pub id: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,99 @@
+//! `entitle state`
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use entitle_core::position::vendor_matches;
+use entitle_core::LicenseView;
+use entitle_store::Access;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::cli::{Cli, QueryArgs};
+use crate::output::{self, or_dash, Align, Table};
+use crate::request;
+
+pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
+    let as_of = request::as_of(a.as_of.as_deref())?;
+    let known_at = request::known_at(a.known_at.as_deref())?;
+    let store = request::open(cli, Access::Read, "entitle state")?;
+    let known = store.known_seq(known_at)?;
+    let licenses: Vec<LicenseView> = store
+        .licenses_at(as_of, known)?
+        .into_iter()
+        .filter(|v| vendor_matches(a.vendor.as_deref(), &v.terms.vendor))
+        .collect();
+    if a.json {
+        #[derive(Serialize)]
+        struct Out {
+            as_of: String,
+            known_at_seq: u64,
+            licenses: Vec<Value>,
+        }
+        return output::json(&Out {
+            as_of: as_of.to_string(),
+            known_at_seq: known,
+            licenses: licenses.iter().map(license_json).collect(),
+        })
+        .map(|()| ExitCode::SUCCESS);
+    }
+    println!("licenses as of {as_of}, as known at #{known}");
+    let mut t = Table::new(&[
+        ("ID", Align::Left, false),
+        ("VENDOR", Align::Left, true),
+        ("PRODUCT", Align::Left, true),
+        ("METRIC", Align::Left, false),
+        ("QTY", Align::Right, false),
+        ("STATUS", Align::Left, false),
+        ("START", Align::Left, false),
+        ("END", Align::Left, false),
+    ]);
+    for v in &licenses {
+        t.row(vec![
+            v.id.clone(),
+            v.terms.vendor.clone(),
+            v.terms.product.clone(),
+            v.terms.metric.to_string(),
+            v.terms.quantity.to_string(),
+            v.status.as_str().to_owned(),
+            v.terms.start.to_string(),
+            or_dash(v.terms.end),
+        ]);
+    }
+    if t.is_empty() {
+        println!("(no licenses)");
+    } else {
+        t.print()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A license in the JSON of `state` (stable field names).
+pub fn license_json(v: &LicenseView) -> Value {
+    let t = &v.terms;
+    json!({
+        "id": v.id,
+        "vendor": t.vendor,
+        "product": t.product,
+        "edition": t.edition,
+        "metric": t.metric,
+        "quantity": t.quantity,
+        "status": v.status.as_str(),
+        "start": t.start.to_string(),
+        "end": t.end.map(|d| d.to_string()),
+        "recorded_end": v.recorded_end.map(|d| d.to_string()),
+        "maintenance_end": t.maintenance_end.map(|d| d.to_string()),
+        "cancelled_on": v.cancelled_on.map(|d| d.to_string()),
+        "cost": t.cost.as_ref().map(|m| m.amount.to_string()),
+        "currency": t.cost.as_ref().map(|m| m.currency.clone()),
+        "po": t.po,
+        "reseller": t.reseller,
+        "owner": t.owner,
+        "notice_days": t.notice_days,
+        "auto_renew": t.auto_renew,
+        "renewal_months": t.renewal_months,
+        "tags": t.tags,
+        "purchased_seq": v.purchased_seq,
+        "documents": v.documents,
+    })
+}

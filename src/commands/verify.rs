@@ -1,0 +1,32 @@
+//! `entitle verify`
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use entitle_core::chain;
+use entitle_store::Access;
+
+use crate::cli::Cli;
+use crate::request;
+
+pub fn run(cli: &Cli) -> Result<ExitCode> {
+    let store = request::open(cli, Access::Inspect, "entitle verify")?;
+    let report = store.verify()?;
+    if report.is_intact() {
+        println!(
+            "intact: {} events, chain head {}",
+            report.events,
+            chain::to_hex(&report.head_hash)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let first = &report.problems[0];
+    match first.seq {
+        Some(seq) => println!("NOT intact: first bad event #{seq}"),
+        None => println!("NOT intact"),
+    }
+    for p in &report.problems {
+        println!("  {}", p.what);
+    }
+    Ok(ExitCode::from(1))
+}
