@@ -58,7 +58,10 @@ pub fn print_table(rows: &[PositionRow]) -> Result<()> {
             r.metric.to_string(),
             r.entitled.to_string(),
             or_dash(r.used.as_ref().map(|u| u.count)),
-            r.balance.map_or_else(|| "-".into(), |b| format!("{b:+}")),
+            r.balance.map_or_else(
+                || "-".into(),
+                |b| if b == 0 { "0".into() } else { format!("{b:+}") },
+            ),
             r.status.as_str().to_owned(),
         ]);
     }

@@ -20,8 +20,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let first = &report.problems[0];
-    match first.seq {
+    match report.problems[0].seq {
         Some(seq) => println!("NOT intact: first bad event #{seq}"),
         None => println!("NOT intact"),
     }

@@ -167,8 +167,9 @@ pub(crate) fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
             ),
         );
     }
-    // The first bad seq first, whatever order the checks found them in.
-    problems.sort_by_key(|p| p.seq.unwrap_or(0));
+    // The first bad seq first, whatever order the checks found them in;
+    // findings about the log as a whole after those.
+    problems.sort_by_key(|p| p.seq.unwrap_or(u64::MAX));
     Ok(VerifyReport {
         events: line_no,
         bytes,
