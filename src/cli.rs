@@ -65,14 +65,19 @@ pub enum Command {
     Import(ImportCommand),
     /// The licenses on a business date, as the records stood at a moment.
     #[command(
-        after_help = "Example:\n  entitle state --as-of 2024-06-30 --known-at 2024-09-02 --vendor Microsoft"
+        after_help = "Example:\n  entitle state --as-of 2024-06-30 --known-at 2024-09-02 --vendor Microsoft\n  entitle state --format csv > state.csv"
     )]
     State(QueryArgs),
     /// Entitled against used, per vendor, product and metric.
     #[command(
-        after_help = "Example:\n  entitle position --as-of 2024-06-30 --known-at #40 --json"
+        after_help = "Example:\n  entitle position --as-of 2024-06-30 --known-at #40 --json\n  entitle position --format csv > position.csv"
     )]
     Position(QueryArgs),
+    /// Terms ending soon, with the last day to cancel each (end − notice days).
+    #[command(
+        after_help = "Status: open (cancel_by not passed), deadline-passed (cancel_by < as-of), renewed-assumed\n(an auto-renewing term ended without extend or cancel; the end shown is the assumed one).\n\nExample:\n  entitle renewals --as-of 2027-11-15 --within 120 --ics deadlines.ics\n  entitle renewals --format csv > renewals.csv"
+    )]
+    Renewals(RenewalsArgs),
     /// A license's events with both times, voided ones marked.
     #[command(after_help = "Example:\n  entitle history L-0001")]
     History(HistoryArgs),
@@ -88,6 +93,33 @@ pub enum Command {
     /// Load an example company's history into a fresh store and show what entitle answers.
     #[command(after_help = "Example:\n  entitle demo\n  entitle demo --store /tmp/entitle-demo")]
     Demo,
+    /// Make an audit pack for one vendor: its events in full, the rest as digests, signed.
+    #[command(
+        after_help = "Example:\n  entitle audit-pack --vendor Microsoft --as-of 2024-06-30 --out microsoft-2024.zip\n  entitle audit-pack --vendor Microsoft --out pack --since last-year/checkpoint"
+    )]
+    AuditPack(AuditPackArgs),
+    /// Check an audit pack.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The store's checkpoint signing key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Archive documents (contracts, invoices, …) and bind them to a license or a vendor.
+    #[command(
+        after_help = "Example:\n  entitle attach L-0001 EA-2024.pdf order-confirmation.eml --kind contract\n  entitle attach --vendor Microsoft audit-letter.pdf --kind correspondence"
+    )]
+    Attach(AttachArgs),
+    /// The documents in the archive.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// Search inside archived documents (German and English; phrases, AND/OR/NOT, prefix*).
+    #[command(
+        after_help = "Example:\n  entitle search '\"notice period\"' --vendor Nordlicht\n  entitle search 'Kündigungsfrist OR virtual*' --kind contract --json"
+    )]
+    Search(SearchArgs),
+    /// Rebuild the full-text index from the log and the archived documents.
+    #[command(after_help = "Example:\n  entitle reindex")]
+    Reindex,
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  entitle completions bash > ~/.local/share/bash-completion/completions/entitle"
@@ -169,6 +201,12 @@ pub struct WriteArgs {
     /// Print {"seq":N,"id":…} as JSON
     #[arg(long)]
     pub json: bool,
+    /// Archive a document and bind it to the license in the same write (repeatable)
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Kind of the --attach documents [default: contract for purchase and extend, order for adjust, correspondence for cancel]
+    #[arg(long, value_name = "KIND")]
+    pub attach_kind: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -238,6 +276,32 @@ pub enum UsageCommand {
         after_help = "Example:\n  entitle usage record --vendor Microsoft --product \"Microsoft 365 E3\" --metric user --count 212 --date 2024-06-30 --source \"Entra ID export\""
     )]
     Record(UsageRecordArgs),
+    /// Import usage counts from a CSV file: every row is checked first; any error writes nothing.
+    #[command(
+        after_help = "Columns: vendor, product, metric, count, date (header names match ignoring case, spaces, _ and -).\nComma or semicolon separated; UTF-8 (with or without BOM) or Windows-1252; in a semicolon file\ncounts may be written as German Excel does (1.234). Importing the same file twice is refused\nunless --again is given: each event's note records `import <file> blake3:<hash of the file>`.\n\nExample:\n  entitle usage import inventory-2024-06.csv --source \"Baramundi export\"\n  entitle usage import sam.csv --map count=Installations,product=Software --dry-run"
+    )]
+    Import(UsageImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsageImportArgs {
+    /// The CSV file
+    pub file: PathBuf,
+    /// Where the counts come from (stored with each count)
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Which header holds a column when its name differs, e.g. count=Installations,product=Software
+    #[arg(long, value_name = "COLUMN=HEADER,…")]
+    pub map: Option<String>,
+    /// Check the file and say what would be recorded; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import even though this exact file was imported before
+    #[arg(long)]
+    pub again: bool,
+    /// Print {"file":…,"blake3":…,"rows":N,"first_seq":…,"last_seq":…,"dry_run":…} as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -297,15 +361,177 @@ pub struct QueryArgs {
     /// Only this vendor (case-insensitive)
     #[arg(long)]
     pub vendor: Option<String>,
-    /// Print JSON
-    #[arg(long)]
+    /// Print JSON (shorthand for --format json)
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
+    #[arg(long, value_parser = ["table", "json", "csv"])]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewalsArgs {
+    /// The business date (YYYY-MM-DD) [default: today]
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Days after --as-of in which a term end is shown
+    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    pub within: u32,
+    /// Only what was recorded by then: an RFC 3339 time, a date (end of that day, UTC) or #N [default: everything]
+    #[arg(long, allow_hyphen_values = true)]
+    pub known_at: Option<String>,
+    /// Print JSON (shorthand for --format json)
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
+    #[arg(long, value_parser = ["table", "json", "csv"])]
+    pub format: Option<String>,
+    /// Also write an iCalendar file (one all-day event per cancel-by and end date, reminders 30 and 7 days before)
+    #[arg(long, value_name = "FILE")]
+    pub ics: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// License id
     pub id: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditPackArgs {
+    /// The vendor (case-insensitive)
+    #[arg(long)]
+    pub vendor: String,
+    /// The business date of the position (YYYY-MM-DD) [default: today]
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Only what was recorded by then: an RFC 3339 time, a date or #N [default: everything]
+    #[arg(long, allow_hyphen_values = true)]
+    pub known_at: Option<String>,
+    /// Where to write: a new directory, or a .zip or .tar file
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Replace an existing pack at --out
+    #[arg(long)]
+    pub force: bool,
+    /// An older pack's checkpoint file that this log must extend
+    #[arg(long, value_name = "OLD_CHECKPOINT")]
+    pub since: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check a pack: sums, signature, chain, position; exit 1 naming each failure.
+    #[command(
+        after_help = "Example:\n  entitle audit verify microsoft-2024.zip --since last-year/checkpoint"
+    )]
+    Verify(AuditVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The pack: a directory, .zip or .tar
+    pub path: PathBuf,
+    /// An older checkpoint file whose seq and hash must lie on this pack's chain
+    #[arg(long, value_name = "OLD_CHECKPOINT")]
+    pub since: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the public key and its fingerprint (creating the key if missing).
+    #[command(after_help = "Example:\n  entitle key show")]
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The license id, then the files; with --vendor, only files
+    #[arg(required = true, value_name = "ID | FILE")]
+    pub args: Vec<String>,
+    /// Bind the documents to this vendor instead of a license
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// contract, invoice, order, eula, terms, usage-report, correspondence or other
+    #[arg(long, default_value = "other")]
+    pub kind: String,
+    /// Why, where from
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocCommand {
+    /// List archived documents.
+    #[command(after_help = "Example:\n  entitle doc list --vendor Microsoft")]
+    List(DocListArgs),
+    /// A document's metadata, the events that bind it, and whether it is searchable.
+    #[command(after_help = "Example:\n  entitle doc show 6437b3ac")]
+    Show(DocShowArgs),
+    /// The exact bytes of a document.
+    #[command(after_help = "Example:\n  entitle doc get 6437b3ac --out contract.pdf")]
+    Get(DocGetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocListArgs {
+    /// Only documents bound to this license
+    #[arg(long)]
+    pub license: Option<String>,
+    /// Only documents bound to this vendor or its licenses
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DocShowArgs {
+    /// The document's hash (a unique prefix of 8+ characters will do)
+    pub hash: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DocGetArgs {
+    /// The document's hash (a unique prefix of 8+ characters will do)
+    pub hash: String,
+    /// Write to this file instead of standard output
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words, "a phrase", AND/OR/NOT, prefix*
+    pub query: String,
+    /// Only documents of this vendor
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only documents of this product
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Only documents of this kind
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only documents bound to this license
+    #[arg(long)]
+    pub license: Option<String>,
+    /// At most this many hits
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
     /// Print JSON
     #[arg(long)]
     pub json: bool,

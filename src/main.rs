@@ -12,6 +12,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // The sandboxed text extractor is this binary run as a child: it must
+    // answer before clap (and print nothing but the text).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| a == entitle_extract::CHILD_SUBCOMMAND)
+    {
+        let code = entitle_extract::child_main_from_args(&args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

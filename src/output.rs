@@ -114,6 +114,12 @@ fn shorten(cell: &str, width: usize) -> String {
     s
 }
 
+/// Colour only on a terminal, and never when `NO_COLOR` is set.
+pub fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+}
+
 /// `$COLUMNS` when set, else 80.
 pub fn terminal_width() -> usize {
     std::env::var("COLUMNS")

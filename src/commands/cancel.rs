@@ -15,5 +15,12 @@ pub fn run(cli: &Cli, a: &CancelArgs) -> Result<ExitCode> {
         effective: request::opt_date("--effective", a.common.effective.as_deref())?,
         note: a.common.note.clone(),
     };
-    super::record_one(cli, "entitle cancel", draft, a.common.json)
+    super::record_with_documents(
+        cli,
+        "entitle cancel",
+        draft,
+        a.common.json,
+        &a.common.attach,
+        a.common.attach_kind.as_deref().unwrap_or("correspondence"),
+    )
 }

@@ -32,5 +32,12 @@ pub fn run(cli: &Cli, a: &ExtendArgs) -> Result<ExitCode> {
         effective: request::opt_date("--effective", a.common.effective.as_deref())?,
         note: a.common.note.clone(),
     };
-    super::record_one(cli, "entitle extend", draft, a.common.json)
+    super::record_with_documents(
+        cli,
+        "entitle extend",
+        draft,
+        a.common.json,
+        &a.common.attach,
+        a.common.attach_kind.as_deref().unwrap_or("contract"),
+    )
 }

@@ -1,6 +1,8 @@
 //! One file per command. `run` dispatches.
 
 mod adjust;
+mod archive;
+mod audit;
 mod cancel;
 mod completions;
 mod demo;
@@ -8,11 +10,15 @@ mod export;
 mod extend;
 mod history;
 mod import;
+mod key;
 mod position;
 mod purchase;
 mod rebuild;
+mod renewals;
+mod sheet_out;
 mod state;
 mod usage;
+mod usage_import;
 mod verify;
 mod void;
 
@@ -23,7 +29,7 @@ use entitle_core::ledger::Draft;
 use entitle_store::{Access, AppendError, Appended};
 use serde::Serialize;
 
-use crate::cli::{Cli, Command, ImportCommand, UsageCommand};
+use crate::cli::{AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, UsageCommand};
 use crate::{output, request};
 
 /// Runs the command the user asked for.
@@ -35,23 +41,69 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cancel(args) => cancel::run(&cli, args),
         Command::Void(args) => void::run(&cli, args),
         Command::Usage(UsageCommand::Record(args)) => usage::record(&cli, args),
+        Command::Usage(UsageCommand::Import(args)) => usage_import::run(&cli, args),
         Command::Import(ImportCommand::Events(args)) => import::events(&cli, args),
         Command::State(args) => state::run(&cli, args),
         Command::Position(args) => position::run(&cli, args),
+        Command::Renewals(args) => renewals::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
         Command::Verify => verify::run(&cli),
         Command::Rebuild => rebuild::run(&cli),
         Command::Demo => demo::run(&cli),
         Command::Completions { shell } => completions::run(*shell),
+        Command::AuditPack(args) => audit::pack(&cli, args),
+        Command::Audit(AuditCommand::Verify(args)) => audit::verify(args),
+        Command::Key(KeyCommand::Show) => key::show(&cli),
+        Command::Attach(args) => archive::attach(&cli, args),
+        Command::Doc(DocCommand::List(args)) => archive::list(&cli, args),
+        Command::Doc(DocCommand::Show(args)) => archive::show(&cli, args),
+        Command::Doc(DocCommand::Get(args)) => archive::get(&cli, args),
+        Command::Search(args) => archive::search(&cli, args),
+        Command::Reindex => archive::reindex(&cli),
     }
 }
 
 /// Records one draft and prints what was recorded.
 fn record_one(cli: &Cli, command: &str, draft: Draft, json: bool) -> Result<ExitCode> {
+    record_with_documents(cli, command, draft, json, &[], "other")
+}
+
+/// Records a draft together with documents bound to its license, in one
+/// atomic write, and prints what was recorded.
+fn record_with_documents(
+    cli: &Cli,
+    command: &str,
+    mut draft: Draft,
+    json: bool,
+    attach: &[std::path::PathBuf],
+    kind: &str,
+) -> Result<ExitCode> {
+    let kind = entitle_archive::check_kind(kind)?;
     let mut store = request::open(cli, Access::Write, command)?;
     let ctx = request::context(cli);
-    let appended = store.append([draft], &ctx).map_err(append_error)?;
+    let mut incoming = Vec::new();
+    let mut drafts = Vec::new();
+    if !attach.is_empty() {
+        if let entitle_core::Event::Purchased(p) = &mut draft.event {
+            if p.id.trim().is_empty() {
+                p.id = store.next_license_id()?;
+            }
+        }
+        let id = draft
+            .event
+            .license_id()
+            .ok_or_else(|| anyhow!("--attach needs an event about a license"))?
+            .to_owned();
+        incoming = entitle_archive::store_files(&store, attach)?;
+        drafts =
+            entitle_archive::drafts(&incoming, &entitle_archive::Owner::License(id), &kind, None);
+    }
+    drafts.insert(0, draft);
+    let appended = store.append(drafts, &ctx).map_err(append_error)?;
+    if !incoming.is_empty() {
+        archive::open_archive(&store)?.catch_up(&store)?;
+    }
     let Appended { seq, id } = appended
         .into_iter()
         .next()
@@ -69,8 +121,11 @@ fn record_one(cli: &Cli, command: &str, draft: Draft, json: bool) -> Result<Exit
         println!(
             "recorded #{seq}: {}{}",
             record.event.type_name(),
-            id.map(|id| format!(" {id}")).unwrap_or_default()
+            id.as_ref().map(|id| format!(" {id}")).unwrap_or_default()
         );
+        if !incoming.is_empty() {
+            archive::report_attached(&store, &incoming, id.as_deref().unwrap_or(""))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,7 +22,16 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         .into_iter()
         .filter(|r| vendor_matches(a.vendor.as_deref(), &r.vendor))
         .collect();
-    if a.json {
+    if a.format.as_deref() == Some("csv") {
+        let rows: Vec<Value> = rows.iter().map(row_json).collect();
+        let columns = rows
+            .first()
+            .map(super::sheet_out::columns_of)
+            .unwrap_or_default();
+        super::sheet_out::write(&columns, &rows)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.json || a.format.as_deref() == Some("json") {
         #[derive(Serialize)]
         struct Out {
             as_of: String,

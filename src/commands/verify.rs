@@ -18,6 +18,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             report.events,
             chain::to_hex(&report.head_hash)
         );
+        if report.documents > 0 {
+            println!(
+                "{} archived documents re-hashed: all match",
+                report.documents
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     match report.problems[0].seq {

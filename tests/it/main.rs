@@ -3,6 +3,10 @@
 
 mod util;
 
+mod audit;
 mod crash;
+mod format_csv;
 mod ledger;
+mod renewals;
 mod tamper;
+mod usage_import;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{InputError, Rejection};
 use crate::record::{Event, Record, FORMAT_VERSION};
 use crate::timeline::{
-    money, Change, Entry, EventKind, EventMeta, LicenseTimeline, Target, Terms, UsageEntry,
-    UsageSeries,
+    money, Attachment, Change, DocumentEntry, Entry, EventKind, EventMeta, LicenseTimeline, Target,
+    Terms, UsageEntry, UsageSeries,
 };
 use crate::types::{parse_currency, ProductKey};
 
@@ -45,6 +45,12 @@ pub trait Backing {
     ///
     /// When the derived state cannot be read.
     fn event(&self, seq: u64) -> Result<Option<EventMeta>, BackingError>;
+    /// A document by hash.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, BackingError>;
 }
 
 /// A backing with nothing in it: the start of a rebuild.
@@ -59,6 +65,9 @@ impl Backing for Empty {
         Ok(None)
     }
     fn event(&self, _: u64) -> Result<Option<EventMeta>, BackingError> {
+        Ok(None)
+    }
+    fn document(&self, _: &str) -> Result<Option<DocumentEntry>, BackingError> {
         Ok(None)
     }
 }
@@ -178,6 +187,8 @@ pub struct Changes {
     pub usage: Vec<UsageSeries>,
     /// Event metadata created or changed (new events and voided ones).
     pub events: Vec<EventMeta>,
+    /// Documents newly bound or whose bindings changed.
+    pub documents: Vec<DocumentEntry>,
     /// The new head.
     pub head: Head,
 }
@@ -190,6 +201,8 @@ pub struct Batch<'b, B: Backing> {
     licenses: HashMap<String, Option<LicenseTimeline>>,
     usage: HashMap<ProductKey, Option<UsageSeries>>,
     events: BTreeMap<u64, EventMeta>,
+    documents: HashMap<String, Option<DocumentEntry>>,
+    dirty_documents: Vec<String>,
     dirty_licenses: Vec<String>,
     dirty_usage: Vec<ProductKey>,
     count: usize,
@@ -204,6 +217,8 @@ impl<'b, B: Backing> Batch<'b, B> {
             licenses: HashMap::new(),
             usage: HashMap::new(),
             events: BTreeMap::new(),
+            documents: HashMap::new(),
+            dirty_documents: Vec::new(),
             dirty_licenses: Vec::new(),
             dirty_usage: Vec::new(),
             count: 0,
@@ -248,6 +263,17 @@ impl<'b, B: Backing> Batch<'b, B> {
             self.usage.insert(key.clone(), loaded);
         }
         Ok(self.usage.get_mut(key).and_then(Option::as_mut))
+    }
+
+    fn document(&mut self, hash: &str) -> Result<Option<&mut DocumentEntry>, Rejection> {
+        if !self.documents.contains_key(hash) {
+            let loaded = self
+                .backing
+                .document(hash)
+                .map_err(|e| Rejection::Backing(e.0))?;
+            self.documents.insert(hash.to_owned(), loaded);
+        }
+        Ok(self.documents.get_mut(hash).and_then(Option::as_mut))
     }
 
     fn event(&mut self, seq: u64) -> Result<Option<EventMeta>, Rejection> {
@@ -521,16 +547,40 @@ impl<'b, B: Backing> Batch<'b, B> {
                 (EventKind::Cancelled, Target::License(x.id.clone()))
             }
             Event::DocumentAttached(a) => {
-                let target = if let Some(id) = &a.id {
+                if let Some(id) = &a.id {
                     let change = Change::Document {
                         hash: a.hash.clone(),
                         filename: a.filename.clone(),
                         kind: a.kind.clone(),
                     };
                     self.push_entry(id, seq, effective, change)?;
-                    Target::License(id.clone())
-                } else {
-                    Target::Nothing
+                }
+                if self.document(&a.hash)?.is_none() {
+                    let entry = DocumentEntry {
+                        hash: a.hash.clone(),
+                        size: a.size,
+                        media_type: a.media_type.clone(),
+                        attachments: Vec::new(),
+                    };
+                    self.documents.insert(a.hash.clone(), Some(entry));
+                }
+                if let Some(doc) = self.document(&a.hash)? {
+                    if doc.attachments.last().is_none_or(|last| last.seq < seq) {
+                        doc.attachments.push(Attachment {
+                            seq,
+                            effective,
+                            filename: a.filename.clone(),
+                            kind: a.kind.clone(),
+                            license: a.id.clone(),
+                            vendor: a.vendor.clone(),
+                            voided_by: None,
+                        });
+                    }
+                }
+                self.dirty_documents.push(a.hash.clone());
+                let target = Target::Document {
+                    hash: a.hash.clone(),
+                    license: a.id.clone(),
                 };
                 (EventKind::DocumentAttached, target)
             }
@@ -622,6 +672,21 @@ impl<'b, B: Backing> Batch<'b, B> {
                     self.dirty_usage.push(key);
                 }
             }
+            Target::Document { hash, license } => {
+                let (hash, license) = (hash.clone(), license.clone());
+                if let Some(id) = license {
+                    if let Some(e) = self.license(&id)?.and_then(|t| t.entry_mut(target)) {
+                        e.voided_by.get_or_insert(by);
+                        self.dirty_licenses.push(id);
+                    }
+                }
+                if let Some(doc) = self.document(&hash)? {
+                    if let Some(a) = doc.attachments.iter_mut().find(|a| a.seq == target) {
+                        a.voided_by.get_or_insert(by);
+                    }
+                    self.dirty_documents.push(hash);
+                }
+            }
             Target::Event(_) | Target::Nothing => {}
         }
         self.events.insert(target, meta);
@@ -645,10 +710,18 @@ impl<'b, B: Backing> Batch<'b, B> {
             .iter()
             .filter_map(|k| self.usage.remove(k).flatten())
             .collect();
+        self.dirty_documents.sort_unstable();
+        self.dirty_documents.dedup();
+        let documents = self
+            .dirty_documents
+            .iter()
+            .filter_map(|h| self.documents.remove(h).flatten())
+            .collect();
         Changes {
             licenses,
             usage,
             events: self.events.into_values().collect(),
+            documents,
             head: self.head,
         }
     }

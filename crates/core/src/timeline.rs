@@ -461,6 +461,47 @@ impl UsageSeries {
     }
 }
 
+/// One binding of a document to a license or a vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The `document_attached` event.
+    pub seq: u64,
+    /// Its effective date.
+    pub effective: Date,
+    /// The file name it was attached under.
+    pub filename: String,
+    /// Its kind (contract, invoice, …).
+    pub kind: String,
+    /// The license it belongs to.
+    pub license: Option<String>,
+    /// The vendor it belongs to, when attached to a vendor.
+    pub vendor: Option<String>,
+    /// The void that cancelled the binding.
+    pub voided_by: Option<u64>,
+}
+
+/// A document in the archive and every event that bound it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentEntry {
+    /// BLAKE3 hex of its bytes.
+    pub hash: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Media type as sniffed when first attached.
+    pub media_type: String,
+    /// Bindings in seq order.
+    pub attachments: Vec<Attachment>,
+}
+
+impl DocumentEntry {
+    /// The bindings that count as known at seq `known`.
+    pub fn counted(&self, known: u64) -> impl Iterator<Item = &Attachment> {
+        self.attachments
+            .iter()
+            .filter(move |a| counts(a.seq, a.voided_by, known))
+    }
+}
+
 /// What kind of event a seq holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
@@ -491,6 +532,13 @@ pub enum Target {
     Usage(ProductKey),
     /// Another event (a void's target).
     Event(u64),
+    /// A document binding (and the license timeline, when bound to one).
+    Document {
+        /// The document's hash.
+        hash: String,
+        /// The license it was bound to.
+        license: Option<String>,
+    },
 }
 
 /// What the derived state remembers of each seq.

@@ -1,6 +1,6 @@
 //! Reads a generated 1,000,000-row usage file and prints rows/s and peak RSS.
 //!
-//! `cargo run --release -p entitle-sheet --example bench [ROWS]`
+//! `cargo run --release -p entitle-sheet --example import_bench [ROWS]`
 //!
 //! Two files: a German semicolon Windows-1252 export (decoded on the fly) and
 //! the same as UTF-8. Every row is fully parsed (count, date) as an import

@@ -9,6 +9,7 @@
 //! never applied). See `ARCHITECTURE.md` at the repository root.
 #![deny(missing_docs)]
 
+mod blobs;
 mod error;
 mod layout;
 mod lock;
@@ -22,11 +23,12 @@ use std::path::{Path, PathBuf};
 use entitle_core::chain::{self, Chain, Hash32};
 use entitle_core::ledger::{Batch, Context, Draft, Empty, Head};
 use entitle_core::position::PositionRow;
-use entitle_core::timeline::{LicenseTimeline, LicenseView, UsageSeries};
+use entitle_core::timeline::{DocumentEntry, LicenseTimeline, LicenseView, UsageSeries};
 use entitle_core::{Record, Rejection};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
+pub use blobs::{BlobError, Blobs, StoredBlob};
 pub use error::StoreError;
 pub use layout::{FormatInfo, Layout, STORE_FORMAT};
 pub use projections::{Applied, SeqEntry};
@@ -127,6 +129,7 @@ impl Store {
         let mut notices = Vec::new();
         let (proj, stale) = match Projections::open(&layout.db()) {
             Ok(p) => p,
+            Err(e @ StoreError::Io { .. }) => return Err(e),
             Err(e) => {
                 notices.push(format!(
                     "derived state did not open ({e}); rebuilt it from the log"
@@ -622,7 +625,144 @@ impl Store {
     ///
     /// When the log cannot be read at all.
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        verify::verify(self)
+        let mut report = verify::verify(self)?;
+        report.documents = self.verify_documents(&mut report.problems)?;
+        Ok(report)
+    }
+
+    /// Re-hashes every archived document; each missing or altered one is a
+    /// problem naming its hash and file name. Returns how many were checked.
+    fn verify_documents(&self, problems: &mut Vec<Problem>) -> Result<u64, StoreError> {
+        let blobs = self.blobs();
+        let mut n = 0;
+        for doc in self.documents()? {
+            n += 1;
+            let name = doc
+                .attachments
+                .first()
+                .map_or_else(String::new, |a| format!(" ({})", a.filename));
+            match blobs.rehash(&doc.hash)? {
+                Some(h) if h == doc.hash => {}
+                Some(h) => problems.push(Problem {
+                    seq: None,
+                    what: format!(
+                        "document {}{name} was altered: its bytes now hash to {h}",
+                        doc.hash
+                    ),
+                }),
+                None => problems.push(Problem {
+                    seq: None,
+                    what: format!(
+                        "document {}{name} is missing from {}",
+                        doc.hash,
+                        self.layout.blobs().display()
+                    ),
+                }),
+            }
+        }
+        Ok(n)
+    }
+
+    /// The blob store of this store.
+    #[must_use]
+    pub fn blobs(&self) -> Blobs {
+        Blobs::new(self.layout.blobs())
+    }
+
+    /// The id the next purchase without `--id` would get.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn next_license_id(&self) -> Result<String, StoreError> {
+        let mut n = self.applied.head.purchases + 1;
+        loop {
+            let id = format!("L-{n:04}");
+            if self.proj.license(&id)?.is_none() {
+                return Ok(id);
+            }
+            n += 1;
+        }
+    }
+
+    /// A document by its full hash.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, StoreError> {
+        self.proj.document(hash)
+    }
+
+    /// Every document in the archive, in hash order.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn documents(&self) -> Result<Vec<DocumentEntry>, StoreError> {
+        self.proj.documents("")
+    }
+
+    /// The document whose hash is or starts with `prefix` (at least 8 hex
+    /// characters).
+    ///
+    /// # Errors
+    ///
+    /// When the prefix is too short, not hex, matches nothing, or matches
+    /// several documents (they are listed).
+    pub fn resolve_document(&self, prefix: &str) -> Result<DocumentEntry, StoreError> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.len() < 8 || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(StoreError::Query(format!(
+                "{prefix:?} is not a document hash: give at least 8 hex characters of it (`entitle doc list` shows them)"
+            )));
+        }
+        let mut found = self.proj.documents(&p)?;
+        match found.len() {
+            0 => Err(StoreError::Query(format!(
+                "no document has a hash starting with {p}: `entitle doc list` shows the archive"
+            ))),
+            1 => Ok(found.remove(0)),
+            n => Err(StoreError::Query(format!(
+                "{p} is ambiguous: {n} documents start with it ({}); give more characters",
+                found
+                    .iter()
+                    .map(|d| d.hash.as_str())
+                    .take(5)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Hashes of documents bound or unbound by events after `seq` (for
+    /// catching up the full-text index).
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn documents_touched_after(&self, seq: u64) -> Result<Vec<String>, StoreError> {
+        self.proj.documents_touched_after(seq)
+    }
+
+    /// A document's extracted text, or why it could not be extracted;
+    /// `None` when extraction has not run.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn text(&self, hash: &str) -> Result<Option<Result<String, String>>, StoreError> {
+        self.proj.text(hash)
+    }
+
+    /// Keeps a document's extracted text (derived state keyed by content).
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be written.
+    pub fn put_text(&self, hash: &str, text: &Result<String, String>) -> Result<(), StoreError> {
+        self.proj.put_text(hash, text)?;
+        self.proj.flush()
     }
 
     /// Bytes used on disk by the log and by the derived state.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use entitle_core::chain::Hash32;
 use entitle_core::ledger::{Backing, BackingError, Changes, Head};
-use entitle_core::timeline::{EventMeta, LicenseTimeline, UsageSeries};
+use entitle_core::timeline::{DocumentEntry, EventMeta, LicenseTimeline, Target, UsageSeries};
 use entitle_core::ProductKey;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -78,6 +78,9 @@ pub(crate) struct Projections {
     usage: sled::Tree,
     events: sled::Tree,
     digests: sled::Tree,
+    documents: sled::Tree,
+    doc_events: sled::Tree,
+    texts: sled::Tree,
 }
 
 fn derived(path: &Path, what: impl std::fmt::Display) -> StoreError {
@@ -115,7 +118,15 @@ impl Projections {
             .cache_capacity(64 << 20)
             .mode(sled::Mode::HighThroughput)
             .open()
-            .map_err(|e| derived(path, e))?;
+            .map_err(|e| match e {
+                // An I/O failure (permissions, a full disk, a lock still
+                // held) is not damage: report it rather than rebuild.
+                sled::Error::Io(source) => StoreError::Io {
+                    path: path.to_owned(),
+                    source,
+                },
+                other => derived(path, other),
+            })?;
         let open_tree = |name: &str| db.open_tree(name).map_err(|e| derived(path, e));
         let p = Projections {
             path: path.to_owned(),
@@ -123,6 +134,9 @@ impl Projections {
             usage: open_tree("usage")?,
             events: open_tree("events")?,
             digests: open_tree("digests")?,
+            documents: open_tree("documents")?,
+            doc_events: open_tree("doc_events")?,
+            texts: open_tree("texts")?,
             db,
         };
         let schema_ok = match p.db.get("schema").map_err(|e| derived(path, e))? {
@@ -132,9 +146,18 @@ impl Projections {
         Ok((p, fresh || !schema_ok))
     }
 
-    /// Empties every tree and stamps the schema (start of a rebuild).
+    /// Empties every tree derived from the log and stamps the schema (start
+    /// of a rebuild). Extracted texts are kept: they derive from the
+    /// documents' bytes, not from the log, and are keyed by content.
     pub(crate) fn clear(&self) -> Result<(), StoreError> {
-        for tree in [&self.licenses, &self.usage, &self.events, &self.digests] {
+        for tree in [
+            &self.licenses,
+            &self.usage,
+            &self.events,
+            &self.digests,
+            &self.documents,
+            &self.doc_events,
+        ] {
             tree.clear().map_err(|e| derived(&self.path, e))?;
         }
         self.db.clear().map_err(|e| derived(&self.path, e))?;
@@ -292,6 +315,22 @@ impl Projections {
         }
         self.digests.apply_batch(digests).map_err(err)?;
 
+        let mut documents = sled::Batch::default();
+        for d in &changes.documents {
+            documents.insert(d.hash.as_bytes(), encode(d));
+        }
+        self.documents.apply_batch(documents).map_err(err)?;
+        let mut doc_events = sled::Batch::default();
+        for meta in &changes.events {
+            if let Target::Document { hash, .. } = &meta.target {
+                doc_events.insert(&meta.seq.to_be_bytes(), hash.as_bytes());
+                if let Some(v) = meta.voided_by {
+                    doc_events.insert(&v.to_be_bytes(), hash.as_bytes());
+                }
+            }
+        }
+        self.doc_events.apply_batch(doc_events).map_err(err)?;
+
         self.db.insert("applied", encode(applied)).map_err(err)?;
         self.db.remove("intent").map_err(err)?;
         Ok(())
@@ -315,6 +354,53 @@ impl Projections {
         Ok(lo)
     }
 
+    /// One document.
+    pub(crate) fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, StoreError> {
+        self.get(&self.documents, hash.as_bytes())
+    }
+
+    /// Every document, in hash order; with a prefix, those whose hash
+    /// starts with it.
+    pub(crate) fn documents(&self, prefix: &str) -> Result<Vec<DocumentEntry>, StoreError> {
+        self.documents
+            .scan_prefix(prefix.as_bytes())
+            .values()
+            .map(|v| {
+                let v = v.map_err(|e| derived(&self.path, e))?;
+                decode(&self.path, &v)
+            })
+            .collect()
+    }
+
+    /// Hashes of documents bound or unbound by events after `seq`.
+    pub(crate) fn documents_touched_after(&self, seq: u64) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.doc_events.range((seq + 1).to_be_bytes()..) {
+            let (_, hash) = item.map_err(|e| derived(&self.path, e))?;
+            out.push(String::from_utf8_lossy(&hash).into_owned());
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Extracted text of a document, or why there is none.
+    pub(crate) fn text(&self, hash: &str) -> Result<Option<Result<String, String>>, StoreError> {
+        self.get(&self.texts, hash.as_bytes())
+    }
+
+    /// Keeps a document's extracted text (or why it could not be had).
+    pub(crate) fn put_text(
+        &self,
+        hash: &str,
+        text: &Result<String, String>,
+    ) -> Result<(), StoreError> {
+        self.texts
+            .insert(hash.as_bytes(), encode(text))
+            .map_err(|e| derived(&self.path, e))?;
+        Ok(())
+    }
+
     pub(crate) fn size_on_disk(&self) -> u64 {
         self.db.size_on_disk().unwrap_or(0)
     }
@@ -334,5 +420,9 @@ impl Backing for Projections {
         self.seq_entry(seq)
             .map(|e| e.map(|e| e.meta))
             .map_err(|e| BackingError(e.to_string()))
+    }
+
+    fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, BackingError> {
+        Projections::document(self, hash).map_err(|e| BackingError(e.to_string()))
     }
 }

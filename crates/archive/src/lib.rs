@@ -1,0 +1,376 @@
+//! The contract archive: documents bound to the license history by content
+//! hash, their extracted text, and the full-text index kept in step with
+//! the log.
+#![deny(missing_docs)]
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use entitle_core::ledger::Draft;
+use entitle_core::record::{DocumentAttached, Event};
+use entitle_core::timeline::DocumentEntry;
+use entitle_search::{IndexDoc, IndexError, Query, SearchIndex, SearchResults};
+use entitle_store::{BlobError, Store, StoreError, StoredBlob};
+
+pub use entitle_extract::Limits;
+
+/// The kinds a document may have.
+pub const KINDS: [&str; 8] = [
+    "contract",
+    "invoice",
+    "order",
+    "eula",
+    "terms",
+    "usage-report",
+    "correspondence",
+    "other",
+];
+
+/// Errors of the archive.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// A file could not be archived.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The index failed.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    /// `--kind` is not one of [`KINDS`].
+    #[error("--kind {0:?} is not a document kind: use contract, invoice, order, eula, terms, usage-report, correspondence or other")]
+    UnknownKind(String),
+}
+
+/// Checks `--kind`.
+///
+/// # Errors
+///
+/// When it is not one of [`KINDS`].
+pub fn check_kind(kind: &str) -> Result<String, ArchiveError> {
+    let k = kind.trim().to_lowercase();
+    if KINDS.contains(&k.as_str()) {
+        Ok(k)
+    } else {
+        Err(ArchiveError::UnknownKind(kind.to_owned()))
+    }
+}
+
+/// A file stored in the blob directory, ready to be bound by an event.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The name it is attached under (the file name, without directories).
+    pub filename: String,
+    /// Its hash and size, and whether it was new to the store.
+    pub blob: StoredBlob,
+    /// Its media type, sniffed from name and first bytes.
+    pub media_type: &'static str,
+}
+
+/// What a document is bound to.
+#[derive(Debug, Clone)]
+pub enum Owner {
+    /// A license, by id.
+    License(String),
+    /// A vendor.
+    Vendor(String),
+}
+
+/// Stores files by content. Every file is checked and stored before any
+/// event is written; a later failure leaves only unreferenced blobs, which
+/// are harmless (content-addressed) and reused if attached again.
+///
+/// # Errors
+///
+/// The first file that cannot be archived, named.
+pub fn store_files(store: &Store, files: &[PathBuf]) -> Result<Vec<Incoming>, ArchiveError> {
+    let blobs = store.blobs();
+    let mut out = Vec::with_capacity(files.len());
+    for path in files {
+        let blob = blobs.put_file(path)?;
+        let mut head = Vec::with_capacity(entitle_extract::SNIFF_BYTES);
+        if let Ok(f) = File::open(blobs.path_of(&blob.hash)) {
+            let _ = f
+                .take(entitle_extract::SNIFF_BYTES as u64)
+                .read_to_end(&mut head);
+        }
+        let filename = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let media_type = entitle_extract::sniff(&filename, &head);
+        out.push(Incoming {
+            path: path.clone(),
+            filename,
+            blob,
+            media_type,
+        });
+    }
+    Ok(out)
+}
+
+/// The `document_attached` drafts binding stored files to an owner.
+#[must_use]
+pub fn drafts(incoming: &[Incoming], owner: &Owner, kind: &str, note: Option<&str>) -> Vec<Draft> {
+    incoming
+        .iter()
+        .map(|i| Draft {
+            event: Event::DocumentAttached(DocumentAttached {
+                hash: i.blob.hash.clone(),
+                filename: i.filename.clone(),
+                size: i.blob.size,
+                media_type: i.media_type.to_owned(),
+                kind: kind.to_owned(),
+                id: match owner {
+                    Owner::License(id) => Some(id.clone()),
+                    Owner::Vendor(_) => None,
+                },
+                vendor: match owner {
+                    Owner::Vendor(v) => Some(v.trim().to_owned()),
+                    Owner::License(_) => None,
+                },
+            }),
+            effective: None,
+            note: note.map(str::to_owned),
+        })
+        .collect()
+}
+
+/// How text is extracted: this binary, run as a child.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    /// The executable that understands the hidden `__extract` subcommand.
+    pub exe: PathBuf,
+    /// Wall-time and memory limits.
+    pub limits: Limits,
+}
+
+/// The full-text index of a store, in step with its log.
+#[derive(Debug)]
+pub struct Archive {
+    index: SearchIndex,
+    extractor: Extractor,
+}
+
+/// Whether a document's text is searchable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Searchable {
+    /// Its text is indexed (characters).
+    Yes(usize),
+    /// It is stored but its text could not be extracted.
+    No(String),
+}
+
+impl Archive {
+    /// Opens the index (recreating one that is damaged or of another
+    /// schema) and catches it up with the log. Returns notices for stderr.
+    ///
+    /// # Errors
+    ///
+    /// When the index cannot be opened or written.
+    pub fn open(
+        store: &Store,
+        extractor: Extractor,
+    ) -> Result<(Archive, Vec<String>), ArchiveError> {
+        let dir = store.layout().index();
+        let mut notices = Vec::new();
+        let (index, fresh) = match SearchIndex::open(&dir) {
+            Ok(i) => (i, false),
+            Err(e @ (IndexError::Corrupt { .. } | IndexError::SchemaMismatch { .. })) => {
+                notices.push(format!("the search index was unusable ({e}); rebuilt it"));
+                (SearchIndex::recreate(&dir)?, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut archive = Archive { index, extractor };
+        if fresh {
+            archive.reindex(store)?;
+        } else {
+            archive.catch_up(store)?;
+        }
+        Ok((archive, notices))
+    }
+
+    /// Brings the index up to the log's head: re-indexes documents bound or
+    /// unbound since the seq the index covers.
+    ///
+    /// # Errors
+    ///
+    /// When the store or the index fails.
+    pub fn catch_up(&mut self, store: &Store) -> Result<(), ArchiveError> {
+        let head = store.applied().head.seq;
+        match self.index.covered_seq() {
+            Some(seq) if seq >= head => Ok(()),
+            Some(seq) => {
+                let touched = store.documents_touched_after(seq)?;
+                self.refresh(store, &touched)?;
+                Ok(())
+            }
+            None => self.reindex(store).map(|_| ()),
+        }
+    }
+
+    /// Extracts (when not done before) and re-indexes the given documents,
+    /// then commits at the log's head.
+    ///
+    /// # Errors
+    ///
+    /// When the store or the index fails (an extraction failure is not an
+    /// error: it is recorded as the reason the document is not searchable).
+    pub fn refresh(&mut self, store: &Store, hashes: &[String]) -> Result<(), ArchiveError> {
+        for hash in hashes {
+            self.index_one(store, hash)?;
+        }
+        self.index.commit(store.applied().head.seq)?;
+        Ok(())
+    }
+
+    /// Rebuilds the index from the log's documents and their kept texts.
+    ///
+    /// # Errors
+    ///
+    /// When the store or the index fails.
+    pub fn reindex(&mut self, store: &Store) -> Result<usize, ArchiveError> {
+        self.index.clear()?;
+        let docs = store.documents()?;
+        for doc in &docs {
+            self.index_one(store, &doc.hash)?;
+        }
+        self.index.commit(store.applied().head.seq)?;
+        Ok(docs.len())
+    }
+
+    fn index_one(&mut self, store: &Store, hash: &str) -> Result<(), ArchiveError> {
+        let Some(doc) = store.document(hash)? else {
+            return Ok(());
+        };
+        match index_doc(store, &doc)? {
+            None => self.index.remove(hash)?,
+            Some(mut entry) => {
+                // A document whose text could not be extracted is still
+                // findable by its file name and filters.
+                entry.text = self.text(store, &doc)?.unwrap_or_default();
+                self.index.upsert(&entry)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The document's text: kept from an earlier extraction, or extracted
+    /// now in the sandboxed child (and kept).
+    ///
+    /// # Errors
+    ///
+    /// When the store fails; an extraction failure is `Ok(Err(reason))`.
+    pub fn text(
+        &self,
+        store: &Store,
+        doc: &DocumentEntry,
+    ) -> Result<Result<String, String>, ArchiveError> {
+        if let Some(kept) = store.text(&doc.hash)? {
+            return Ok(kept);
+        }
+        let path = store.blobs().path_of(&doc.hash);
+        let result = if entitle_extract::is_supported(&doc.media_type) {
+            entitle_extract::extract_in_child(
+                &self.extractor.exe,
+                &path,
+                &doc.media_type,
+                &self.extractor.limits,
+            )
+            .map_err(|e| e.to_string())
+        } else {
+            Err(format!("no text extraction for {}", doc.media_type))
+        };
+        store.put_text(&doc.hash, &result)?;
+        Ok(result)
+    }
+
+    /// Searches.
+    ///
+    /// # Errors
+    ///
+    /// For a malformed query (the message quotes it) or an index failure.
+    pub fn search(&self, query: &Query) -> Result<SearchResults, ArchiveError> {
+        Ok(self.index.search(query)?)
+    }
+}
+
+/// Whether a document's kept text makes it searchable.
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn searchable(store: &Store, hash: &str) -> Result<Option<Searchable>, StoreError> {
+    Ok(store.text(hash)?.map(|t| match t {
+        Ok(text) => Searchable::Yes(text.chars().count()),
+        Err(why) => Searchable::No(why),
+    }))
+}
+
+/// The index entry of a document as the log stands: its counted bindings'
+/// licenses, vendors and products; `None` when no binding counts.
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn index_doc(store: &Store, doc: &DocumentEntry) -> Result<Option<IndexDoc>, StoreError> {
+    let head = store.applied().head.seq;
+    let mut licenses = BTreeSet::new();
+    let mut vendors = BTreeSet::new();
+    let mut products = BTreeSet::new();
+    let mut first = None;
+    for a in doc.counted(head) {
+        first.get_or_insert(a);
+        if let Some(id) = &a.license {
+            licenses.insert(id.clone());
+            if let Some((_, terms)) = store
+                .timeline(id)?
+                .as_ref()
+                .and_then(|t| t.purchase().map(|(e, t)| (e.seq, t.clone())))
+            {
+                vendors.insert(terms.vendor);
+                products.insert(terms.product);
+            }
+        }
+        if let Some(v) = &a.vendor {
+            vendors.insert(v.clone());
+        }
+    }
+    Ok(first.map(|a| IndexDoc {
+        hash: doc.hash.clone(),
+        filename: a.filename.clone(),
+        kind: a.kind.clone(),
+        text: String::new(),
+        license_ids: licenses.into_iter().collect(),
+        vendors: vendors.into_iter().collect(),
+        products: products.into_iter().collect(),
+    }))
+}
+
+/// Reads a stored document's exact bytes into `out`.
+///
+/// # Errors
+///
+/// When the blob is missing or cannot be read.
+pub fn copy_document(
+    store: &Store,
+    hash: &str,
+    out: &mut dyn std::io::Write,
+) -> Result<u64, StoreError> {
+    let path = store.blobs().path_of(hash);
+    let mut f = File::open(&path).map_err(|source| StoreError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    std::io::copy(&mut f, out).map_err(|source| StoreError::Io {
+        path: Path::new("<output>").to_owned(),
+        source,
+    })
+}

@@ -1,0 +1,245 @@
+//! Documents by content: `<store>/blobs/ab/cdef…`, the file's own bytes
+//! under their BLAKE3 (lowercase hex, as `b3sum` prints it). Written to a
+//! temporary file while hashing, fsynced, renamed into place, directory
+//! fsynced; the same content is stored once however often it is attached.
+//! Files are streamed, never read whole into memory.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use entitle_core::chain::{self, Hash32};
+
+use crate::error::{IoContext, StoreError};
+use crate::layout::sync_dir;
+
+/// A stored document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// BLAKE3 of the bytes, lowercase hex.
+    pub hash: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whether this call stored it (false: the content was there already).
+    pub new: bool,
+}
+
+/// The blob directory of a store.
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    dir: PathBuf,
+}
+
+/// Why a file could not be archived.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlobError {
+    /// The path does not exist or cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The path is a directory.
+    #[error("{0} is a directory; give the documents inside it")]
+    Directory(PathBuf),
+    /// The file has no bytes.
+    #[error("{0} is empty; there is nothing to archive")]
+    Empty(PathBuf),
+    /// The file changed size or vanished while it was read.
+    #[error("{path} changed while it was read ({what}); nothing was archived — try again when it is complete")]
+    Changed {
+        /// The file.
+        path: PathBuf,
+        /// What changed.
+        what: String,
+    },
+    /// The store could not be written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Blobs {
+    /// The blob directory `dir`.
+    #[must_use]
+    pub fn new(dir: PathBuf) -> Self {
+        Blobs { dir }
+    }
+
+    /// Where the blob with this hash lives.
+    #[must_use]
+    pub fn path_of(&self, hash: &str) -> PathBuf {
+        self.dir.join(&hash[..2]).join(&hash[2..])
+    }
+
+    /// Whether the blob is present.
+    #[must_use]
+    pub fn contains(&self, hash: &str) -> bool {
+        self.path_of(hash).is_file()
+    }
+
+    /// Stores a file by content.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read, is a directory or empty, changes while
+    /// it is read, or the store cannot be written. Nothing is left behind.
+    pub fn put_file(&self, path: &Path) -> Result<StoredBlob, BlobError> {
+        let unreadable = |source| BlobError::Unreadable {
+            path: path.to_owned(),
+            source,
+        };
+        let meta = fs::metadata(path).map_err(unreadable)?;
+        if meta.is_dir() {
+            return Err(BlobError::Directory(path.to_owned()));
+        }
+        let mut src = File::open(path).map_err(unreadable)?;
+        let expected = meta.len();
+        if expected == 0 {
+            return Err(BlobError::Empty(path.to_owned()));
+        }
+        let tmp_dir = self.dir.join("tmp");
+        fs::create_dir_all(&tmp_dir).at(&tmp_dir)?;
+        let tmp = tmp_dir.join(format!("incoming-{}-{}", std::process::id(), unique()));
+        let result = self.copy_hashing(&mut src, &tmp, path, expected);
+        let (hash, size) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        let hex = chain::to_hex(&hash);
+        let target = self.path_of(&hex);
+        if target.is_file() {
+            let _ = fs::remove_file(&tmp);
+            return Ok(StoredBlob {
+                hash: hex,
+                size,
+                new: false,
+            });
+        }
+        let parent = target.parent().expect("blob paths have a parent");
+        fs::create_dir_all(parent).at(parent)?;
+        fs::rename(&tmp, &target).at(&target)?;
+        sync_dir(parent)?;
+        sync_dir(&self.dir)?;
+        Ok(StoredBlob {
+            hash: hex,
+            size,
+            new: true,
+        })
+    }
+
+    fn copy_hashing(
+        &self,
+        src: &mut File,
+        tmp: &Path,
+        path: &Path,
+        expected: u64,
+    ) -> Result<(Hash32, u64), BlobError> {
+        let mut out = File::create(tmp).at(tmp)?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(BlobError::Changed {
+                        path: path.to_owned(),
+                        what: format!("reading failed after {size} bytes: {e}"),
+                    })
+                }
+            };
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).at(tmp)?;
+            size += n as u64;
+        }
+        if size != expected {
+            return Err(BlobError::Changed {
+                path: path.to_owned(),
+                what: format!("{expected} bytes when opened, {size} bytes read"),
+            });
+        }
+        out.sync_all().at(tmp)?;
+        Ok((*hasher.finalize().as_bytes(), size))
+    }
+
+    /// Re-hashes a stored blob: `Ok(None)` when it is missing.
+    ///
+    /// # Errors
+    ///
+    /// When it exists but cannot be read.
+    pub fn rehash(&self, hash: &str) -> Result<Option<String>, StoreError> {
+        let path = self.path_of(hash);
+        let mut f = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).at(&path),
+        };
+        let mut hasher = blake3::Hasher::new();
+        io::copy(&mut f, &mut hasher).at(&path)?;
+        Ok(Some(hasher.finalize().to_hex().to_string()))
+    }
+}
+
+fn unique() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_once_by_content_and_matches_plain_blake3() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path().join("blobs"));
+        let file = dir.path().join("a.txt");
+        fs::write(&file, b"Kuendigungsfrist 90 Tage").unwrap();
+        let first = blobs.put_file(&file).unwrap();
+        assert!(first.new);
+        assert_eq!(
+            first.hash,
+            blake3::hash(b"Kuendigungsfrist 90 Tage").to_hex().as_str()
+        );
+        assert_eq!(
+            fs::read(blobs.path_of(&first.hash)).unwrap(),
+            b"Kuendigungsfrist 90 Tage"
+        );
+        let copy = dir.path().join("b.txt");
+        fs::copy(&file, &copy).unwrap();
+        let second = blobs.put_file(&copy).unwrap();
+        assert!(!second.new);
+        assert_eq!(second.hash, first.hash);
+        assert_eq!(
+            fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
+    fn refuses_directories_empty_and_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path().join("blobs"));
+        assert!(matches!(
+            blobs.put_file(dir.path()),
+            Err(BlobError::Directory(_))
+        ));
+        let empty = dir.path().join("empty.pdf");
+        fs::write(&empty, b"").unwrap();
+        assert!(matches!(blobs.put_file(&empty), Err(BlobError::Empty(_))));
+        assert!(matches!(
+            blobs.put_file(&dir.path().join("missing.pdf")),
+            Err(BlobError::Unreadable { .. })
+        ));
+    }
+}

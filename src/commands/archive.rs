@@ -1,0 +1,392 @@
+//! `entitle attach`, `doc list|show|get`, `search`, `reindex`: the contract
+//! archive.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use entitle_archive::{Archive, Extractor, Incoming, Limits, Owner, Searchable};
+use entitle_core::position::vendor_matches;
+use entitle_core::timeline::DocumentEntry;
+use entitle_store::{Access, Store};
+use serde_json::{json, Value};
+
+use crate::cli::{AttachArgs, Cli, DocGetArgs, DocListArgs, DocShowArgs, SearchArgs};
+use crate::output::{self, Align, Table};
+use crate::request;
+
+/// Opens the archive's index (catching it up with the log), printing what
+/// recovery did.
+pub fn open_archive(store: &Store) -> Result<Archive> {
+    let extractor = Extractor {
+        exe: std::env::current_exe()
+            .context("cannot find the entitle executable for text extraction")?,
+        limits: Limits::default(),
+    };
+    let (archive, notices) = Archive::open(store, extractor)?;
+    for n in notices {
+        eprintln!("entitle: {n}");
+    }
+    Ok(archive)
+}
+
+/// Prints one line per attached file, with whether it is searchable.
+pub fn report_attached(store: &Store, incoming: &[Incoming], to: &str) -> Result<()> {
+    for i in incoming {
+        let status = match entitle_archive::searchable(store, &i.blob.hash)? {
+            Some(Searchable::Yes(n)) => format!("searchable ({n} characters)"),
+            Some(Searchable::No(why)) => format!("stored, not searchable: {why}"),
+            None => "stored".to_owned(),
+        };
+        println!(
+            "attached {} to {to}: {} ({} bytes{}); {status}",
+            i.filename,
+            &i.blob.hash[..16],
+            i.blob.size,
+            if i.blob.new { "" } else { ", already archived" }
+        );
+    }
+    Ok(())
+}
+
+/// The attached files as JSON objects.
+pub fn attached_json(store: &Store, incoming: &[Incoming]) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for i in incoming {
+        let searchable = entitle_archive::searchable(store, &i.blob.hash)?;
+        out.push(json!({
+            "hash": i.blob.hash,
+            "filename": i.filename,
+            "size": i.blob.size,
+            "media_type": i.media_type,
+            "new": i.blob.new,
+            "searchable": matches!(searchable, Some(Searchable::Yes(_))),
+            "not_searchable_reason": match searchable { Some(Searchable::No(why)) => Some(why), _ => None },
+        }));
+    }
+    Ok(out)
+}
+
+pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
+    let kind = entitle_archive::check_kind(&a.kind)?;
+    let (owner, files): (Owner, Vec<PathBuf>) = match &a.vendor {
+        Some(v) => {
+            if v.trim().is_empty() {
+                bail!("--vendor must not be empty");
+            }
+            (
+                Owner::Vendor(v.trim().to_owned()),
+                a.args.iter().map(PathBuf::from).collect(),
+            )
+        }
+        None => {
+            let id = a.args[0].trim().to_owned();
+            let files: Vec<PathBuf> = a.args[1..].iter().map(PathBuf::from).collect();
+            if files.is_empty() {
+                if std::path::Path::new(&id).exists() {
+                    bail!("{id} is a file: name the license first (entitle attach L-0001 {id}), or bind it to a vendor with --vendor");
+                }
+                bail!("give the files to attach after the license id {id}");
+            }
+            (Owner::License(id), files)
+        }
+    };
+    let mut store = request::open(cli, Access::Read, "entitle attach")?;
+    let incoming = entitle_archive::store_files(&store, &files)?;
+    let drafts = entitle_archive::drafts(&incoming, &owner, &kind, a.note.as_deref());
+    let ctx = request::context(cli);
+    let appended = store.append(drafts, &ctx).map_err(super::append_error)?;
+    let mut archive = open_archive(&store)?;
+    archive.catch_up(&store)?;
+    let to = match &owner {
+        Owner::License(id) => id.clone(),
+        Owner::Vendor(v) => format!("vendor {v}"),
+    };
+    if a.json {
+        let docs = attached_json(&store, &incoming)?;
+        let seqs: Vec<u64> = appended.iter().map(|x| x.seq).collect();
+        output::json(&json!({ "seqs": seqs, "documents": docs }))?;
+    } else {
+        report_attached(&store, &incoming, &to)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bound_to(store: &Store, doc: &DocumentEntry) -> Result<(Vec<String>, Vec<String>)> {
+    let head = store.applied().head.seq;
+    let mut licenses = Vec::new();
+    let mut vendors = Vec::new();
+    for a in doc.counted(head) {
+        if let Some(id) = &a.license {
+            if !licenses.contains(id) {
+                licenses.push(id.clone());
+            }
+            if let Some(t) = store.timeline(id)? {
+                if let Some((_, terms)) = t.purchase() {
+                    if !vendors.contains(&terms.vendor) {
+                        vendors.push(terms.vendor.clone());
+                    }
+                }
+            }
+        }
+        if let Some(v) = &a.vendor {
+            if !vendors.contains(v) {
+                vendors.push(v.clone());
+            }
+        }
+    }
+    Ok((licenses, vendors))
+}
+
+pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
+    let store = request::open(cli, Access::Read, "entitle doc list")?;
+    let head = store.applied().head.seq;
+    let mut rows = Vec::new();
+    for doc in store.documents()? {
+        let Some(first) = doc.counted(head).next().cloned() else {
+            continue;
+        };
+        let (licenses, vendors) = bound_to(&store, &doc)?;
+        if let Some(id) = &a.license {
+            if !licenses.iter().any(|l| l == id.trim()) {
+                continue;
+            }
+        }
+        if a.vendor.is_some()
+            && !vendors
+                .iter()
+                .any(|v| vendor_matches(a.vendor.as_deref(), v))
+        {
+            continue;
+        }
+        let searchable = entitle_archive::searchable(&store, &doc.hash)?;
+        rows.push((doc, first, licenses, vendors, searchable));
+    }
+    if a.json {
+        let list: Vec<Value> = rows
+            .iter()
+            .map(|(doc, first, licenses, vendors, searchable)| {
+                json!({
+                    "hash": doc.hash,
+                    "filename": first.filename,
+                    "kind": first.kind,
+                    "size": doc.size,
+                    "media_type": doc.media_type,
+                    "license_ids": licenses,
+                    "vendors": vendors,
+                    "searchable": matches!(searchable, Some(Searchable::Yes(_))),
+                })
+            })
+            .collect();
+        output::json(&json!({ "documents": list }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = Table::new(&[
+        ("HASH", Align::Left, false),
+        ("FILE", Align::Left, true),
+        ("KIND", Align::Left, false),
+        ("SIZE", Align::Right, false),
+        ("BOUND TO", Align::Left, true),
+        ("TEXT", Align::Left, false),
+    ]);
+    for (doc, first, licenses, vendors, searchable) in &rows {
+        let bound = if licenses.is_empty() {
+            vendors.join(", ")
+        } else {
+            licenses.join(", ")
+        };
+        t.row(vec![
+            doc.hash[..12].to_owned(),
+            first.filename.clone(),
+            first.kind.clone(),
+            doc.size.to_string(),
+            bound,
+            match searchable {
+                Some(Searchable::Yes(_)) => "searchable".into(),
+                Some(Searchable::No(_)) => "not searchable".into(),
+                None => "-".into(),
+            },
+        ]);
+    }
+    if t.is_empty() {
+        println!("(no documents)");
+    } else {
+        t.print()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
+    let store = request::open(cli, Access::Read, "entitle doc show")?;
+    let doc = store.resolve_document(&a.hash)?;
+    let searchable = entitle_archive::searchable(&store, &doc.hash)?;
+    let mut bindings = Vec::new();
+    for b in &doc.attachments {
+        let recorded_at = store
+            .seq_entry(b.seq)?
+            .map(|e| e.meta.recorded_at.to_string());
+        bindings.push(json!({
+            "seq": b.seq,
+            "recorded_at": recorded_at,
+            "effective": b.effective.to_string(),
+            "filename": b.filename,
+            "kind": b.kind,
+            "license_id": b.license,
+            "vendor": b.vendor,
+            "voided_by": b.voided_by,
+        }));
+    }
+    let (text_status, reason) = match &searchable {
+        Some(Searchable::Yes(n)) => (format!("searchable ({n} characters of text)"), None),
+        Some(Searchable::No(why)) => (format!("stored, not searchable: {why}"), Some(why.clone())),
+        None => (
+            "stored; text not extracted yet (run `entitle reindex`)".to_owned(),
+            None,
+        ),
+    };
+    if a.json {
+        output::json(&json!({
+            "hash": doc.hash,
+            "size": doc.size,
+            "media_type": doc.media_type,
+            "path": store.blobs().path_of(&doc.hash),
+            "searchable": matches!(searchable, Some(Searchable::Yes(_))),
+            "not_searchable_reason": reason,
+            "events": bindings,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("document   {}", doc.hash);
+    println!("size       {} bytes", doc.size);
+    println!("type       {}", doc.media_type);
+    println!("stored at  {}", store.blobs().path_of(&doc.hash).display());
+    println!("text       {text_status}");
+    println!("bound by");
+    for b in &doc.attachments {
+        let to = b
+            .license
+            .clone()
+            .unwrap_or_else(|| format!("vendor {}", b.vendor.clone().unwrap_or_default()));
+        let void = b
+            .voided_by
+            .map(|v| format!("  (VOIDED by #{v})"))
+            .unwrap_or_default();
+        println!(
+            "  #{:<5} {} as {} ({}) to {to}{void}",
+            b.seq, b.effective, b.filename, b.kind
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
+    let store = request::open(cli, Access::Read, "entitle doc get")?;
+    let doc = store.resolve_document(&a.hash)?;
+    match &a.out {
+        None => {
+            let mut out = io::stdout().lock();
+            entitle_archive::copy_document(&store, &doc.hash, &mut out)?;
+            out.flush()?;
+        }
+        Some(path) => {
+            if path.exists() && !a.force {
+                bail!("{} exists; pass --force to overwrite it", path.display());
+            }
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let n = entitle_archive::copy_document(&store, &doc.hash, &mut f)?;
+            f.sync_all()?;
+            eprintln!("wrote {n} bytes to {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
+    let store = request::open(cli, Access::Read, "entitle search")?;
+    let archive = open_archive(&store)?;
+    let mut q = entitle_search::Query::new(a.query.clone()).limit(a.limit.max(1));
+    if let Some(v) = &a.vendor {
+        q = q.vendor(v.clone());
+    }
+    if let Some(p) = &a.product {
+        q = q.product(p.clone());
+    }
+    if let Some(k) = &a.kind {
+        q = q.kind(entitle_archive::check_kind(k)?);
+    }
+    if let Some(l) = &a.license {
+        q = q.license(l.clone());
+    }
+    let results = archive.search(&q)?;
+    if a.json {
+        let hits: Vec<Value> = results
+            .hits
+            .iter()
+            .map(|h| {
+                json!({
+                    "hash": h.hash,
+                    "filename": h.filename,
+                    "license_ids": h.license_ids,
+                    "vendor": h.vendors.first(),
+                    "vendors": h.vendors,
+                    "products": h.products,
+                    "kind": h.kind,
+                    "score": h.score,
+                    "snippet": h.snippet.render("**", "**"),
+                })
+            })
+            .collect();
+        output::json(&json!({ "query": a.query, "total": results.total, "hits": hits }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let color = output::use_color();
+    let (open, close) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
+    println!(
+        "{} document{} match {:?}",
+        results.total,
+        if results.total == 1 { "" } else { "s" },
+        a.query
+    );
+    for (i, h) in results.hits.iter().enumerate() {
+        let bound = if h.license_ids.is_empty() {
+            h.vendors.join(", ")
+        } else {
+            h.license_ids.join(", ")
+        };
+        println!(
+            "\n{}. {}  [{}]  {}  ({})  score {:.2}",
+            i + 1,
+            h.filename,
+            h.kind,
+            bound,
+            &h.hash[..12],
+            h.score
+        );
+        let snippet = h.snippet.render(open, close).replace('\n', " ");
+        println!("   {}", snippet.trim());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reindex(cli: &Cli) -> Result<ExitCode> {
+    let store = request::open(cli, Access::Read, "entitle reindex")?;
+    let mut archive = open_archive(&store)?;
+    let n = archive.reindex(&store)?;
+    println!(
+        "indexed {n} document{} at #{}",
+        if n == 1 { "" } else { "s" },
+        store.applied().head.seq
+    );
+    Ok(ExitCode::SUCCESS)
+}
