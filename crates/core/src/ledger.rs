@@ -6,7 +6,7 @@
 //! store reads what the batch changed with [`Batch::finish`], writes the
 //! records to the log, and only then writes the changes back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -202,9 +202,9 @@ pub struct Batch<'b, B: Backing> {
     usage: HashMap<ProductKey, Option<UsageSeries>>,
     events: BTreeMap<u64, EventMeta>,
     documents: HashMap<String, Option<DocumentEntry>>,
-    dirty_documents: Vec<String>,
-    dirty_licenses: Vec<String>,
-    dirty_usage: Vec<ProductKey>,
+    dirty_documents: HashSet<String>,
+    dirty_licenses: HashSet<String>,
+    dirty_usage: HashSet<ProductKey>,
     count: usize,
 }
 
@@ -218,9 +218,9 @@ impl<'b, B: Backing> Batch<'b, B> {
             usage: HashMap::new(),
             events: BTreeMap::new(),
             documents: HashMap::new(),
-            dirty_documents: Vec::new(),
-            dirty_licenses: Vec::new(),
-            dirty_usage: Vec::new(),
+            dirty_documents: HashSet::new(),
+            dirty_licenses: HashSet::new(),
+            dirty_usage: HashSet::new(),
             count: 0,
         }
     }
@@ -520,7 +520,7 @@ impl<'b, B: Backing> Batch<'b, B> {
                 if self.license(&id)?.is_none() {
                     let t = LicenseTimeline::new(id.clone(), seq, effective, Terms::from(p));
                     self.licenses.insert(id.clone(), Some(t));
-                    self.dirty_licenses.push(id.clone());
+                    mark(&mut self.dirty_licenses, &id);
                 }
                 (EventKind::Purchased, Target::License(id))
             }
@@ -577,7 +577,7 @@ impl<'b, B: Backing> Batch<'b, B> {
                         });
                     }
                 }
-                self.dirty_documents.push(a.hash.clone());
+                mark(&mut self.dirty_documents, &a.hash);
                 let target = Target::Document {
                     hash: a.hash.clone(),
                     license: a.id.clone(),
@@ -606,7 +606,7 @@ impl<'b, B: Backing> Batch<'b, B> {
                 if let Some(series) = self.usage_series(&key)? {
                     series.insert(entry);
                 }
-                self.dirty_usage.push(key.clone());
+                mark(&mut self.dirty_usage, &key);
                 (EventKind::UsageRecorded, Target::Usage(key))
             }
             Event::Voided(v) => {
@@ -647,7 +647,7 @@ impl<'b, B: Backing> Batch<'b, B> {
                 voided_by: None,
                 change,
             });
-            self.dirty_licenses.push(id.to_owned());
+            mark(&mut self.dirty_licenses, id);
         }
         Ok(())
     }
@@ -662,14 +662,14 @@ impl<'b, B: Backing> Batch<'b, B> {
                 let id = id.clone();
                 if let Some(e) = self.license(&id)?.and_then(|t| t.entry_mut(target)) {
                     e.voided_by.get_or_insert(by);
-                    self.dirty_licenses.push(id);
+                    mark(&mut self.dirty_licenses, &id);
                 }
             }
             Target::Usage(key) => {
                 let key = key.clone();
                 if let Some(e) = self.usage_series(&key)?.and_then(|s| s.entry_mut(target)) {
                     e.voided_by.get_or_insert(by);
-                    self.dirty_usage.push(key);
+                    mark(&mut self.dirty_usage, &key);
                 }
             }
             Target::Document { hash, license } => {
@@ -677,14 +677,14 @@ impl<'b, B: Backing> Batch<'b, B> {
                 if let Some(id) = license {
                     if let Some(e) = self.license(&id)?.and_then(|t| t.entry_mut(target)) {
                         e.voided_by.get_or_insert(by);
-                        self.dirty_licenses.push(id);
+                        mark(&mut self.dirty_licenses, &id);
                     }
                 }
                 if let Some(doc) = self.document(&hash)? {
                     if let Some(a) = doc.attachments.iter_mut().find(|a| a.seq == target) {
                         a.voided_by.get_or_insert(by);
                     }
-                    self.dirty_documents.push(hash);
+                    mark(&mut self.dirty_documents, &hash);
                 }
             }
             Target::Event(_) | Target::Nothing => {}
@@ -696,24 +696,21 @@ impl<'b, B: Backing> Batch<'b, B> {
     /// Everything the batch created or changed.
     #[must_use]
     pub fn finish(mut self) -> Changes {
-        self.dirty_licenses.sort_unstable();
-        self.dirty_licenses.dedup();
-        self.dirty_usage.sort_unstable();
-        self.dirty_usage.dedup();
-        let licenses = self
-            .dirty_licenses
+        let mut dirty_licenses: Vec<String> = self.dirty_licenses.drain().collect();
+        dirty_licenses.sort_unstable();
+        let licenses = dirty_licenses
             .iter()
             .filter_map(|id| self.licenses.remove(id).flatten())
             .collect();
-        let usage = self
-            .dirty_usage
+        let mut dirty_usage: Vec<ProductKey> = self.dirty_usage.drain().collect();
+        dirty_usage.sort_unstable();
+        let usage = dirty_usage
             .iter()
             .filter_map(|k| self.usage.remove(k).flatten())
             .collect();
-        self.dirty_documents.sort_unstable();
-        self.dirty_documents.dedup();
-        let documents = self
-            .dirty_documents
+        let mut dirty_documents: Vec<String> = self.dirty_documents.drain().collect();
+        dirty_documents.sort_unstable();
+        let documents = dirty_documents
             .iter()
             .filter_map(|h| self.documents.remove(h).flatten())
             .collect();
@@ -724,6 +721,19 @@ impl<'b, B: Backing> Batch<'b, B> {
             documents,
             head: self.head,
         }
+    }
+}
+
+/// Marks a key dirty, cloning it only the first time.
+fn mark<
+    K: std::hash::Hash + Eq + Clone + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+>(
+    set: &mut HashSet<K>,
+    key: &Q,
+) {
+    if !set.contains(key) {
+        set.insert(key.to_owned());
     }
 }
 

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod chain;
+pub mod compact;
 pub mod error;
 pub mod ledger;
 pub mod naive;

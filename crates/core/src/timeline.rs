@@ -36,10 +36,13 @@ pub struct Terms {
     /// How many.
     pub quantity: Quantity,
     /// First day.
+    #[serde(with = "crate::compact::date")]
     pub start: Date,
     /// Last day, inclusive.
+    #[serde(with = "crate::compact::opt_date")]
     pub end: Option<Date>,
     /// Last day of maintenance.
+    #[serde(with = "crate::compact::opt_date")]
     pub maintenance_end: Option<Date>,
     /// What the purchase cost.
     pub cost: Option<Money>,
@@ -102,6 +105,7 @@ pub enum Change {
     /// The term end moved; quantity or renewal period may change with it.
     Extended {
         /// New end.
+        #[serde(with = "crate::compact::date")]
         until: Date,
         /// New quantity.
         quantity: Option<Quantity>,
@@ -136,6 +140,7 @@ pub struct Entry {
     /// Transaction-time position.
     pub seq: u64,
     /// Valid-time date.
+    #[serde(with = "crate::compact::date")]
     pub effective: Date,
     /// Seq of the void that cancelled it.
     pub voided_by: Option<u64>,
@@ -404,6 +409,7 @@ pub struct UsageEntry {
     /// Transaction-time position.
     pub seq: u64,
     /// The date of the count.
+    #[serde(with = "crate::compact::date")]
     pub effective: Date,
     /// Seq of the void that cancelled it.
     pub voided_by: Option<u64>,
@@ -467,6 +473,7 @@ pub struct Attachment {
     /// The `document_attached` event.
     pub seq: u64,
     /// Its effective date.
+    #[serde(with = "crate::compact::date")]
     pub effective: Date,
     /// The file name it was attached under.
     pub filename: String,
@@ -547,6 +554,7 @@ pub struct EventMeta {
     /// The seq.
     pub seq: u64,
     /// Transaction time.
+    #[serde(with = "crate::compact::timestamp")]
     pub recorded_at: Timestamp,
     /// Its type.
     pub kind: EventKind,

@@ -15,9 +15,12 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 1;
-/// Digests per chunk in the `digests` tree.
+const SCHEMA: u32 = 2;
+/// Digests per chunk in the `digests` tree, and seq entries per chunk in
+/// the `events` tree: a million events are a thousand values, not a
+/// million keys (sled opens and writes far faster that way).
 pub(crate) const DIGEST_CHUNK: u64 = 1024;
+const SEQ_CHUNK: u64 = DIGEST_CHUNK;
 
 /// How far the derived state covers the log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +84,8 @@ pub(crate) struct Projections {
     documents: sled::Tree,
     doc_events: sled::Tree,
     texts: sled::Tree,
+    /// The last `events` chunk decoded.
+    chunk_cache: std::sync::Mutex<Option<(u64, std::sync::Arc<Vec<SeqEntry>>)>>,
 }
 
 fn derived(path: &Path, what: impl std::fmt::Display) -> StoreError {
@@ -137,6 +142,7 @@ impl Projections {
             documents: open_tree("documents")?,
             doc_events: open_tree("doc_events")?,
             texts: open_tree("texts")?,
+            chunk_cache: std::sync::Mutex::new(None),
             db,
         };
         let schema_ok = match p.db.get("schema").map_err(|e| derived(path, e))? {
@@ -160,6 +166,7 @@ impl Projections {
         ] {
             tree.clear().map_err(|e| derived(&self.path, e))?;
         }
+        self.forget_chunk();
         self.db.clear().map_err(|e| derived(&self.path, e))?;
         self.db
             .insert("schema", &SCHEMA.to_be_bytes())
@@ -209,7 +216,37 @@ impl Projections {
 
     /// One seq's entry.
     pub(crate) fn seq_entry(&self, seq: u64) -> Result<Option<SeqEntry>, StoreError> {
-        self.get(&self.events, &seq.to_be_bytes())
+        if seq == 0 {
+            return Ok(None);
+        }
+        let chunk = self.seq_chunk((seq - 1) / SEQ_CHUNK)?;
+        let i = usize::try_from((seq - 1) % SEQ_CHUNK).expect("fits");
+        Ok(chunk.get(i).filter(|e| e.meta.seq == seq).cloned())
+    }
+
+    fn seq_chunk(&self, chunk: u64) -> Result<std::sync::Arc<Vec<SeqEntry>>, StoreError> {
+        let mut cache = self
+            .chunk_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((c, entries)) = cache.as_ref() {
+            if *c == chunk {
+                return Ok(entries.clone());
+            }
+        }
+        let entries: Vec<SeqEntry> = self
+            .get(&self.events, &chunk.to_be_bytes())?
+            .unwrap_or_default();
+        let entries = std::sync::Arc::new(entries);
+        *cache = Some((chunk, entries.clone()));
+        Ok(entries)
+    }
+
+    fn forget_chunk(&self) {
+        *self
+            .chunk_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     /// The stored digests from `seq` on, one chunk at a time.
@@ -274,8 +311,9 @@ impl Projections {
         }
         self.usage.apply_batch(usage).map_err(err)?;
 
-        let mut events = sled::Batch::default();
         let first_new = placed.first().map_or(u64::MAX, |p| p.seq);
+        let mut by_chunk: std::collections::BTreeMap<u64, Vec<SeqEntry>> =
+            std::collections::BTreeMap::new();
         for meta in &changes.events {
             let entry = if meta.seq >= first_new {
                 let p = &placed[usize::try_from(meta.seq - first_new).expect("fits")];
@@ -291,8 +329,26 @@ impl Projections {
                 old.meta = meta.clone();
                 old
             };
-            events.insert(&meta.seq.to_be_bytes(), encode(&entry));
+            by_chunk
+                .entry((meta.seq - 1) / SEQ_CHUNK)
+                .or_default()
+                .push(entry);
         }
+        let mut events = sled::Batch::default();
+        for (chunk, mut updates) in by_chunk {
+            updates.sort_by_key(|e| e.meta.seq);
+            let mut entries = (*self.seq_chunk(chunk)?).clone();
+            for e in updates {
+                let i = usize::try_from((e.meta.seq - 1) % SEQ_CHUNK).expect("fits");
+                if i < entries.len() {
+                    entries[i] = e;
+                } else {
+                    entries.push(e);
+                }
+            }
+            events.insert(&chunk.to_be_bytes(), encode(&entries));
+        }
+        self.forget_chunk();
         self.events.apply_batch(events).map_err(err)?;
 
         let mut digests = sled::Batch::default();
