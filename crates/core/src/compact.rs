@@ -12,7 +12,7 @@ const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
 fn to_days(d: Date) -> i32 {
     // Dates are within jiff's range (years -9999..=9999): fits in i32.
-    i32::try_from(EPOCH.until(d).map_or(0, |span| span.get_days())).unwrap_or(0)
+    EPOCH.until(d).map_or(0, |span| span.get_days())
 }
 
 fn from_days<E: serde::de::Error>(days: i32) -> Result<Date, E> {

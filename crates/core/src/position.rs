@@ -21,6 +21,9 @@ pub enum PositionStatus {
     Compliant,
     /// No usage count dated on or before the date.
     NoUsageData,
+    /// A usage count under a metric the product has no license for, while
+    /// it has licenses under another metric: never compared.
+    MetricMismatch,
 }
 
 impl PositionStatus {
@@ -32,6 +35,7 @@ impl PositionStatus {
             PositionStatus::Over => "over",
             PositionStatus::Compliant => "compliant",
             PositionStatus::NoUsageData => "no-usage-data",
+            PositionStatus::MetricMismatch => "metric-mismatch",
         }
     }
 }
