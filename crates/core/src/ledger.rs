@@ -586,25 +586,26 @@ impl<'b, B: Backing> Batch<'b, B> {
             }
             Event::UsageRecorded(u) => {
                 let key = ProductKey::new(&u.vendor, &u.product, u.metric);
-                let entry = UsageEntry {
-                    seq,
-                    effective,
-                    voided_by: None,
-                    count: u.count,
-                    source: u.source.clone(),
-                };
                 if self.usage_series(&key)?.is_none() {
                     let series = UsageSeries {
                         key: key.clone(),
                         vendor: u.vendor.trim().to_owned(),
                         product: u.product.trim().to_owned(),
                         entries: Vec::new(),
+                        sources: Vec::new(),
                         last_seq: 0,
                     };
                     self.usage.insert(key.clone(), Some(series));
                 }
                 if let Some(series) = self.usage_series(&key)? {
-                    series.insert(entry);
+                    let source = series.intern(u.source.as_deref());
+                    series.insert(UsageEntry {
+                        seq,
+                        effective,
+                        voided_by: None,
+                        count: u.count,
+                        source,
+                    });
                 }
                 mark(&mut self.dirty_usage, &key);
                 (EventKind::UsageRecorded, Target::Usage(key))

@@ -1,13 +1,14 @@
 //! The compliance position: entitled against used, per vendor, product and
 //! metric, on a business date as known at a seq.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::civil::Date;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::timeline::{LicenseView, UsageSeries};
-use crate::types::{match_key, Metric, ProductKey, Quantity};
+use crate::timeline::{counts, Change, LicenseTimeline, LicenseView, UsageSeries};
+use crate::types::{match_key, Metric, Money, ProductKey, Quantity};
 
 /// Where a product stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -125,7 +126,7 @@ pub fn position<'a>(
             count: latest.count,
             date: latest.effective,
             seq: latest.seq,
-            source: latest.source.clone(),
+            source: series.source_of(latest).map(str::to_owned),
         });
     }
     rows.into_iter()
@@ -163,4 +164,309 @@ pub fn position<'a>(
 #[must_use]
 pub fn vendor_matches(filter: Option<&str>, vendor: &str) -> bool {
     filter.is_none_or(|f| match_key(f) == match_key(vendor))
+}
+
+/// Days after which a usage count is stale unless configured otherwise.
+pub const DEFAULT_STALE_AFTER_DAYS: u32 = 90;
+
+/// What a unit price is a price for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PricePer {
+    /// The cost paid for a term of at most 13 months: an annual price.
+    Year,
+    /// The cost paid for a longer fixed term.
+    Term,
+    /// The cost paid for a license without an end: a one-off price.
+    Perpetual,
+}
+
+impl PricePer {
+    /// The name shown and written in JSON.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PricePer::Year => "year",
+            PricePer::Term => "term",
+            PricePer::Perpetual => "perpetual",
+        }
+    }
+}
+
+/// The money of one position row, in the currency of its licenses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RowMoney {
+    /// Price of one unit: Σ latest cost ÷ Σ quantity it bought.
+    pub unit_price: Option<Decimal>,
+    /// ISO 4217 code of every amount of the row.
+    pub currency: Option<String>,
+    /// What the unit price is a price for.
+    pub per: Option<PricePer>,
+    /// For `under`: shortfall × unit price.
+    pub shortfall_cost: Option<Decimal>,
+    /// For `over`: surplus × unit price, when the unit price is annual.
+    pub unused_cost: Option<Decimal>,
+    /// Why an amount is missing.
+    pub note: Option<String>,
+}
+
+/// A position row with what [`review`] adds: money, staleness and the
+/// metrics of a mismatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewedRow {
+    /// The row (status `metric-mismatch` and balance `None` for a mismatch).
+    pub row: PositionRow,
+    /// The usage count is older than the stale limit on the date.
+    pub stale: bool,
+    /// For `metric-mismatch`: the metrics the product is licensed under.
+    pub licensed_metrics: Vec<Metric>,
+    /// Unit price and costs.
+    pub money: RowMoney,
+}
+
+/// The latest cost paid for a license as of a date, with the quantity it
+/// bought and the period it paid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidCost {
+    /// What was paid.
+    pub money: Money,
+    /// What it bought: the purchase's or extension's quantity, or for a
+    /// true-up (`adjust` with a cost) the increase.
+    pub quantity: Quantity,
+    /// The period paid for: first day and last day (`None`: perpetual).
+    pub period: (Date, Option<Date>),
+}
+
+/// Folds a license's counted entries up to `as_of` (as known at `known`)
+/// for its latest cost. A purchase pays for start..end; an extension for the
+/// day after the previous end..its new end; a true-up for the increase, on
+/// the basis of the period it falls in.
+#[must_use]
+pub fn latest_cost(t: &LicenseTimeline, as_of: Date, known: u64) -> Option<PaidCost> {
+    let (purchase, terms) = t.purchase()?;
+    if !counts(purchase.seq, purchase.voided_by, known) || purchase.effective > as_of {
+        return None;
+    }
+    let mut applied: Vec<_> = t.entries[1..]
+        .iter()
+        .filter(|e| counts(e.seq, e.voided_by, known) && e.effective <= as_of)
+        .collect();
+    applied.sort_by_key(|e| (e.effective, e.seq));
+    let mut quantity = terms.quantity;
+    let mut end = terms.end;
+    let mut period = (terms.start, terms.end);
+    let mut last = terms.cost.clone().map(|m| PaidCost {
+        money: m,
+        quantity,
+        period,
+    });
+    for e in applied {
+        match &e.change {
+            Change::Extended {
+                until,
+                quantity: q,
+                cost,
+                ..
+            } => {
+                let from = end.and_then(|d| d.tomorrow().ok()).unwrap_or(e.effective);
+                end = Some(*until);
+                period = (from, end);
+                if let Some(q) = q {
+                    quantity = *q;
+                }
+                if let Some(c) = cost {
+                    last = Some(PaidCost {
+                        money: c.clone(),
+                        quantity,
+                        period,
+                    });
+                }
+            }
+            Change::Adjusted { quantity: q, cost } => {
+                let bought = match (quantity, *q) {
+                    (Quantity::Count(old), Quantity::Count(new)) if new > old => {
+                        Quantity::Count(new - old)
+                    }
+                    (_, new) => new,
+                };
+                quantity = *q;
+                if let Some(c) = cost {
+                    last = Some(PaidCost {
+                        money: c.clone(),
+                        quantity: bought,
+                        period,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    last
+}
+
+/// What a price for `period` is a price for: a term of at most 13 calendar
+/// months (last day before first day + 13 months) is a year.
+#[must_use]
+pub fn price_per(period: (Date, Option<Date>)) -> PricePer {
+    match period {
+        (_, None) => PricePer::Perpetual,
+        (start, Some(end)) => {
+            let limit = start.checked_add(jiff::Span::new().months(13)).ok();
+            if limit.is_some_and(|l| end < l) {
+                PricePer::Year
+            } else {
+                PricePer::Term
+            }
+        }
+    }
+}
+
+/// Adds money, staleness and metric mismatches to a position computed by
+/// [`position`] from the same licenses (`timelines`), date and seq.
+///
+/// * A row with a usage count whose vendor and product have visible
+///   licenses only under other metrics becomes `metric-mismatch` with no
+///   balance: usage is compared only with licenses of the same metric.
+/// * A usage count dated more than `stale_after_days` days before `as_of`
+///   is stale.
+/// * Money: see [`RowMoney`] and the README ("Money in the position").
+#[must_use]
+pub fn review(
+    rows: Vec<PositionRow>,
+    timelines: &[LicenseTimeline],
+    as_of: Date,
+    known: u64,
+    stale_after_days: u32,
+) -> Vec<ReviewedRow> {
+    let mut licensed: HashMap<(String, String), BTreeSet<Metric>> = HashMap::new();
+    let mut by_id: HashMap<&str, &LicenseTimeline> = HashMap::new();
+    for t in timelines {
+        by_id.insert(t.id.as_str(), t);
+        if let Some(v) = t.view(as_of, known) {
+            let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
+            licensed
+                .entry((key.vendor, key.product))
+                .or_default()
+                .insert(key.metric);
+        }
+    }
+    let stale_before = as_of
+        .checked_sub(jiff::Span::new().days(i64::from(stale_after_days)))
+        .ok();
+    rows.into_iter()
+        .map(|mut row| {
+            let stale = row
+                .used
+                .as_ref()
+                .is_some_and(|u| stale_before.is_some_and(|limit| u.date < limit));
+            let metrics = licensed
+                .get(&(match_key(&row.vendor), match_key(&row.product)))
+                .cloned()
+                .unwrap_or_default();
+            let mut licensed_metrics = Vec::new();
+            if row.used.is_some() && !metrics.is_empty() && !metrics.contains(&row.metric) {
+                row.status = PositionStatus::MetricMismatch;
+                row.balance = None;
+                licensed_metrics = metrics.into_iter().collect();
+            }
+            let money = price(&row, &by_id, as_of, known);
+            ReviewedRow {
+                row,
+                stale,
+                licensed_metrics,
+                money,
+            }
+        })
+        .collect()
+}
+
+fn price(
+    row: &PositionRow,
+    by_id: &HashMap<&str, &LicenseTimeline>,
+    as_of: Date,
+    known: u64,
+) -> RowMoney {
+    let fail = |note: String| RowMoney {
+        note: Some(note),
+        ..RowMoney::default()
+    };
+    if row.status == PositionStatus::MetricMismatch {
+        return fail("metric mismatch: not compared".into());
+    }
+    if row.licenses.is_empty() {
+        return fail("no active license to price from".into());
+    }
+    let mut total = Decimal::ZERO;
+    let mut units: u64 = 0;
+    let mut currencies = BTreeSet::new();
+    let mut pers = BTreeSet::new();
+    for id in &row.licenses {
+        let Some(paid) = by_id
+            .get(id.as_str())
+            .and_then(|t| latest_cost(t, as_of, known))
+        else {
+            return fail(format!("no cost recorded for {id}"));
+        };
+        let Quantity::Count(n) = paid.quantity else {
+            return fail(format!("{id} is unlimited: no unit price"));
+        };
+        currencies.insert(paid.money.currency.clone());
+        pers.insert(price_per(paid.period));
+        total = match total.checked_add(paid.money.amount) {
+            Some(t) => t,
+            None => return fail("amount too large".into()),
+        };
+        units = units.saturating_add(n);
+    }
+    if currencies.len() > 1 {
+        let list: Vec<String> = currencies.into_iter().collect();
+        return fail(format!(
+            "mixed currencies ({}): never converted",
+            list.join(", ")
+        ));
+    }
+    if pers.len() > 1 {
+        let list: Vec<&str> = pers.iter().map(|p| p.as_str()).collect();
+        return fail(format!("mixed price periods ({})", list.join(", ")));
+    }
+    let (Some(currency), Some(per)) = (currencies.pop_first(), pers.pop_first()) else {
+        return fail("no active license to price from".into());
+    };
+    let Some(unit) = total.checked_div(Decimal::from(units)) else {
+        return fail("no units to price".into());
+    };
+    let mut unit = unit
+        .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+        .normalize();
+    if unit.scale() < 2 {
+        unit.rescale(2);
+    }
+    let mut money = RowMoney {
+        unit_price: Some(unit),
+        currency: Some(currency),
+        per: Some(per),
+        ..RowMoney::default()
+    };
+    match (row.status, row.balance) {
+        (PositionStatus::Under, Some(b)) => {
+            money.shortfall_cost = u64::try_from(-b)
+                .ok()
+                .and_then(|n| Decimal::from(n).checked_mul(unit));
+        }
+        (PositionStatus::Over, Some(b)) => match per {
+            PricePer::Year => {
+                money.unused_cost = u64::try_from(b)
+                    .ok()
+                    .and_then(|n| Decimal::from(n).checked_mul(unit));
+            }
+            PricePer::Term => {
+                money.note = Some("term longer than 13 months: no annual price".into());
+            }
+            PricePer::Perpetual => {
+                money.note = Some("perpetual license: no annual cost".into());
+            }
+        },
+        _ => {}
+    }
+    money
 }

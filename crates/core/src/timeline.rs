@@ -415,8 +415,9 @@ pub struct UsageEntry {
     pub voided_by: Option<u64>,
     /// How many were in use.
     pub count: u64,
-    /// Where it came from.
-    pub source: Option<String>,
+    /// Where it came from: an index into the series' `sources` (a million
+    /// counts from a handful of sources are not a million strings).
+    pub source: Option<u32>,
 }
 
 /// Every usage count of one vendor/product/metric, sorted by
@@ -431,6 +432,8 @@ pub struct UsageSeries {
     pub product: String,
     /// Counts, sorted by `(effective, seq)`.
     pub entries: Vec<UsageEntry>,
+    /// The distinct sources the counts name.
+    pub sources: Vec<String>,
     /// The highest seq inserted.
     pub last_seq: u64,
 }
@@ -448,6 +451,28 @@ impl UsageSeries {
             .entries
             .partition_point(|e| (e.effective, e.seq) <= (entry.effective, entry.seq));
         self.entries.insert(at, entry);
+    }
+
+    /// The index of a source name, added when new.
+    pub fn intern(&mut self, source: Option<&str>) -> Option<u32> {
+        let source = source?;
+        let i = match self.sources.iter().position(|s| s == source) {
+            Some(i) => i,
+            None => {
+                self.sources.push(source.to_owned());
+                self.sources.len() - 1
+            }
+        };
+        u32::try_from(i).ok()
+    }
+
+    /// The source name of an entry.
+    #[must_use]
+    pub fn source_of(&self, entry: &UsageEntry) -> Option<&str> {
+        entry
+            .source
+            .and_then(|i| self.sources.get(i as usize))
+            .map(String::as_str)
     }
 
     /// The latest counted usage dated on or before `as_of` as known at
@@ -641,6 +666,7 @@ mod tests {
             vendor: "a".into(),
             product: "b".into(),
             entries: vec![],
+            sources: vec![],
             last_seq: 0,
         };
         for (seq, date, count) in [

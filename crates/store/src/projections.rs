@@ -15,7 +15,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 2;
+const SCHEMA: u32 = 3;
 /// Digests per chunk in the `digests` tree, and seq entries per chunk in
 /// the `events` tree: a million events are a thousand values, not a
 /// million keys (sled opens and writes far faster that way).
