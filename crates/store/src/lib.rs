@@ -15,6 +15,7 @@ mod layout;
 mod lock;
 mod log;
 mod projections;
+mod usage_codec;
 mod verify;
 
 use std::io::Write;
@@ -508,7 +509,7 @@ impl Store {
     ///
     /// When the derived state cannot be read.
     pub fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
-        self.proj.usage_series().collect()
+        self.proj.usage_series()
     }
 
     /// The position on `as_of` as known at seq `known`.
@@ -518,7 +519,7 @@ impl Store {
     /// When the derived state cannot be read.
     pub fn position(&self, as_of: Date, known: u64) -> Result<Vec<PositionRow>, StoreError> {
         let views = self.licenses_at(as_of, known)?;
-        let usage = self.usage_series()?;
+        let usage = self.proj.usage_latest(as_of, known)?;
         Ok(entitle_core::position::position(
             &views, &usage, as_of, known,
         ))

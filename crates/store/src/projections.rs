@@ -15,7 +15,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 3;
+const SCHEMA: u32 = 4;
 /// Digests per chunk in the `digests` tree, and seq entries per chunk in
 /// the `events` tree: a million events are a thousand values, not a
 /// million keys (sled opens and writes far faster that way).
@@ -275,13 +275,33 @@ impl Projections {
     }
 
     /// Every usage series, in key order.
-    pub(crate) fn usage_series(
+    pub(crate) fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
+        self.usage
+            .iter()
+            .values()
+            .map(|v| {
+                let v = v.map_err(|e| derived(&self.path, e))?;
+                crate::usage_codec::decode(&v).map_err(|e| derived(&self.path, e))
+            })
+            .collect()
+    }
+
+    /// Every usage series with only its latest counted entry on `as_of` as
+    /// known at `known`: what the position needs, without decoding the rest.
+    pub(crate) fn usage_latest(
         &self,
-    ) -> impl Iterator<Item = Result<UsageSeries, StoreError>> + '_ {
-        self.usage.iter().values().map(|v| {
-            let v = v.map_err(|e| derived(&self.path, e))?;
-            decode(&self.path, &v)
-        })
+        as_of: jiff::civil::Date,
+        known: u64,
+    ) -> Result<Vec<UsageSeries>, StoreError> {
+        self.usage
+            .iter()
+            .values()
+            .map(|v| {
+                let v = v.map_err(|e| derived(&self.path, e))?;
+                crate::usage_codec::decode_latest(&v, as_of, known)
+                    .map_err(|e| derived(&self.path, e))
+            })
+            .collect()
     }
 
     /// One license.
@@ -307,7 +327,7 @@ impl Projections {
         self.licenses.apply_batch(licenses).map_err(err)?;
         let mut usage = sled::Batch::default();
         for s in &changes.usage {
-            usage.insert(usage_key(&s.key), encode(s));
+            usage.insert(usage_key(&s.key), crate::usage_codec::encode(s));
         }
         self.usage.apply_batch(usage).map_err(err)?;
 
@@ -468,8 +488,14 @@ impl Backing for Projections {
     }
 
     fn usage(&self, key: &ProductKey) -> Result<Option<UsageSeries>, BackingError> {
-        self.get(&self.usage, &usage_key(key))
-            .map_err(|e| BackingError(e.to_string()))
+        let bytes = self
+            .usage
+            .get(usage_key(key))
+            .map_err(|e| BackingError(e.to_string()))?;
+        bytes
+            .map(|b| crate::usage_codec::decode(&b))
+            .transpose()
+            .map_err(BackingError)
     }
 
     fn event(&self, seq: u64) -> Result<Option<EventMeta>, BackingError> {
