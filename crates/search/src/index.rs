@@ -505,6 +505,13 @@ impl SearchIndex {
                 snippet: snippet::make(&body, &highlights, &mut analyzers),
             });
         }
+        // Equal scores keep a fixed order (by hash), so the same index
+        // content answers the same way however its segments were built.
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.hash.cmp(&b.hash))
+        });
         Ok(SearchResults { total, hits })
     }
 
