@@ -70,14 +70,19 @@ pub enum Command {
     State(QueryArgs),
     /// Entitled against used, per vendor, product and metric.
     #[command(
-        after_help = "Example:\n  entitle position --as-of 2024-06-30 --known-at #40 --json\n  entitle position --format csv > position.csv"
+        after_help = "Money: unit_price = Σ latest cost ÷ Σ quantity it bought over the row's active licenses,\nper year when each paid-for term is at most 13 months (else per term, or perpetual);\nunder: shortfall_cost = shortfall × unit price; over: unused_cost = surplus × annual unit price.\nOne currency per row, never converted; otherwise null, with money_note saying why.\nUsage is compared only with licenses of the same metric (else status metric-mismatch);\na count older than --stale-after days is marked stale (* in the table).\n\nExample:\n  entitle position --as-of 2024-06-30 --known-at #40 --json\n  entitle position --stale-after 30 --format csv > position.csv"
     )]
-    Position(QueryArgs),
+    Position(PositionArgs),
     /// Terms ending soon, with the last day to cancel each (end − notice days).
     #[command(
         after_help = "Status: open (cancel_by not passed), deadline-passed (cancel_by < as-of), renewed-assumed\n(an auto-renewing term ended without extend or cancel; the end shown is the assumed one).\n\nExample:\n  entitle renewals --as-of 2027-11-15 --within 120 --ics deadlines.ics\n  entitle renewals --format csv > renewals.csv"
     )]
     Renewals(RenewalsArgs),
+    /// What was paid per vendor and product per calendar year, each currency separately.
+    #[command(
+        after_help = "Each purchase, extend or adjust with a cost counts in the calendar year of its effective date;\nvoided events are left out; currencies are summed separately, never converted.\n\nExample:\n  entitle spend --year 2024\n  entitle spend --vendor Microsoft --known-at 2025-01-31 --format csv > spend.csv"
+    )]
+    Spend(SpendArgs),
     /// A license's events with both times, voided ones marked.
     #[command(after_help = "Example:\n  entitle history L-0001")]
     History(HistoryArgs),
@@ -114,7 +119,7 @@ pub enum Command {
     Doc(DocCommand),
     /// Search inside archived documents (German and English; phrases, AND/OR/NOT, prefix*).
     #[command(
-        after_help = "Example:\n  entitle search '\"notice period\"' --vendor Nordlicht\n  entitle search 'Kündigungsfrist OR virtual*' --kind contract --json"
+        after_help = "Example:\n  entitle search '\"notice period\"' --vendor \"Nordlicht Software AG\"\n  entitle search 'Kündigungsfrist OR virtual*' --kind contract --json"
     )]
     Search(SearchArgs),
     /// Rebuild the full-text index from the log and the archived documents.
@@ -339,6 +344,29 @@ pub enum ImportCommand {
         after_help = "Each line is a record without v, seq, recorded_at and actor, e.g.\n  {\"type\":\"purchased\",\"vendor\":\"Acme\",\"product\":\"CAD\",\"metric\":\"user\",\"qty\":5,\"start\":\"2024-01-01\"}\n\nExample:\n  entitle import events history.jsonl"
     )]
     Events(ImportEventsArgs),
+    /// Import the license spreadsheet you already keep: one `purchased` per row, all or nothing.
+    #[command(
+        after_help = "Columns: vendor, product, metric, quantity, start (required); end, cost, currency, po, owner,\nnotice days, auto-renew, notes (optional). Header names match ignoring case, spaces, _ and -;\nGerman headers work too (Hersteller, Produkt, Metrik, Menge, Beginn, Ende, Kosten, Währung,\nBestellnummer, Verantwortlich, Kündigungsfrist, Automatische Verlängerung, Bemerkung).\nComma or semicolon separated; UTF-8 (with or without BOM) or Windows-1252; a semicolon file\nwrites amounts as German Excel does (1.234,56). Each row's effective date is its start.\n\nExample:\n  entitle import licenses lizenzen.csv --date-format dmy --dry-run\n  entitle import licenses licenses.csv --map quantity=Seats,product=Software"
+    )]
+    Licenses(ImportLicensesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportLicensesArgs {
+    /// The CSV file
+    pub file: PathBuf,
+    /// Check every row and print what would be recorded; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Dates besides ISO 2024-03-31: dmy (31.03.2024) or mdy (03/31/2024)
+    #[arg(long, value_name = "FORMAT", default_value = "iso", value_parser = ["iso", "dmy", "mdy"])]
+    pub date_format: String,
+    /// Other header names: column=Header,… (e.g. quantity=Seats,product=Software)
+    #[arg(long, value_name = "COLUMN=HEADER,…")]
+    pub map: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -367,6 +395,34 @@ pub struct QueryArgs {
     /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
     #[arg(long, value_parser = ["table", "json", "csv"])]
     pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SpendArgs {
+    /// Only this calendar year
+    #[arg(long)]
+    pub year: Option<i16>,
+    /// Only this vendor (case-insensitive)
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only what was recorded by then: an RFC 3339 time, a date (end of that day, UTC) or #N (event N) [default: everything]
+    #[arg(long, allow_hyphen_values = true)]
+    pub known_at: Option<String>,
+    /// Print JSON (shorthand for --format json)
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
+    #[arg(long, value_parser = ["table", "json", "csv"])]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PositionArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Mark a usage count older than this many days on the as-of date as stale
+    #[arg(long, value_name = "DAYS", default_value_t = entitle_core::position::DEFAULT_STALE_AFTER_DAYS)]
+    pub stale_after: u32,
 }
 
 #[derive(Debug, Args)]

@@ -97,7 +97,13 @@ pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
     let incoming = entitle_archive::store_files(&store, &files)?;
     let drafts = entitle_archive::drafts(&incoming, &owner, &kind, a.note.as_deref());
     let ctx = request::context(cli);
-    let appended = store.append(drafts, &ctx).map_err(super::append_error)?;
+    let appended = match store.append(drafts, &ctx) {
+        Ok(appended) => appended,
+        Err(e) => {
+            entitle_archive::discard_new(&store, &incoming);
+            return Err(super::append_error(e));
+        }
+    };
     let mut archive = open_archive(&store)?;
     archive.catch_up(&store)?;
     let to = match &owner {
@@ -334,9 +340,12 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
                     "hash": h.hash,
                     "filename": h.filename,
                     "license_ids": h.license_ids,
-                    "vendor": h.vendors.first(),
-                    "vendors": h.vendors,
-                    "products": h.products,
+                    // Under a vendor filter, the vendor it was found under.
+                    "vendor": h
+                        .vendors
+                        .iter()
+                        .find(|v| vendor_matches(a.vendor.as_deref(), v))
+                        .or(h.vendors.first()),
                     "kind": h.kind,
                     "score": h.score,
                     "snippet": h.snippet.render("**", "**"),

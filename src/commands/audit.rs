@@ -6,6 +6,12 @@
 //! the known-at seq: no clock is read for them. The CSV files are computed
 //! from the disclosed records alone (the same fold `audit verify` repeats),
 //! and held against the store's own position before anything is written.
+//!
+//! The vendor's documents travel in `documents/<hash>-<name>`, streamed
+//! from the archive's blobs. Which documents is decided from the disclosed
+//! `document_attached` events alone (those not voided by a disclosed void),
+//! so `audit verify` derives the same list from `events.jsonl` and ties each
+//! file to the hash its event recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -20,10 +26,11 @@ use entitle_core::timeline::{counts, LicenseView};
 use entitle_core::types::match_key;
 use entitle_core::{Event, Record};
 use entitle_pack::{
-    allowed_signers_line, sign, verify_chain, Checkpoint, Pack, PackWriter, ALLOWED_SIGNERS_FILE,
-    CHAIN_CHECK, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
+    allowed_signers_line, sanitize_file_name, sign, verify_chain, Checkpoint, Pack, PackWriter,
+    ALLOWED_SIGNERS_FILE, CHAIN_CHECK, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE,
+    SIGNATURE_FILE, SUMS_FILE,
 };
-use entitle_store::Access;
+use entitle_store::{Access, Store};
 use jiff::civil::Date;
 
 use crate::cli::{AuditPackArgs, AuditVerifyArgs, Cli};
@@ -38,6 +45,8 @@ const REPORT_HTML: &str = "report.html";
 const VERIFY_MD: &str = "VERIFY.md";
 const VERIFY_PY: &str = "verify_chain.py";
 const VERIFY_PY_TEXT: &str = include_str!("../../crates/pack/verify_chain.py");
+/// The folder of the pack that holds the vendor's documents.
+const DOCUMENTS_DIR: &str = "documents/";
 
 // ---------------------------------------------------------------- audit-pack
 
@@ -146,6 +155,8 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
     let signature = sign(&key, CHECKPOINT_NAMESPACE, checkpoint_text.as_bytes())?;
     let allowed = allowed_signers_line(&store_id, &key)?;
 
+    let documents = Documents::of(&records, known);
+    check_blobs(&store, &documents, known)?;
     let facts = Facts {
         vendor: &vendor,
         as_of,
@@ -156,10 +167,15 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
         events: known,
         disclosed: records.len(),
         since: since_note,
+        documents: documents.packed.len(),
     };
-    let report = report(&facts, &records, &derived);
+    let report = report(&facts, &records, &derived, &documents);
 
     let mut w = PackWriter::new();
+    for d in documents.packed.values() {
+        // Streamed from the archive when the pack is written.
+        w.add_file(&d.entry, &store.blobs().path_of(&d.hash))?;
+    }
     w.add_bytes(EVENTS_FILE, events)?;
     w.add_bytes(POSITION_FILE, derived.position_csv.into_bytes())?;
     w.add_bytes(LICENSES_FILE, derived.licenses_csv.into_bytes())?;
@@ -176,9 +192,10 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
     w.add_bytes(ALLOWED_SIGNERS_FILE, allowed.into_bytes())?;
     let written = w.write(&a.out, a.force)?;
     println!(
-        "wrote {} ({} files): {vendor}, as of {as_of}, known at #{known}; {} of {known} events disclosed",
+        "wrote {} ({} files, {} documents): {vendor}, as of {as_of}, known at #{known}; {} of {known} events disclosed",
         written.path.display(),
         written.entries.len(),
+        documents.packed.len(),
         facts.disclosed,
     );
     println!(
@@ -248,6 +265,242 @@ impl<'a> Disclosure<'a> {
             self.records.push(record);
         }
         show
+    }
+}
+
+// ---------------------------------------------------------------- documents
+
+/// One binding of a document by a disclosed `document_attached` event.
+struct Binding {
+    seq: u64,
+    filename: String,
+    kind: String,
+    /// The license id, or `vendor <name>`.
+    to: String,
+    voided_by: Option<u64>,
+}
+
+/// A document the pack carries: one file per hash, named after the
+/// document's first counted binding.
+struct PackedDoc {
+    hash: String,
+    size: u64,
+    /// `documents/<hash>-<sanitized original name>`.
+    entry: String,
+    /// The counted bindings, in seq order.
+    bindings: Vec<Binding>,
+}
+
+/// The documents the disclosed events bind, as known at a seq. Computed
+/// from the disclosed records alone, so `audit verify` derives the very
+/// same list from `events.jsonl`.
+struct Documents {
+    /// By hash.
+    packed: BTreeMap<String, PackedDoc>,
+    /// Bindings voided by a disclosed void (not carried unless another
+    /// binding of the same document counts).
+    voided: Vec<(String, Binding)>,
+}
+
+impl Documents {
+    fn of(records: &[Record], known: u64) -> Self {
+        let voided = voids(records);
+        let mut packed: BTreeMap<String, PackedDoc> = BTreeMap::new();
+        let mut dropped = Vec::new();
+        for r in records {
+            let Event::DocumentAttached(a) = &r.event else {
+                continue;
+            };
+            let voided_by = voided.get(&r.seq).copied();
+            let binding = Binding {
+                seq: r.seq,
+                filename: a.filename.clone(),
+                kind: a.kind.clone(),
+                to: match (&a.id, &a.vendor) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(v)) => format!("vendor {}", v.trim()),
+                    (None, None) => "nothing".to_owned(),
+                },
+                voided_by,
+            };
+            if !counts(r.seq, voided_by, known) {
+                dropped.push((a.hash.clone(), binding));
+                continue;
+            }
+            packed
+                .entry(a.hash.clone())
+                .or_insert_with(|| PackedDoc {
+                    hash: a.hash.clone(),
+                    size: a.size,
+                    entry: document_entry(&a.hash, &a.filename),
+                    bindings: Vec::new(),
+                })
+                .bindings
+                .push(binding);
+        }
+        Documents {
+            packed,
+            voided: dropped,
+        }
+    }
+}
+
+/// The pack entry of a document: its hash, a dash and its original name
+/// made portable, short enough for one path component (255 bytes).
+fn document_entry(hash: &str, filename: &str) -> String {
+    let room = 255 - hash.len().min(200) - 1;
+    let mut name = sanitize_file_name(filename);
+    if name.len() > room {
+        let mut cut = room;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name = sanitize_file_name(&name[..cut]);
+    }
+    format!("{DOCUMENTS_DIR}{hash}-{name}")
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Checks, before anything is written, that the archive holds every
+/// document the pack must carry, with the bytes its events recorded (read
+/// in a stream, never whole), and that the store's own bindings agree.
+fn check_blobs(store: &Store, documents: &Documents, known: u64) -> Result<()> {
+    for d in documents.packed.values() {
+        let first = &d.bindings[0];
+        let what = || {
+            format!(
+                "document {} ({}, event #{})",
+                d.hash, first.filename, first.seq
+            )
+        };
+        if !is_hash(&d.hash) {
+            bail!("{}: the hash is not 64 lowercase hex digits", what());
+        }
+        let entry = store.document(&d.hash)?.ok_or_else(|| {
+            anyhow!(
+                "{} is not in the store's archive; run `entitle rebuild`",
+                what()
+            )
+        })?;
+        let counted: BTreeSet<u64> = entry.counted(known).map(|a| a.seq).collect();
+        if let Some(b) = d.bindings.iter().find(|b| !counted.contains(&b.seq)) {
+            bail!(
+                "{}: the store does not count its binding by event #{} as known at #{known}; \
+                 run `entitle verify` and `entitle rebuild`, then try again",
+                what(),
+                b.seq
+            );
+        }
+        let path = store.blobs().path_of(&d.hash);
+        let mut file = std::fs::File::open(&path).with_context(|| {
+            format!(
+                "{} is missing from the archive ({}); run `entitle verify`",
+                what(),
+                path.display()
+            )
+        })?;
+        let mut hasher = blake3::Hasher::new();
+        let size = std::io::copy(&mut file, &mut hasher)
+            .with_context(|| format!("cannot read {} ({})", what(), path.display()))?;
+        let hash = hasher.finalize().to_hex();
+        if hash.as_str() != d.hash || size != d.size {
+            bail!(
+                "{} is damaged in the archive: {} holds {size} bytes with BLAKE3 {hash}, \
+                 the event recorded {} bytes; run `entitle verify`",
+                what(),
+                path.display(),
+                d.size
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Holds the pack's `documents/` against the disclosed events: every
+/// document a counted binding names is there under its name and hashes to
+/// the recorded hash, and nothing else is.
+fn check_documents(pack: &Pack, records: &[Record], known: u64) -> Result<String, Vec<String>> {
+    let documents = Documents::of(records, known);
+    let mut failures = Vec::new();
+    let mut bytes_total = 0u64;
+    for d in documents.packed.values() {
+        let b = &d.bindings[0];
+        let recorded = format!(
+            "document {} ({}) bound to {} by event #{}",
+            d.hash, b.filename, b.to, b.seq
+        );
+        match pack.get(&d.entry) {
+            None => {
+                let prefix = format!("{DOCUMENTS_DIR}{}-", d.hash);
+                let elsewhere: Vec<&str> = pack
+                    .entries()
+                    .map(|(n, _)| n)
+                    .filter(|n| n.starts_with(&prefix))
+                    .collect();
+                if elsewhere.is_empty() {
+                    failures.push(format!(
+                        "{}: missing: {recorded} is not in the pack",
+                        d.entry
+                    ));
+                } else {
+                    failures.push(format!(
+                        "{}: missing: {recorded} is in the pack as {} instead",
+                        d.entry,
+                        elsewhere.join(", ")
+                    ));
+                }
+            }
+            Some(bytes) => {
+                let hash = blake3::hash(bytes).to_hex();
+                if !hash.as_str().eq_ignore_ascii_case(&d.hash) {
+                    failures.push(format!(
+                        "{}: altered: its bytes hash to {hash}, not to the hash {} recorded by event #{}",
+                        d.entry, d.hash, b.seq
+                    ));
+                } else if bytes.len() as u64 != d.size {
+                    failures.push(format!(
+                        "{}: altered: {} bytes, event #{} recorded {}",
+                        d.entry,
+                        bytes.len(),
+                        b.seq,
+                        d.size
+                    ));
+                }
+                bytes_total += bytes.len() as u64;
+            }
+        }
+    }
+    let expected: BTreeSet<&str> = documents
+        .packed
+        .values()
+        .map(|d| d.entry.as_str())
+        .collect();
+    for (name, _) in pack.entries() {
+        if name.starts_with(DOCUMENTS_DIR) && !expected.contains(name) {
+            let voided = documents
+                .voided
+                .iter()
+                .find(|(hash, _)| name.starts_with(&format!("{DOCUMENTS_DIR}{hash}-")));
+            failures.push(match voided {
+                Some((_, b)) => format!(
+                    "{name}: extra: its binding by event #{} was voided by #{}",
+                    b.seq,
+                    b.voided_by.unwrap_or_default()
+                ),
+                None => format!("{name}: extra: no disclosed document_attached event refers to it"),
+            });
+        }
+    }
+    if failures.is_empty() {
+        Ok(format!(
+            "documents: {} present ({bytes_total} bytes), each matching the hash its event recorded",
+            documents.packed.len()
+        ))
+    } else {
+        Err(failures)
     }
 }
 
@@ -479,6 +732,8 @@ struct Facts<'a> {
     events: u64,
     disclosed: usize,
     since: Option<Checkpoint>,
+    /// How many documents the pack carries.
+    documents: usize,
 }
 
 /// A small document rendered both as Markdown and as HTML.
@@ -689,7 +944,7 @@ fn describe(r: &Record) -> String {
     }
 }
 
-fn report(f: &Facts<'_>, records: &[Record], d: &Derived) -> Doc {
+fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents) -> Doc {
     let voided = voids(records);
     let by_seq: BTreeMap<u64, &Record> = records.iter().map(|r| (r.seq, r)).collect();
     let mut doc = Doc::default();
@@ -889,28 +1144,67 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived) -> Doc {
     }
 
     doc.h(2, "Documents");
-    let docs: Vec<Vec<String>> = records
-        .iter()
-        .filter_map(|r| match &r.event {
-            Event::DocumentAttached(a) => Some(vec![
-                format!("#{}", r.seq),
-                a.filename.clone(),
-                a.kind.clone(),
-                a.id.clone().unwrap_or_else(|| "the vendor".to_owned()),
-                a.hash.clone(),
-            ]),
-            _ => None,
-        })
-        .collect();
-    doc.p(
-        "entitle's document archive is not available yet, so this pack contains no \
-         document files. Documents recorded as attached to this vendor's licenses \
-         are listed with their BLAKE3 hashes, so copies can be matched against them.",
-    );
-    if docs.is_empty() {
-        doc.p("No documents are recorded for this vendor.");
+    if documents.packed.is_empty() {
+        doc.p("No documents are attached to this vendor's licenses or to the vendor.");
     } else {
-        doc.table(&["Event", "File", "Kind", "Belongs to", "BLAKE3"], docs);
+        doc.p(format!(
+            "Every document attached to this vendor's licenses or to the vendor, as known at \
+             event #{}, is in the folder documents/ of this pack, byte for byte as archived, \
+             named by its BLAKE3 hash and its original file name. The hash is the one the \
+             binding event recorded in the chain, so b3sum run on a file ties it to its \
+             event.",
+            f.known
+        ));
+        let mut rows = Vec::new();
+        for p in documents.packed.values() {
+            for b in &p.bindings {
+                rows.push(vec![
+                    format!("#{}", b.seq),
+                    p.entry.clone(),
+                    b.filename.clone(),
+                    b.kind.clone(),
+                    p.size.to_string(),
+                    b.to.clone(),
+                    p.hash.clone(),
+                ]);
+            }
+        }
+        rows.sort_by_key(|r| r[0][1..].parse::<u64>().unwrap_or(0));
+        doc.table(
+            &[
+                "Event",
+                "File in the pack",
+                "Original name",
+                "Kind",
+                "Bytes",
+                "Belongs to",
+                "BLAKE3",
+            ],
+            rows,
+        );
+    }
+    if !documents.voided.is_empty() {
+        let items = documents
+            .voided
+            .iter()
+            .map(|(hash, b)| {
+                format!(
+                    "#{} {} ({}, BLAKE3 {hash}) bound to {}: voided by #{}{}",
+                    b.seq,
+                    b.filename,
+                    b.kind,
+                    b.to,
+                    b.voided_by.unwrap_or_default(),
+                    if documents.packed.contains_key(hash) {
+                        "; the document is in the pack through another binding"
+                    } else {
+                        "; not in the pack"
+                    }
+                )
+            })
+            .collect();
+        doc.p("Bindings corrected by a void:");
+        doc.list(items);
     }
 
     if let Some(old) = &f.since {
@@ -933,8 +1227,9 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived) -> Doc {
          `ssh-keygen -Y verify` shows that the checkpoint (the last event number and \
          the chain hash) was signed by this store's key; and the chain check shows \
          that events.jsonl leads to exactly that hash, so none of its events was \
-         changed, removed, inserted or reordered. VERIFY.md has the exact commands \
-         and the chain check in a few lines.",
+         changed, removed, inserted or reordered. Each document's file name starts \
+         with its BLAKE3 hash, the hash its binding event records in the chain. \
+         VERIFY.md has the exact commands and the chain check in a few lines.",
     );
     doc.code(verify_commands(f));
     doc
@@ -944,10 +1239,15 @@ fn verify_commands(f: &Facts<'_>) -> String {
     format!(
         "b3sum --check {SUMS_FILE}\n\
          ssh-keygen -Y verify -f {ALLOWED_SIGNERS_FILE} -I {} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\
-         python3 {VERIFY_PY} {EVENTS_FILE} {} {}\n",
+         python3 {VERIFY_PY} {EVENTS_FILE} {} {}\n{}",
         f.store_id,
         f.known,
-        to_hex(f.head)
+        to_hex(f.head),
+        if f.documents > 0 {
+            format!("b3sum {DOCUMENTS_DIR}*\n")
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -965,16 +1265,32 @@ fn verify_md(f: &Facts<'_>) -> String {
          ssh-keygen -Y verify -f {ALLOWED_SIGNERS_FILE} -I {store} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\n\
          3. The events lead to the signed checkpoint (seq {seq}, hash {hash}). With python3 and b3sum:\n\n    \
          python3 {VERIFY_PY} {EVENTS_FILE} {seq} {hash}\n\n   \
-         It prints `{seq} {hash}`. Or re-implement the check:\n\n\
+         It prints `{seq} {hash}`. Or re-implement the check below.\n\n\
+         {documents}\
          ## The chain check\n\n{check}\n\n\
          ## With entitle\n\n    entitle audit verify <pack> [--since <older checkpoint>]\n\n\
          also re-computes position.csv, licenses.csv and usage.csv from the disclosed events, \
-         and with `--since` checks that the log extends an older checkpoint.\n",
+         checks every document against the hash its event recorded (and that no document is \
+         missing or extra), and with `--since` checks that the log extends an older checkpoint.\n",
         fp = f.fingerprint,
         store = f.store_id,
         seq = f.known,
         hash = to_hex(f.head),
         check = CHAIN_CHECK,
+        documents = if f.documents > 0 {
+            format!(
+                "4. The {n} documents are the ones the chain names. Each file in `{DOCUMENTS_DIR}` is named \
+                 `<BLAKE3>-<original name>`; this prints each file's hash:\n\n    b3sum {DOCUMENTS_DIR}*\n\n   \
+                 Each hash must equal the start of the file's name and the `hash` of a `document_attached` \
+                 record in {EVENTS_FILE} that no disclosed `voided` record voids; and every such record's \
+                 document must be there.\n\n",
+                n = f.documents
+            )
+        } else {
+            "4. No documents are attached to this vendor's licenses or to the vendor, so the pack \
+             has no `documents/` folder.\n\n"
+                .to_owned()
+        },
     )
 }
 
@@ -1075,9 +1391,18 @@ pub fn verify(a: &AuditVerifyArgs) -> Result<ExitCode> {
     }
 
     if let (Some(report), Some(cp)) = (&chain, &checkpoint) {
-        match check_derived(&pack, &report.disclosed, cp.seq) {
-            Ok(note) => notes.push(note),
-            Err(list) => failures.extend(list),
+        let (records, unreadable) = disclosed_records(&report.disclosed);
+        if unreadable.is_empty() {
+            match check_derived(&pack, &records, cp.seq) {
+                Ok(note) => notes.push(note),
+                Err(list) => failures.extend(list),
+            }
+            match check_documents(&pack, &records, cp.seq) {
+                Ok(note) => notes.push(note),
+                Err(list) => failures.extend(list),
+            }
+        } else {
+            failures.extend(unreadable);
         }
     }
 
@@ -1095,12 +1420,9 @@ pub fn verify(a: &AuditVerifyArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-/// Re-folds the disclosed records and holds the CSV files against them.
-fn check_derived(
-    pack: &Pack,
-    disclosed: &[(u64, String)],
-    known: u64,
-) -> Result<String, Vec<String>> {
+/// Reads the disclosed records; every one that is not a record of its seq
+/// is a failure.
+fn disclosed_records(disclosed: &[(u64, String)]) -> (Vec<Record>, Vec<String>) {
     let mut failures = Vec::new();
     let mut records = Vec::new();
     for (seq, text) in disclosed {
@@ -1113,6 +1435,12 @@ fn check_derived(
             Err(e) => failures.push(format!("{EVENTS_FILE}: seq {seq}: not a record: {e}")),
         }
     }
+    (records, failures)
+}
+
+/// Re-folds the disclosed records and holds the CSV files against them.
+fn check_derived(pack: &Pack, records: &[Record], known: u64) -> Result<String, Vec<String>> {
+    let mut failures = Vec::new();
     let Some(position) = pack.get(POSITION_FILE) else {
         failures.push(format!("{POSITION_FILE}: missing from the pack"));
         return Err(failures);
@@ -1136,7 +1464,7 @@ fn check_derived(
     if !failures.is_empty() {
         return Err(failures);
     }
-    let derived = match Derived::fold(&records, as_of, known) {
+    let derived = match Derived::fold(records, as_of, known) {
         Ok(d) => d,
         Err(e) => return Err(vec![format!("{EVENTS_FILE}: {e:#}")]),
     };

@@ -17,11 +17,50 @@ use crate::request;
 /// The scripted history (see data/README.md).
 const HISTORY: &str = include_str!("../../data/demo/history.jsonl");
 
+/// Documents archived after the history: which file, when, by whom, bound to
+/// which license or vendor.
+const DOCUMENT_STEPS: &str = include_str!("../../data/demo/documents.jsonl");
+
+/// The demo documents themselves, embedded so the demo works from an
+/// installed binary (see data/documents/README.md).
+const DOCUMENTS: [(&str, &[u8]); 4] = [
+    (
+        "rahmenvertrag-nordlicht-cad.pdf",
+        include_bytes!("../../data/documents/rahmenvertrag-nordlicht-cad.pdf"),
+    ),
+    (
+        "nordlicht-subscription-terms.html",
+        include_bytes!("../../data/documents/nordlicht-subscription-terms.html"),
+    ),
+    (
+        "order-confirmation-nl-2024-0412.eml",
+        include_bytes!("../../data/documents/order-confirmation-nl-2024-0412.eml"),
+    ),
+    (
+        "kuendigungsbestaetigung-nordlicht-pdm.txt",
+        include_bytes!("../../data/documents/kuendigungsbestaetigung-nordlicht-pdm.txt"),
+    ),
+];
+
 #[derive(Deserialize)]
 struct Step {
     at: Timestamp,
     actor: String,
     event: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct DocumentStep {
+    at: Timestamp,
+    actor: String,
+    #[serde(default)]
+    license: Option<String>,
+    #[serde(default)]
+    vendor: Option<String>,
+    file: String,
+    kind: String,
+    #[serde(default)]
+    note: Option<String>,
 }
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
@@ -37,13 +76,17 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     }
     let mut store = Store::open(&path, Access::Write, "entitle demo")?;
     let events = load(&mut store)?;
+    let documents = load_documents(&mut store)?;
 
     let today = request::today();
     let ex = |args: &str| format!("entitle --store {} {args}", path.display());
     println!(
         "entitle demo: {events} events of Muster Maschinenbau GmbH's license history (2022–2026)"
     );
-    println!("loaded into {}\n", path.display());
+    println!(
+        "and {documents} documents from its contract folder and mailbox, loaded into {}\n",
+        path.display()
+    );
 
     section(&format!("Today's position ({today})"), &ex("position"));
     print_position(&store, today, KnownAt::Now, None)?;
@@ -90,11 +133,39 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     };
     super::history::run(&cli, &args)?;
 
+    section(
+        "The contract archive: which documents mention a notice period (Kündigungsfrist)?",
+        &ex("search Kündigungsfrist"),
+    );
+    let search = crate::cli::SearchArgs {
+        query: "Kündigungsfrist".into(),
+        vendor: None,
+        product: None,
+        kind: None,
+        license: None,
+        limit: 10,
+        json: false,
+    };
+    super::archive::search(&cli, &search)?;
+
+    section(
+        "The documents behind the Nordlicht CAD license",
+        &ex("doc list --license L-0003"),
+    );
+    let list = crate::cli::DocListArgs {
+        license: Some("L-0003".into()),
+        vendor: None,
+        json: false,
+    };
+    super::archive::list(&cli, &list)?;
+
     println!("\nTry next:");
     for cmd in [
         "state --as-of 2023-06-30",
         "position --json",
         "verify",
+        "search '\"notice period\" OR Kündigungsfrist' --kind contract",
+        "doc list --vendor 'Nordlicht Software AG'",
         "export | head -3",
     ] {
         println!("  {}", ex(cmd));
@@ -150,11 +221,65 @@ fn load(store: &mut Store) -> Result<usize> {
     Ok(n)
 }
 
+/// Archives the demo documents after the history, each at its scripted
+/// time, and indexes their text. Returns how many were attached.
+fn load_documents(store: &mut Store) -> Result<usize> {
+    // The blob store takes files: write the embedded bytes to a scratch
+    // directory, removed again afterwards.
+    let scratch = fresh_dir_in(&std::env::temp_dir(), "entitle-demo-documents")?;
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let result = attach_documents(store, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let n = result?;
+    super::archive::open_archive(store)?.catch_up(store)?;
+    Ok(n)
+}
+
+fn attach_documents(store: &mut Store, scratch: &std::path::Path) -> Result<usize> {
+    let mut n = 0;
+    for (i, line) in DOCUMENT_STEPS
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let what = || format!("demo documents line {}", i + 1);
+        let step: DocumentStep = serde_json::from_str(line).with_context(what)?;
+        let (_, bytes) = DOCUMENTS
+            .iter()
+            .find(|(name, _)| *name == step.file)
+            .ok_or_else(|| anyhow::anyhow!("{}: no embedded document {}", what(), step.file))?;
+        let file = scratch.join(&step.file);
+        std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+        let owner = match (step.license, step.vendor) {
+            (Some(id), _) => entitle_archive::Owner::License(id),
+            (None, Some(v)) => entitle_archive::Owner::Vendor(v),
+            (None, None) => bail!("{}: neither license nor vendor", what()),
+        };
+        let incoming = entitle_archive::store_files(store, &[file])?;
+        let drafts = entitle_archive::drafts(&incoming, &owner, &step.kind, step.note.as_deref());
+        let ctx = Context {
+            actor: step.actor,
+            now: step.at,
+            today: step.at.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        };
+        store
+            .append(drafts, &ctx)
+            .map_err(|e| anyhow::anyhow!("{}: {}", what(), super::append_error(e)))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// A new directory under the system's temporary directory.
 fn fresh_dir() -> Result<PathBuf> {
-    let base = std::env::temp_dir();
+    fresh_dir_in(&std::env::temp_dir(), "entitle-demo")
+}
+
+/// A path `<base>/<stem>-<pid>-<n>` that does not exist yet.
+fn fresh_dir_in(base: &std::path::Path, stem: &str) -> Result<PathBuf> {
     for i in 0..1000 {
-        let p = base.join(format!("entitle-demo-{}-{i}", std::process::id()));
+        let p = base.join(format!("{stem}-{}-{i}", std::process::id()));
         if !p.exists() {
             return Ok(p);
         }

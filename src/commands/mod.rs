@@ -10,12 +10,14 @@ mod export;
 mod extend;
 mod history;
 mod import;
+mod import_licenses;
 mod key;
 mod position;
 mod purchase;
 mod rebuild;
 mod renewals;
 mod sheet_out;
+mod spend;
 mod state;
 mod usage;
 mod usage_import;
@@ -43,9 +45,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Usage(UsageCommand::Record(args)) => usage::record(&cli, args),
         Command::Usage(UsageCommand::Import(args)) => usage_import::run(&cli, args),
         Command::Import(ImportCommand::Events(args)) => import::events(&cli, args),
+        Command::Import(ImportCommand::Licenses(args)) => import_licenses::run(&cli, args),
         Command::State(args) => state::run(&cli, args),
         Command::Position(args) => position::run(&cli, args),
         Command::Renewals(args) => renewals::run(&cli, args),
+        Command::Spend(args) => spend::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
         Command::Verify => verify::run(&cli),
@@ -100,7 +104,13 @@ fn record_with_documents(
             entitle_archive::drafts(&incoming, &entitle_archive::Owner::License(id), &kind, None);
     }
     drafts.insert(0, draft);
-    let appended = store.append(drafts, &ctx).map_err(append_error)?;
+    let appended = match store.append(drafts, &ctx) {
+        Ok(a) => a,
+        Err(e) => {
+            entitle_archive::discard_new(&store, &incoming);
+            return Err(append_error(e));
+        }
+    };
     if !incoming.is_empty() {
         archive::open_archive(&store)?.catch_up(&store)?;
     }

@@ -1,18 +1,22 @@
 //! `entitle position`
 
+use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_core::position::{vendor_matches, PositionRow};
+use entitle_core::position::{review, vendor_matches, PositionRow, PositionStatus, ReviewedRow};
 use entitle_store::Access;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::cli::{Cli, QueryArgs};
+use crate::cli::{Cli, PositionArgs};
 use crate::output::{self, or_dash, Align, Table};
 use crate::request;
 
-pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
+pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
+    let a = &args.query;
     let as_of = request::as_of(a.as_of.as_deref())?;
     let known_at = request::known_at(a.known_at.as_deref())?;
     let store = request::open(cli, Access::Read, "entitle position")?;
@@ -22,6 +26,8 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         .into_iter()
         .filter(|r| vendor_matches(a.vendor.as_deref(), &r.vendor))
         .collect();
+    let timelines = store.timelines()?;
+    let rows = review(rows, &timelines, as_of, known, args.stale_after);
     if a.format.as_deref() == Some("csv") {
         let rows: Vec<Value> = rows.iter().map(row_json).collect();
         let columns = rows
@@ -36,21 +42,35 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         struct Out {
             as_of: String,
             known_at_seq: u64,
+            stale_after_days: u32,
             products: Vec<Value>,
         }
         return output::json(&Out {
             as_of: as_of.to_string(),
             known_at_seq: known,
+            stale_after_days: args.stale_after,
             products: rows.iter().map(row_json).collect(),
         })
         .map(|()| ExitCode::SUCCESS);
     }
     println!("position as of {as_of}, as known at #{known}");
-    print_table(&rows)?;
+    print_rows(rows.iter().map(|r| (&r.row, r.stale)))?;
+    if rows.iter().any(|r| r.stale) {
+        println!(
+            "* usage count older than {} days on {as_of}: stale",
+            args.stale_after
+        );
+    }
+    print_money_totals(&rows);
     Ok(ExitCode::SUCCESS)
 }
 
+/// The plain table of a position (no money, no staleness).
 pub fn print_table(rows: &[PositionRow]) -> Result<()> {
+    print_rows(rows.iter().map(|r| (r, false)))
+}
+
+fn print_rows<'a>(rows: impl Iterator<Item = (&'a PositionRow, bool)>) -> Result<()> {
     let mut t = Table::new(&[
         ("VENDOR", Align::Left, true),
         ("PRODUCT", Align::Left, true),
@@ -60,13 +80,16 @@ pub fn print_table(rows: &[PositionRow]) -> Result<()> {
         ("BALANCE", Align::Right, false),
         ("STATUS", Align::Left, false),
     ]);
-    for r in rows {
+    let mut statuses = Vec::new();
+    for (r, stale) in rows {
+        statuses.push(r.status);
+        let used = or_dash(r.used.as_ref().map(|u| u.count));
         t.row(vec![
             r.vendor.clone(),
             r.product.clone(),
             r.metric.to_string(),
             r.entitled.to_string(),
-            or_dash(r.used.as_ref().map(|u| u.count)),
+            if stale { format!("{used}*") } else { used },
             r.balance.map_or_else(
                 || "-".into(),
                 |b| if b == 0 { "0".into() } else { format!("{b:+}") },
@@ -77,13 +100,85 @@ pub fn print_table(rows: &[PositionRow]) -> Result<()> {
     if t.is_empty() {
         println!("(no products)");
         Ok(())
+    } else if output::use_color() {
+        let text = t.render(output::terminal_width());
+        let mut out = io::stdout().lock();
+        for (i, line) in text.lines().enumerate() {
+            let status = statuses.get(i.wrapping_sub(1)).copied();
+            writeln!(out, "{}", colour_status(line, status))?;
+        }
+        Ok(())
     } else {
         t.print()
     }
 }
 
-/// A row in the JSON of `position` (stable field names).
-pub fn row_json(r: &PositionRow) -> Value {
+/// Colours the status at the end of a table line (the last column): red
+/// for under, yellow for over, green for compliant, magenta for a metric
+/// mismatch. Only called on a terminal without `NO_COLOR`.
+fn colour_status(line: &str, status: Option<PositionStatus>) -> String {
+    let Some(status) = status else {
+        return line.to_owned();
+    };
+    let code = match status {
+        PositionStatus::Under => "31",
+        PositionStatus::Over => "33",
+        PositionStatus::Compliant => "32",
+        PositionStatus::MetricMismatch => "35",
+        PositionStatus::NoUsageData => return line.to_owned(),
+    };
+    let trimmed = line.trim_end();
+    match trimmed.strip_suffix(status.as_str()) {
+        Some(head) => format!("{head}\x1b[{code}m{}\x1b[0m", status.as_str()),
+        None => line.to_owned(),
+    }
+}
+
+/// Under the table: the estimated shortfall and the annual cost of unused
+/// seats, summed per currency (never converted).
+fn print_money_totals(rows: &[ReviewedRow]) {
+    let mut shortfall: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut unused: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for r in rows {
+        let Some(cur) = r.money.currency.as_deref() else {
+            continue;
+        };
+        if let Some(c) = r.money.shortfall_cost {
+            *shortfall.entry(cur).or_default() += c;
+        }
+        if let Some(c) = r.money.unused_cost {
+            *unused.entry(cur).or_default() += c;
+        }
+    }
+    let fmt = |m: &BTreeMap<&str, Decimal>| {
+        m.iter()
+            .map(|(c, a)| format!("{a} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !shortfall.is_empty() {
+        println!("estimated cost of the shortfall: {}", fmt(&shortfall));
+    }
+    if !unused.is_empty() {
+        println!("unused seats cost per year: {}", fmt(&unused));
+    }
+    let unpriced = rows
+        .iter()
+        .filter(|r| {
+            matches!(r.row.status, PositionStatus::Under | PositionStatus::Over)
+                && r.money.shortfall_cost.is_none()
+                && r.money.unused_cost.is_none()
+        })
+        .count();
+    if unpriced > 0 {
+        println!("{unpriced} under/over row(s) without a cost estimate: see --json money_note");
+    }
+}
+
+/// A row in the JSON of `position` (stable field names; new ones appended).
+pub fn row_json(rr: &ReviewedRow) -> Value {
+    let r = &rr.row;
+    let m = &rr.money;
     json!({
         "vendor": r.vendor,
         "product": r.product,
@@ -96,5 +191,31 @@ pub fn row_json(r: &PositionRow) -> Value {
         "used_date": r.used.as_ref().map(|u| u.date.to_string()),
         "used_seq": r.used.as_ref().map(|u| u.seq),
         "used_source": r.used.as_ref().and_then(|u| u.source.clone()),
+        "stale": rr.stale,
+        "licensed_metrics": rr.licensed_metrics,
+        "unit_price": m.unit_price.map(|d| d.to_string()),
+        "currency": m.currency,
+        "price_per": m.per.map(|p| p.as_str()),
+        "shortfall_cost": m.shortfall_cost.map(|d| d.to_string()),
+        "unused_cost": m.unused_cost.map(|d| d.to_string()),
+        "money_note": m.note,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_only_the_status() {
+        let line = "Acme     CAD      user            10    13       -3  under";
+        let c = colour_status(line, Some(PositionStatus::Under));
+        assert!(c.ends_with("\x1b[31munder\x1b[0m"), "{c:?}");
+        assert!(c.starts_with("Acme     CAD"));
+        assert_eq!(colour_status(line, None), line);
+        assert_eq!(
+            colour_status("x  no-usage-data", Some(PositionStatus::NoUsageData)),
+            "x  no-usage-data"
+        );
+    }
 }

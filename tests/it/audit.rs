@@ -7,19 +7,49 @@ use std::process::Command;
 
 use crate::util::TestStore;
 
-const DOC_MS: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-const DOC_ORA: &str = "2222222222222222222222222222222222222222222222222222222222222222";
-const DOC_MS_VENDOR: &str = "3333333333333333333333333333333333333333333333333333333333333333";
+/// Microsoft's contract (bound to MS-365, event #8).
+const DOC_MS: &str = "rahmenvertrag-nordlicht-cad.pdf";
+/// Oracle's contract (bound to ORA-DB, event #9): must never leave the store
+/// in Microsoft's pack.
+const DOC_ORA: &str = "apache-2.0.pdf";
+/// Bound to the vendor Microsoft (event #10).
+const DOC_MS_VENDOR: &str = "order-confirmation-nl-2024-0412.eml";
 
-/// Three vendors, documents, a void of a Microsoft count and a void of an
-/// Oracle count: 17 events.
+/// A real document from `data/documents/`.
+fn doc_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data")
+        .join("documents")
+        .join(name)
+}
+
+fn doc_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(doc_path(name)).unwrap()
+}
+
+fn doc_hash(name: &str) -> String {
+    blake3::hash(&doc_bytes(name)).to_hex().to_string()
+}
+
+/// Whether `haystack` holds all of `needle`.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+impl TestStore {
+    fn attach(&self, to: &[&str], doc: &str, kind: &str) -> String {
+        let path = doc_path(doc);
+        let mut args = vec!["attach"];
+        args.extend(to);
+        args.extend([path.to_str().unwrap(), "--kind", kind]);
+        self.ok(&args)
+    }
+}
+
+/// Three vendors, real documents, a void of a Microsoft count and a void of
+/// an Oracle count: 17 events.
 fn company() -> TestStore {
     let s = TestStore::new();
-    let doc = |hash: &str, name: &str, target: &str| {
-        format!(
-            r#"{{"type":"document_attached","hash":"{hash}","filename":"{name}","size":1000,"media_type":"application/pdf","kind":"contract",{target},"effective":"2024-01-15"}}"#
-        )
-    };
     let lines = [
         r#"{"type":"purchased","id":"MS-365","vendor":"Microsoft","product":"Microsoft 365 E3","metric":"user","qty":200,"start":"2024-01-01","end":"2024-12-31","cost":"48000","currency":"EUR","po":"PO-MS-1"}"#.to_owned(),
         r#"{"type":"purchased","id":"ORA-DB","vendor":"Oracle","product":"Database Enterprise Edition","metric":"processor","qty":4,"start":"2023-01-01","po":"PO-ORA-77","reseller":"Zebra Resellers"}"#.to_owned(),
@@ -28,9 +58,8 @@ fn company() -> TestStore {
         r#"{"type":"usage_recorded","vendor":"Microsoft","product":"Microsoft 365 E3","metric":"user","count":212,"effective":"2024-06-30","source":"Entra ID export"}"#.to_owned(),
         r#"{"type":"usage_recorded","vendor":"Oracle","product":"Database Enterprise Edition","metric":"processor","count":6,"effective":"2024-06-30"}"#.to_owned(),
         r#"{"type":"usage_recorded","vendor":"Adobe","product":"Acrobat Pro","metric":"user","count":20,"effective":"2024-06-30"}"#.to_owned(),
-        doc(DOC_MS, "ms-enterprise-agreement.pdf", r#""id":"MS-365""#),
-        doc(DOC_ORA, "oracle-ula-confidential.pdf", r#""id":"ORA-DB""#),
-        doc(DOC_MS_VENDOR, "ms-product-terms.pdf", r#""vendor":"Microsoft""#),
+    ];
+    let later = [
         r#"{"type":"usage_recorded","vendor":"Microsoft","product":"Microsoft 365 E3","metric":"user","count":230,"effective":"2024-06-30"}"#.to_owned(),
         r#"{"type":"voided","voids":11,"note":"double counted"}"#.to_owned(),
         r#"{"type":"voided","voids":6,"note":"Oracle test servers were counted"}"#.to_owned(),
@@ -41,7 +70,13 @@ fn company() -> TestStore {
     ];
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let out = s.import(&refs);
-    assert_eq!(out.trim(), "recorded 17 events: #1..#17");
+    assert_eq!(out.trim(), "recorded 7 events: #1..#7");
+    s.attach(&["MS-365"], DOC_MS, "contract");
+    s.attach(&["ORA-DB"], DOC_ORA, "contract");
+    s.attach(&["--vendor", "Microsoft"], DOC_MS_VENDOR, "order");
+    let refs: Vec<&str> = later.iter().map(String::as_str).collect();
+    let out = s.import(&refs);
+    assert_eq!(out.trim(), "recorded 7 events: #11..#17");
     s
 }
 
@@ -101,18 +136,44 @@ fn run_in(dir: &Path, program: impl AsRef<std::ffi::OsStr>, args: &[&str], stdin
     );
 }
 
+/// Every file under `dir`, by its `/`-separated path inside it.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        assert!(e.file_type().unwrap().is_file(), "{:?}", e.path());
-        out.push((
-            e.file_name().to_str().unwrap().to_owned(),
-            std::fs::read(e.path()).unwrap(),
-        ));
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let kind = e.file_type().unwrap();
+            if kind.is_dir() {
+                walk(root, &e.path(), out);
+                continue;
+            }
+            assert!(kind.is_file(), "{:?}", e.path());
+            let rel = e.path().strip_prefix(root).unwrap().to_owned();
+            let name: Vec<&str> = rel.iter().map(|c| c.to_str().unwrap()).collect();
+            out.push((name.join("/"), std::fs::read(e.path()).unwrap()));
+        }
     }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+/// Rewrites BLAKE3SUMS for the files it lists that are still there, and for
+/// `add`: what a forger who knows b3sum would do.
+fn resum(dir: &Path, add: &[&str]) {
+    let sums = std::fs::read_to_string(dir.join("BLAKE3SUMS")).unwrap();
+    let mut names: Vec<String> = sums.lines().map(|l| l[66..].to_owned()).collect();
+    names.extend(add.iter().map(|n| (*n).to_owned()));
+    names.retain(|n| dir.join(n).is_file());
+    names.sort();
+    let new: String = names
+        .iter()
+        .map(|name| {
+            let hash = blake3::hash(&std::fs::read(dir.join(name)).unwrap());
+            format!("{}  {name}\n", hash.to_hex())
+        })
+        .collect();
+    std::fs::write(dir.join("BLAKE3SUMS"), new).unwrap();
 }
 
 fn store_id(pack: &Path) -> String {
@@ -126,7 +187,9 @@ fn store_id(pack: &Path) -> String {
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for (name, bytes) in files(from) {
-        std::fs::write(to.join(name), bytes).unwrap();
+        let path = to.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
     }
 }
 
@@ -151,6 +214,21 @@ fn pack_discloses_one_vendor_and_verifies_with_off_the_shelf_tools() {
     ] {
         assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
     }
+    // Microsoft's two documents, byte-identical; nothing else in documents/.
+    let docs: Vec<(String, Vec<u8>)> = files(&pack)
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("documents/"))
+        .collect();
+    let mut want: Vec<(String, Vec<u8>)> = [DOC_MS, DOC_MS_VENDOR]
+        .iter()
+        .map(|d| (format!("documents/{}-{d}", doc_hash(d)), doc_bytes(d)))
+        .collect();
+    want.sort();
+    assert!(
+        docs == want,
+        "documents/ holds {:?}",
+        docs.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
 
     // The real tools, in the pack directory.
     run_in(&pack, b3sum(), &["--check", "BLAKE3SUMS"], None);
@@ -231,8 +309,8 @@ fn pack_discloses_one_vendor_and_verifies_with_off_the_shelf_tools() {
     assert!(position.contains("Visio Plan 2"), "{position}");
     let report = std::fs::read_to_string(pack.join("report.md")).unwrap();
     assert!(report.contains("entitled 220 = MS-365"), "{report}");
-    assert!(report.contains("ms-enterprise-agreement.pdf"), "{report}");
-    assert!(report.contains("not available yet"), "{report}");
+    assert!(report.contains(&doc_hash(DOC_MS)), "{report}");
+    assert!(!report.contains("not available"), "{report}");
     let html = std::fs::read_to_string(pack.join("report.html")).unwrap();
     assert!(html.contains("@media print"));
     for external in ["http://", "https://", "<script", "<link", "src="] {
@@ -257,12 +335,14 @@ fn pack_discloses_one_vendor_and_verifies_with_off_the_shelf_tools() {
         "ADO-1",
         "Acrobat",
         "Creative Cloud",
-        DOC_ORA,
         "test servers",
+        "apache",
+        DOC_ORA,
     ]
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
+    secrets.push(doc_hash(DOC_ORA));
     for (i, line) in log.iter().enumerate() {
         if !disclosed.contains(&(i as u64 + 1)) {
             secrets.push(line.clone());
@@ -271,6 +351,7 @@ fn pack_discloses_one_vendor_and_verifies_with_off_the_shelf_tools() {
             secrets.push(escaped[1..escaped.len() - 1].to_owned());
         }
     }
+    let oracle_doc = doc_bytes(DOC_ORA);
     for (name, bytes) in files(&pack) {
         let text = String::from_utf8_lossy(&bytes);
         for secret in &secrets {
@@ -279,6 +360,10 @@ fn pack_discloses_one_vendor_and_verifies_with_off_the_shelf_tools() {
                 "{name} contains {secret:?}"
             );
         }
+        assert!(
+            !holds(&bytes, &oracle_doc),
+            "{name} holds Oracle's document"
+        );
     }
 
     // The same as a zip.
@@ -545,4 +630,387 @@ fn key_show_prints_the_signing_key() {
     let public = out.split_whitespace().nth(1).unwrap();
     assert!(allowed.contains(public), "{allowed}");
     assert_eq!(s.ok(&["key", "show"]), out);
+}
+
+/// A zip with stored (uncompressed) entries, written by hand so that it can
+/// hold names no zip library would write.
+fn zip_stored(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let offset = u32::try_from(out.len()).unwrap();
+        let size = u32::try_from(data.len()).unwrap();
+        let name_len = u16::try_from(name.len()).unwrap();
+        let crc = crc32(data);
+        // Local file header: version 2.0, no flags, stored, 1980-01-01.
+        out.extend(0x0403_4b50u32.to_le_bytes());
+        for v in [20u16, 0, 0, 0, 0x21] {
+            out.extend(v.to_le_bytes());
+        }
+        for v in [crc, size, size] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(name_len.to_le_bytes());
+        out.extend(0u16.to_le_bytes());
+        out.extend(name.as_bytes());
+        out.extend(*data);
+        // Central directory header.
+        central.extend(0x0201_4b50u32.to_le_bytes());
+        for v in [20u16, 20, 0, 0, 0, 0x21] {
+            central.extend(v.to_le_bytes());
+        }
+        for v in [crc, size, size] {
+            central.extend(v.to_le_bytes());
+        }
+        for v in [name_len, 0, 0, 0, 0] {
+            central.extend(v.to_le_bytes());
+        }
+        central.extend(0u32.to_le_bytes());
+        central.extend(offset.to_le_bytes());
+        central.extend(name.as_bytes());
+    }
+    let cd_offset = u32::try_from(out.len()).unwrap();
+    let cd_size = u32::try_from(central.len()).unwrap();
+    let n = u16::try_from(entries.len()).unwrap();
+    out.extend(central);
+    out.extend(0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, n, n] {
+        out.extend(v.to_le_bytes());
+    }
+    out.extend(cd_size.to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// Every path under `dir` with its size, to show that nothing was written.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, u64)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            out.push((e.path(), meta.len()));
+            if meta.is_dir() {
+                walk(&e.path(), out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn documents_are_packed_byte_identical_and_tied_to_the_chain() {
+    let s = company();
+    // The contract bound to Visio too (one file, two bindings), a EULA bound
+    // to Visio and voided (not packed), and Adobe's terms (never packed).
+    const EULA: &str = "gpl-3.0.odt";
+    const ADOBE_TERMS: &str = "mpl-2.0.docx";
+    s.attach(&["MS-VIS"], DOC_MS, "contract"); // #18
+    s.attach(&["MS-VIS"], EULA, "eula"); // #19
+    s.ok(&["void", "19", "--note", "wrong product"]); // #20
+    s.attach(&["ADO-1"], ADOBE_TERMS, "terms"); // #21
+    let pack = s.pack("docs", &[]);
+    let contract = format!("documents/{}-{DOC_MS}", doc_hash(DOC_MS));
+    let order = format!("documents/{}-{DOC_MS_VENDOR}", doc_hash(DOC_MS_VENDOR));
+    let all = files(&pack);
+    let docs: Vec<&(String, Vec<u8>)> = all
+        .iter()
+        .filter(|(n, _)| n.starts_with("documents/"))
+        .collect();
+    let mut names: Vec<&str> = docs.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    let mut want = vec![contract.as_str(), order.as_str()];
+    want.sort_unstable();
+    assert_eq!(names, want);
+    for (name, bytes) in &docs {
+        let original = if *name == contract {
+            DOC_MS
+        } else {
+            DOC_MS_VENDOR
+        };
+        assert!(
+            *bytes == doc_bytes(original),
+            "{name} is not byte-identical"
+        );
+    }
+    run_in(&pack, b3sum(), &["--check", "BLAKE3SUMS"], None);
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(out.contains("documents: 2 present"), "{out}");
+
+    // The report lists each binding: event, file, original name, kind,
+    // size, owner, hash; and the voided one.
+    let report = std::fs::read_to_string(pack.join("report.md")).unwrap();
+    let size = |d: &str| doc_bytes(d).len().to_string();
+    for row in [
+        format!(
+            "| #8 | {contract} | {DOC_MS} | contract | {} | MS-365 | {} |",
+            size(DOC_MS),
+            doc_hash(DOC_MS)
+        ),
+        format!(
+            "| #10 | {order} | {DOC_MS_VENDOR} | order | {} | vendor Microsoft | {} |",
+            size(DOC_MS_VENDOR),
+            doc_hash(DOC_MS_VENDOR)
+        ),
+        format!(
+            "| #18 | {contract} | {DOC_MS} | contract | {} | MS-VIS | {} |",
+            size(DOC_MS),
+            doc_hash(DOC_MS)
+        ),
+    ] {
+        assert!(report.contains(&row), "report.md lacks {row:?}:\n{report}");
+    }
+    assert!(
+        report.contains(&format!(
+            "#19 {EULA} (eula, BLAKE3 {}) bound to MS-VIS: voided by #20; not in the pack",
+            doc_hash(EULA)
+        )),
+        "{report}"
+    );
+    let html = std::fs::read_to_string(pack.join("report.html")).unwrap();
+    assert!(html.contains(&format!("<td>{contract}</td>")), "{html}");
+    let verify_md = std::fs::read_to_string(pack.join("VERIFY.md")).unwrap();
+    assert!(verify_md.contains("b3sum documents/*"), "{verify_md}");
+
+    // Other vendors' documents (and the voided binding's bytes): no name,
+    // hash or bytes anywhere in the pack.
+    for (doc, name_is_secret) in [(DOC_ORA, true), (ADOBE_TERMS, true), (EULA, false)] {
+        let bytes = doc_bytes(doc);
+        let hash = doc_hash(doc);
+        for (name, content) in &all {
+            let text = String::from_utf8_lossy(content);
+            assert!(
+                !name.contains(&hash) && !holds(content, &bytes),
+                "{name} holds {doc}"
+            );
+            if name_is_secret {
+                assert!(
+                    !text.contains(doc) && !text.contains(&hash),
+                    "{name} names {doc}"
+                );
+            }
+        }
+    }
+
+    let tampered = |case: &str, change: &dyn Fn(&Path)| {
+        let dir = s.out(&format!("tampered-{case}"));
+        copy_dir(&pack, &dir);
+        change(&dir);
+        s.fails(1, &["audit", "verify", dir.to_str().unwrap()])
+    };
+
+    // Altered, with BLAKE3SUMS rewritten to match: b3sum is content, only
+    // the tie to the chain catches it.
+    let out = tampered("altered", &|d| {
+        let path = d.join(&contract);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x20;
+        std::fs::write(&path, bytes).unwrap();
+        resum(d, &[]);
+        run_in(d, b3sum(), &["--check", "BLAKE3SUMS"], None);
+    });
+    assert!(!out.contains("BLAKE3SUMS"), "{out}");
+    assert!(
+        out.contains(&format!("FAIL {contract}: altered: its bytes hash to "))
+            && out.contains(&format!(
+                "not to the hash {} recorded by event #8",
+                doc_hash(DOC_MS)
+            )),
+        "{out}"
+    );
+
+    // Altered, BLAKE3SUMS left alone: both checks name it.
+    let out = tampered("altered-unsummed", &|d| {
+        std::fs::write(d.join(&order), b"a different order").unwrap();
+    });
+    assert!(
+        out.contains(&format!("altered (does not match BLAKE3SUMS): {order}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("FAIL {order}: altered")), "{out}");
+
+    // Deleted, with and without the sums rewritten.
+    let out = tampered("deleted", &|d| {
+        std::fs::remove_file(d.join(&order)).unwrap();
+        resum(d, &[]);
+    });
+    assert!(
+        out.contains(&format!(
+            "FAIL {order}: missing: document {} ({DOC_MS_VENDOR}) bound to vendor Microsoft by event #10 is not in the pack",
+            doc_hash(DOC_MS_VENDOR)
+        )),
+        "{out}"
+    );
+    let out = tampered("deleted-unsummed", &|d| {
+        std::fs::remove_file(d.join(&contract)).unwrap();
+    });
+    assert!(
+        out.contains(&format!(
+            "missing (listed in BLAKE3SUMS, not in the pack): {contract}"
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("FAIL {contract}: missing")), "{out}");
+
+    // Renamed.
+    let renamed = format!("documents/{}-agreement.pdf", doc_hash(DOC_MS));
+    let out = tampered("renamed", &|d| {
+        std::fs::rename(d.join(&contract), d.join(&renamed)).unwrap();
+        resum(d, &[&renamed]);
+    });
+    assert!(
+        out.contains(&format!("FAIL {contract}: missing"))
+            && out.contains(&format!("in the pack as {renamed} instead")),
+        "{out}"
+    );
+
+    // Extra: the voided EULA smuggled back in, and a file nobody bound.
+    let eula = format!("documents/{}-{EULA}", doc_hash(EULA));
+    let out = tampered("extra", &|d| {
+        std::fs::write(d.join(&eula), doc_bytes(EULA)).unwrap();
+        std::fs::write(d.join("documents/notes.txt"), "hi").unwrap();
+        resum(d, &[&eula, "documents/notes.txt"]);
+    });
+    assert!(
+        out.contains(&format!(
+            "FAIL {eula}: extra: its binding by event #19 was voided by #20"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "FAIL documents/notes.txt: extra: no disclosed document_attached event refers to it"
+        ),
+        "{out}"
+    );
+
+    // A pack known at #17 (before the EULA and the second binding) has the
+    // same two documents; one known at #7 has none.
+    let early = s.pack("early", &["--known-at", "#17"]);
+    s.ok(&["audit", "verify", early.to_str().unwrap()]);
+    let early_md = std::fs::read_to_string(early.join("report.md")).unwrap();
+    assert!(!early_md.contains("#18"), "{early_md}");
+    let none = s.pack("none", &["--known-at", "#7"]);
+    assert!(!none.join("documents").exists());
+    let out = s.ok(&["audit", "verify", none.to_str().unwrap()]);
+    assert!(out.contains("documents: 0 present"), "{out}");
+}
+
+#[test]
+fn a_tar_pack_is_made_and_verified() {
+    let s = company();
+    let tar = s.pack("ms-pack.tar", &[]);
+    let out = s.ok(&["audit", "verify", tar.to_str().unwrap()]);
+    assert!(out.starts_with("verified:"), "{out}");
+    assert!(out.contains("documents: 2 present"), "{out}");
+
+    // Unpacked with the system's tar, it checks with b3sum and holds the
+    // same files as a directory pack (but for the checkpoint's time).
+    let unpacked = s.out("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    run_in(&unpacked, "tar", &["-xf", tar.to_str().unwrap()], None);
+    assert!(
+        unpacked.join("BLAKE3SUMS").is_file(),
+        "{:?}",
+        files(&unpacked)
+    );
+    run_in(&unpacked, b3sum(), &["--check", "BLAKE3SUMS"], None);
+    let dir = s.pack("ms-pack-dir", &[]);
+    let (a, b) = (files(&unpacked), files(&dir));
+    assert_eq!(
+        a.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        b.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        if !["BLAKE3SUMS", "checkpoint", "checkpoint.sig"].contains(&name.as_str()) {
+            assert!(
+                x == y,
+                "{name} differs between the tar and the directory pack"
+            );
+        }
+    }
+    let contract = format!("documents/{}-{DOC_MS}", doc_hash(DOC_MS));
+    assert!(a
+        .iter()
+        .any(|(n, bytes)| *n == contract && *bytes == doc_bytes(DOC_MS)));
+
+    // A byte of the contract changed inside the tar is caught.
+    let mut bytes = std::fs::read(&tar).unwrap();
+    let original = doc_bytes(DOC_MS);
+    let at = bytes
+        .windows(original.len())
+        .position(|w| w == original.as_slice())
+        .expect("the tar stores the contract as is");
+    bytes[at + original.len() / 2] ^= 0x01;
+    let bad = s.out("bad.tar");
+    std::fs::write(&bad, bytes).unwrap();
+    let out = s.fails(1, &["audit", "verify", bad.to_str().unwrap()]);
+    assert!(
+        out.contains(&format!("altered (does not match BLAKE3SUMS): {contract}")),
+        "{out}"
+    );
+    assert!(out.contains(&format!("FAIL {contract}: altered")), "{out}");
+}
+
+#[test]
+fn a_hostile_zip_is_refused_and_nothing_is_written() {
+    let s = company();
+    let good = s.pack("good", &[]);
+    let sums = std::fs::read(good.join("BLAKE3SUMS")).unwrap();
+    let checkpoint = std::fs::read(good.join("checkpoint")).unwrap();
+    let root = s.path.parent().unwrap().to_owned();
+    // Run verify from an empty directory inside the test's own temp dir, so
+    // that `../evil` relative to it would land in the snapshot.
+    let cwd = root.join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let absolute = root.join("evil-absolute");
+    let absolute = absolute.to_str().unwrap();
+
+    for (case, hostile) in [("dotdot", "../evil"), ("absolute", absolute)] {
+        let zip = root.join(format!("hostile-{case}.zip"));
+        std::fs::write(
+            &zip,
+            zip_stored(&[
+                ("BLAKE3SUMS", &sums),
+                ("checkpoint", &checkpoint),
+                (hostile, b"pwned"),
+            ]),
+        )
+        .unwrap();
+        let before = snapshot(&root);
+        let out = s
+            .command(&["audit", "verify", zip.to_str().unwrap()])
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{case}: {err}");
+        assert!(err.contains(hostile), "{case}: {err}");
+        let why = if case == "dotdot" {
+            "`..`"
+        } else {
+            "absolute path"
+        };
+        assert!(err.contains(why), "{case}: {err}");
+        assert_eq!(snapshot(&root), before, "{case}: something was written");
+        assert!(!root.join("evil").exists() && !Path::new(absolute).exists());
+    }
 }

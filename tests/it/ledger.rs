@@ -790,7 +790,42 @@ fn demo_shows_positions_and_the_known_at_contrast() {
         "{out}"
     );
     assert!(out.contains("VOIDED by #21"), "{out}");
-    s.ok(&["verify"]);
+    // The contract archive: four documents after the history, a search hit
+    // with its highlighted snippet, and the documents behind L-0003.
+    assert!(
+        out.contains("and 4 documents from its contract folder"),
+        "{out}"
+    );
+    assert!(out.contains("search Kündigungsfrist"), "{out}");
+    assert!(out.contains("documents match \"Kündigungsfrist\""), "{out}");
+    assert!(
+        out.contains("rahmenvertrag-nordlicht-cad.pdf  [contract]  L-0003"),
+        "{out}"
+    );
+    assert!(out.contains("**Kündigungsfrist"), "{out}");
+    assert!(out.contains("doc list --license L-0003"), "{out}");
+    let listed: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.contains("doc list --license L-0003"))
+        .collect();
+    // (The table shortens long file names to fit.)
+    for (name, kind) in [
+        ("rahmenvertrag-nordlicht-c", "contract"),
+        ("nordlicht-subscription-te", "terms"),
+        ("order-confirmation-nl-202", "order"),
+    ] {
+        assert!(
+            listed
+                .iter()
+                .any(|l| l.contains(name) && l.contains(kind) && l.contains("L-0003")),
+            "{name}: {out}"
+        );
+    }
+    let out = s.ok(&["verify"]);
+    assert!(out.contains("intact: 38 events"), "{out}");
+    assert!(out.contains("4 archived documents re-hashed"), "{out}");
+    let v = s.json(&["doc", "list", "--vendor", "nordlicht software ag"]);
+    assert_eq!(v["documents"].as_array().unwrap().len(), 4, "{v:#}");
     let err = s.fails(2, &["demo"]);
     assert!(err.contains("is already a store"), "{err}");
 }

@@ -3,10 +3,14 @@
 
 mod util;
 
+mod archive;
 mod audit;
 mod crash;
 mod format_csv;
+mod import_licenses;
 mod ledger;
+mod position_money;
 mod renewals;
+mod spend;
 mod tamper;
 mod usage_import;

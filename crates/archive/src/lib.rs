@@ -82,9 +82,10 @@ pub enum Owner {
     Vendor(String),
 }
 
-/// Stores files by content. Every file is checked and stored before any
-/// event is written; a later failure leaves only unreferenced blobs, which
-/// are harmless (content-addressed) and reused if attached again.
+/// Stores files by content, all or nothing: when one cannot be archived,
+/// the blobs this call added are removed again. Every file is stored
+/// before any event is written; if the events are then refused, call
+/// [`discard_new`].
 ///
 /// # Errors
 ///
@@ -93,7 +94,13 @@ pub fn store_files(store: &Store, files: &[PathBuf]) -> Result<Vec<Incoming>, Ar
     let blobs = store.blobs();
     let mut out = Vec::with_capacity(files.len());
     for path in files {
-        let blob = blobs.put_file(path)?;
+        let blob = match blobs.put_file(path) {
+            Ok(b) => b,
+            Err(e) => {
+                discard_new(store, &out);
+                return Err(e.into());
+            }
+        };
         let mut head = Vec::with_capacity(entitle_extract::SNIFF_BYTES);
         if let Ok(f) = File::open(blobs.path_of(&blob.hash)) {
             let _ = f
@@ -113,6 +120,15 @@ pub fn store_files(store: &Store, files: &[PathBuf]) -> Result<Vec<Incoming>, Ar
         });
     }
     Ok(out)
+}
+
+/// Removes the blobs that `incoming` added to the store, when the events
+/// that were to bind them are not recorded. Safe because the store is held
+/// by this process alone: no other writer can have bound them meanwhile.
+pub fn discard_new(store: &Store, incoming: &[Incoming]) {
+    for i in incoming.iter().filter(|i| i.blob.new) {
+        let _ = std::fs::remove_file(store.blobs().path_of(&i.blob.hash));
+    }
 }
 
 /// The `document_attached` drafts binding stored files to an owner.

@@ -470,3 +470,24 @@ fn price(
     }
     money
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn a_year_is_at_most_thirteen_months() {
+        let start = date(2024, 1, 1);
+        assert_eq!(price_per((start, Some(date(2024, 12, 31)))), PricePer::Year);
+        assert_eq!(price_per((start, Some(date(2025, 1, 31)))), PricePer::Year);
+        assert_eq!(price_per((start, Some(date(2025, 2, 1)))), PricePer::Term);
+        assert_eq!(price_per((start, Some(date(2026, 12, 31)))), PricePer::Term);
+        assert_eq!(price_per((start, None)), PricePer::Perpetual);
+        // Leap day start: 2024-02-29 + 13 months is 2025-03-29.
+        let leap = date(2024, 2, 29);
+        assert_eq!(price_per((leap, Some(date(2025, 3, 28)))), PricePer::Year);
+        assert_eq!(price_per((leap, Some(date(2025, 3, 29)))), PricePer::Term);
+    }
+}

@@ -1,0 +1,134 @@
+//! `entitle import licenses`: the license spreadsheet, all or nothing.
+
+use serde_json::Value;
+
+use crate::util::TestStore;
+
+fn data(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn state(s: &TestStore) -> Vec<Value> {
+    s.json(&["state", "--as-of", "2024-06-30"])["licenses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn german_windows_1252_semicolon_file() {
+    let s = TestStore::new();
+    let file = data("licenses-de-1252.csv");
+    // Without --date-format dmy, 01.04.2024 is refused, naming file and line.
+    let err = s.fails(2, &["import", "licenses", &file]);
+    assert!(err.contains("licenses-de-1252.csv:2:"), "{err}");
+    assert!(err.contains("nothing was recorded"), "{err}");
+    assert!(s.log().is_empty());
+
+    let dry = s.ok(&[
+        "import",
+        "licenses",
+        &file,
+        "--date-format",
+        "dmy",
+        "--dry-run",
+    ]);
+    assert!(dry.contains("would record 4 purchase(s)"), "{dry}");
+    assert!(dry.contains("43200.00 EUR"), "{dry}");
+    assert!(s.log().is_empty(), "dry run writes nothing");
+
+    let out = s.ok(&["import", "licenses", &file, "--date-format", "dmy"]);
+    assert!(out.contains("recorded 4 purchases"), "{out}");
+    let log = s.log_lines();
+    assert_eq!(log.len(), 4);
+    let first: Value = serde_json::from_str(&log[0]).unwrap();
+    assert_eq!(first["type"], "purchased");
+    assert_eq!(first["effective"], "2024-04-01");
+    assert_eq!(first["start"], "2024-04-01");
+    assert_eq!(first["end"], "2025-03-31");
+    assert_eq!(first["cost"], "43200.00");
+    assert_eq!(first["currency"], "EUR");
+    assert_eq!(first["owner"], "Jürgen Weiß");
+    assert_eq!(first["notice_days"], 90);
+    assert_eq!(first["auto_renew"], true);
+    assert_eq!(first["po"], "PO-2024-0117");
+    assert_eq!(first["note"], "Rahmenvertrag über Händler");
+    let second: Value = serde_json::from_str(&log[1]).unwrap();
+    assert_eq!(second["cost"], "5124.96");
+    assert_eq!(second["owner"], "Sabine Köhler");
+    let datev: Value = serde_json::from_str(&log[3]).unwrap();
+    assert_eq!(datev["qty"], "unlimited");
+    assert!(datev.get("cost").is_none());
+
+    let licenses = state(&s);
+    assert_eq!(licenses.len(), 4);
+}
+
+#[test]
+fn english_file_and_json_dry_run() {
+    let s = TestStore::new();
+    let file = data("licenses-en.csv");
+    let dry = s.json(&["import", "licenses", &file, "--dry-run"]);
+    assert_eq!(dry["rows"], 3);
+    assert_eq!(dry["would_record"][0]["cost"], "5997.00");
+    assert_eq!(dry["would_record"][0]["line"], 2);
+    assert_eq!(dry["would_record"][2]["end"], Value::Null);
+    let done = s.json(&["import", "licenses", &file]);
+    assert_eq!(done["first_seq"], 1);
+    assert_eq!(done["last_seq"], 3);
+    assert_eq!(
+        done["ids"],
+        serde_json::json!(["L-0001", "L-0002", "L-0003"])
+    );
+    let spend = s.json(&["spend", "--year", "2024"]);
+    let amounts: Vec<&str> = spend["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["10789.00"]);
+}
+
+#[test]
+fn every_bad_row_is_reported_and_nothing_written() {
+    let s = TestStore::new();
+    let file = data("licenses-bad.csv");
+    let err = s.fails(2, &["import", "licenses", &file]);
+    for line in [3, 4, 5, 6, 7] {
+        assert!(
+            err.contains(&format!("licenses-bad.csv:{line}:")),
+            "line {line} not reported:\n{err}"
+        );
+    }
+    assert!(!err.contains("licenses-bad.csv:2:"), "{err}");
+    assert!(err.contains("seat"), "{err}");
+    assert!(err.contains("before start"), "{err}");
+    assert!(err.contains("needs a currency"), "{err}");
+    assert!(s.log().is_empty());
+}
+
+#[test]
+fn mapped_headers() {
+    let s = TestStore::new();
+    let file = s.path.with_file_name("mapped.csv");
+    crate::util::write(
+        &file,
+        "Maker,Software,Metric,Seats,Start\nAcme,CAD,user,3,2024-01-01\n",
+    );
+    let f = file.to_str().unwrap();
+    let err = s.fails(2, &["import", "licenses", f]);
+    assert!(err.contains("vendor"), "{err}");
+    s.ok(&[
+        "import",
+        "licenses",
+        f,
+        "--map",
+        "vendor=Maker,product=Software,quantity=Seats",
+    ]);
+    assert_eq!(s.log_lines().len(), 1);
+}
