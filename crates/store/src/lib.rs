@@ -525,6 +525,27 @@ impl Store {
         ))
     }
 
+    /// The position together with the timelines it was computed from, for
+    /// callers that also price it (one decode of every timeline, not two).
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn position_with_timelines(
+        &self,
+        as_of: Date,
+        known: u64,
+    ) -> Result<(Vec<PositionRow>, Vec<LicenseTimeline>), StoreError> {
+        let timelines = self.timelines()?;
+        let views: Vec<LicenseView> = timelines
+            .iter()
+            .filter_map(|t| t.view(as_of, known))
+            .collect();
+        let usage = self.proj.usage_latest(as_of, known)?;
+        let rows = entitle_core::position::position(&views, &usage, as_of, known);
+        Ok((rows, timelines))
+    }
+
     /// Every license timeline (for history and reports).
     ///
     /// # Errors
