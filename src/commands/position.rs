@@ -21,12 +21,20 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
     let known_at = request::known_at(a.known_at.as_deref())?;
     let store = request::open(cli, Access::Read, "entitle position")?;
     let known = store.known_seq(known_at)?;
-    let (rows, timelines) = store.position_with_timelines(as_of, known)?;
-    let rows: Vec<PositionRow> = rows
+    let inputs = store.position_with_timelines(as_of, known)?;
+    let rows: Vec<PositionRow> = inputs
+        .rows
         .into_iter()
         .filter(|r| vendor_matches(a.vendor.as_deref(), &r.vendor))
         .collect();
-    let rows = review(rows, &timelines, as_of, known, args.stale_after);
+    let rows = review(
+        rows,
+        &inputs.views,
+        &inputs.timelines,
+        as_of,
+        known,
+        args.stale_after,
+    );
     if a.format.as_deref() == Some("csv") {
         let rows: Vec<Value> = rows.iter().map(row_json).collect();
         let columns = rows

@@ -322,7 +322,8 @@ pub fn price_per(period: (Date, Option<Date>)) -> PricePer {
 }
 
 /// Adds money, staleness and metric mismatches to a position computed by
-/// [`position`] from the same licenses (`timelines`), date and seq.
+/// [`position`] from the same licenses (`views` of `timelines`), date and
+/// seq.
 ///
 /// * A row with a usage count whose vendor and product have visible
 ///   licenses only under other metrics becomes `metric-mismatch` with no
@@ -333,22 +334,21 @@ pub fn price_per(period: (Date, Option<Date>)) -> PricePer {
 #[must_use]
 pub fn review(
     rows: Vec<PositionRow>,
+    views: &[LicenseView],
     timelines: &[LicenseTimeline],
     as_of: Date,
     known: u64,
     stale_after_days: u32,
 ) -> Vec<ReviewedRow> {
     let mut licensed: HashMap<(String, String), BTreeSet<Metric>> = HashMap::new();
-    let mut by_id: HashMap<&str, &LicenseTimeline> = HashMap::new();
-    for t in timelines {
-        by_id.insert(t.id.as_str(), t);
-        if let Some(v) = t.view(as_of, known) {
-            let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
-            licensed
-                .entry((key.vendor, key.product))
-                .or_default()
-                .insert(key.metric);
-        }
+    let by_id: HashMap<&str, &LicenseTimeline> =
+        timelines.iter().map(|t| (t.id.as_str(), t)).collect();
+    for v in views {
+        let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
+        licensed
+            .entry((key.vendor, key.product))
+            .or_default()
+            .insert(key.metric);
     }
     let stale_before = as_of
         .checked_sub(jiff::Span::new().days(i64::from(stale_after_days)))

@@ -87,6 +87,17 @@ pub struct Appended {
     pub id: Option<String>,
 }
 
+/// A position with what it was computed from.
+#[derive(Debug)]
+pub struct PositionInputs {
+    /// The rows.
+    pub rows: Vec<PositionRow>,
+    /// The licenses visible on the date.
+    pub views: Vec<LicenseView>,
+    /// Every license timeline.
+    pub timelines: Vec<LicenseTimeline>,
+}
+
 /// An open, locked store.
 #[derive(Debug)]
 pub struct Store {
@@ -535,7 +546,7 @@ impl Store {
         &self,
         as_of: Date,
         known: u64,
-    ) -> Result<(Vec<PositionRow>, Vec<LicenseTimeline>), StoreError> {
+    ) -> Result<PositionInputs, StoreError> {
         let timelines = self.timelines()?;
         let views: Vec<LicenseView> = timelines
             .iter()
@@ -543,7 +554,11 @@ impl Store {
             .collect();
         let usage = self.proj.usage_latest(as_of, known)?;
         let rows = entitle_core::position::position(&views, &usage, as_of, known);
-        Ok((rows, timelines))
+        Ok(PositionInputs {
+            rows,
+            views,
+            timelines,
+        })
     }
 
     /// Every license timeline (for history and reports).
