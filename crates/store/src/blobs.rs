@@ -227,6 +227,34 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_shrinks_or_vanishes_while_read_is_refused_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path().join("blobs"));
+        fs::create_dir_all(dir.path().join("blobs/tmp")).unwrap();
+        let file = dir.path().join("growing.pdf");
+        fs::write(&file, b"0123456789").unwrap();
+        // Opened when it had 20 bytes; by the time it is read, 10 remain
+        // (a truncation, or a file replaced while it was copied).
+        let mut src = File::open(&file).unwrap();
+        let tmp = dir.path().join("blobs/tmp/incoming");
+        let err = blobs.copy_hashing(&mut src, &tmp, &file, 20).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("changed while it was read (20 bytes when opened, 10 bytes read)"),
+            "{err}"
+        );
+        let _ = fs::remove_file(&tmp);
+        // A file gone before it is opened: named, and nothing left behind.
+        fs::remove_file(&file).unwrap();
+        let err = blobs.put_file(&file).unwrap_err();
+        assert!(err.to_string().contains("growing.pdf"), "{err}");
+        assert_eq!(
+            fs::read_dir(dir.path().join("blobs/tmp")).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
     fn refuses_directories_empty_and_missing_files() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = Blobs::new(dir.path().join("blobs"));
