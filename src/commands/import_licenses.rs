@@ -13,20 +13,16 @@ use anyhow::{anyhow, bail, Result};
 use entitle_core::ledger::Draft;
 use entitle_core::record::{Event, Purchased};
 use entitle_core::types::parse_currency;
-use entitle_core::{Metric, Quantity};
+use entitle_core::Quantity;
 use entitle_sheet::{
-    parse_count, Column, ColumnMap, DateFormat, NumberStyle, Problems, ReadOptions, Schema,
-    SheetReader, ValueError,
+    parse_count, Column, ColumnMap, DateFormat, NumberStyle, ReadOptions, Schema, ValueError,
 };
-use entitle_store::{Access, AppendError};
+use entitle_store::Access;
 use serde_json::{json, Value};
 
 use crate::cli::{Cli, ImportLicensesArgs};
 use crate::output::{self, Align, Table};
 use crate::request;
-
-/// At most this many bad rows are listed; the count says the rest.
-const MAX_LISTED: usize = 50;
 
 fn schema() -> Schema {
     Schema::new([
@@ -111,22 +107,9 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
     }
     let mut store = request::open(cli, Access::Write, "entitle import licenses")?;
     let ctx = request::context(cli);
-    let appended = match store.append(drafts, &ctx) {
-        Ok(appended) => appended,
-        Err(AppendError::Store(e)) => return Err(e.into()),
-        Err(AppendError::Rejected(list)) => {
-            let total = list.len();
-            let text: Vec<String> = list
-                .into_iter()
-                .take(MAX_LISTED)
-                .map(|(i, r)| format!("{name}:{}: {r}", lines[i]))
-                .collect();
-            bail!(
-                "{}\n{total} bad row(s) in {name}; nothing was recorded",
-                text.join("\n")
-            );
-        }
-    };
+    let appended = store
+        .append(drafts, &ctx)
+        .map_err(|e| super::sheet_in::refused(e, &name, &lines))?;
     let (first, last) = (appended[0].seq, appended[appended.len() - 1].seq);
     let ids: Vec<String> = appended.iter().filter_map(|a| a.id.clone()).collect();
     if a.json {
@@ -156,23 +139,10 @@ fn read_rows(
         date_format,
         ..ReadOptions::default()
     };
-    let reader = SheetReader::open(&a.file, &schema(), &options).map_err(|e| anyhow!("{e}"))?;
-    let style = reader.number_style();
-    let mut problems = Problems::new(MAX_LISTED);
-    let mut drafts = Vec::new();
-    let mut lines = Vec::new();
-    for row in reader {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) if e.is_row_error() => {
-                problems.push(e);
-                continue;
-            }
-            Err(e) => bail!("{e}; nothing was recorded"),
-        };
+    super::sheet_in::read_drafts(&a.file, &schema(), &options, |row, style, problems| {
         let vendor = problems.check(row.text("vendor").map(str::to_owned));
         let product = problems.check(row.text("product").map(str::to_owned));
-        let metric = problems.check(row.parse_with("metric", parse_metric));
+        let metric = problems.check(row.parse_with("metric", super::sheet_in::parse_metric));
         let qty = problems.check(row.parse_with("quantity", |s| parse_quantity(s, style)));
         let start = problems.check(row.date("start"));
         let end = problems.check(row.optional_date("end"));
@@ -205,12 +175,12 @@ fn read_rows(
             vendor, product, metric, qty, start, end, cost, currency, notice, auto_renew,
         )
         else {
-            continue;
+            return None;
         };
         if let Some(end) = end {
             if end < start {
                 problems.push(row.invalid(format!("end {end} is before start {start}")));
-                continue;
+                return None;
             }
         }
         match (&cost, &currency) {
@@ -219,21 +189,18 @@ fn read_rows(
                     "currency",
                     ValueError::new(format!("cost {c} needs a currency (EUR, USD, …)")),
                 ));
-                continue;
+                return None;
             }
             (None, Some(c)) => {
                 problems.push(row.field_error(
                     "cost",
                     ValueError::new(format!("currency {c} is given without a cost")),
                 ));
-                continue;
+                return None;
             }
             _ => {}
         }
-        if !problems.is_empty() {
-            continue;
-        }
-        drafts.push(Draft {
+        Some(Draft {
             event: Event::Purchased(Purchased {
                 id: String::new(),
                 vendor,
@@ -256,24 +223,7 @@ fn read_rows(
             }),
             effective: Some(start),
             note: row.optional_text("notes").map(str::to_owned),
-        });
-        lines.push(row.line());
-    }
-    if !problems.is_empty() {
-        let total = problems.total();
-        bail!(
-            "{problems}\n{total} bad row(s) in {}; nothing was recorded",
-            a.file.display()
-        );
-    }
-    Ok((drafts, lines))
-}
-
-fn parse_metric(text: &str) -> Result<Metric, ValueError> {
-    text.trim().parse::<Metric>().map_err(|_| {
-        ValueError::new(format!(
-            "unknown metric `{text}`; use user, device, core, processor, concurrent or instance"
-        ))
+        })
     })
 }
 

@@ -22,16 +22,12 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context as _, Result};
 use entitle_core::ledger::Draft;
 use entitle_core::record::{Event, UsageRecorded};
-use entitle_core::Metric;
-use entitle_sheet::{Column, ColumnMap, Problems, ReadOptions, Schema, SheetReader, ValueError};
-use entitle_store::{Access, AppendError, Store};
+use entitle_sheet::{Column, ColumnMap, ReadOptions, Schema};
+use entitle_store::{Access, Store};
 use serde::Serialize;
 
 use crate::cli::{Cli, UsageImportArgs};
 use crate::{output, request};
-
-/// At most this many bad rows are listed; the count says the rest.
-const MAX_LISTED: usize = 50;
 
 #[derive(Serialize)]
 struct Out {
@@ -88,7 +84,7 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
             println!(
                 "{name}: {n} row{} valid; would record {n} usage count{} (dry run: nothing was recorded)",
                 if n == 1 { " is" } else { "s are" },
-                plural(n as u64)
+                super::sheet_in::plural(n as u64)
             );
         }
         return Ok(ExitCode::SUCCESS);
@@ -97,23 +93,9 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
     let mut store = request::open(cli, Access::Write, "entitle usage import")?;
     refuse_if_imported(&store, &marker, &name, a.again)?;
     let ctx = request::context(cli);
-    let appended = match store.append(drafts, &ctx) {
-        Ok(appended) => appended,
-        Err(AppendError::Store(e)) => return Err(e.into()),
-        Err(AppendError::Rejected(list)) => {
-            let total = list.len();
-            let text: Vec<String> = list
-                .into_iter()
-                .take(MAX_LISTED)
-                .map(|(i, r)| format!("{name}:{}: {r}", lines[i]))
-                .collect();
-            bail!(
-                "{}\n{total} bad row{} in {name}; nothing was recorded",
-                text.join("\n"),
-                plural(total as u64)
-            );
-        }
-    };
+    let appended = store
+        .append(drafts, &ctx)
+        .map_err(|e| super::sheet_in::refused(e, &name, &lines))?;
     let (first, last) = (appended[0].seq, appended[appended.len() - 1].seq);
     out.first_seq = Some(first);
     out.last_seq = Some(last);
@@ -141,68 +123,24 @@ fn read_rows(a: &UsageImportArgs, map: &ColumnMap, note: &str) -> Result<(Vec<Dr
         map: map.clone(),
         ..ReadOptions::default()
     };
-    let reader = SheetReader::open(&a.file, &schema, &options).map_err(|e| anyhow!("{e}"))?;
-    let mut problems = Problems::new(MAX_LISTED);
-    let mut drafts = Vec::new();
-    let mut lines = Vec::new();
-    for row in reader {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) if e.is_row_error() => {
-                problems.push(e);
-                continue;
-            }
-            Err(e) => bail!("{e}; nothing was recorded"),
-        };
+    super::sheet_in::read_drafts(&a.file, &schema, &options, |row, _, problems| {
         let vendor = problems.check(row.text("vendor").map(str::to_owned));
         let product = problems.check(row.text("product").map(str::to_owned));
-        let metric = problems.check(row.parse_with("metric", parse_metric));
+        let metric = problems.check(row.parse_with("metric", super::sheet_in::parse_metric));
         let count = problems.check(row.count("count"));
         let date = problems.check(row.date("date"));
-        if let (Some(vendor), Some(product), Some(metric), Some(count), Some(date)) =
-            (vendor, product, metric, count, date)
-        {
-            if problems.is_empty() {
-                drafts.push(Draft {
-                    event: Event::UsageRecorded(UsageRecorded {
-                        vendor,
-                        product,
-                        metric,
-                        count,
-                        source: a.source.clone(),
-                    }),
-                    effective: Some(date),
-                    note: Some(note.to_owned()),
-                });
-                lines.push(row.line());
-            }
-        }
-    }
-    if !problems.is_empty() {
-        let total = problems.total();
-        bail!(
-            "{problems}\n{total} bad row{} in {}; nothing was recorded",
-            plural(total),
-            a.file.display()
-        );
-    }
-    Ok((drafts, lines))
-}
-
-fn parse_metric(text: &str) -> Result<Metric, ValueError> {
-    text.trim().parse::<Metric>().map_err(|_| {
-        ValueError::new(format!(
-            "unknown metric `{text}`; use user, device, core, processor, concurrent or instance"
-        ))
+        Some(Draft {
+            event: Event::UsageRecorded(UsageRecorded {
+                vendor: vendor?,
+                product: product?,
+                metric: metric?,
+                count: count?,
+                source: a.source.clone(),
+            }),
+            effective: Some(date?),
+            note: Some(note.to_owned()),
+        })
     })
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// BLAKE3 of the file's bytes, lowercase hex, read in bounded memory.
