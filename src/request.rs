@@ -35,6 +35,21 @@ pub fn open(cli: &Cli, access: Access, command: &str) -> Result<Store> {
     Ok(store)
 }
 
+/// Opens the store for a query and resolves `--as-of` (default today) and
+/// `--known-at` (default everything) against it.
+pub fn open_query(
+    cli: &Cli,
+    command: &str,
+    as_of_flag: Option<&str>,
+    known_at_flag: Option<&str>,
+) -> Result<(Store, Date, u64)> {
+    let as_of = as_of(as_of_flag)?;
+    let known_at = known_at(known_at_flag)?;
+    let store = open(cli, Access::Read, command)?;
+    let known = store.known_seq(known_at)?;
+    Ok((store, as_of, known))
+}
+
 /// `--actor`, else `$ENTITLE_ACTOR`, else the OS user.
 pub fn actor(cli: &Cli) -> String {
     cli.actor

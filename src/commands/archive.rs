@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use entitle_archive::{Archive, Extractor, Incoming, Limits, Owner, Searchable};
 use entitle_core::position::vendor_matches;
-use entitle_core::timeline::DocumentEntry;
 use entitle_store::{Access, Store};
 use serde_json::{json, Value};
 
@@ -120,68 +119,43 @@ pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bound_to(store: &Store, doc: &DocumentEntry) -> Result<(Vec<String>, Vec<String>)> {
-    let head = store.applied().head.seq;
-    let mut licenses = Vec::new();
-    let mut vendors = Vec::new();
-    for a in doc.counted(head) {
-        if let Some(id) = &a.license {
-            if !licenses.contains(id) {
-                licenses.push(id.clone());
-            }
-            if let Some(t) = store.timeline(id)? {
-                if let Some((_, terms)) = t.purchase() {
-                    if !vendors.contains(&terms.vendor) {
-                        vendors.push(terms.vendor.clone());
-                    }
-                }
-            }
-        }
-        if let Some(v) = &a.vendor {
-            if !vendors.contains(v) {
-                vendors.push(v.clone());
-            }
-        }
-    }
-    Ok((licenses, vendors))
-}
-
 pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
     let store = request::open(cli, Access::Read, "entitle doc list")?;
-    let head = store.applied().head.seq;
     let mut rows = Vec::new();
     for doc in store.documents()? {
-        let Some(first) = doc.counted(head).next().cloned() else {
+        // What the index would hold for it: its counted bindings' licenses
+        // and vendors, and the first binding's name and kind.
+        let Some(entry) = entitle_archive::index_doc(&store, &doc)? else {
             continue;
         };
-        let (licenses, vendors) = bound_to(&store, &doc)?;
         if let Some(id) = &a.license {
-            if !licenses.iter().any(|l| l == id.trim()) {
+            if !entry.license_ids.iter().any(|l| l == id.trim()) {
                 continue;
             }
         }
         if a.vendor.is_some()
-            && !vendors
+            && !entry
+                .vendors
                 .iter()
                 .any(|v| vendor_matches(a.vendor.as_deref(), v))
         {
             continue;
         }
         let searchable = entitle_archive::searchable(&store, &doc.hash)?;
-        rows.push((doc, first, licenses, vendors, searchable));
+        rows.push((doc, entry, searchable));
     }
     if a.json {
         let list: Vec<Value> = rows
             .iter()
-            .map(|(doc, first, licenses, vendors, searchable)| {
+            .map(|(doc, entry, searchable)| {
                 json!({
                     "hash": doc.hash,
-                    "filename": first.filename,
-                    "kind": first.kind,
+                    "filename": entry.filename,
+                    "kind": entry.kind,
                     "size": doc.size,
                     "media_type": doc.media_type,
-                    "license_ids": licenses,
-                    "vendors": vendors,
+                    "license_ids": entry.license_ids,
+                    "vendors": entry.vendors,
                     "searchable": matches!(searchable, Some(Searchable::Yes(_))),
                 })
             })
@@ -197,16 +171,16 @@ pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
         ("BOUND TO", Align::Left, true),
         ("TEXT", Align::Left, false),
     ]);
-    for (doc, first, licenses, vendors, searchable) in &rows {
-        let bound = if licenses.is_empty() {
-            vendors.join(", ")
+    for (doc, entry, searchable) in &rows {
+        let bound = if entry.license_ids.is_empty() {
+            entry.vendors.join(", ")
         } else {
-            licenses.join(", ")
+            entry.license_ids.join(", ")
         };
         t.row(vec![
             doc.hash[..12].to_owned(),
-            first.filename.clone(),
-            first.kind.clone(),
+            entry.filename.clone(),
+            entry.kind.clone(),
             doc.size.to_string(),
             bound,
             match searchable {

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use entitle_core::position::{review, vendor_matches, PositionRow, PositionStatus, ReviewedRow};
-use entitle_store::Access;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -17,10 +16,12 @@ use crate::request;
 
 pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
     let a = &args.query;
-    let as_of = request::as_of(a.as_of.as_deref())?;
-    let known_at = request::known_at(a.known_at.as_deref())?;
-    let store = request::open(cli, Access::Read, "entitle position")?;
-    let known = store.known_seq(known_at)?;
+    let (store, as_of, known) = request::open_query(
+        cli,
+        "entitle position",
+        a.as_of.as_deref(),
+        a.known_at.as_deref(),
+    )?;
     let inputs = store.position_with_timelines(as_of, known)?;
     let rows: Vec<PositionRow> = inputs
         .rows

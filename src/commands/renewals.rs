@@ -13,7 +13,7 @@ use anyhow::{anyhow, Context as _, Result};
 use entitle_core::{LicenseView, Status};
 use entitle_ical::{AllDayEvent, Calendar};
 use entitle_sheet::CsvWriter;
-use entitle_store::{Access, Store};
+use entitle_store::Store;
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
 use serde::Serialize;
@@ -49,10 +49,12 @@ struct Out {
 }
 
 pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
-    let as_of = request::as_of(a.as_of.as_deref())?;
-    let known_at = request::known_at(a.known_at.as_deref())?;
-    let mut store = request::open(cli, Access::Read, "entitle renewals")?;
-    let known = store.known_seq(known_at)?;
+    let (mut store, as_of, known) = request::open_query(
+        cli,
+        "entitle renewals",
+        a.as_of.as_deref(),
+        a.known_at.as_deref(),
+    )?;
     let until = as_of
         .checked_add(Span::new().days(i64::from(a.within)))
         .map_err(|e| anyhow!("--within {}: {e}", a.within))?;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use entitle_core::position::vendor_matches;
 use entitle_core::LicenseView;
-use entitle_store::Access;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -14,10 +13,12 @@ use crate::output::{self, or_dash, Align, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
-    let as_of = request::as_of(a.as_of.as_deref())?;
-    let known_at = request::known_at(a.known_at.as_deref())?;
-    let store = request::open(cli, Access::Read, "entitle state")?;
-    let known = store.known_seq(known_at)?;
+    let (store, as_of, known) = request::open_query(
+        cli,
+        "entitle state",
+        a.as_of.as_deref(),
+        a.known_at.as_deref(),
+    )?;
     let licenses: Vec<LicenseView> = store
         .licenses_at(as_of, known)?
         .into_iter()

@@ -346,13 +346,11 @@ pub fn index_doc(store: &Store, doc: &DocumentEntry) -> Result<Option<IndexDoc>,
         first.get_or_insert(a);
         if let Some(id) = &a.license {
             licenses.insert(id.clone());
-            if let Some((_, terms)) = store
-                .timeline(id)?
-                .as_ref()
-                .and_then(|t| t.purchase().map(|(e, t)| (e.seq, t.clone())))
-            {
-                vendors.insert(terms.vendor);
-                products.insert(terms.product);
+            if let Some(t) = store.timeline(id)? {
+                if let Some((_, terms)) = t.purchase() {
+                    vendors.insert(terms.vendor.clone());
+                    products.insert(terms.product.clone());
+                }
             }
         }
         if let Some(v) = &a.vendor {

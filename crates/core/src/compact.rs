@@ -10,15 +10,23 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
-fn to_days(d: Date) -> i32 {
+/// Days since 1970-01-01 (negative before).
+#[must_use]
+pub fn to_days(d: Date) -> i32 {
     // Dates are within jiff's range (years -9999..=9999): fits in i32.
     EPOCH.until(d).map_or(0, |span| span.get_days())
 }
 
-fn from_days<E: serde::de::Error>(days: i32) -> Result<Date, E> {
+/// The date `days` after 1970-01-01; `None` outside jiff's range.
+#[must_use]
+pub fn date_from_days(days: i32) -> Option<Date> {
     EPOCH
         .checked_add(jiff::Span::new().days(i64::from(days)))
-        .map_err(|e| E::custom(format!("day number {days} out of range: {e}")))
+        .ok()
+}
+
+fn from_days<E: serde::de::Error>(days: i32) -> Result<Date, E> {
+    date_from_days(days).ok_or_else(|| E::custom(format!("day number {days} out of range")))
 }
 
 /// `Date` as an `i32` day number.

@@ -493,7 +493,13 @@ impl<'b, B: Backing> Batch<'b, B> {
         Ok(t)
     }
 
-    fn next_id(&mut self) -> Result<String, Rejection> {
+    /// The id the next purchase without one gets: `L-` and one more than the
+    /// purchases so far, four digits at least, skipping ids taken by hand.
+    ///
+    /// # Errors
+    ///
+    /// When the backing cannot be read.
+    pub fn next_id(&mut self) -> Result<String, Rejection> {
         let mut n = self.head.purchases + 1;
         loop {
             let id = format!("L-{n:04}");

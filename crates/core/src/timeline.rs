@@ -382,7 +382,7 @@ pub fn assumed_renewal_end(terms: &Terms, end: Date, as_of: Date) -> Option<Date
     // so a term ending on the last day of a month keeps doing so.
     let mut periods: i64 = 1;
     loop {
-        let next = add_months_to_end(terms.start, end, months * periods)?;
+        let next = add_months_to_end(end, months * periods)?;
         if as_of <= next {
             return Some(next);
         }
@@ -397,7 +397,7 @@ pub fn assumed_renewal_end(terms: &Terms, end: Date, as_of: Date) -> Option<Date
 /// period's first day; the period's last day is the day before that first
 /// day moved by the months (so 2024-01-01..2024-12-31 renews to
 /// 2025-12-31, and a term ending 2024-02-29 renews to 2025-02-28).
-fn add_months_to_end(_start: Date, end: Date, months: i64) -> Option<Date> {
+fn add_months_to_end(end: Date, months: i64) -> Option<Date> {
     let next_first = end.tomorrow().ok()?;
     let span = jiff::Span::new().try_months(months).ok()?;
     next_first.checked_add(span).ok()?.yesterday().ok()

@@ -712,14 +712,12 @@ impl Store {
     ///
     /// When the derived state cannot be read.
     pub fn next_license_id(&self) -> Result<String, StoreError> {
-        let mut n = self.applied.head.purchases + 1;
-        loop {
-            let id = format!("L-{n:04}");
-            if self.proj.license(&id)?.is_none() {
-                return Ok(id);
-            }
-            n += 1;
-        }
+        Batch::new(&self.proj, self.applied.head.clone())
+            .next_id()
+            .map_err(|e| StoreError::Derived {
+                path: self.layout.db(),
+                what: e.to_string(),
+            })
     }
 
     /// A document by its full hash.

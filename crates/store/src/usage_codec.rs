@@ -11,13 +11,13 @@
 //!         u64 seq, u64 voided_by (0: none), u64 count — all little-endian
 //! ```
 
+use entitle_core::compact::{date_from_days, to_days};
 use entitle_core::timeline::{counts, UsageEntry, UsageSeries};
 use entitle_core::ProductKey;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 const ENTRY: usize = 32;
-const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
 #[derive(Serialize, Deserialize)]
 struct UsageHeader {
@@ -26,16 +26,6 @@ struct UsageHeader {
     product: String,
     sources: Vec<String>,
     last_seq: u64,
-}
-
-fn days(d: Date) -> i32 {
-    EPOCH.until(d).map_or(0, |s| s.get_days())
-}
-
-fn date(days: i32) -> Option<Date> {
-    EPOCH
-        .checked_add(jiff::Span::new().days(i64::from(days)))
-        .ok()
 }
 
 /// Encodes a series.
@@ -56,7 +46,7 @@ pub(crate) fn encode(series: &UsageSeries) -> Vec<u8> {
     );
     out.extend_from_slice(&header);
     for e in &series.entries {
-        out.extend_from_slice(&days(e.effective).to_le_bytes());
+        out.extend_from_slice(&to_days(e.effective).to_le_bytes());
         out.extend_from_slice(&e.source.unwrap_or(u32::MAX).to_le_bytes());
         out.extend_from_slice(&e.seq.to_le_bytes());
         out.extend_from_slice(&e.voided_by.unwrap_or(0).to_le_bytes());
@@ -93,7 +83,7 @@ fn entry(raw: &[u8], i: usize) -> Result<UsageEntry, String> {
     let voided = le8(16..24);
     Ok(UsageEntry {
         seq: le8(8..16),
-        effective: date(day).ok_or_else(|| format!("day number {day} out of range"))?,
+        effective: date_from_days(day).ok_or_else(|| format!("day number {day} out of range"))?,
         voided_by: (voided != 0).then_some(voided),
         count: le8(24..32),
         source: (source != u32::MAX).then_some(source),
@@ -126,7 +116,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<UsageSeries, String> {
 pub(crate) fn decode_latest(bytes: &[u8], as_of: Date, known: u64) -> Result<UsageSeries, String> {
     let raw = split(bytes)?;
     let n = raw.entries.len() / ENTRY;
-    let limit = days(as_of);
+    let limit = to_days(as_of);
     // First index whose effective is after the date.
     let (mut lo, mut hi) = (0usize, n);
     while lo < hi {
