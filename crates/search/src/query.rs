@@ -136,6 +136,11 @@ impl Builder<'_> {
                     let occur = occur.unwrap_or(Occur::Must);
                     let neg = negated ^ (occur == Occur::MustNot);
                     if let Some(q) = self.build(sub, neg)? {
+                        let q = if occur == Occur::MustNot {
+                            excluded(q)
+                        } else {
+                            q
+                        };
                         subs.push((occur, q));
                     }
                 }
@@ -347,6 +352,18 @@ impl Builder<'_> {
             .collect();
         Ok(Box::new(BooleanQuery::union(queries)))
     }
+}
+
+/// A query to exclude, in a form tantivy 0.27 excludes safely.
+///
+/// tantivy's exclusion asks the excluded scorer about each candidate with
+/// `seek_danger`, which a phrase scorer that has already run out (the phrase
+/// occurs nowhere after the candidate) rejects with a debug assertion: a
+/// panic on `renewal -"period notice"` in debug builds. A union scorer checks
+/// where it stands before seeking, so the query goes into a union, with
+/// itself: the same documents.
+fn excluded(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::union(vec![q.box_clone(), q]))
 }
 
 /// One analysed word or phrase in one field.

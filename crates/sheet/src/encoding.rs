@@ -71,8 +71,18 @@ fn undefined_in_1252(b: u8) -> bool {
     matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)
 }
 
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+/// The line ends in `bytes` as [`TextReader`] counts them (`\r\n`, `\r` or
+/// `\n`), given whether the byte before `bytes` was a `\r` (then a leading
+/// `\n` ends no further line). A `\r` at the very end counts: what follows
+/// it is on the next line.
+fn count_line_ends(bytes: &[u8], after_cr: bool) -> u64 {
+    let mut prev_cr = after_cr;
+    let mut n = 0;
+    for &b in bytes {
+        n += u64::from(b == b'\r' || (b == b'\n' && !prev_cr));
+        prev_cr = b == b'\r';
+    }
+    n
 }
 
 /// Reads the whole file once (bounded memory) and decides its encoding.
@@ -98,18 +108,21 @@ pub(crate) fn detect<R: Read>(mut r: R) -> Result<TextEncoding, (Option<u64>, Er
     let mut start = if bom { 3 } else { 0 };
 
     let mut line: u64 = 1;
+    // Whether the chunk follows a `\r` (its leading `\n` ends no line).
+    let mut after_cr = false;
     let mut first_utf8: Option<(u64, char)> = None;
     let mut first_invalid: Option<(u64, u8)> = None;
     let mut first_undefined: Option<(u64, u8)> = None;
     loop {
         let chunk = &buf[start..len];
         let at_eof = len < buf.len();
+        let line_at = |p: usize| line + count_line_ends(&chunk[..p], after_cr);
         if let Some(p) = chunk.iter().position(|&b| b == 0) {
-            return Err((Some(line + count_newlines(&chunk[..p])), ErrorKind::NotText));
+            return Err((Some(line_at(p)), ErrorKind::NotText));
         }
         if first_undefined.is_none() {
             if let Some(p) = chunk.iter().position(|&b| undefined_in_1252(b)) {
-                first_undefined = Some((line + count_newlines(&chunk[..p]), chunk[p]));
+                first_undefined = Some((line_at(p), chunk[p]));
             }
         }
         // Validate UTF-8, noting the first multi-byte character and the first
@@ -120,7 +133,7 @@ pub(crate) fn detect<R: Read>(mut r: R) -> Result<TextEncoding, (Option<u64>, Er
             match std::str::from_utf8(&chunk[pos..]) {
                 Ok(s) => {
                     if first_utf8.is_none() {
-                        note_utf8(s, line, &chunk[..pos], &mut first_utf8);
+                        note_utf8(s, pos, line_at, &mut first_utf8);
                     }
                     pos = chunk.len();
                 }
@@ -128,21 +141,19 @@ pub(crate) fn detect<R: Read>(mut r: R) -> Result<TextEncoding, (Option<u64>, Er
                     let valid = e.valid_up_to();
                     if first_utf8.is_none() {
                         let s = std::str::from_utf8(&chunk[pos..pos + valid]).unwrap_or_default();
-                        note_utf8(s, line, &chunk[..pos], &mut first_utf8);
+                        note_utf8(s, pos, line_at, &mut first_utf8);
                     }
                     pos += valid;
                     match e.error_len() {
                         Some(n) => {
                             if first_invalid.is_none() {
-                                first_invalid =
-                                    Some((line + count_newlines(&chunk[..pos]), chunk[pos]));
+                                first_invalid = Some((line_at(pos), chunk[pos]));
                             }
                             pos += n;
                         }
                         None if at_eof => {
                             if first_invalid.is_none() {
-                                first_invalid =
-                                    Some((line + count_newlines(&chunk[..pos]), chunk[pos]));
+                                first_invalid = Some((line_at(pos), chunk[pos]));
                             }
                             pos = chunk.len();
                         }
@@ -169,7 +180,11 @@ pub(crate) fn detect<R: Read>(mut r: R) -> Result<TextEncoding, (Option<u64>, Er
                 },
             ));
         }
-        line += count_newlines(&chunk[..chunk.len() - keep]);
+        let done = &chunk[..chunk.len() - keep];
+        line += count_line_ends(done, after_cr);
+        if let Some(&last) = done.last() {
+            after_cr = last == b'\r';
+        }
         if at_eof {
             break;
         }
@@ -201,18 +216,17 @@ pub(crate) fn detect<R: Read>(mut r: R) -> Result<TextEncoding, (Option<u64>, Er
     }
 }
 
-/// Notes the first non-ASCII character of `s`, which follows `before` in a
-/// chunk starting on `line`.
-fn note_utf8(s: &str, line: u64, before: &[u8], first: &mut Option<(u64, char)>) {
+/// Notes the first non-ASCII character of `s`, which starts at offset `at`
+/// of the chunk; `line_at` gives the line of an offset.
+fn note_utf8(s: &str, at: usize, line_at: impl Fn(usize) -> u64, first: &mut Option<(u64, char)>) {
     if first.is_some() || s.is_ascii() {
         return;
     }
-    let line = line + count_newlines(before);
     let (i, c) = s
         .char_indices()
         .find(|(_, c)| !c.is_ascii())
         .unwrap_or((0, '?'));
-    *first = Some((line + count_newlines(&s.as_bytes()[..i]), c));
+    *first = Some((line_at(at + i), c));
 }
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.
@@ -261,6 +275,10 @@ pub(crate) struct TextReader<R> {
     last_newline: bool,
     any: bool,
     done: bool,
+    /// Bad UTF-16 was met: an error once the text before it is handed out.
+    malformed: bool,
+    /// Bytes handed out so far.
+    emitted: u64,
 }
 
 impl<R: Read> TextReader<R> {
@@ -283,7 +301,14 @@ impl<R: Read> TextReader<R> {
             last_newline: false,
             any: false,
             done: false,
+            malformed: false,
+            emitted: 0,
         })
+    }
+
+    /// How many bytes of text have been read from it.
+    pub(crate) fn emitted(&self) -> u64 {
+        self.emitted
     }
 
     /// Produces the next chunk of normalised output into `self.out`.
@@ -291,6 +316,9 @@ impl<R: Read> TextReader<R> {
         self.out.clear();
         self.out_pos = 0;
         while self.out.is_empty() && !self.done {
+            if self.malformed {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, BadUtf16));
+            }
             if self.raw_start == self.raw_end && !self.raw_eof {
                 self.raw_start = 0;
                 self.raw_end = read_full(&mut self.inner, &mut self.raw)?;
@@ -312,9 +340,9 @@ impl<R: Read> TextReader<R> {
                         dec.decode_to_utf8_without_replacement(src, &mut self.text, self.raw_eof);
                     self.text.truncate(written);
                     self.raw_start += read;
-                    if let DecoderResult::Malformed(_, _) = res {
-                        return Err(io::Error::new(io::ErrorKind::InvalidData, BadUtf16));
-                    }
+                    // The text before a bad unit is handed out first, so
+                    // that the error comes on the line that holds it.
+                    self.malformed = matches!(res, DecoderResult::Malformed(_, _));
                 }
             }
             normalise(
@@ -324,7 +352,7 @@ impl<R: Read> TextReader<R> {
                 &mut self.last_newline,
                 &mut self.any,
             );
-            if self.raw_eof && self.raw_start == self.raw_end {
+            if self.raw_eof && self.raw_start == self.raw_end && !self.malformed {
                 self.done = true;
                 if self.any && !self.last_newline {
                     self.out.push(b'\n');
@@ -388,6 +416,7 @@ impl<R: Read> Read for TextReader<R> {
         let n = avail.len().min(buf.len());
         buf[..n].copy_from_slice(&avail[..n]);
         self.out_pos += n;
+        self.emitted += n as u64;
         Ok(n)
     }
 }

@@ -145,7 +145,10 @@ pub fn parse_count(s: &str, style: NumberStyle) -> Result<u64, ValueError> {
         return Err(ValueError::new("the count is empty"));
     }
     if let Some(rest) = s.strip_prefix('-') {
-        if parse_count(rest, style).is_ok() || parse_money(rest, style).is_ok() {
+        // A count never starts with `-`: do not recurse into `--…` (a cell
+        // of a million dashes would overflow the stack, one call per dash).
+        let count = !rest.trim_start().starts_with('-') && parse_count(rest, style).is_ok();
+        if count || parse_money(rest, style).is_ok() {
             return Err(ValueError::new(format!(
                 "`{s}` is negative; a count must be 0 or more"
             )));

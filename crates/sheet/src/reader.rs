@@ -40,7 +40,10 @@ struct Context {
     date_format: DateFormat,
 }
 
-type Input<R> = Chain<Cursor<Vec<u8>>, TextReader<R>>;
+/// The header bytes read ahead, the rest of the text, then one more line
+/// end: a record still open at the end of the text (a quote never closed)
+/// takes it in, a record ended by its own line end leaves it as a blank line.
+type Input<R> = Chain<Chain<Cursor<Vec<u8>>, TextReader<R>>, &'static [u8]>;
 
 /// Reads a CSV file row by row in bounded memory.
 ///
@@ -187,7 +190,7 @@ impl<R: Read + Seek> SheetReader<R> {
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(64 * 1024)
-            .from_reader(Cursor::new(head).chain(text));
+            .from_reader(Cursor::new(head).chain(text).chain(&b"\n"[..]));
         let mut me = Self {
             ctx: Arc::new(Context {
                 file: file.to_path_buf(),
@@ -283,13 +286,20 @@ impl<R: Read> SheetReader<R> {
                 Ok(true) => {
                     // The input ends every record with `\n` (TextReader), and
                     // the parser has consumed it: the record started as many
-                    // lines back as it holds, plus that one.
+                    // lines back as it holds, plus that one. A record that
+                    // ran to the end of the input (a quote never closed) took
+                    // every line end in, the extra one after the text too.
                     let embedded: u64 = record
                         .iter()
                         .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
                         .sum();
                     let end = self.csv.position().line();
-                    let line = end.saturating_sub(1 + embedded).max(1);
+                    let (text, tail) = self.csv.get_ref().get_ref();
+                    let open_at_end = tail.is_empty()
+                        && self.csv.position().byte() == text.get_ref().1.emitted() + 1;
+                    let line = end
+                        .saturating_sub(embedded + u64::from(!open_at_end))
+                        .max(1);
                     if record.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
