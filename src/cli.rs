@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// An audit-ready license ledger and contract archive.
 ///
@@ -26,8 +26,23 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub actor: Option<String>,
 
+    /// When to colour the status in tables (JSON and CSV never carry colour)
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The values of `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset or empty.
+    Auto,
+    /// Colour even when piped.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -346,7 +361,7 @@ pub enum ImportCommand {
     Events(ImportEventsArgs),
     /// Import the license spreadsheet you already keep: one `purchased` per row, all or nothing.
     #[command(
-        after_help = "Columns: vendor, product, metric, quantity, start (required); end, cost, currency, po, owner,\nnotice days, auto-renew, notes (optional). Header names match ignoring case, spaces, _ and -;\nGerman headers work too (Hersteller, Produkt, Metrik, Menge, Beginn, Ende, Kosten, Währung,\nBestellnummer, Verantwortlich, Kündigungsfrist, Automatische Verlängerung, Bemerkung).\nComma or semicolon separated; UTF-8 (with or without BOM) or Windows-1252; a semicolon file\nwrites amounts as German Excel does (1.234,56). Each row's effective date is its start.\n\nExample:\n  entitle import licenses lizenzen.csv --date-format dmy --dry-run\n  entitle import licenses licenses.csv --map quantity=Seats,product=Software"
+        after_help = "Columns: vendor, product, metric, quantity, start (required); end, cost, currency, po, owner,\nnotice days, auto-renew, notes (optional). Header names match ignoring case, spaces, _ and -;\nGerman headers work too (Hersteller, Produkt, Metrik, Menge, Beginn, Ende, Kosten, Währung,\nBestellnummer, Verantwortlich, Kündigungsfrist, Automatische Verlängerung, Bemerkung).\nComma or semicolon separated; UTF-8 (with or without BOM) or Windows-1252; a semicolon file\nwrites amounts as German Excel does (1.234,56). Each row's effective date is its start.\nImporting the same file twice is refused unless --again is given: each event's note ends\nwith `import <file> blake3:<hash of the file>`.\n\nExample:\n  entitle import licenses lizenzen.csv --date-format dmy --dry-run\n  entitle import licenses licenses.csv --map quantity=Seats,product=Software"
     )]
     Licenses(ImportLicensesArgs),
 }
@@ -364,6 +379,9 @@ pub struct ImportLicensesArgs {
     /// Other header names: column=Header,… (e.g. quantity=Seats,product=Software)
     #[arg(long, value_name = "COLUMN=HEADER,…")]
     pub map: Option<String>,
+    /// Import even though this exact file was imported before
+    #[arg(long)]
+    pub again: bool,
     /// Print JSON
     #[arg(long)]
     pub json: bool,

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = cli::Cli::parse();
+    output::set_color_choice(cli.color);
     match commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

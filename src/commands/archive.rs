@@ -329,9 +329,8 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
         output::json(&json!({ "query": a.query, "total": results.total, "hits": hits }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let color = output::use_color();
-    let (open, close) = if color {
-        ("\x1b[1;33m", "\x1b[0m")
+    let (open, close) = if output::use_color() {
+        (output::Paint::Highlight.open(), output::RESET)
     } else {
         ("**", "**")
     };

@@ -125,6 +125,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     let cli = Cli {
         store: Some(path.clone()),
         actor: None,
+        color: cli.color,
         command: crate::cli::Command::Demo,
     };
     let args = crate::cli::HistoryArgs {

@@ -1,7 +1,6 @@
 //! `entitle position`
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -11,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::cli::{Cli, PositionArgs};
-use crate::output::{self, or_dash, Align, Table};
+use crate::output::{self, or_dash, Align, Paint, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
@@ -88,11 +87,9 @@ fn print_rows<'a>(rows: impl Iterator<Item = (&'a PositionRow, bool)>) -> Result
         ("BALANCE", Align::Right, false),
         ("STATUS", Align::Left, false),
     ]);
-    let mut statuses = Vec::new();
     for (r, stale) in rows {
-        statuses.push(r.status);
         let used = or_dash(r.used.as_ref().map(|u| u.count));
-        t.row(vec![
+        let cells = vec![
             r.vendor.clone(),
             r.product.clone(),
             r.metric.to_string(),
@@ -103,42 +100,30 @@ fn print_rows<'a>(rows: impl Iterator<Item = (&'a PositionRow, bool)>) -> Result
                 |b| if b == 0 { "0".into() } else { format!("{b:+}") },
             ),
             r.status.as_str().to_owned(),
-        ]);
+        ];
+        t.painted_row(cells, STATUS_COLUMN, status_paint(r.status));
     }
     if t.is_empty() {
         println!("(no products)");
-        Ok(())
-    } else if output::use_color() {
-        let text = t.render(output::terminal_width());
-        let mut out = io::stdout().lock();
-        for (i, line) in text.lines().enumerate() {
-            let status = statuses.get(i.wrapping_sub(1)).copied();
-            writeln!(out, "{}", colour_status(line, status))?;
-        }
         Ok(())
     } else {
         t.print()
     }
 }
 
-/// Colours the status at the end of a table line (the last column): red
-/// for under, yellow for over, green for compliant, magenta for a metric
-/// mismatch. Only called on a terminal without `NO_COLOR`.
-fn colour_status(line: &str, status: Option<PositionStatus>) -> String {
-    let Some(status) = status else {
-        return line.to_owned();
-    };
-    let code = match status {
-        PositionStatus::Under => "31",
-        PositionStatus::Over => "33",
-        PositionStatus::Compliant => "32",
-        PositionStatus::MetricMismatch => "35",
-        PositionStatus::NoUsageData => return line.to_owned(),
-    };
-    let trimmed = line.trim_end();
-    match trimmed.strip_suffix(status.as_str()) {
-        Some(head) => format!("{head}\x1b[{code}m{}\x1b[0m", status.as_str()),
-        None => line.to_owned(),
+/// The STATUS column of the table.
+const STATUS_COLUMN: usize = 6;
+
+/// The colour of a status in the table: red for under (money at risk),
+/// yellow for over, green for compliant, magenta for a metric mismatch,
+/// none without usage data.
+fn status_paint(status: PositionStatus) -> Option<Paint> {
+    match status {
+        PositionStatus::Under => Some(Paint::Red),
+        PositionStatus::Over => Some(Paint::Yellow),
+        PositionStatus::Compliant => Some(Paint::Green),
+        PositionStatus::MetricMismatch => Some(Paint::Magenta),
+        PositionStatus::NoUsageData => None,
     }
 }
 
@@ -215,15 +200,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colours_only_the_status() {
-        let line = "Acme     CAD      user            10    13       -3  under";
-        let c = colour_status(line, Some(PositionStatus::Under));
-        assert!(c.ends_with("\x1b[31munder\x1b[0m"), "{c:?}");
-        assert!(c.starts_with("Acme     CAD"));
-        assert_eq!(colour_status(line, None), line);
+    fn status_colours() {
+        assert_eq!(status_paint(PositionStatus::Under), Some(Paint::Red));
+        assert_eq!(status_paint(PositionStatus::Over), Some(Paint::Yellow));
+        assert_eq!(status_paint(PositionStatus::Compliant), Some(Paint::Green));
         assert_eq!(
-            colour_status("x  no-usage-data", Some(PositionStatus::NoUsageData)),
-            "x  no-usage-data"
+            status_paint(PositionStatus::MetricMismatch),
+            Some(Paint::Magenta)
         );
+        assert_eq!(status_paint(PositionStatus::NoUsageData), None);
     }
 }

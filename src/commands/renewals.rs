@@ -19,7 +19,7 @@ use jiff::{Span, Timestamp};
 use serde::Serialize;
 
 use crate::cli::{Cli, RenewalsArgs};
-use crate::output::{self, or_dash, Align, Table};
+use crate::output::{self, or_dash, Align, Paint, Table};
 use crate::request;
 
 #[derive(Debug, Serialize)]
@@ -102,34 +102,35 @@ pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    // The window says what --within was, and the line fits 80 columns.
     println!(
-        "terms ending {}..{until} (as of {as_of}, within {} days), as known at #{known}",
+        "terms ending {}..{until} (as of {as_of}), as known at #{known}",
         as_of.tomorrow().unwrap_or(as_of),
-        a.within
     );
+    // Vendor and product share a column and the notice period is headed
+    // DAYS, so that a row with every column fits 80 columns.
     let mut t = Table::new(&[
         ("ID", Align::Left, false),
-        ("VENDOR", Align::Left, true),
         ("PRODUCT", Align::Left, true),
         ("END", Align::Left, false),
-        ("NOTICE", Align::Right, false),
+        ("DAYS", Align::Right, false),
         ("CANCEL BY", Align::Left, false),
         ("AUTO", Align::Left, false),
         ("OWNER", Align::Left, true),
         ("STATUS", Align::Left, false),
     ]);
     for r in &list {
-        t.row(vec![
+        let cells = vec![
             r.id.clone(),
-            r.vendor.clone(),
-            r.product.clone(),
+            format!("{} {}", r.vendor, r.product),
             r.end.clone(),
             or_dash(r.notice_days),
             r.cancel_by.clone(),
             if r.auto_renew { "yes" } else { "no" }.to_owned(),
             or_dash(r.owner.clone()),
             r.status.to_owned(),
-        ]);
+        ];
+        t.painted_row(cells, STATUS_COLUMN, status_paint(r.status));
     }
     if t.is_empty() {
         println!("(no terms end in this window)");
@@ -140,6 +141,20 @@ pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
         println!("calendar written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The STATUS column of the table.
+const STATUS_COLUMN: usize = 7;
+
+/// The colour of a status in the table: red when the last day to cancel
+/// has passed (the money is committed), yellow for a renewal only assumed
+/// (confirm it with `extend` or `cancel`), none while there is still time.
+fn status_paint(status: &str) -> Option<Paint> {
+    match status {
+        "deadline-passed" => Some(Paint::Red),
+        "renewed-assumed" => Some(Paint::Yellow),
+        _ => None,
+    }
 }
 
 /// RFC 4180 CSV with a UTF-8 byte order mark, so Excel shows umlauts.
@@ -262,5 +277,17 @@ fn calendar(store_id: &str, list: &[Renewal]) -> Calendar {
         prodid: format!("-//entitle//entitle {}//EN", env!("CARGO_PKG_VERSION")),
         name: "entitle renewals".into(),
         events,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_colours() {
+        assert_eq!(status_paint("deadline-passed"), Some(Paint::Red));
+        assert_eq!(status_paint("renewed-assumed"), Some(Paint::Yellow));
+        assert_eq!(status_paint("open"), None);
     }
 }

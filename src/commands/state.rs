@@ -4,12 +4,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use entitle_core::position::vendor_matches;
-use entitle_core::LicenseView;
+use entitle_core::{LicenseView, Status};
 use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::cli::{Cli, QueryArgs};
-use crate::output::{self, or_dash, Align, Table};
+use crate::output::{self, or_dash, Align, Paint, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
@@ -59,7 +59,7 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         ("END", Align::Left, false),
     ]);
     for v in &licenses {
-        t.row(vec![
+        let cells = vec![
             v.id.clone(),
             v.terms.vendor.clone(),
             v.terms.product.clone(),
@@ -68,7 +68,8 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
             v.status.as_str().to_owned(),
             v.terms.start.to_string(),
             or_dash(v.terms.end),
-        ]);
+        ];
+        t.painted_row(cells, STATUS_COLUMN, status_paint(v.status));
     }
     if t.is_empty() {
         println!("(no licenses)");
@@ -76,6 +77,21 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         t.print()?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The STATUS column of the table.
+const STATUS_COLUMN: usize = 5;
+
+/// The colour of a status in the table: yellow for a renewal only assumed
+/// (counted as entitled until `extend` or `cancel` confirms it), dim for
+/// a license that no longer counts (expired, cancelled), none for pending
+/// and active.
+fn status_paint(status: Status) -> Option<Paint> {
+    match status {
+        Status::RenewedAssumed => Some(Paint::Yellow),
+        Status::Expired | Status::Cancelled => Some(Paint::Dim),
+        Status::Pending | Status::Active => None,
+    }
 }
 
 /// A license in the JSON of `state` (stable field names).
@@ -106,4 +122,18 @@ pub fn license_json(v: &LicenseView) -> Value {
         "purchased_seq": v.purchased_seq,
         "documents": v.documents,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_colours() {
+        assert_eq!(status_paint(Status::RenewedAssumed), Some(Paint::Yellow));
+        assert_eq!(status_paint(Status::Expired), Some(Paint::Dim));
+        assert_eq!(status_paint(Status::Cancelled), Some(Paint::Dim));
+        assert_eq!(status_paint(Status::Active), None);
+        assert_eq!(status_paint(Status::Pending), None);
+    }
 }
