@@ -231,7 +231,7 @@ impl<'b, B: Backing> Batch<'b, B> {
         &self.head
     }
 
-    /// How many records the batch holds.
+    /// How many records the batch holds (since the last spill).
     #[must_use]
     pub fn len(&self) -> usize {
         self.count
@@ -698,6 +698,56 @@ impl<'b, B: Backing> Batch<'b, B> {
         }
         self.events.insert(target, meta);
         Ok(())
+    }
+
+    /// What the batch changed so far, for a long write to persist a chunk
+    /// at a time; the batch goes on from there with nothing but usage
+    /// series held in memory. Each count extends a series, and rewriting
+    /// every series a chunk touched at every chunk would make a long
+    /// import quadratic in its length; so the series stay in memory until
+    /// they hold more than `usage_budget` entries (a series counting as
+    /// 32 besides its entries), and only then are they written out too.
+    pub fn spill(&mut self, usage_budget: usize) -> Changes {
+        let mut dirty_licenses: Vec<String> = self.dirty_licenses.drain().collect();
+        dirty_licenses.sort_unstable();
+        let licenses = dirty_licenses
+            .iter()
+            .filter_map(|id| self.licenses.remove(id).flatten())
+            .collect();
+        self.licenses.clear();
+        let mut dirty_documents: Vec<String> = self.dirty_documents.drain().collect();
+        dirty_documents.sort_unstable();
+        let documents = dirty_documents
+            .iter()
+            .filter_map(|h| self.documents.remove(h).flatten())
+            .collect();
+        self.documents.clear();
+        self.count = 0;
+        let held: usize = self
+            .usage
+            .values()
+            .flatten()
+            .map(|s| s.entries.len() + 32)
+            .sum();
+        let usage = if held > usage_budget {
+            let mut dirty: Vec<ProductKey> = self.dirty_usage.drain().collect();
+            dirty.sort_unstable();
+            let usage = dirty
+                .iter()
+                .filter_map(|k| self.usage.remove(k).flatten())
+                .collect();
+            self.usage.clear();
+            usage
+        } else {
+            Vec::new()
+        };
+        Changes {
+            licenses,
+            usage,
+            events: std::mem::take(&mut self.events).into_values().collect(),
+            documents,
+            head: self.head.clone(),
+        }
     }
 
     /// Everything the batch created or changed.

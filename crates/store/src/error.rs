@@ -48,6 +48,9 @@ pub enum StoreError {
         /// What is wrong.
         what: String,
     },
+    /// A write was committed although drafts of it were refused.
+    #[error("{0} draft(s) of this write were refused; nothing was recorded")]
+    Refused(u64),
     /// A `--known-at` or seq beyond the log.
     #[error("{0}")]
     Query(String),

@@ -9,6 +9,7 @@
 //! never applied). See `ARCHITECTURE.md` at the repository root.
 #![deny(missing_docs)]
 
+mod append;
 mod blobs;
 mod error;
 mod layout;
@@ -22,13 +23,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use entitle_core::chain::{self, Chain, Hash32};
-use entitle_core::ledger::{Batch, Context, Draft, Empty, Head};
+use entitle_core::ledger::{Batch, Context, Draft};
 use entitle_core::position::PositionRow;
 use entitle_core::timeline::{DocumentEntry, LicenseTimeline, LicenseView, UsageSeries};
 use entitle_core::{Record, Rejection};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
+pub use append::{Appender, Committed, SPILL_EVERY};
 pub use blobs::{BlobError, Blobs, StoredBlob};
 pub use error::StoreError;
 pub use layout::{FormatInfo, Layout, STORE_FORMAT};
@@ -38,7 +40,7 @@ pub use verify::{Problem, VerifyReport};
 use crate::error::IoContext;
 use crate::lock::StoreLock;
 use crate::log::LogFile;
-use crate::projections::{Intent, Placed, Projections};
+use crate::projections::{Intent, Projections};
 
 /// Whether a command may create the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +69,7 @@ pub enum KnownAt {
 #[derive(Debug)]
 pub enum AppendError {
     /// Drafts that do not fit the ledger; nothing was written.
-    Rejected(Vec<(usize, Rejection)>),
+    Rejected(Refusals),
     /// The store failed; nothing was reported as recorded.
     Store(StoreError),
 }
@@ -108,6 +110,7 @@ pub struct Store {
     applied: Applied,
     notices: Vec<String>,
     damage: Option<String>,
+    spill_every: usize,
     _lock: StoreLock,
 }
 
@@ -158,6 +161,7 @@ impl Store {
             applied: Applied::default(),
             notices,
             damage: None,
+            spill_every: SPILL_EVERY,
             _lock: lock,
         };
         store.recover(stale, access)?;
@@ -200,8 +204,17 @@ impl Store {
         let offset = self.applied.offset;
         let intent = self.proj.intent()?;
         if len == offset {
-            if intent.is_some() {
-                self.proj.clear_intent()?; // the write never reached the log
+            match intent {
+                // The write never reached the log, but wrote derived state.
+                Some(intent) if intent.spilled => {
+                    self.rebuild_projections()?;
+                    self.notices.push(format!(
+                        "rebuilt derived state an interrupted write (from event #{}) had begun to update; nothing of it was recorded",
+                        intent.from_seq
+                    ));
+                }
+                Some(_) => self.proj.clear_intent()?, // the write never reached the log
+                None => {}
             }
             return self.check_last_record(access);
         }
@@ -252,133 +265,38 @@ impl Store {
     /// Rolls an interrupted write forward when all of it reached the log,
     /// or cuts it off when it did not.
     fn finish_interrupted(&mut self, intent: &Intent) -> Result<(), StoreError> {
-        let offset = self.applied.offset;
-        let mut chain = Chain::resume(self.applied.head.seq, self.applied.head_hash);
-        let mut records = Vec::new();
-        let mut complete = self.log.len() == intent.offset_after;
-        if complete {
-            for line in self.log.lines_from(offset)? {
-                let line = line?;
-                let parsed = Record::from_bytes(&line.bytes);
-                match parsed {
-                    Ok(r) if line.complete && r.seq == chain.seq() + 1 => {
-                        let (digest, _) = chain.push_record(&line.bytes);
-                        records.push((r, line.offset, line.bytes.len(), digest));
-                    }
-                    _ => {
-                        complete = false;
-                        break;
-                    }
-                }
-            }
-        }
-        if complete && chain.seq() == intent.to_seq && *chain.head() == intent.head_hash {
-            self.apply_records(records, &chain)?;
-            self.notices.push(format!(
-                "completed an interrupted write of event{} #{}..#{}",
-                if intent.from_seq == intent.to_seq {
-                    ""
-                } else {
-                    "s"
-                },
-                intent.from_seq,
-                intent.to_seq
-            ));
+        let events = if intent.open {
+            format!("events #{} onwards", intent.from_seq)
+        } else if intent.from_seq == intent.to_seq {
+            format!("event #{}", intent.from_seq)
         } else {
-            let cut = self.log.len() - offset;
-            self.log.truncate(offset)?;
+            format!("events #{}..#{}", intent.from_seq, intent.to_seq)
+        };
+        if append::matches_intent(&self.log, &self.applied, intent)? {
+            self.applied = append::replay(&self.log, &self.proj, &self.applied, self.spill_every)?;
+            self.notices
+                .push(format!("completed an interrupted write of {events}"));
+            return Ok(());
+        }
+        let offset = self.applied.offset;
+        let cut = self.log.len() - offset;
+        self.log.truncate(offset)?;
+        if intent.spilled {
+            self.rebuild_projections()?;
+        } else {
             self.proj.clear_intent()?;
             self.proj.flush()?;
-            self.notices.push(format!(
-                "cut off {cut} bytes of an interrupted write (events #{}..#{}); it was never reported as recorded",
-                intent.from_seq, intent.to_seq
-            ));
         }
-        Ok(())
-    }
-
-    fn apply_records(
-        &mut self,
-        records: Vec<(Record, u64, usize, Hash32)>,
-        chain: &Chain,
-    ) -> Result<(), StoreError> {
-        let mut batch = Batch::new(&self.proj, self.applied.head.clone());
-        let mut placed = Vec::with_capacity(records.len());
-        let mut last_digest = self.applied.head_digest;
-        for (record, offset, len, digest) in &records {
-            batch.apply(record).map_err(|e| StoreError::Derived {
-                path: self.layout.db(),
-                what: e.to_string(),
-            })?;
-            placed.push(Placed {
-                seq: record.seq,
-                offset: *offset,
-                len: u32::try_from(*len).unwrap_or(u32::MAX),
-                digest: *digest,
-            });
-            last_digest = *digest;
-        }
-        let changes = batch.finish();
-        let applied = Applied {
-            offset: self.log.len(),
-            head_hash: *chain.head(),
-            head_digest: last_digest,
-            head: changes.head.clone(),
-        };
-        self.proj.write(&changes, &placed, &applied)?;
-        self.proj.flush()?;
-        self.applied = applied;
+        self.notices.push(format!(
+            "cut off {cut} bytes of an interrupted write ({events}); it was never reported as recorded"
+        ));
         Ok(())
     }
 
     /// Rebuilds every projection from the log; returns the event count.
     fn rebuild_projections(&mut self) -> Result<u64, StoreError> {
-        self.proj.clear()?;
-        let mut batch = Batch::new(&Empty, Head::default());
-        let mut chain = Chain::new();
-        let mut placed = Vec::new();
-        let mut last_digest = chain::GENESIS;
-        let log_path = self.log.path().to_owned();
-        for line in self.log.lines_from(0)? {
-            let line = line?;
-            let expected = chain.seq() + 1;
-            let record = Record::from_bytes(&line.bytes).map_err(|e| StoreError::Damaged {
-                path: log_path.clone(),
-                what: format!("line {expected}: {e}"),
-            })?;
-            if record.seq != expected {
-                return Err(StoreError::Damaged {
-                    path: log_path,
-                    what: format!(
-                        "line {expected} holds event #{} (expected #{expected})",
-                        record.seq
-                    ),
-                });
-            }
-            let (digest, _) = chain.push_record(&line.bytes);
-            batch.apply(&record).map_err(|e| StoreError::Derived {
-                path: self.layout.db(),
-                what: e.to_string(),
-            })?;
-            placed.push(Placed {
-                seq: record.seq,
-                offset: line.offset,
-                len: u32::try_from(line.bytes.len()).unwrap_or(u32::MAX),
-                digest,
-            });
-            last_digest = digest;
-        }
-        let changes = batch.finish();
-        let applied = Applied {
-            offset: self.log.len(),
-            head_hash: *chain.head(),
-            head_digest: last_digest,
-            head: changes.head.clone(),
-        };
-        self.proj.write(&changes, &placed, &applied)?;
-        self.proj.flush()?;
-        self.applied = applied;
-        Ok(chain.seq())
+        self.applied = append::rebuild(&self.log, &self.proj, self.spill_every)?;
+        Ok(self.applied.head.seq)
     }
 
     /// Drops all derived state and rebuilds it from the log.
@@ -426,60 +344,62 @@ impl Store {
         drafts: impl IntoIterator<Item = Draft>,
         ctx: &Context,
     ) -> Result<Vec<Appended>, AppendError> {
-        let mut batch = Batch::new(&self.proj, self.applied.head.clone());
-        let mut chain = Chain::resume(self.applied.head.seq, self.applied.head_hash);
-        let mut buf = Vec::new();
-        let mut placed = Vec::new();
-        let mut appended = Vec::new();
-        let mut rejected = Vec::new();
-        let base = self.log.len();
-        for (i, draft) in drafts.into_iter().enumerate() {
-            match batch.propose(draft, ctx) {
-                Ok(record) => {
-                    let bytes = record.to_bytes();
-                    let (digest, _) = chain.push_record(&bytes);
-                    placed.push(Placed {
-                        seq: record.seq,
-                        offset: base + buf.len() as u64,
-                        len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-                        digest,
-                    });
-                    buf.extend_from_slice(&bytes);
-                    buf.push(b'\n');
-                    appended.push(Appended {
-                        seq: record.seq,
-                        id: record.event.license_id().map(str::to_owned),
-                    });
-                }
-                Err(e) => rejected.push((i, e)),
-            }
-        }
+        let mut appender = self.appender(ctx);
+        let (appended, rejected) = push_all(&mut appender, drafts)?;
         if !rejected.is_empty() {
+            appender.abort()?;
             return Err(AppendError::Rejected(rejected));
         }
-        if appended.is_empty() {
-            return Ok(appended);
-        }
-        let changes = batch.finish();
-        let intent = Intent {
-            offset_before: base,
-            offset_after: base + buf.len() as u64,
-            from_seq: appended[0].seq,
-            to_seq: chain.seq(),
-            head_hash: *chain.head(),
-        };
-        self.proj.set_intent(&intent)?;
-        self.log.append(&buf)?;
-        let applied = Applied {
-            offset: self.log.len(),
-            head_hash: *chain.head(),
-            head_digest: placed.last().map_or(chain::GENESIS, |p| p.digest),
-            head: changes.head.clone(),
-        };
-        self.proj.write(&changes, &placed, &applied)?;
-        self.proj.flush()?;
-        self.applied = applied;
+        appender.commit()?;
         Ok(appended)
+    }
+
+    /// Validates drafts exactly as [`Store::append`] would and returns what
+    /// they would become, writing nothing (a dry run; the drafts are held
+    /// in memory).
+    ///
+    /// # Errors
+    ///
+    /// [`AppendError::Rejected`] with every refused draft, or a store
+    /// failure.
+    pub fn check(
+        &mut self,
+        drafts: impl IntoIterator<Item = Draft>,
+        ctx: &Context,
+    ) -> Result<Vec<Appended>, AppendError> {
+        let mut appender = Appender::new(
+            &mut self.log,
+            &self.proj,
+            &mut self.applied,
+            ctx,
+            usize::MAX, // never spills, so it never writes
+        );
+        let (appended, rejected) = push_all(&mut appender, drafts)?;
+        appender.abort()?;
+        if rejected.is_empty() {
+            Ok(appended)
+        } else {
+            Err(AppendError::Rejected(rejected))
+        }
+    }
+
+    /// Starts a write of any length in bounded memory: push drafts one by
+    /// one, then commit (all of them) or abort (none).
+    pub fn appender(&mut self, ctx: &Context) -> Appender<'_> {
+        Appender::new(
+            &mut self.log,
+            &self.proj,
+            &mut self.applied,
+            ctx,
+            self.spill_every,
+        )
+    }
+
+    /// Records per chunk of a long write (tests use tiny chunks to
+    /// exercise spilling).
+    #[doc(hidden)]
+    pub fn set_spill_every(&mut self, records: usize) {
+        self.spill_every = records.max(1);
     }
 
     /// Resolves `--known-at` to a seq.
@@ -506,7 +426,7 @@ impl Store {
     /// When the derived state cannot be read.
     pub fn licenses_at(&self, as_of: Date, known: u64) -> Result<Vec<LicenseView>, StoreError> {
         let mut out = Vec::new();
-        for t in self.proj.licenses() {
+        for t in self.proj.licenses()? {
             if let Some(v) = t?.view(as_of, known) {
                 out.push(v);
             }
@@ -567,7 +487,7 @@ impl Store {
     ///
     /// When the derived state cannot be read.
     pub fn timelines(&self) -> Result<Vec<LicenseTimeline>, StoreError> {
-        self.proj.licenses().collect()
+        self.proj.licenses()?.collect()
     }
 
     /// One license's timeline.
@@ -805,4 +725,23 @@ impl Store {
     pub fn sizes(&self) -> (u64, u64) {
         (self.log.len(), self.proj.size_on_disk())
     }
+}
+
+/// Each refused draft with its position (from 0).
+type Refusals = Vec<(usize, Rejection)>;
+
+/// Pushes every draft; returns what was placed and what was refused.
+fn push_all(
+    appender: &mut Appender<'_>,
+    drafts: impl IntoIterator<Item = Draft>,
+) -> Result<(Vec<Appended>, Refusals), StoreError> {
+    let mut appended = Vec::new();
+    let mut rejected = Vec::new();
+    for (i, draft) in drafts.into_iter().enumerate() {
+        match appender.push(draft)? {
+            Ok(a) => appended.push(a),
+            Err(r) => rejected.push((i, r)),
+        }
+    }
+    Ok((appended, rejected))
 }

@@ -95,12 +95,16 @@ impl LogFile {
         })
     }
 
-    /// Appends bytes (whole lines) and makes them durable.
-    pub(crate) fn append(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+    /// Appends bytes (whole lines); durable only after [`LogFile::sync`].
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         self.file.write_all(bytes).at(&self.path)?;
-        self.file.sync_data().at(&self.path)?;
         self.len += bytes.len() as u64;
         Ok(())
+    }
+
+    /// Makes everything written durable.
+    pub(crate) fn sync(&mut self) -> Result<(), StoreError> {
+        self.file.sync_data().at(&self.path)
     }
 
     /// Cuts the log back to `len` bytes and makes that durable. Only ever

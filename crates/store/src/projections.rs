@@ -15,7 +15,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 4;
+const SCHEMA: u32 = 5;
 /// Digests per chunk in the `digests` tree, and seq entries per chunk in
 /// the `events` tree: a million events are a thousand values, not a
 /// million keys (sled opens and writes far faster that way).
@@ -38,18 +38,30 @@ pub struct Applied {
 /// Written and flushed before a write touches the log, so that on open a
 /// log tail beyond [`Applied`] can be told apart: the remains of an
 /// interrupted write of ours, or bytes that entitle did not write.
+///
+/// A write small enough to be held in memory records a *sealed* intent
+/// (its end, last seq and chain head are known) just before its one log
+/// append. A larger one streams: it first records an *open* intent, then
+/// writes the log and the derived state chunk by chunk (`spilled`), and
+/// seals the intent before the final chunk and the one fsync. An open
+/// intent found on open means the write never finished: its bytes are cut
+/// off and, as the derived state may hold some of them, it is rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     /// Log length before the write.
     pub offset_before: u64,
-    /// Log length after it.
+    /// Log length after it (0 while open).
     pub offset_after: u64,
     /// First seq written.
     pub from_seq: u64,
-    /// Last seq written.
+    /// Last seq written (0 while open).
     pub to_seq: u64,
-    /// Chain hash after the last.
+    /// Chain hash after the last (zero while open).
     pub head_hash: Hash32,
+    /// Whether the end is not yet known.
+    pub open: bool,
+    /// Whether derived state was already written for part of the write.
+    pub spilled: bool,
 }
 
 /// Where one seq's record is in the log, and what it was.
@@ -74,8 +86,7 @@ pub(crate) struct Placed {
 
 /// The sled database and its trees.
 #[derive(Debug)]
-pub(crate) struct Projections {
-    path: PathBuf,
+struct Trees {
     db: sled::Db,
     licenses: sled::Tree,
     usage: sled::Tree,
@@ -84,6 +95,29 @@ pub(crate) struct Projections {
     documents: sled::Tree,
     doc_events: sled::Tree,
     texts: sled::Tree,
+}
+
+/// sled keeps every page written in memory until the database is closed,
+/// whatever its cache capacity (a write-only workload never evicts). A
+/// long write therefore reopens the database after this many bytes, so
+/// that its memory stays bounded.
+const REOPEN_AFTER_BYTES: u64 = 24 << 20;
+
+/// Keys per sled batch when many values are written at once.
+const SLED_BATCH_KEYS: usize = 256;
+
+/// What sled keeps in memory for each key written besides its value (a
+/// copy of its leaf), as counted towards [`REOPEN_AFTER_BYTES`].
+const LEAF_COPY_BYTES: usize = 1024;
+
+/// The derived state: the sled database, reopenable in place.
+#[derive(Debug)]
+pub(crate) struct Projections {
+    path: PathBuf,
+    /// `None` only when a reopen failed.
+    trees: std::sync::RwLock<Option<std::sync::Arc<Trees>>>,
+    /// Bytes written since the database was opened.
+    written: std::sync::atomic::AtomicU64,
     /// The last `events` chunk decoded.
     chunk_cache: std::sync::Mutex<Option<(u64, std::sync::Arc<Vec<SeqEntry>>)>>,
 }
@@ -113,43 +147,93 @@ pub(crate) fn usage_key(key: &ProductKey) -> Vec<u8> {
     k
 }
 
+fn open_trees(path: &Path) -> Result<Trees, StoreError> {
+    let db = sled::Config::new()
+        .path(path)
+        .cache_capacity(64 << 20)
+        .mode(sled::Mode::HighThroughput)
+        .open()
+        .map_err(|e| match e {
+            // An I/O failure (permissions, a full disk, a lock still
+            // held) is not damage: report it rather than rebuild.
+            sled::Error::Io(source) => StoreError::Io {
+                path: path.to_owned(),
+                source,
+            },
+            other => derived(path, other),
+        })?;
+    let open_tree = |name: &str| db.open_tree(name).map_err(|e| derived(path, e));
+    Ok(Trees {
+        licenses: open_tree("licenses")?,
+        usage: open_tree("usage")?,
+        events: open_tree("events")?,
+        digests: open_tree("digests")?,
+        documents: open_tree("documents")?,
+        doc_events: open_tree("doc_events")?,
+        texts: open_tree("texts")?,
+        db,
+    })
+}
+
 impl Projections {
     /// Opens the database; `Ok(None)` when it is missing, of another schema,
     /// or does not open (the caller then rebuilds).
     pub(crate) fn open(path: &Path) -> Result<(Self, bool), StoreError> {
         let fresh = !path.exists();
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(64 << 20)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| match e {
-                // An I/O failure (permissions, a full disk, a lock still
-                // held) is not damage: report it rather than rebuild.
-                sled::Error::Io(source) => StoreError::Io {
-                    path: path.to_owned(),
-                    source,
-                },
-                other => derived(path, other),
-            })?;
-        let open_tree = |name: &str| db.open_tree(name).map_err(|e| derived(path, e));
-        let p = Projections {
-            path: path.to_owned(),
-            licenses: open_tree("licenses")?,
-            usage: open_tree("usage")?,
-            events: open_tree("events")?,
-            digests: open_tree("digests")?,
-            documents: open_tree("documents")?,
-            doc_events: open_tree("doc_events")?,
-            texts: open_tree("texts")?,
-            chunk_cache: std::sync::Mutex::new(None),
-            db,
-        };
-        let schema_ok = match p.db.get("schema").map_err(|e| derived(path, e))? {
+        let trees = open_trees(path)?;
+        let schema_ok = match trees.db.get("schema").map_err(|e| derived(path, e))? {
             Some(v) => v.as_ref() == SCHEMA.to_be_bytes(),
             None => false,
         };
+        let p = Projections {
+            path: path.to_owned(),
+            trees: std::sync::RwLock::new(Some(std::sync::Arc::new(trees))),
+            written: std::sync::atomic::AtomicU64::new(0),
+            chunk_cache: std::sync::Mutex::new(None),
+        };
         Ok((p, fresh || !schema_ok))
+    }
+
+    fn trees(&self) -> Result<std::sync::Arc<Trees>, StoreError> {
+        self.trees
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| derived(&self.path, "the database could not be reopened"))
+    }
+
+    /// Flushes and reopens the database when a long write has written
+    /// enough since it was opened (see [`REOPEN_AFTER_BYTES`]).
+    pub(crate) fn relieve(&self) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.written.load(Ordering::Relaxed) < REOPEN_AFTER_BYTES {
+            return Ok(());
+        }
+        self.flush()?;
+        let mut slot = self
+            .trees
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Every other handle is dropped by now: queries do not run during
+        // a write, and each call takes its handle only for its duration.
+        *slot = None;
+        self.forget_chunk();
+        // sled's background thread may hold the file lock a moment after
+        // the last handle is gone.
+        let mut tries = 0;
+        let trees = loop {
+            match open_trees(&self.path) {
+                Ok(t) => break t,
+                Err(StoreError::Io { .. }) if tries < 100 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        *slot = Some(std::sync::Arc::new(trees));
+        self.written.store(0, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Empties every tree derived from the log and stamps the schema (start
@@ -157,18 +241,22 @@ impl Projections {
     /// documents' bytes, not from the log, and are keyed by content.
     pub(crate) fn clear(&self) -> Result<(), StoreError> {
         for tree in [
-            &self.licenses,
-            &self.usage,
-            &self.events,
-            &self.digests,
-            &self.documents,
-            &self.doc_events,
+            &self.trees()?.licenses,
+            &self.trees()?.usage,
+            &self.trees()?.events,
+            &self.trees()?.digests,
+            &self.trees()?.documents,
+            &self.trees()?.doc_events,
         ] {
             tree.clear().map_err(|e| derived(&self.path, e))?;
         }
         self.forget_chunk();
-        self.db.clear().map_err(|e| derived(&self.path, e))?;
-        self.db
+        self.trees()?
+            .db
+            .clear()
+            .map_err(|e| derived(&self.path, e))?;
+        self.trees()?
+            .db
             .insert("schema", &SCHEMA.to_be_bytes())
             .map_err(|e| derived(&self.path, e))?;
         Ok(())
@@ -185,32 +273,42 @@ impl Projections {
         }
     }
 
+    /// The sled directory.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub(crate) fn applied(&self) -> Result<Option<Applied>, StoreError> {
-        let db: &sled::Tree = &self.db;
+        let db: &sled::Tree = &self.trees()?.db;
         self.get(db, b"applied")
     }
 
     pub(crate) fn intent(&self) -> Result<Option<Intent>, StoreError> {
-        let db: &sled::Tree = &self.db;
+        let db: &sled::Tree = &self.trees()?.db;
         self.get(db, b"intent")
     }
 
     pub(crate) fn set_intent(&self, intent: &Intent) -> Result<(), StoreError> {
-        self.db
+        self.trees()?
+            .db
             .insert("intent", encode(intent))
             .map_err(|e| derived(&self.path, e))?;
         self.flush()
     }
 
     pub(crate) fn clear_intent(&self) -> Result<(), StoreError> {
-        self.db
+        self.trees()?
+            .db
             .remove("intent")
             .map_err(|e| derived(&self.path, e))?;
         Ok(())
     }
 
     pub(crate) fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush().map_err(|e| derived(&self.path, e))?;
+        self.trees()?
+            .db
+            .flush()
+            .map_err(|e| derived(&self.path, e))?;
         Ok(())
     }
 
@@ -235,7 +333,7 @@ impl Projections {
             }
         }
         let entries: Vec<SeqEntry> = self
-            .get(&self.events, &chunk.to_be_bytes())?
+            .get(&self.trees()?.events, &chunk.to_be_bytes())?
             .unwrap_or_default();
         let entries = std::sync::Arc::new(entries);
         *cache = Some((chunk, entries.clone()));
@@ -252,6 +350,7 @@ impl Projections {
     /// The stored digests from `seq` on, one chunk at a time.
     pub(crate) fn digest_chunk(&self, chunk: u64) -> Result<Vec<Hash32>, StoreError> {
         let bytes = self
+            .trees()?
             .digests
             .get(chunk.to_be_bytes())
             .map_err(|e| derived(&self.path, e))?;
@@ -267,16 +366,17 @@ impl Projections {
     /// Every license timeline, in id order.
     pub(crate) fn licenses(
         &self,
-    ) -> impl Iterator<Item = Result<LicenseTimeline, StoreError>> + '_ {
-        self.licenses.iter().values().map(|v| {
+    ) -> Result<impl Iterator<Item = Result<LicenseTimeline, StoreError>> + '_, StoreError> {
+        Ok(self.trees()?.licenses.iter().values().map(|v| {
             let v = v.map_err(|e| derived(&self.path, e))?;
             decode(&self.path, &v)
-        })
+        }))
     }
 
     /// Every usage series, in key order.
     pub(crate) fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
-        self.usage
+        self.trees()?
+            .usage
             .iter()
             .values()
             .map(|v| {
@@ -293,7 +393,8 @@ impl Projections {
         as_of: jiff::civil::Date,
         known: u64,
     ) -> Result<Vec<UsageSeries>, StoreError> {
-        self.usage
+        self.trees()?
+            .usage
             .iter()
             .values()
             .map(|v| {
@@ -306,30 +407,31 @@ impl Projections {
 
     /// One license.
     pub(crate) fn license(&self, id: &str) -> Result<Option<LicenseTimeline>, StoreError> {
-        self.get(&self.licenses, id.as_bytes())
+        self.get(&self.trees()?.licenses, id.as_bytes())
     }
 
-    /// Writes what a batch changed and moves [`Applied`] forward, then
-    /// removes the intent. Trees are written before `applied`, so a crash in
-    /// between leaves `applied` behind and the tail is replayed (applying is
-    /// idempotent).
+    /// Writes what a batch changed and, with `applied`, moves [`Applied`]
+    /// forward and removes the intent. Trees are written before `applied`,
+    /// so a crash in between leaves `applied` behind and the tail is
+    /// replayed (applying is idempotent). Without `applied` (a chunk of a
+    /// larger write) only the trees are written.
     pub(crate) fn write(
         &self,
         changes: &Changes,
         placed: &[Placed],
-        applied: &Applied,
+        applied: Option<&Applied>,
     ) -> Result<(), StoreError> {
         let err = |e: sled::Error| derived(&self.path, e);
+        self.write_usage(&changes.usage)?;
+        let trees = self.trees()?;
+        let mut size = 0usize;
         let mut licenses = sled::Batch::default();
         for t in &changes.licenses {
-            licenses.insert(t.id.as_bytes(), encode(t));
+            let value = encode(t);
+            size += value.len();
+            licenses.insert(t.id.as_bytes(), value);
         }
-        self.licenses.apply_batch(licenses).map_err(err)?;
-        let mut usage = sled::Batch::default();
-        for s in &changes.usage {
-            usage.insert(usage_key(&s.key), crate::usage_codec::encode(s));
-        }
-        self.usage.apply_batch(usage).map_err(err)?;
+        trees.licenses.apply_batch(licenses).map_err(err)?;
 
         let first_new = placed.first().map_or(u64::MAX, |p| p.seq);
         let mut by_chunk: std::collections::BTreeMap<u64, Vec<SeqEntry>> =
@@ -366,16 +468,18 @@ impl Projections {
                     entries.push(e);
                 }
             }
-            events.insert(&chunk.to_be_bytes(), encode(&entries));
+            let value = encode(&entries);
+            size += value.len();
+            events.insert(&chunk.to_be_bytes(), value);
         }
         self.forget_chunk();
-        self.events.apply_batch(events).map_err(err)?;
+        trees.events.apply_batch(events).map_err(err)?;
 
         let mut digests = sled::Batch::default();
         let mut i = 0;
         while i < placed.len() {
             let chunk = (placed[i].seq - 1) / DIGEST_CHUNK;
-            let mut bytes = self
+            let mut bytes = trees
                 .digests
                 .get(chunk.to_be_bytes())
                 .map_err(err)?
@@ -387,15 +491,16 @@ impl Projections {
                 bytes.extend_from_slice(&placed[i].digest);
                 i += 1;
             }
+            size += bytes.len();
             digests.insert(&chunk.to_be_bytes(), bytes);
         }
-        self.digests.apply_batch(digests).map_err(err)?;
+        trees.digests.apply_batch(digests).map_err(err)?;
 
         let mut documents = sled::Batch::default();
         for d in &changes.documents {
             documents.insert(d.hash.as_bytes(), encode(d));
         }
-        self.documents.apply_batch(documents).map_err(err)?;
+        trees.documents.apply_batch(documents).map_err(err)?;
         let mut doc_events = sled::Batch::default();
         for meta in &changes.events {
             if let Target::Document { hash, .. } = &meta.target {
@@ -405,10 +510,40 @@ impl Projections {
                 }
             }
         }
-        self.doc_events.apply_batch(doc_events).map_err(err)?;
+        trees.doc_events.apply_batch(doc_events).map_err(err)?;
 
-        self.db.insert("applied", encode(applied)).map_err(err)?;
-        self.db.remove("intent").map_err(err)?;
+        if let Some(applied) = applied {
+            trees.db.insert("applied", encode(applied)).map_err(err)?;
+            trees.db.remove("intent").map_err(err)?;
+        }
+        self.written
+            .fetch_add(size as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Writes usage series in small sled batches, reopening the database
+    /// as it goes when they are many: sled copies a leaf for every key it
+    /// changes and keeps the copies until it is closed, so the 100,000
+    /// series a long import extended would otherwise hold hundreds of MB.
+    fn write_usage(&self, series: &[UsageSeries]) -> Result<(), StoreError> {
+        for part in series.chunks(SLED_BATCH_KEYS) {
+            let mut batch = sled::Batch::default();
+            let mut size = 0;
+            for s in part {
+                let value = crate::usage_codec::encode(s);
+                size += value.len() + LEAF_COPY_BYTES;
+                batch.insert(usage_key(&s.key), value);
+            }
+            self.trees()?
+                .usage
+                .apply_batch(batch)
+                .map_err(|e| derived(&self.path, e))?;
+            self.written
+                .fetch_add(size as u64, std::sync::atomic::Ordering::Relaxed);
+            if series.len() > SLED_BATCH_KEYS {
+                self.relieve()?;
+            }
+        }
         Ok(())
     }
 
@@ -432,13 +567,14 @@ impl Projections {
 
     /// One document.
     pub(crate) fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, StoreError> {
-        self.get(&self.documents, hash.as_bytes())
+        self.get(&self.trees()?.documents, hash.as_bytes())
     }
 
     /// Every document, in hash order; with a prefix, those whose hash
     /// starts with it.
     pub(crate) fn documents(&self, prefix: &str) -> Result<Vec<DocumentEntry>, StoreError> {
-        self.documents
+        self.trees()?
+            .documents
             .scan_prefix(prefix.as_bytes())
             .values()
             .map(|v| {
@@ -451,7 +587,7 @@ impl Projections {
     /// Hashes of documents bound or unbound by events after `seq`.
     pub(crate) fn documents_touched_after(&self, seq: u64) -> Result<Vec<String>, StoreError> {
         let mut out = Vec::new();
-        for item in self.doc_events.range((seq + 1).to_be_bytes()..) {
+        for item in self.trees()?.doc_events.range((seq + 1).to_be_bytes()..) {
             let (_, hash) = item.map_err(|e| derived(&self.path, e))?;
             out.push(String::from_utf8_lossy(&hash).into_owned());
         }
@@ -462,7 +598,7 @@ impl Projections {
 
     /// Extracted text of a document, or why there is none.
     pub(crate) fn text(&self, hash: &str) -> Result<Option<Result<String, String>>, StoreError> {
-        self.get(&self.texts, hash.as_bytes())
+        self.get(&self.trees()?.texts, hash.as_bytes())
     }
 
     /// Keeps a document's extracted text (or why it could not be had).
@@ -471,14 +607,18 @@ impl Projections {
         hash: &str,
         text: &Result<String, String>,
     ) -> Result<(), StoreError> {
-        self.texts
+        self.trees()?
+            .texts
             .insert(hash.as_bytes(), encode(text))
             .map_err(|e| derived(&self.path, e))?;
         Ok(())
     }
 
     pub(crate) fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+        self.trees()
+            .ok()
+            .and_then(|t| t.db.size_on_disk().ok())
+            .unwrap_or(0)
     }
 }
 
@@ -489,6 +629,8 @@ impl Backing for Projections {
 
     fn usage(&self, key: &ProductKey) -> Result<Option<UsageSeries>, BackingError> {
         let bytes = self
+            .trees()
+            .map_err(|e| BackingError(e.to_string()))?
             .usage
             .get(usage_key(key))
             .map_err(|e| BackingError(e.to_string()))?;

@@ -890,3 +890,111 @@ proptest! {
         }
     }
 }
+
+/// The log's bytes.
+fn log_bytes(store: &Store) -> Vec<u8> {
+    std::fs::read(store.layout().log()).expect("read log")
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// A write long enough to spill (here: every few records) records the
+    /// same log and the same derived state as one held in memory, and a
+    /// rebuild in small chunks gives the same state again.
+    #[test]
+    fn spilling_changes_nothing(steps in steps(60), every in 1usize..8, queries in queries()) {
+        let Built { dir: _dir, store: whole, accepted, .. } = build(&steps, true);
+        let ctx = context(0, 400, "anna");
+        let spill_dir = tempfile::tempdir().expect("temp dir");
+        let mut spilled = Store::open(spill_dir.path(), Access::Write, "props").expect("open");
+        spilled.set_spill_every(every);
+        let r = spilled.append(accepted.clone(), &ctx);
+        prop_assert!(r.is_ok(), "a spilled write refused what others took: {:?}", r.err());
+        let pairs = pairs(&queries, whole.applied().head.seq);
+        let want = snapshot(&whole, &pairs);
+        prop_assert_eq!(log_bytes(&spilled), log_bytes(&whole));
+        prop_assert_eq!(&snapshot(&spilled, &pairs), &want);
+        spilled.rebuild().expect("rebuild");
+        prop_assert_eq!(&snapshot(&spilled, &pairs), &want);
+    }
+
+    /// A spilled write that is aborted, refused part-way, or abandoned as
+    /// if the process died leaves the log and every answer as they were.
+    #[test]
+    fn an_unfinished_spilled_write_leaves_nothing(steps in steps(40), every in 1usize..5, how in 0u8..3, queries in queries()) {
+        let Built { dir, mut store, .. } = build(&steps, true);
+        let pairs = pairs(&queries, store.applied().head.seq);
+        let before = snapshot(&store, &pairs);
+        let log_before = log_bytes(&store);
+        let timelines = store.timelines().expect("timelines");
+        store.set_spill_every(every);
+        let ctx = context(1, 500, "bo");
+        let mut appender = store.appender(&ctx);
+        // New purchases and counts: enough to spill several times.
+        for k in 0..(3 * every + 2) {
+            let event = if k % 3 == 0 {
+                Event::Purchased(Purchased {
+                    id: String::new(),
+                    vendor: "Initech".into(),
+                    product: "Spill".into(),
+                    edition: None,
+                    metric: Metric::User,
+                    qty: Quantity::Count(k as u64 + 1),
+                    start: BASE,
+                    end: None,
+                    maintenance_end: None,
+                    cost: None,
+                    currency: None,
+                    po: None,
+                    reseller: None,
+                    owner: None,
+                    notice_days: None,
+                    auto_renew: false,
+                    renewal_months: None,
+                    tags: Vec::new(),
+                })
+            } else {
+                Event::UsageRecorded(UsageRecorded {
+                    vendor: "Acme".into(),
+                    product: "CAD".into(),
+                    metric: Metric::User,
+                    count: k as u64,
+                    source: None,
+                })
+            };
+            let draft = Draft { event, effective: Some(day(k as i32)), note: None };
+            prop_assert!(appender.push(draft).expect("store works").is_ok());
+        }
+        match how {
+            0 => appender.abort().expect("abort"),
+            1 => {
+                // A void of a seq that does not exist is refused.
+                let bad = Draft {
+                    event: Event::Voided(Voided { voids: 1_000_000 }),
+                    effective: None,
+                    note: Some("no such event".into()),
+                };
+                prop_assert!(appender.push(bad).expect("store works").is_err());
+                let committed = appender.commit();
+                prop_assert!(committed.is_err());
+            }
+            _ => std::mem::forget(appender), // the process died here
+        }
+        if how == 2 {
+            drop(store);
+            let store = reopen(dir.path(), false)?;
+            prop_assert_eq!(log_bytes(&store), log_before);
+            prop_assert_eq!(&snapshot(&store, &pairs), &before);
+            prop_assert_eq!(&store.timelines().expect("timelines"), &timelines);
+        } else {
+            prop_assert_eq!(log_bytes(&store), log_before.clone());
+            prop_assert_eq!(&snapshot(&store, &pairs), &before);
+            prop_assert_eq!(&store.timelines().expect("timelines"), &timelines);
+            drop(store);
+            let store = reopen(dir.path(), true)?;
+            prop_assert_eq!(log_bytes(&store), log_before);
+            prop_assert_eq!(&snapshot(&store, &pairs), &before);
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! The write path: drafts in, records appended, all or nothing, in bounded
+//! memory however many there are.
+//!
+//! An [`Appender`] validates each draft as it is pushed (against the ledger
+//! as it stands plus the drafts before it) and keeps the resulting records
+//! in memory. A write that stays below [`SPILL_EVERY`] records is written
+//! at [`Appender::commit`] exactly as DESIGN.md describes: sealed intent →
+//! one log append and fsync → derived state. A longer one *spills*: it
+//! records an open intent, then every [`SPILL_EVERY`] records writes them
+//! to the log (no fsync) and their derived state to sled, and keeps only
+//! the current chunk in memory (and, up to a budget, the usage series it
+//! extends; see `Batch::spill`). Its commit seals the intent, writes the
+//! last chunk and makes the whole write durable with one fsync. Until the
+//! intent is sealed nothing of it counts: an abort or a crash cuts the log
+//! back and rebuilds the derived state from the log.
+
+use entitle_core::chain::{self, Chain, Hash32};
+use entitle_core::ledger::{Batch, Context, Draft};
+use entitle_core::{Record, Rejection};
+
+use crate::error::StoreError;
+use crate::log::LogFile;
+use crate::projections::{Applied, Intent, Placed, Projections};
+use crate::Appended;
+
+/// Records held in memory before a write spills them to the log and the
+/// derived state (about 8 MB of a usage import).
+pub const SPILL_EVERY: usize = 16_384;
+
+/// Usage entries a long write keeps in memory before it writes the series
+/// they extend (about 40 MB; see `Batch::spill`).
+const USAGE_BUDGET: usize = 1 << 20;
+
+/// What a committed write recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    /// First and last seq written, `None` when nothing was pushed.
+    pub seqs: Option<(u64, u64)>,
+    /// How many records.
+    pub count: u64,
+}
+
+/// One write in progress: push drafts, then [`commit`](Appender::commit)
+/// or [`abort`](Appender::abort). Dropping it aborts.
+#[derive(Debug)]
+pub struct Appender<'s> {
+    log: &'s mut LogFile,
+    proj: &'s Projections,
+    applied: &'s mut Applied,
+    ctx: Context,
+    spill_every: usize,
+    batch: Option<Batch<'s, Projections>>,
+    chain: Chain,
+    /// Lines of the current chunk.
+    buf: Vec<u8>,
+    placed: Vec<Placed>,
+    /// Log length before the write.
+    base: u64,
+    first_seq: Option<u64>,
+    last_digest: Hash32,
+    count: u64,
+    rejected: u64,
+    spilled: bool,
+    done: bool,
+}
+
+impl<'s> Appender<'s> {
+    pub(crate) fn new(
+        log: &'s mut LogFile,
+        proj: &'s Projections,
+        applied: &'s mut Applied,
+        ctx: &Context,
+        spill_every: usize,
+    ) -> Self {
+        Appender {
+            base: log.len(),
+            chain: Chain::resume(applied.head.seq, applied.head_hash),
+            batch: Some(Batch::new(proj, applied.head.clone())),
+            last_digest: applied.head_digest,
+            log,
+            proj,
+            applied,
+            ctx: ctx.clone(),
+            spill_every: spill_every.max(1),
+            buf: Vec::new(),
+            placed: Vec::new(),
+            first_seq: None,
+            count: 0,
+            rejected: 0,
+            spilled: false,
+            done: false,
+        }
+    }
+
+    /// Validates a draft and adds it to the write. The inner `Err` is a
+    /// draft that does not fit (the write goes on, so that every refused
+    /// draft can be reported, but can then only be aborted); the outer one
+    /// a store failure (the write is then aborted when dropped).
+    ///
+    /// # Errors
+    ///
+    /// When spilling to the log or the derived state fails.
+    pub fn push(&mut self, draft: Draft) -> Result<Result<Appended, Rejection>, StoreError> {
+        let batch = self.batch.as_mut().expect("a batch until commit or abort");
+        let record = match batch.propose(draft, &self.ctx) {
+            Ok(record) => record,
+            Err(rejection) => {
+                self.rejected += 1;
+                return Ok(Err(rejection));
+            }
+        };
+        let bytes = record.to_bytes();
+        let (digest, _) = self.chain.push_record(&bytes);
+        self.placed.push(Placed {
+            seq: record.seq,
+            offset: self.log.len() + self.buf.len() as u64,
+            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
+            digest,
+        });
+        self.buf.extend_from_slice(&bytes);
+        self.buf.push(b'\n');
+        self.first_seq.get_or_insert(record.seq);
+        self.last_digest = digest;
+        self.count += 1;
+        let appended = Appended {
+            seq: record.seq,
+            id: record.event.license_id().map(str::to_owned),
+        };
+        if batch.len() >= self.spill_every {
+            self.spill()?;
+        }
+        Ok(Ok(appended))
+    }
+
+    /// How many drafts were refused so far.
+    #[must_use]
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Writes the current chunk to the log (unless a draft was refused:
+    /// the write can then only be aborted) and to the derived state.
+    fn spill(&mut self) -> Result<(), StoreError> {
+        if !self.spilled {
+            self.proj.set_intent(&Intent {
+                offset_before: self.base,
+                offset_after: 0,
+                from_seq: self.first_seq.unwrap_or(self.applied.head.seq + 1),
+                to_seq: 0,
+                head_hash: chain::GENESIS,
+                open: true,
+                spilled: true,
+            })?;
+            self.spilled = true;
+        }
+        if self.rejected == 0 {
+            self.log.write(&self.buf)?;
+        }
+        let changes = self.batch.as_mut().expect("a batch").spill(USAGE_BUDGET);
+        self.proj.write(&changes, &self.placed, None)?;
+        self.proj.relieve()?;
+        self.buf.clear();
+        self.placed.clear();
+        Ok(())
+    }
+
+    /// Makes the write durable and returns what it recorded.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Refused`] when a draft was refused (nothing is then
+    /// recorded), or a store failure.
+    pub fn commit(mut self) -> Result<Committed, StoreError> {
+        if self.rejected > 0 {
+            self.rollback()?;
+            return Err(StoreError::Refused(self.rejected));
+        }
+        self.done = true;
+        let Some(first) = self.first_seq else {
+            return Ok(Committed {
+                seqs: None,
+                count: 0,
+            });
+        };
+        let changes = self.batch.take().expect("a batch").finish();
+        self.proj.set_intent(&Intent {
+            offset_before: self.base,
+            offset_after: self.log.len() + self.buf.len() as u64,
+            from_seq: first,
+            to_seq: self.chain.seq(),
+            head_hash: *self.chain.head(),
+            open: false,
+            spilled: self.spilled,
+        })?;
+        self.log.write(&self.buf)?;
+        self.log.sync()?;
+        let applied = Applied {
+            offset: self.log.len(),
+            head_hash: *self.chain.head(),
+            head_digest: self.last_digest,
+            head: changes.head.clone(),
+        };
+        self.proj.write(&changes, &self.placed, Some(&applied))?;
+        self.proj.flush()?;
+        *self.applied = applied;
+        Ok(Committed {
+            seqs: Some((first, self.chain.seq())),
+            count: self.count,
+        })
+    }
+
+    /// Records nothing: cuts off what was spilled and rebuilds the derived
+    /// state it touched.
+    ///
+    /// # Errors
+    ///
+    /// When the log cannot be cut back or the derived state rebuilt (the
+    /// open intent then makes the next open finish the job).
+    pub fn abort(mut self) -> Result<(), StoreError> {
+        self.rollback()
+    }
+
+    fn rollback(&mut self) -> Result<(), StoreError> {
+        if self.done {
+            return Ok(());
+        }
+        self.done = true;
+        self.batch = None;
+        if !self.spilled {
+            return Ok(());
+        }
+        if self.log.len() > self.base {
+            self.log.truncate(self.base)?;
+        }
+        *self.applied = rebuild(self.log, self.proj, self.spill_every)?;
+        Ok(())
+    }
+}
+
+impl Drop for Appender<'_> {
+    fn drop(&mut self) {
+        // Best effort: if this fails, the open intent left in the derived
+        // state makes the next open cut the log back and rebuild.
+        let _ = self.rollback();
+    }
+}
+
+/// Drops the derived state and replays the whole log into it.
+pub(crate) fn rebuild(
+    log: &LogFile,
+    proj: &Projections,
+    spill_every: usize,
+) -> Result<Applied, StoreError> {
+    proj.clear()?;
+    replay(log, proj, &Applied::default(), spill_every)
+}
+
+/// Applies the log after `from` (which the derived state covers) to the
+/// derived state, a chunk at a time; `applied` moves only at the end, so a
+/// crash part-way leaves the same work to do on the next open.
+pub(crate) fn replay(
+    log: &LogFile,
+    proj: &Projections,
+    from: &Applied,
+    spill_every: usize,
+) -> Result<Applied, StoreError> {
+    let derived = |e: Rejection| StoreError::Derived {
+        path: proj.path().to_owned(),
+        what: e.to_string(),
+    };
+    let damaged = |what: String| StoreError::Damaged {
+        path: log.path().to_owned(),
+        what,
+    };
+    let mut chain = Chain::resume(from.head.seq, from.head_hash);
+    let mut batch = Batch::new(proj, from.head.clone());
+    let mut placed = Vec::new();
+    let mut last_digest = from.head_digest;
+    for line in log.lines_from(from.offset)? {
+        let line = line?;
+        let expected = chain.seq() + 1;
+        let record = Record::from_bytes(&line.bytes)
+            .map_err(|e| damaged(format!("line {expected}: {e}")))?;
+        if record.seq != expected {
+            return Err(damaged(format!(
+                "line {expected} holds event #{} (expected #{expected})",
+                record.seq
+            )));
+        }
+        let (digest, _) = chain.push_record(&line.bytes);
+        batch.apply(&record).map_err(derived)?;
+        placed.push(Placed {
+            seq: record.seq,
+            offset: line.offset,
+            len: u32::try_from(line.bytes.len()).unwrap_or(u32::MAX),
+            digest,
+        });
+        last_digest = digest;
+        if batch.len() >= spill_every.max(1) {
+            proj.write(&batch.spill(USAGE_BUDGET), &placed, None)?;
+            proj.relieve()?;
+            placed.clear();
+        }
+    }
+    let changes = batch.finish();
+    let applied = Applied {
+        offset: log.len(),
+        head_hash: *chain.head(),
+        head_digest: last_digest,
+        head: changes.head.clone(),
+    };
+    proj.write(&changes, &placed, Some(&applied))?;
+    proj.flush()?;
+    Ok(applied)
+}
+
+/// Whether the log after `from` is exactly the write `intent` describes:
+/// whole records in sequence whose chain ends at the intended head.
+pub(crate) fn matches_intent(
+    log: &LogFile,
+    from: &Applied,
+    intent: &Intent,
+) -> Result<bool, StoreError> {
+    if intent.open || log.len() != intent.offset_after {
+        return Ok(false);
+    }
+    let mut chain = Chain::resume(from.head.seq, from.head_hash);
+    for line in log.lines_from(from.offset)? {
+        let line = line?;
+        match Record::from_bytes(&line.bytes) {
+            Ok(r) if line.complete && r.seq == chain.seq() + 1 => {
+                chain.push_record(&line.bytes);
+            }
+            _ => return Ok(false),
+        }
+    }
+    Ok(chain.seq() == intent.to_seq && *chain.head() == intent.head_hash)
+}
