@@ -19,43 +19,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod common;
+use common::{entitle, env_or, measure};
 
-fn entitle(store: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_entitle"));
-    c.arg("--store")
-        .arg(store)
-        .args(args)
-        .env("ENTITLE_ACTOR", "bench");
-    c
-}
-
-/// Runs a command to completion, polling its peak resident memory.
-fn timed(mut cmd: Command) -> (Duration, u64) {
-    let start = Instant::now();
-    let mut child = cmd.stdout(Stdio::null()).spawn().expect("spawn");
-    let status_path = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0u64;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(&status_path) {
-            for line in text.lines() {
-                if let Some(v) = line.strip_prefix("VmHWM:") {
-                    let kib: u64 = v.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0);
-                    peak_kib = peak_kib.max(kib);
-                }
-            }
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "command failed");
-            return (start.elapsed(), peak_kib);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+/// Runs a command that must succeed: its wall time and peak memory (KiB).
+fn timed(cmd: Command) -> (Duration, u64) {
+    let run = measure(cmd);
+    assert_eq!(run.code, 0, "command failed");
+    (run.elapsed, run.peak_kib)
 }
 
 fn write_file(path: &Path, bytes: u64, seed: u64) {

@@ -3,19 +3,23 @@
 //! Every row is read and checked before anything is written; any bad row
 //! is reported as `FILE:LINE: what is wrong` and nothing is recorded. A good
 //! file becomes one `purchased` event per row (effective = its start date),
-//! appended in one batch (one `store.append`, one fsync). The id of each
-//! license is generated (`L-0007`); the file's `notes` become the event's
-//! note.
+//! recorded in one write (one fsync) streamed in bounded memory (see
+//! `sheet_in`). The id of each license is generated (`L-0007`); the event's
+//! note is the file's `notes` followed by `import <file> blake3:<hash>`, by
+//! which importing the same file again is refused unless `--again` is given.
+//! `--dry-run` lists what would be recorded and, with a store, lets the
+//! ledger check the rows too and shows the ids they would get.
 
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use entitle_core::ledger::Draft;
 use entitle_core::record::{Event, Purchased};
 use entitle_core::types::parse_currency;
 use entitle_core::Quantity;
 use entitle_sheet::{
-    parse_count, Column, ColumnMap, DateFormat, NumberStyle, ReadOptions, Schema, ValueError,
+    parse_count, Column, ColumnMap, DateFormat, NumberStyle, Problems, ReadOptions, Row, Schema,
+    ValueError,
 };
 use entitle_store::Access;
 use serde_json::{json, Value};
@@ -23,6 +27,8 @@ use serde_json::{json, Value};
 use crate::cli::{Cli, ImportLicensesArgs};
 use crate::output::{self, Align, Table};
 use crate::request;
+
+use super::sheet_in::{refuse_if_imported, SheetImport};
 
 fn schema() -> Schema {
     Schema::new([
@@ -73,10 +79,6 @@ fn schema() -> Schema {
 }
 
 pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
-    let name = a.file.display().to_string();
-    if a.file.is_dir() {
-        bail!("{name} is a directory; give a CSV file");
-    }
     let map: ColumnMap = match &a.map {
         Some(m) => m.parse().map_err(|e| anyhow!("--map {m:?}: {e}"))?,
         None => ColumnMap::new(),
@@ -85,18 +87,48 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
         .date_format
         .parse()
         .map_err(|e: ValueError| anyhow!("--date-format: {}", e.message()))?;
-    let (drafts, lines) = read_rows(a, map, date_format)?;
-    if drafts.is_empty() {
-        bail!("{name} has a header but no rows; nothing was recorded");
-    }
+    let options = ReadOptions {
+        map,
+        date_format,
+        ..ReadOptions::default()
+    };
+    let sheet = SheetImport::new(&a.file, schema(), options)?;
+    let marker = format!("import {} {}", sheet.file_name(), sheet.marker());
+    let mut to_draft = |row: &Row, style: NumberStyle, problems: &mut Problems| {
+        license_draft(row, style, problems, &marker)
+    };
+    let name = sheet.name().to_owned();
     if a.dry_run {
+        let mut drafts = Vec::new();
+        let mut lines = Vec::new();
+        sheet.check(&mut to_draft, |d, line| {
+            drafts.push(d);
+            lines.push(line);
+        })?;
+        // With a store, the ledger checks the rows too and names the ids
+        // they would get.
+        let mut ids = vec![None; drafts.len()];
+        if request::store_path(cli)?.join("FORMAT").exists() {
+            let mut store = request::open(cli, Access::Read, "entitle import licenses")?;
+            refuse_if_imported(&store, &sheet, a.again)?;
+            let ctx = request::context(cli);
+            let would = store
+                .check(drafts.clone(), &ctx)
+                .map_err(|e| super::sheet_in::refused(e, &name, &lines))?;
+            ids = would.into_iter().map(|w| w.id).collect();
+        }
         if a.json {
-            let rows: Vec<Value> = drafts.iter().zip(&lines).map(draft_json).collect();
+            let rows: Vec<Value> = drafts
+                .iter()
+                .zip(&lines)
+                .zip(&ids)
+                .map(|((d, line), id)| draft_json(d, *line, id.as_deref()))
+                .collect();
             output::json(
                 &json!({"file": name, "dry_run": true, "rows": rows.len(), "would_record": rows}),
             )?;
         } else {
-            print_drafts(&drafts, &lines)?;
+            print_drafts(&drafts, &lines, &ids)?;
             println!(
                 "{name}: {} row(s) valid; would record {} purchase(s) (dry run: nothing was recorded)",
                 drafts.len(),
@@ -105,125 +137,134 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
+    sheet.check(&mut to_draft, |_, _| {})?;
     let mut store = request::open(cli, Access::Write, "entitle import licenses")?;
+    refuse_if_imported(&store, &sheet, a.again)?;
     let ctx = request::context(cli);
-    let appended = store
-        .append(drafts, &ctx)
-        .map_err(|e| super::sheet_in::refused(e, &name, &lines))?;
-    let (first, last) = (appended[0].seq, appended[appended.len() - 1].seq);
-    let ids: Vec<String> = appended.iter().filter_map(|a| a.id.clone()).collect();
+    let mut first_id: Option<String> = None;
+    let mut last_id: Option<String> = None;
+    let mut ids = Vec::new();
+    let committed = sheet.write(store.appender(&ctx), &mut to_draft, |appended| {
+        if let Some(id) = &appended.id {
+            if a.json {
+                ids.push(id.clone());
+            }
+            first_id.get_or_insert_with(|| id.clone());
+            last_id = Some(id.clone());
+        }
+    })?;
+    let (first, last) = committed.seqs.unwrap_or_default();
     if a.json {
         output::json(
-            &json!({"file": name, "dry_run": false, "rows": appended.len(),
+            &json!({"file": name, "dry_run": false, "rows": committed.count,
             "first_seq": first, "last_seq": last, "ids": ids}),
         )?;
     } else {
         println!(
             "recorded {} purchases from {name}: #{first}..#{last} ({}..{})",
-            appended.len(),
-            ids.first().map_or("", String::as_str),
-            ids.last().map_or("", String::as_str)
+            committed.count,
+            first_id.unwrap_or_default(),
+            last_id.unwrap_or_default()
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads and checks every row; any problem fails the whole file.
-fn read_rows(
-    a: &ImportLicensesArgs,
-    map: ColumnMap,
-    date_format: DateFormat,
-) -> Result<(Vec<Draft>, Vec<u64>)> {
-    let options = ReadOptions {
-        map,
-        date_format,
-        ..ReadOptions::default()
-    };
-    super::sheet_in::read_drafts(&a.file, &schema(), &options, |row, style, problems| {
-        let vendor = problems.check(row.text("vendor").map(str::to_owned));
-        let product = problems.check(row.text("product").map(str::to_owned));
-        let metric = problems.check(row.parse_with("metric", super::sheet_in::parse_metric));
-        let qty = problems.check(row.parse_with("quantity", |s| parse_quantity(s, style)));
-        let start = problems.check(row.date("start"));
-        let end = problems.check(row.optional_date("end"));
-        let cost = problems.check(row.optional_money("cost"));
-        let currency = problems.check(row.parse_optional_with("currency", |s| {
-            parse_currency(s).map_err(|_| {
-                ValueError::new(format!(
-                    "`{s}` is not a currency; write a code like EUR or USD"
-                ))
-            })
-        }));
-        let notice = problems.check(row.parse_optional_with("notice days", |s| {
-            parse_count(s, style).and_then(|n| {
-                u32::try_from(n).map_err(|_| ValueError::new(format!("`{s}` days is too many")))
-            })
-        }));
-        let auto_renew = problems.check(row.boolean("auto-renew"));
-        let (
-            Some(vendor),
-            Some(product),
-            Some(metric),
-            Some(qty),
-            Some(start),
-            Some(end),
-            Some(cost),
-            Some(currency),
-            Some(notice_days),
-            Some(auto_renew),
-        ) = (
-            vendor, product, metric, qty, start, end, cost, currency, notice, auto_renew,
-        )
-        else {
-            return None;
-        };
-        if let Some(end) = end {
-            if end < start {
-                problems.push(row.invalid(format!("end {end} is before start {start}")));
-                return None;
-            }
-        }
-        match (&cost, &currency) {
-            (Some(c), None) => {
-                problems.push(row.field_error(
-                    "currency",
-                    ValueError::new(format!("cost {c} needs a currency (EUR, USD, …)")),
-                ));
-                return None;
-            }
-            (None, Some(c)) => {
-                problems.push(row.field_error(
-                    "cost",
-                    ValueError::new(format!("currency {c} is given without a cost")),
-                ));
-                return None;
-            }
-            _ => {}
-        }
-        Some(Draft {
-            event: Event::Purchased(Purchased {
-                id: String::new(),
-                vendor,
-                product,
-                edition: None,
-                metric,
-                qty,
-                start,
-                end,
-                maintenance_end: None,
-                cost,
-                currency,
-                po: row.optional_text("po").map(str::to_owned),
-                reseller: None,
-                owner: row.optional_text("owner").map(str::to_owned),
-                notice_days,
-                auto_renew,
-                renewal_months: None,
-                tags: Vec::new(),
-            }),
-            effective: Some(start),
-            note: row.optional_text("notes").map(str::to_owned),
+/// One row as a `purchased` draft; its note is the row's notes followed by
+/// the import marker.
+fn license_draft(
+    row: &Row,
+    style: NumberStyle,
+    problems: &mut Problems,
+    marker: &str,
+) -> Option<Draft> {
+    let vendor = problems.check(row.text("vendor").map(str::to_owned));
+    let product = problems.check(row.text("product").map(str::to_owned));
+    let metric = problems.check(row.parse_with("metric", super::sheet_in::parse_metric));
+    let qty = problems.check(row.parse_with("quantity", |s| parse_quantity(s, style)));
+    let start = problems.check(row.date("start"));
+    let end = problems.check(row.optional_date("end"));
+    let cost = problems.check(row.optional_money("cost"));
+    let currency = problems.check(row.parse_optional_with("currency", |s| {
+        parse_currency(s).map_err(|_| {
+            ValueError::new(format!(
+                "`{s}` is not a currency; write a code like EUR or USD"
+            ))
         })
+    }));
+    let notice = problems.check(row.parse_optional_with("notice days", |s| {
+        parse_count(s, style).and_then(|n| {
+            u32::try_from(n).map_err(|_| ValueError::new(format!("`{s}` days is too many")))
+        })
+    }));
+    let auto_renew = problems.check(row.boolean("auto-renew"));
+    let (
+        Some(vendor),
+        Some(product),
+        Some(metric),
+        Some(qty),
+        Some(start),
+        Some(end),
+        Some(cost),
+        Some(currency),
+        Some(notice_days),
+        Some(auto_renew),
+    ) = (
+        vendor, product, metric, qty, start, end, cost, currency, notice, auto_renew,
+    )
+    else {
+        return None;
+    };
+    if let Some(end) = end {
+        if end < start {
+            problems.push(row.invalid(format!("end {end} is before start {start}")));
+            return None;
+        }
+    }
+    match (&cost, &currency) {
+        (Some(c), None) => {
+            problems.push(row.field_error(
+                "currency",
+                ValueError::new(format!("cost {c} needs a currency (EUR, USD, …)")),
+            ));
+            return None;
+        }
+        (None, Some(c)) => {
+            problems.push(row.field_error(
+                "cost",
+                ValueError::new(format!("currency {c} is given without a cost")),
+            ));
+            return None;
+        }
+        _ => {}
+    }
+    let note = match row.optional_text("notes") {
+        Some(notes) => format!("{notes} ({marker})"),
+        None => marker.to_owned(),
+    };
+    Some(Draft {
+        event: Event::Purchased(Purchased {
+            id: String::new(),
+            vendor,
+            product,
+            edition: None,
+            metric,
+            qty,
+            start,
+            end,
+            maintenance_end: None,
+            cost,
+            currency,
+            po: row.optional_text("po").map(str::to_owned),
+            reseller: None,
+            owner: row.optional_text("owner").map(str::to_owned),
+            notice_days,
+            auto_renew,
+            renewal_months: None,
+            tags: Vec::new(),
+        }),
+        effective: Some(start),
+        note: Some(note),
     })
 }
 
@@ -243,12 +284,13 @@ fn parse_quantity(text: &str, style: NumberStyle) -> Result<Quantity, ValueError
     }
 }
 
-fn draft_json((d, line): (&Draft, &u64)) -> Value {
+fn draft_json(d: &Draft, line: u64, id: Option<&str>) -> Value {
     let Event::Purchased(p) = &d.event else {
         return Value::Null;
     };
     json!({
         "line": line,
+        "id": id,
         "type": "purchased",
         "effective": d.effective.map(|e| e.to_string()),
         "vendor": p.vendor,
@@ -267,9 +309,10 @@ fn draft_json((d, line): (&Draft, &u64)) -> Value {
     })
 }
 
-fn print_drafts(drafts: &[Draft], lines: &[u64]) -> Result<()> {
+fn print_drafts(drafts: &[Draft], lines: &[u64], ids: &[Option<String>]) -> Result<()> {
     let mut t = Table::new(&[
         ("LINE", Align::Right, false),
+        ("ID", Align::Left, false),
         ("VENDOR", Align::Left, true),
         ("PRODUCT", Align::Left, true),
         ("QTY", Align::Right, false),
@@ -277,12 +320,13 @@ fn print_drafts(drafts: &[Draft], lines: &[u64]) -> Result<()> {
         ("END", Align::Left, false),
         ("COST", Align::Right, false),
     ]);
-    for (d, line) in drafts.iter().zip(lines) {
+    for ((d, line), id) in drafts.iter().zip(lines).zip(ids) {
         let Event::Purchased(p) = &d.event else {
             continue;
         };
         t.row(vec![
             line.to_string(),
+            id.clone().unwrap_or_else(|| "-".into()),
             p.vendor.clone(),
             p.product.clone(),
             format!("{} {}", p.qty, p.metric),

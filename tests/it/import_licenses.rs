@@ -56,7 +56,13 @@ fn german_windows_1252_semicolon_file() {
     assert_eq!(first["notice_days"], 90);
     assert_eq!(first["auto_renew"], true);
     assert_eq!(first["po"], "PO-2024-0117");
-    assert_eq!(first["note"], "Rahmenvertrag über Händler");
+    // The row's notes, then where the row came from: the file and the
+    // BLAKE3 of its bytes (by which a second import is recognised).
+    let hash = blake3::hash(&std::fs::read(&file).unwrap()).to_hex();
+    assert_eq!(
+        first["note"],
+        format!("Rahmenvertrag über Händler (import licenses-de-1252.csv blake3:{hash})")
+    );
     let second: Value = serde_json::from_str(&log[1]).unwrap();
     assert_eq!(second["cost"], "5124.96");
     assert_eq!(second["owner"], "Sabine Köhler");
@@ -84,6 +90,21 @@ fn english_file_and_json_dry_run() {
         done["ids"],
         serde_json::json!(["L-0001", "L-0002", "L-0003"])
     );
+    // Importing the same file again is refused (naming the event that
+    // carries its hash) and writes nothing; --again imports it once more.
+    let before = s.log();
+    let err = s.fails(2, &["import", "licenses", &file]);
+    assert!(err.contains("was already imported (event #1"), "{err}");
+    assert!(err.contains("--again"), "{err}");
+    let err = s.fails(2, &["import", "licenses", &file, "--dry-run"]);
+    assert!(err.contains("was already imported"), "{err}");
+    assert_eq!(s.log(), before);
+    let again = s.json(&["import", "licenses", &file, "--again"]);
+    assert_eq!(
+        again["ids"],
+        serde_json::json!(["L-0004", "L-0005", "L-0006"])
+    );
+    assert_eq!(s.log_lines().len(), 6);
     let spend = s.json(&["spend", "--year", "2024"]);
     let amounts: Vec<&str> = spend["totals"]
         .as_array()
@@ -91,7 +112,7 @@ fn english_file_and_json_dry_run() {
         .iter()
         .map(|t| t["amount"].as_str().unwrap())
         .collect();
-    assert_eq!(amounts, ["10789.00"]);
+    assert_eq!(amounts, ["21578.00"]);
 }
 
 #[test]
@@ -131,4 +152,37 @@ fn mapped_headers() {
         "vendor=Maker,product=Software,quantity=Seats",
     ]);
     assert_eq!(s.log_lines().len(), 1);
+}
+
+/// With a store, a dry run lets the ledger check the rows as well and shows
+/// the ids they would get, continuing after the licenses already there.
+#[test]
+fn dry_run_against_a_store_shows_the_ids() {
+    let s = TestStore::new();
+    s.ok(&[
+        "purchase",
+        "--vendor",
+        "Acme",
+        "--product",
+        "CAD",
+        "--metric",
+        "user",
+        "--qty",
+        "2",
+        "--start",
+        "2024-01-01",
+    ]);
+    let before = s.log();
+    let file = data("licenses-en.csv");
+    let dry = s.json(&["import", "licenses", &file, "--dry-run"]);
+    let ids: Vec<&str> = dry["would_record"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["L-0002", "L-0003", "L-0004"]);
+    let table = s.ok(&["import", "licenses", &file, "--dry-run"]);
+    assert!(table.contains("L-0004"), "{table}");
+    assert_eq!(s.log(), before, "a dry run writes nothing");
 }

@@ -3,8 +3,13 @@
 
 mod util;
 
+#[path = "../../benches/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
 mod archive;
 mod audit;
+mod color;
 mod crash;
 mod format_csv;
 mod import_licenses;

@@ -155,3 +155,129 @@ fn missing_header_column() {
     );
     assert_eq!(s.log(), before);
 }
+
+/// A 200 MB export whose very last row is bad: every row is read and
+/// checked as it streams past, the bad one is named by file and line, the
+/// store is not even created, and the process never holds the file in
+/// memory.
+#[test]
+fn a_200_mb_file_with_a_bad_last_row_is_refused_in_bounded_memory() {
+    use std::io::Write;
+    let s = TestStore::new();
+    let file = s.path.with_file_name("inventory-200mb.csv");
+    let rows = 200_000u64;
+    let comment = "c".repeat(1000);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+    writeln!(out, "vendor,product,metric,count,date,comment").unwrap();
+    for i in 0..rows {
+        let count = if i == rows - 1 {
+            "12x".to_owned()
+        } else {
+            (i % 997).to_string()
+        };
+        writeln!(
+            out,
+            "Acme,Product {},device,{count},2024-{:02}-{:02},{comment}",
+            i % 500,
+            1 + i % 12,
+            1 + i % 28
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
+    drop(out);
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size > 200_000_000, "{size} bytes");
+
+    let name = file.to_str().unwrap();
+    let run = crate::common::measure(s.command(&["usage", "import", name]));
+    assert_eq!(run.code, 2);
+    let err = s.fails(2, &["usage", "import", name]);
+    let last_line = rows + 1; // the header is line 1
+    assert!(
+        err.contains(&format!("inventory-200mb.csv:{last_line}:")),
+        "{err}"
+    );
+    assert!(err.contains("12x"), "{err}");
+    assert!(err.contains("1 bad row"), "{err}");
+    assert!(err.contains("nothing was recorded"), "{err}");
+    assert!(
+        !s.path.exists(),
+        "a refused file must not even create the store"
+    );
+    // Streamed: the file is 200 MB; the process stays far below that.
+    assert!(
+        run.peak_kib < 64 * 1024,
+        "peak RSS {} KiB for a {size}-byte file",
+        run.peak_kib
+    );
+}
+
+/// An import long enough to spill to disk in several chunks, killed at
+/// random moments: each time the store opens, `verify` passes, and the
+/// import is either wholly there or not at all; the ones reported as
+/// recorded are all there.
+#[test]
+fn a_long_import_killed_part_way_is_all_or_nothing() {
+    use std::process::Stdio;
+    use std::time::{Duration, SystemTime};
+    const ROWS: usize = 40_000; // more than two chunks of 16,384
+    const ROUNDS: usize = 6;
+    let s = TestStore::new();
+    let file = s.path.with_file_name("long.csv");
+    let mut text = String::from("vendor,product,metric,count,date\n");
+    for i in 0..ROWS {
+        text.push_str(&format!(
+            "Acme,Product {},user,{},2024-{:02}-{:02}\n",
+            i % 300,
+            i % 1000,
+            1 + i % 12,
+            1 + i % 28
+        ));
+    }
+    std::fs::write(&file, text).unwrap();
+    let name = file.to_str().unwrap();
+    let mut seed = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    eprintln!("long import crash test seed {seed}");
+    let mut reported = 0usize;
+    for round in 0..ROUNDS {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = s
+            .command(&["usage", "import", name, "--again"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The last round is never killed: a whole import must go through.
+        if round + 1 < ROUNDS {
+            std::thread::sleep(Duration::from_millis(seed % 3000));
+            let _ = child.kill();
+        }
+        if child.wait().unwrap().success() {
+            reported += 1;
+        }
+        s.ok(&["verify"]);
+        let events = s.log_lines().len();
+        assert_eq!(
+            events % ROWS,
+            0,
+            "an import was torn apart: {events} events"
+        );
+        assert!(
+            events / ROWS >= reported,
+            "{events} events, {reported} reported"
+        );
+    }
+    assert!(reported >= 1);
+    // What the position sees equals what the log holds.
+    let imports = s.log_lines().len() / ROWS;
+    let products = s.json(&["position", "--as-of", "2024-12-31"]);
+    assert_eq!(products["products"].as_array().unwrap().len(), 300);
+    assert!(imports >= reported);
+}
