@@ -753,31 +753,7 @@ impl<'b, B: Backing> Batch<'b, B> {
     /// Everything the batch created or changed.
     #[must_use]
     pub fn finish(mut self) -> Changes {
-        let mut dirty_licenses: Vec<String> = self.dirty_licenses.drain().collect();
-        dirty_licenses.sort_unstable();
-        let licenses = dirty_licenses
-            .iter()
-            .filter_map(|id| self.licenses.remove(id).flatten())
-            .collect();
-        let mut dirty_usage: Vec<ProductKey> = self.dirty_usage.drain().collect();
-        dirty_usage.sort_unstable();
-        let usage = dirty_usage
-            .iter()
-            .filter_map(|k| self.usage.remove(k).flatten())
-            .collect();
-        let mut dirty_documents: Vec<String> = self.dirty_documents.drain().collect();
-        dirty_documents.sort_unstable();
-        let documents = dirty_documents
-            .iter()
-            .filter_map(|h| self.documents.remove(h).flatten())
-            .collect();
-        Changes {
-            licenses,
-            usage,
-            events: self.events.into_values().collect(),
-            documents,
-            head: self.head,
-        }
+        self.spill(0)
     }
 }
 

@@ -6,7 +6,9 @@
 //! projections → report success. On open, a log tail beyond the projections
 //! is either the remains of an interrupted write (rolled forward when
 //! complete, cut off when torn) or bytes entitle did not write (reported,
-//! never applied). See `ARCHITECTURE.md` at the repository root.
+//! never applied). A write of any length runs in bounded memory through an
+//! [`Appender`], which spills long writes to disk in chunks behind an open
+//! intent (see `append.rs`). See `ARCHITECTURE.md` at the repository root.
 #![deny(missing_docs)]
 
 mod append;
