@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use entitle_core::ledger::{Context, Draft};
-use entitle_core::position::vendor_matches;
 use entitle_store::{Access, KnownAt, Store};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -188,13 +187,9 @@ fn print_position(
     vendor: Option<&str>,
 ) -> Result<()> {
     let seq = store.known_seq(known)?;
-    let rows: Vec<_> = store
-        .position(as_of, seq)?
-        .into_iter()
-        .filter(|r| vendor_matches(vendor, &r.vendor))
-        .collect();
-    println!("position as of {as_of}, as known at #{seq}");
-    super::position::print_table(&rows)
+    let stale_after = entitle_core::position::DEFAULT_STALE_AFTER_DAYS;
+    let rows = super::position::reviewed(store, as_of, seq, vendor, stale_after)?;
+    super::position::print_reviewed(&rows, as_of, seq, stale_after)
 }
 
 /// Appends the scripted history, each step at its scripted time.

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use crate::cli::{Cli, PositionArgs};
 use crate::output::{self, or_dash, Align, Paint, Table};
 use crate::request;
+use entitle_store::Store;
+use jiff::civil::Date;
 
 pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
     let a = &args.query;
@@ -21,20 +23,7 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
         a.as_of.as_deref(),
         a.known_at.as_deref(),
     )?;
-    let inputs = store.position_with_timelines(as_of, known)?;
-    let rows: Vec<PositionRow> = inputs
-        .rows
-        .into_iter()
-        .filter(|r| vendor_matches(a.vendor.as_deref(), &r.vendor))
-        .collect();
-    let rows = review(
-        rows,
-        &inputs.views,
-        &inputs.timelines,
-        as_of,
-        known,
-        args.stale_after,
-    );
+    let rows = reviewed(&store, as_of, known, a.vendor.as_deref(), args.stale_after)?;
     if a.format.as_deref() == Some("csv") {
         let rows: Vec<Value> = rows.iter().map(row_json).collect();
         let columns = rows
@@ -60,21 +49,50 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
         })
         .map(|()| ExitCode::SUCCESS);
     }
-    println!("position as of {as_of}, as known at #{known}");
-    print_rows(rows.iter().map(|r| (&r.row, r.stale)))?;
-    if rows.iter().any(|r| r.stale) {
-        println!(
-            "* usage count older than {} days on {as_of}: stale",
-            args.stale_after
-        );
-    }
-    print_money_totals(&rows);
+    print_reviewed(&rows, as_of, known, args.stale_after)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The plain table of a position (no money, no staleness).
-pub fn print_table(rows: &[PositionRow]) -> Result<()> {
-    print_rows(rows.iter().map(|r| (r, false)))
+/// The position on `as_of` as known at `known`, for one vendor or all,
+/// reviewed: money, stale counts, metric mismatches.
+pub fn reviewed(
+    store: &Store,
+    as_of: Date,
+    known: u64,
+    vendor: Option<&str>,
+    stale_after: u32,
+) -> Result<Vec<ReviewedRow>> {
+    let inputs = store.position_with_timelines(as_of, known)?;
+    let rows: Vec<PositionRow> = inputs
+        .rows
+        .into_iter()
+        .filter(|r| vendor_matches(vendor, &r.vendor))
+        .collect();
+    Ok(review(
+        rows,
+        &inputs.views,
+        &inputs.timelines,
+        as_of,
+        known,
+        stale_after,
+    ))
+}
+
+/// The position table with its footnotes: which counts are stale, and
+/// the money on each side.
+pub fn print_reviewed(
+    rows: &[ReviewedRow],
+    as_of: Date,
+    known: u64,
+    stale_after: u32,
+) -> Result<()> {
+    println!("position as of {as_of}, as known at #{known}");
+    print_rows(rows.iter().map(|r| (&r.row, r.stale)))?;
+    if rows.iter().any(|r| r.stale) {
+        println!("* usage count older than {stale_after} days on {as_of}: stale");
+    }
+    print_money_totals(rows);
+    Ok(())
 }
 
 fn print_rows<'a>(rows: impl Iterator<Item = (&'a PositionRow, bool)>) -> Result<()> {

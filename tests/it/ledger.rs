@@ -789,6 +789,18 @@ fn demo_shows_positions_and_the_known_at_contrast() {
             .any(|l| l.contains("200   214      -14  under")),
         "{out}"
     );
+    // The demo shows the reviewed position: money on each side, worked
+    // out by hand from the demo history (45,600 EUR for 200 users a year =
+    // 228 EUR per user): 5 unused = 1,140 EUR, 14 short = 3,192 EUR.
+    assert!(
+        out.contains("unused seats cost per year: 1140.00 EUR"),
+        "{out}"
+    );
+    assert!(
+        out.contains("estimated cost of the shortfall: 3192.00 EUR"),
+        "{out}"
+    );
+    assert!(out.contains("usage count older than 90 days"), "{out}");
     assert!(out.contains("VOIDED by #21"), "{out}");
     // The contract archive: four documents after the history, a search hit
     // with its highlighted snippet, and the documents behind L-0003.
