@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context as _, Result};
 use entitle_core::chain::{to_hex, Hash32};
 use entitle_core::ledger::{Batch, Empty, Head};
-use entitle_core::position::{position, vendor_matches, PositionRow};
+use entitle_core::position::{position, review, PricePer, ReviewedRow, DEFAULT_STALE_AFTER_DAYS};
 use entitle_core::timeline::{counts, LicenseView};
 use entitle_core::types::match_key;
 use entitle_core::{Event, Record};
@@ -114,11 +114,13 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
     }
     // The pack's numbers come from the disclosed events alone; they must be
     // the store's numbers too.
-    let from_store: Vec<PositionRow> = store
-        .position(as_of, known)?
-        .into_iter()
-        .filter(|r| vendor_matches(Some(&wanted), &r.vendor))
-        .collect();
+    let from_store = super::position::reviewed(
+        &store,
+        as_of,
+        known,
+        Some(&wanted),
+        DEFAULT_STALE_AFTER_DAYS,
+    )?;
     if position_csv(&from_store, as_of, known) != derived.position_csv {
         bail!(
             "the position computed from the disclosed events differs from the store's position for {vendor}; \
@@ -509,7 +511,7 @@ fn check_documents(pack: &Pack, records: &[Record], known: u64) -> Result<String
 /// What the disclosed records say, as of a date and known at a seq.
 struct Derived {
     views: Vec<LicenseView>,
-    position: Vec<PositionRow>,
+    position: Vec<ReviewedRow>,
     position_csv: String,
     licenses_csv: String,
     usage_csv: String,
@@ -531,7 +533,14 @@ impl Derived {
             .filter_map(|t| t.view(as_of, known))
             .collect();
         views.sort_by(|a, b| a.id.cmp(&b.id));
-        let position = position(&views, &changes.usage, as_of, known);
+        let position = review(
+            position(&views, &changes.usage, as_of, known),
+            &views,
+            &changes.licenses,
+            as_of,
+            known,
+            DEFAULT_STALE_AFTER_DAYS,
+        );
         let position_csv = position_csv(&position, as_of, known);
         let licenses_csv = licenses_csv(&views);
         let usage_csv = usage_csv(records, as_of, known);
@@ -582,7 +591,9 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn position_csv(rows: &[PositionRow], as_of: Date, known: u64) -> String {
+/// The position with the money on each side (the columns after `status`
+/// were added later; readers should select columns by name).
+fn position_csv(rows: &[ReviewedRow], as_of: Date, known: u64) -> String {
     let mut out = String::new();
     csv_row(
         &mut out,
@@ -600,9 +611,16 @@ fn position_csv(rows: &[PositionRow], as_of: Date, known: u64) -> String {
             "used_source",
             "balance",
             "status",
+            "stale",
+            "unit_price",
+            "currency",
+            "price_per",
+            "shortfall_cost",
+            "unused_cost",
         ],
     );
-    for r in rows {
+    for rr in rows {
+        let (r, m) = (&rr.row, &rr.money);
         let mut licenses = r.licenses.clone();
         licenses.sort();
         csv_row(
@@ -621,6 +639,12 @@ fn position_csv(rows: &[PositionRow], as_of: Date, known: u64) -> String {
                 opt(r.used.as_ref().and_then(|u| u.source.clone())),
                 opt(r.balance),
                 r.status.as_str().to_owned(),
+                rr.stale.to_string(),
+                opt(m.unit_price),
+                opt(m.currency.clone()),
+                opt(m.per.map(PricePer::as_str)),
+                opt(m.shortfall_cost),
+                opt(m.unused_cost),
             ],
         );
     }
@@ -978,24 +1002,40 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents)
 
     doc.h(2, "Position");
     let mut rows = Vec::new();
-    for r in &d.position {
+    for rr in &d.position {
+        let (r, m) = (&rr.row, &rr.money);
+        let amount = |a: Option<rust_decimal::Decimal>| match (a, &m.currency) {
+            (Some(a), Some(c)) => format!("{a} {c}"),
+            _ => String::new(),
+        };
         rows.push(vec![
             r.product.clone(),
             r.metric.to_string(),
             r.entitled.to_string(),
-            opt(r.used.as_ref().map(|u| u.count)),
+            opt(r.used.as_ref().map(|u| u.count)) + if rr.stale { " (stale)" } else { "" },
             opt(r.balance),
             r.status.as_str().to_owned(),
+            amount(m.shortfall_cost),
+            amount(m.unused_cost),
         ]);
     }
     doc.table(
-        &["Product", "Metric", "Entitled", "Used", "Balance", "Status"],
+        &[
+            "Product",
+            "Metric",
+            "Entitled",
+            "Used",
+            "Balance",
+            "Status",
+            "Shortfall cost",
+            "Unused per year",
+        ],
         rows,
     );
     doc.h(3, "How each number is made");
     let views: BTreeMap<&str, &LicenseView> = d.views.iter().map(|v| (v.id.as_str(), v)).collect();
     let mut items = Vec::new();
-    for r in &d.position {
+    for r in d.position.iter().map(|rr| &rr.row) {
         let mut licenses = r.licenses.clone();
         licenses.sort();
         let parts: Vec<String> = licenses

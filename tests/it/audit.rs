@@ -301,14 +301,18 @@ fn pack_discloses_one_vendor_and_verifies_with_off_the_shelf_tools() {
         .collect();
     assert_eq!(disclosed, [1, 4, 5, 8, 10, 11, 12, 15]);
 
-    // The position: 220 seats (true-up) against 212 (the 230 was voided).
+    // The position: 220 seats (true-up) against 212 (the 230 was voided);
+    // the count of 30 June is stale on 31 December; 48,000 EUR bought 200
+    // seats for a year = 240 EUR a seat, so the 8 unused cost 1,920 EUR.
     let position = std::fs::read_to_string(pack.join("position.csv")).unwrap();
     assert!(position.contains(
-        "2024-12-31,17,Microsoft,Microsoft 365 E3,user,220,MS-365,212,2024-06-30,5,Entra ID export,8,over\r\n"
+        "2024-12-31,17,Microsoft,Microsoft 365 E3,user,220,MS-365,212,2024-06-30,5,Entra ID export,8,over,true,240.00,EUR,year,,1920.00\r\n"
     ), "{position}");
     assert!(position.contains("Visio Plan 2"), "{position}");
     let report = std::fs::read_to_string(pack.join("report.md")).unwrap();
     assert!(report.contains("entitled 220 = MS-365"), "{report}");
+    assert!(report.contains("1920.00 EUR"), "{report}");
+    assert!(report.contains("212 (stale)"), "{report}");
     assert!(report.contains(&doc_hash(DOC_MS)), "{report}");
     assert!(!report.contains("not available"), "{report}");
     let html = std::fs::read_to_string(pack.join("report.html")).unwrap();
