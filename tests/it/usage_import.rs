@@ -281,3 +281,28 @@ fn a_long_import_killed_part_way_is_all_or_nothing() {
     assert_eq!(products["products"].as_array().unwrap().len(), 300);
     assert!(imports >= reported);
 }
+
+/// A quote opened in a value and never closed used to take in the rest of
+/// the file as that value: one row recorded, the rows after it lost. Now the
+/// import names the line of the quote and records nothing.
+#[test]
+fn an_unclosed_quote_fails_the_import_at_its_line() {
+    let s = TestStore::new();
+    let file = s.path.with_file_name("unclosed-quote.csv");
+    crate::util::write(
+        &file,
+        "vendor,product,metric,count,date,notes\n\
+         Acme,CAD,user,3,2024-01-01,\"open\n\
+         Acme,CAD,user,4,2024-02-01,fine\n",
+    );
+    let name = file.to_str().unwrap();
+    let err = s.fails(2, &["usage", "import", name]);
+    assert!(
+        err.contains(&format!(
+            "{name}:2: a quote opened on line 2 is never closed; close it or remove it"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing was recorded"), "{err}");
+    assert_eq!(s.log(), "", "nothing written");
+}

@@ -50,14 +50,18 @@ impl SheetError {
 
     /// Whether reading can go on after this error.
     ///
-    /// Row errors (wrong field count, a bad value) are not fatal: the row
-    /// iterator continues with the next row, so a caller can report every bad
-    /// row. Everything else (I/O, encoding, header) ends the file.
+    /// Row errors (wrong field count, a bad value, a quote never closed) are
+    /// not fatal: the row iterator continues with the next row, so a caller
+    /// can report every bad row. Everything else (I/O, encoding, header)
+    /// ends the file. A quote never closed takes in the rest of the file, so
+    /// it is always the last item; as a row error it is reported together
+    /// with the bad rows before it.
     #[must_use]
     pub fn is_row_error(&self) -> bool {
         matches!(
             self.0.kind,
             ErrorKind::FieldCount { .. }
+                | ErrorKind::UnclosedQuote { .. }
                 | ErrorKind::Field(_)
                 | ErrorKind::Missing { .. }
                 | ErrorKind::Invalid(_)
@@ -204,6 +208,13 @@ pub enum ErrorKind {
         found: usize,
         /// A hint about the likely cause.
         hint: &'static str,
+    },
+    /// A double quote opens a value and nothing closes it: the value would
+    /// run to the end of the file, taking in every line after it.
+    #[error("a quote opened on line {line} is never closed; close it or remove it")]
+    UnclosedQuote {
+        /// The 1-based physical line of the opening quote.
+        line: u64,
     },
     /// A required value is empty.
     #[error("column `{column}` is empty")]

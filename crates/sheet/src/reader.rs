@@ -58,6 +58,9 @@ type Input<R> = Chain<Chain<Cursor<Vec<u8>>, TextReader<R>>, &'static [u8]>;
 /// Row errors (wrong field count) are yielded and iteration goes on, so a
 /// caller can report every bad row; a fatal error (I/O, bad encoding) is
 /// yielded once and ends the iteration. See [`SheetError::is_row_error`].
+/// A double quote that opens a value and is never closed would take in the
+/// rest of the file as that value; it is a row error instead, located on
+/// the line of the quote, and the last item yielded.
 ///
 /// # Examples
 ///
@@ -167,17 +170,22 @@ impl<R: Read + Seek> SheetReader<R> {
                 },
             )
         };
-        let Some(line_end) = line_end else {
-            return Err(if head.iter().all(|b| b.is_ascii_whitespace()) {
-                empty()
-            } else {
-                fail(
+        let line_end = match line_end {
+            HeaderEnd::LineEnd(i) => i,
+            HeaderEnd::OpenQuote(at) => {
+                // The text's line ends are all `\n` (TextReader).
+                let line = 1 + head[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+                return Err(fail(Some(line), ErrorKind::UnclosedQuote { line }));
+            }
+            HeaderEnd::Missing if head.iter().all(u8::is_ascii_whitespace) => return Err(empty()),
+            HeaderEnd::Missing => {
+                return Err(fail(
                     Some(1),
                     ErrorKind::HeaderTooLong {
                         limit: HEADER_LIMIT,
                     },
-                )
-            });
+                ))
+            }
         };
         let delimiter = detect_delimiter(&head[..line_end]);
         let numbers = options.numbers.unwrap_or(if delimiter == b';' {
@@ -300,6 +308,26 @@ impl<R: Read> SheetReader<R> {
                     let line = end
                         .saturating_sub(embedded + u64::from(!open_at_end))
                         .max(1);
+                    if open_at_end {
+                        // Only a quoted value still open at the end of the
+                        // input takes the last line end in, and a quote
+                        // opens a value only at its start: the last field
+                        // is the open one. The fields before it hold every
+                        // line end between the record's start and its quote.
+                        self.done = true;
+                        let before = record.len().saturating_sub(1);
+                        let quote = line
+                            + record
+                                .iter()
+                                .take(before)
+                                .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
+                                .sum::<u64>();
+                        return Some(Err(SheetError::new(
+                            &self.ctx.file,
+                            Some(quote),
+                            ErrorKind::UnclosedQuote { line: quote },
+                        )));
+                    }
                     if record.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
@@ -360,34 +388,45 @@ fn is_bad_utf16(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<BadUtf16>())
 }
 
+/// Where the header line ends, as [`read_header_line`] found it.
+enum HeaderEnd {
+    /// The offset of its line end.
+    LineEnd(usize),
+    /// The text ended inside quotes opened at this offset.
+    OpenQuote(usize),
+    /// Neither: the text is blank, or the header is longer than the limit.
+    Missing,
+}
+
 /// Reads decoded text until the end of the first line (outside quotes).
-/// Returns everything read and the offset of that line end, if found.
-fn read_header_line<R: Read>(text: &mut R) -> io::Result<(Vec<u8>, Option<usize>)> {
+/// Returns everything read and where that line ends.
+fn read_header_line<R: Read>(text: &mut R) -> io::Result<(Vec<u8>, HeaderEnd)> {
     let mut head = Vec::new();
     let mut buf = [0u8; 8192];
-    let mut in_quotes = false;
+    let mut quote_at = None;
     let mut scanned = 0;
     loop {
         for (i, &b) in head.iter().enumerate().skip(scanned) {
             match b {
-                b'"' => in_quotes = !in_quotes,
-                b'\n' if !in_quotes => {
+                b'"' => quote_at = if quote_at.is_some() { None } else { Some(i) },
+                b'\n' if quote_at.is_none() => {
                     // Blank lines before the header do not count as its end.
                     if head[..i].iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    return Ok((head, Some(i)));
+                    return Ok((head, HeaderEnd::LineEnd(i)));
                 }
                 _ => {}
             }
         }
         scanned = head.len();
         if head.len() > HEADER_LIMIT {
-            return Ok((head, None));
+            return Ok((head, HeaderEnd::Missing));
         }
         let n = text.read(&mut buf)?;
         if n == 0 {
-            return Ok((head, None));
+            let end = quote_at.map_or(HeaderEnd::Missing, HeaderEnd::OpenQuote);
+            return Ok((head, end));
         }
         head.extend_from_slice(&buf[..n]);
     }
@@ -617,6 +656,79 @@ mod tests {
             want
         );
         assert_eq!(read(b"\r\ra;b\rx;1\r\"multi\rline\";2\r\r;\rz;3\r"), want);
+    }
+
+    /// A row's line and value of `a`, or an error's text and whether it is
+    /// a row error.
+    type Item = Result<(u64, String), (String, bool)>;
+
+    /// Each item read, or the error opening the file.
+    fn items(text: &[u8]) -> Result<Vec<Item>, String> {
+        let schema = Schema::new([Column::required("a"), Column::optional("b")]);
+        let reader = SheetReader::from_reader(
+            "t.csv",
+            Cursor::new(text.to_vec()),
+            &schema,
+            &ReadOptions::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(reader
+            .map(|r| match r {
+                Ok(r) => Ok((r.line(), r.get("a").unwrap().to_owned())),
+                Err(e) => Err((e.to_string(), e.is_row_error())),
+            })
+            .collect())
+    }
+
+    fn unclosed(line: u64) -> Item {
+        Err((
+            format!("t.csv:{line}: a quote opened on line {line} is never closed; close it or remove it"),
+            true,
+        ))
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_a_row_error_where_it_opens() {
+        let ok = |line, a: &str| Ok((line, a.to_owned()));
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["a;b", "x;1", "y;\"open", "z;3", "w;4"].join(end);
+            assert_eq!(
+                items(text.as_bytes()),
+                Ok(vec![ok(2, "x"), unclosed(3)]),
+                "{end:?}"
+            );
+            let text = text + end;
+            assert_eq!(items(text.as_bytes()), Ok(vec![ok(2, "x"), unclosed(3)]));
+        }
+        // In the first field; after a closed multi-line value of the same
+        // record (the quote is on the record's second line); at the very end.
+        assert_eq!(items(b"a;b\n\"open;1\nz;3\n"), Ok(vec![unclosed(2)]));
+        assert_eq!(
+            items(b"a;b\n\"multi\nline\";\"open\nz;3\n"),
+            Ok(vec![unclosed(3)])
+        );
+        assert_eq!(items(b"a;b\nx;1\n\n\""), Ok(vec![ok(2, "x"), unclosed(4)]));
+        // Closed, even far below, it is one value.
+        assert_eq!(
+            items(b"a;b\n\"one\n\ntwo\";1\nz;3\n"),
+            Ok(vec![ok(2, "one\n\ntwo"), ok(5, "z")])
+        );
+    }
+
+    #[test]
+    fn a_quote_never_closed_in_the_header() {
+        let message = |line: u64| {
+            Err(format!(
+                "t.csv:{line}: a quote opened on line {line} is never closed; close it or remove it"
+            ))
+        };
+        assert_eq!(items(b"a;\"b\nx;1\n"), message(1));
+        assert_eq!(items(b"\r\n\r\na;\"b\r\nx;1"), message(3));
+        // Quoted line ends in a header are fine when closed.
+        assert_eq!(
+            items(b"a;\"b\nc\"\nx;1\n"),
+            Ok(vec![Ok((3, "x".to_owned()))])
+        );
     }
 
     #[test]

@@ -812,6 +812,50 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
+    /// A quote opened at the start of any field of a file without quotes is
+    /// never closed: the rows before it come back, then a row error on its
+    /// line, and nothing after it.
+    #[test]
+    fn an_unclosed_quote_ends_the_rows_with_an_error(
+        file in valid_file().prop_filter("no quotes", |f| !f.quoted),
+        row in any::<prop::sample::Index>(),
+        field in 0..HEADER.len(),
+    ) {
+        let (text, expected) = file.render();
+        let rows: Vec<usize> = file
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l, Line::Row(_)))
+            .map(|(i, _)| i + 1)
+            .collect();
+        prop_assume!(!rows.is_empty());
+        // Unquoted values hold no line ends: line `i` (0-based) of the text
+        // is physical line `i + 1`; the header is line 0.
+        let at = rows[row.index(rows.len())];
+        let line = at as u64 + 1;
+        let mut offset = 0;
+        for l in text.split(file.line_end).take(at) {
+            offset += l.len() + file.line_end.len();
+        }
+        let record = text[offset..].split(file.line_end).next().unwrap_or_default();
+        offset += record
+            .match_indices(file.delimiter)
+            .nth(field.wrapping_sub(1))
+            .map_or(0, |(i, d)| i + d.len());
+        let mut damaged = text.clone();
+        damaged.insert(offset, '"');
+        let out = read(&encode(&damaged, file.encoding), &ReadOptions::default())?;
+        prop_assert_eq!(&out.open_error, &None);
+        let before: Vec<_> = expected.rows.into_iter().filter(|(l, _)| *l < line).collect();
+        prop_assert_eq!(&out.rows, &before);
+        let want = format!(
+            ":{line}: a quote opened on line {line} is never closed; close it or remove it"
+        );
+        prop_assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        prop_assert!(out.errors[0].ends_with(&want), "{} lacks {}", out.errors[0], want);
+    }
+
     /// Generated spreadsheets yield exactly their rows, on their lines.
     #[test]
     fn valid_files_read_back(file in valid_file()) {
@@ -888,8 +932,9 @@ fn first_error(bytes: &[u8]) -> (Option<u64>, String) {
     (e.line(), rest)
 }
 
-/// A quote never closed runs to the end of the file; the record is still
-/// reported on the line it starts on, not the one before (the header).
+/// A quote never closed would run to the end of the file: it is a row error
+/// on the line the quote opens (not the line before, the header), and the
+/// lines after it are not taken in as its value.
 #[test]
 fn an_unclosed_quote_is_located_where_it_opens() {
     let header = "vendor,product,metric,count,date,notes\n";
@@ -897,25 +942,34 @@ fn an_unclosed_quote_is_located_where_it_opens() {
         first_error(format!("{header}\"Adobe,Acrobat\nmore").as_bytes()),
         (
             Some(2),
-            ":2: this row has 1 field but the header has 6; is a field missing?".to_owned()
+            ":2: a quote opened on line 2 is never closed; close it or remove it".to_owned()
         )
     );
     assert_eq!(
         first_error(format!("{header}\n\r\n\"Adobe,Acrobat\r").as_bytes()).0,
         Some(4)
     );
-    // In the last column it takes in the rest of the file.
+    // In the last column it used to take in the rest of the file as a note.
     let text = format!("{header}A,B,user,5,2024-01-01,ok\nC,D,user,6,2024-01-02,\"open\nE,F\n");
     let input = Input::new(text.as_bytes());
-    let rows: Vec<(u64, String)> =
-        SheetReader::open(&input.path, &schema(), &ReadOptions::default())
-            .unwrap()
-            .map(|r| {
-                let r = r.unwrap();
-                (r.line(), r.get("notes").unwrap().to_owned())
-            })
-            .collect();
-    assert_eq!(rows, [(2, "ok".to_owned()), (3, "open\nE,F".to_owned())]);
+    let items: Vec<_> = SheetReader::open(&input.path, &schema(), &ReadOptions::default())
+        .unwrap()
+        .map(|r| {
+            r.map(|r| (r.line(), r.get("notes").unwrap().to_owned()))
+                .map_err(|e| (e.line(), e.is_row_error()))
+        })
+        .collect();
+    assert_eq!(items, [Ok((2, "ok".to_owned())), Err((Some(3), true))]);
+    // The issue's file: the quote opens in the notes of line 2.
+    let text =
+        format!("{header}Acme,CAD,user,3,2024-01-01,\"open\nAcme,CAD,user,4,2024-02-01,fine\n");
+    assert_eq!(
+        first_error(text.as_bytes()),
+        (
+            Some(2),
+            ":2: a quote opened on line 2 is never closed; close it or remove it".to_owned()
+        )
+    );
 }
 
 /// Encoding errors name the physical line also when lines end in `\r`
