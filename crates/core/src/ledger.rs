@@ -185,6 +185,13 @@ pub struct Changes {
     pub licenses: Vec<LicenseTimeline>,
     /// Usage series created or changed.
     pub usage: Vec<UsageSeries>,
+    /// Counts to add to stored usage series (after `usage` is written),
+    /// each with only the new entries, in the order they were written: a
+    /// long write past its usage budget no longer loads whole series.
+    pub usage_appends: Vec<UsageSeries>,
+    /// Counts of stored series voided: (series, seq of the count, seq of
+    /// the void), to apply after `usage_appends`.
+    pub usage_voids: Vec<(ProductKey, u64, u64)>,
     /// Event metadata created or changed (new events and voided ones).
     pub events: Vec<EventMeta>,
     /// Documents newly bound or whose bindings changed.
@@ -205,6 +212,12 @@ pub struct Batch<'b, B: Backing> {
     dirty_documents: HashSet<String>,
     dirty_licenses: HashSet<String>,
     dirty_usage: HashSet<ProductKey>,
+    /// New counts for series not loaded (see [`Changes::usage_appends`]).
+    usage_appends: HashMap<ProductKey, UsageSeries>,
+    /// Voids of counts in series not loaded.
+    usage_voids: Vec<(ProductKey, u64, u64)>,
+    /// Set once a spill found the usage budget exceeded.
+    append_usage: bool,
     count: usize,
 }
 
@@ -221,6 +234,9 @@ impl<'b, B: Backing> Batch<'b, B> {
             dirty_documents: HashSet::new(),
             dirty_licenses: HashSet::new(),
             dirty_usage: HashSet::new(),
+            usage_appends: HashMap::new(),
+            usage_voids: Vec::new(),
+            append_usage: false,
             count: 0,
         }
     }
@@ -592,6 +608,28 @@ impl<'b, B: Backing> Batch<'b, B> {
             }
             Event::UsageRecorded(u) => {
                 let key = ProductKey::new(&u.vendor, &u.product, u.metric);
+                if self.append_usage {
+                    let more =
+                        self.usage_appends
+                            .entry(key.clone())
+                            .or_insert_with(|| UsageSeries {
+                                key: key.clone(),
+                                vendor: u.vendor.trim().to_owned(),
+                                product: u.product.trim().to_owned(),
+                                entries: Vec::new(),
+                                sources: Vec::new(),
+                                last_seq: 0,
+                            });
+                    let source = more.intern(u.source.as_deref());
+                    more.entries.push(UsageEntry {
+                        seq,
+                        effective,
+                        voided_by: None,
+                        count: u.count,
+                        source,
+                    });
+                    return self.record_event(record, EventKind::UsageRecorded, Target::Usage(key));
+                }
                 if self.usage_series(&key)?.is_none() {
                     let series = UsageSeries {
                         key: key.clone(),
@@ -621,6 +659,17 @@ impl<'b, B: Backing> Batch<'b, B> {
                 (EventKind::Voided, Target::Event(v.voids))
             }
         };
+        self.record_event(record, kind, target)
+    }
+
+    /// Notes what a record was and moves the head past it.
+    fn record_event(
+        &mut self,
+        record: &Record,
+        kind: EventKind,
+        target: Target,
+    ) -> Result<(), Rejection> {
+        let seq = record.seq;
         self.events.insert(
             seq,
             EventMeta {
@@ -674,7 +723,20 @@ impl<'b, B: Backing> Batch<'b, B> {
             }
             Target::Usage(key) => {
                 let key = key.clone();
-                if let Some(e) = self.usage_series(&key)?.and_then(|s| s.entry_mut(target)) {
+                if self.append_usage {
+                    // Series are not loaded any more: mark the count where
+                    // it waits, or void it when the series is written.
+                    let pending = self
+                        .usage_appends
+                        .get_mut(&key)
+                        .and_then(|s| s.entry_mut(target));
+                    match pending {
+                        Some(e) => {
+                            e.voided_by.get_or_insert(by);
+                        }
+                        None => self.usage_voids.push((key, target, by)),
+                    }
+                } else if let Some(e) = self.usage_series(&key)?.and_then(|s| s.entry_mut(target)) {
                     e.voided_by.get_or_insert(by);
                     mark(&mut self.dirty_usage, &key);
                 }
@@ -706,7 +768,12 @@ impl<'b, B: Backing> Batch<'b, B> {
     /// every series a chunk touched at every chunk would make a long
     /// import quadratic in its length; so the series stay in memory until
     /// they hold more than `usage_budget` entries (a series counting as
-    /// 32 besides its entries), and only then are they written out too.
+    /// 32 besides its entries). Then they are written out, and from there
+    /// on the batch no longer loads series at all: new counts and voids of
+    /// counts travel as [`Changes::usage_appends`] and
+    /// [`Changes::usage_voids`], which the store merges into each stored
+    /// series one at a time, so memory stays bounded however long the
+    /// write and however long each product's history.
     pub fn spill(&mut self, usage_budget: usize) -> Changes {
         let mut dirty_licenses: Vec<String> = self.dirty_licenses.drain().collect();
         dirty_licenses.sort_unstable();
@@ -737,13 +804,19 @@ impl<'b, B: Backing> Batch<'b, B> {
                 .filter_map(|k| self.usage.remove(k).flatten())
                 .collect();
             self.usage.clear();
+            self.append_usage = true;
             usage
         } else {
             Vec::new()
         };
+        let mut usage_appends: Vec<UsageSeries> =
+            self.usage_appends.drain().map(|(_, s)| s).collect();
+        usage_appends.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         Changes {
             licenses,
             usage,
+            usage_appends,
+            usage_voids: std::mem::take(&mut self.usage_voids),
             events: std::mem::take(&mut self.events).into_values().collect(),
             documents,
             head: self.head.clone(),

@@ -486,6 +486,18 @@ impl UsageSeries {
             .find(|e| counts(e.seq, e.voided_by, known))
     }
 
+    /// Adds the counts of `more` (in the order they were written), with
+    /// their sources; counts already in the series are skipped.
+    pub fn absorb(&mut self, more: &UsageSeries) {
+        for e in &more.entries {
+            let source = self.intern(more.source_of(e));
+            self.insert(UsageEntry {
+                source,
+                ..e.clone()
+            });
+        }
+    }
+
     /// Finds the entry written at `seq`.
     pub fn entry_mut(&mut self, seq: u64) -> Option<&mut UsageEntry> {
         self.entries.iter_mut().find(|e| e.seq == seq)

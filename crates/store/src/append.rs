@@ -28,8 +28,27 @@ use crate::Appended;
 pub const SPILL_EVERY: usize = 16_384;
 
 /// Usage entries a long write keeps in memory before it writes the series
-/// they extend (about 40 MB; see `Batch::spill`).
-const USAGE_BUDGET: usize = 1 << 20;
+/// they extend and merges later counts into them one at a time (about
+/// 40 MB; see `Batch::spill`).
+pub const USAGE_BUDGET: usize = 1 << 20;
+
+/// How a long write is cut up (tests make both tiny).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Chunking {
+    /// Records per chunk.
+    pub spill_every: usize,
+    /// See [`USAGE_BUDGET`].
+    pub usage_budget: usize,
+}
+
+impl Default for Chunking {
+    fn default() -> Self {
+        Chunking {
+            spill_every: SPILL_EVERY,
+            usage_budget: USAGE_BUDGET,
+        }
+    }
+}
 
 /// What a committed write recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +67,7 @@ pub struct Appender<'s> {
     proj: &'s Projections,
     applied: &'s mut Applied,
     ctx: Context,
-    spill_every: usize,
+    chunking: Chunking,
     batch: Option<Batch<'s, Projections>>,
     chain: Chain,
     /// Lines of the current chunk.
@@ -70,7 +89,7 @@ impl<'s> Appender<'s> {
         proj: &'s Projections,
         applied: &'s mut Applied,
         ctx: &Context,
-        spill_every: usize,
+        chunking: Chunking,
     ) -> Self {
         Appender {
             base: log.len(),
@@ -81,7 +100,7 @@ impl<'s> Appender<'s> {
             proj,
             applied,
             ctx: ctx.clone(),
-            spill_every: spill_every.max(1),
+            chunking,
             buf: Vec::new(),
             placed: Vec::new(),
             first_seq: None,
@@ -126,7 +145,7 @@ impl<'s> Appender<'s> {
             seq: record.seq,
             id: record.event.license_id().map(str::to_owned),
         };
-        if batch.len() >= self.spill_every {
+        if batch.len() >= self.chunking.spill_every.max(1) {
             self.spill()?;
         }
         Ok(Ok(appended))
@@ -156,7 +175,11 @@ impl<'s> Appender<'s> {
         if self.rejected == 0 {
             self.log.write(&self.buf)?;
         }
-        let changes = self.batch.as_mut().expect("a batch").spill(USAGE_BUDGET);
+        let changes = self
+            .batch
+            .as_mut()
+            .expect("a batch")
+            .spill(self.chunking.usage_budget);
         self.proj.write(&changes, &self.placed, None)?;
         self.proj.relieve()?;
         self.buf.clear();
@@ -232,7 +255,7 @@ impl<'s> Appender<'s> {
         if self.log.len() > self.base {
             self.log.truncate(self.base)?;
         }
-        *self.applied = rebuild(self.log, self.proj, self.spill_every)?;
+        *self.applied = rebuild(self.log, self.proj, self.chunking)?;
         Ok(())
     }
 }
@@ -249,10 +272,10 @@ impl Drop for Appender<'_> {
 pub(crate) fn rebuild(
     log: &LogFile,
     proj: &Projections,
-    spill_every: usize,
+    chunking: Chunking,
 ) -> Result<Applied, StoreError> {
     proj.clear()?;
-    replay(log, proj, &Applied::default(), spill_every)
+    replay(log, proj, &Applied::default(), chunking)
 }
 
 /// Applies the log after `from` (which the derived state covers) to the
@@ -262,7 +285,7 @@ pub(crate) fn replay(
     log: &LogFile,
     proj: &Projections,
     from: &Applied,
-    spill_every: usize,
+    chunking: Chunking,
 ) -> Result<Applied, StoreError> {
     let derived = |e: Rejection| StoreError::Derived {
         path: proj.path().to_owned(),
@@ -296,8 +319,8 @@ pub(crate) fn replay(
             digest,
         });
         last_digest = digest;
-        if batch.len() >= spill_every.max(1) {
-            proj.write(&batch.spill(USAGE_BUDGET), &placed, None)?;
+        if batch.len() >= chunking.spill_every.max(1) {
+            proj.write(&batch.spill(chunking.usage_budget), &placed, None)?;
             proj.relieve()?;
             placed.clear();
         }

@@ -32,7 +32,7 @@ use entitle_core::{Record, Rejection};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-pub use append::{Appender, Committed, SPILL_EVERY};
+pub use append::{Appender, Committed, SPILL_EVERY, USAGE_BUDGET};
 pub use blobs::{BlobError, Blobs, StoredBlob};
 pub use error::StoreError;
 pub use layout::{FormatInfo, Layout, STORE_FORMAT};
@@ -112,7 +112,7 @@ pub struct Store {
     applied: Applied,
     notices: Vec<String>,
     damage: Option<String>,
-    spill_every: usize,
+    chunking: append::Chunking,
     _lock: StoreLock,
 }
 
@@ -163,7 +163,7 @@ impl Store {
             applied: Applied::default(),
             notices,
             damage: None,
-            spill_every: SPILL_EVERY,
+            chunking: append::Chunking::default(),
             _lock: lock,
         };
         store.recover(stale, access)?;
@@ -275,7 +275,7 @@ impl Store {
             format!("events #{}..#{}", intent.from_seq, intent.to_seq)
         };
         if append::matches_intent(&self.log, &self.applied, intent)? {
-            self.applied = append::replay(&self.log, &self.proj, &self.applied, self.spill_every)?;
+            self.applied = append::replay(&self.log, &self.proj, &self.applied, self.chunking)?;
             self.notices
                 .push(format!("completed an interrupted write of {events}"));
             return Ok(());
@@ -297,7 +297,7 @@ impl Store {
 
     /// Rebuilds every projection from the log; returns the event count.
     fn rebuild_projections(&mut self) -> Result<u64, StoreError> {
-        self.applied = append::rebuild(&self.log, &self.proj, self.spill_every)?;
+        self.applied = append::rebuild(&self.log, &self.proj, self.chunking)?;
         Ok(self.applied.head.seq)
     }
 
@@ -374,7 +374,11 @@ impl Store {
             &self.proj,
             &mut self.applied,
             ctx,
-            usize::MAX, // never spills, so it never writes
+            // Never spills, so it never writes.
+            append::Chunking {
+                spill_every: usize::MAX,
+                usage_budget: usize::MAX,
+            },
         );
         let (appended, rejected) = push_all(&mut appender, drafts)?;
         appender.abort()?;
@@ -393,7 +397,7 @@ impl Store {
             &self.proj,
             &mut self.applied,
             ctx,
-            self.spill_every,
+            self.chunking,
         )
     }
 
@@ -401,7 +405,14 @@ impl Store {
     /// exercise spilling).
     #[doc(hidden)]
     pub fn set_spill_every(&mut self, records: usize) {
-        self.spill_every = records.max(1);
+        self.chunking.spill_every = records.max(1);
+    }
+
+    /// Usage entries a long write keeps in memory (tests use tiny budgets
+    /// to exercise merging counts into stored series).
+    #[doc(hidden)]
+    pub fn set_usage_budget(&mut self, entries: usize) {
+        self.chunking.usage_budget = entries;
     }
 
     /// Resolves `--known-at` to a seq.

@@ -147,7 +147,25 @@ pub(crate) fn usage_key(key: &ProductKey) -> Vec<u8> {
     k
 }
 
+/// Opens the database, waiting up to a second for its file lock: sled's
+/// background thread may hold it a moment after the last handle of the
+/// previous opening (ours, or an entitle process that just ended) is gone.
 fn open_trees(path: &Path) -> Result<Trees, StoreError> {
+    let mut tries = 0;
+    loop {
+        match open_trees_once(path) {
+            Err(StoreError::Io { source, .. })
+                if tries < 100 && source.to_string().contains("could not acquire lock") =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_trees_once(path: &Path) -> Result<Trees, StoreError> {
     let db = sled::Config::new()
         .path(path)
         .cache_capacity(64 << 20)
@@ -218,20 +236,7 @@ impl Projections {
         // a write, and each call takes its handle only for its duration.
         *slot = None;
         self.forget_chunk();
-        // sled's background thread may hold the file lock a moment after
-        // the last handle is gone.
-        let mut tries = 0;
-        let trees = loop {
-            match open_trees(&self.path) {
-                Ok(t) => break t,
-                Err(StoreError::Io { .. }) if tries < 100 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        *slot = Some(std::sync::Arc::new(trees));
+        *slot = Some(std::sync::Arc::new(open_trees(&self.path)?));
         self.written.store(0, Ordering::Relaxed);
         Ok(())
     }
@@ -423,6 +428,7 @@ impl Projections {
     ) -> Result<(), StoreError> {
         let err = |e: sled::Error| derived(&self.path, e);
         self.write_usage(&changes.usage)?;
+        self.merge_usage(&changes.usage_appends, &changes.usage_voids)?;
         let trees = self.trees()?;
         let mut size = 0usize;
         let mut licenses = sled::Batch::default();
@@ -540,8 +546,63 @@ impl Projections {
                 .map_err(|e| derived(&self.path, e))?;
             self.written
                 .fetch_add(size as u64, std::sync::atomic::Ordering::Relaxed);
-            if series.len() > SLED_BATCH_KEYS {
-                self.relieve()?;
+            self.relieve()?;
+        }
+        Ok(())
+    }
+
+    /// Adds counts to stored usage series and voids counts in them, one
+    /// series at a time (see `Batch::spill`). Idempotent: counts already
+    /// in a series are skipped and a void is kept once.
+    fn merge_usage(
+        &self,
+        appends: &[UsageSeries],
+        voids: &[(ProductKey, u64, u64)],
+    ) -> Result<(), StoreError> {
+        if appends.is_empty() && voids.is_empty() {
+            return Ok(());
+        }
+        // Per series: the counts to add and the (count, void) seqs.
+        type Merge<'a> = (Option<&'a UsageSeries>, Vec<(u64, u64)>);
+        let mut by_key: std::collections::BTreeMap<&ProductKey, Merge> =
+            std::collections::BTreeMap::new();
+        for a in appends {
+            by_key.entry(&a.key).or_default().0 = Some(a);
+        }
+        for (key, target, by) in voids {
+            by_key.entry(key).or_default().1.push((*target, *by));
+        }
+        let mut merged = Vec::with_capacity(SLED_BATCH_KEYS);
+        let count = by_key.len();
+        for (i, (key, (more, voids))) in by_key.into_iter().enumerate() {
+            let stored = self
+                .trees()?
+                .usage
+                .get(usage_key(key))
+                .map_err(|e| derived(&self.path, e))?;
+            let mut series = match (stored, more) {
+                (Some(bytes), _) => {
+                    crate::usage_codec::decode(&bytes).map_err(|e| derived(&self.path, e))?
+                }
+                (None, Some(more)) => UsageSeries {
+                    entries: Vec::new(),
+                    sources: Vec::new(),
+                    last_seq: 0,
+                    ..more.clone()
+                },
+                (None, None) => continue, // a void of a count never stored
+            };
+            if let Some(more) = more {
+                series.absorb(more);
+            }
+            for (target, by) in voids {
+                if let Some(e) = series.entry_mut(target) {
+                    e.voided_by.get_or_insert(by);
+                }
+            }
+            merged.push(series);
+            if merged.len() == SLED_BATCH_KEYS || i + 1 == count {
+                self.write_usage(&std::mem::take(&mut merged))?;
             }
         }
         Ok(())

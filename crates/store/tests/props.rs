@@ -900,15 +900,23 @@ proptest! {
     #![proptest_config(config(24))]
 
     /// A write long enough to spill (here: every few records) records the
-    /// same log and the same derived state as one held in memory, and a
-    /// rebuild in small chunks gives the same state again.
+    /// same log and the same derived state as one held in memory, whether
+    /// it keeps usage series in memory or (past a usage budget, here tiny)
+    /// merges counts and voids into the stored series; and a rebuild in
+    /// small chunks gives the same state again.
     #[test]
-    fn spilling_changes_nothing(steps in steps(60), every in 1usize..8, queries in queries()) {
+    fn spilling_changes_nothing(
+        steps in steps(60),
+        every in 1usize..8,
+        budget in prop::sample::select(vec![0usize, 5, 20, 60, usize::MAX]),
+        queries in queries(),
+    ) {
         let Built { dir: _dir, store: whole, accepted, .. } = build(&steps, true);
         let ctx = context(0, 400, "anna");
         let spill_dir = tempfile::tempdir().expect("temp dir");
         let mut spilled = Store::open(spill_dir.path(), Access::Write, "props").expect("open");
         spilled.set_spill_every(every);
+        spilled.set_usage_budget(budget);
         let r = spilled.append(accepted.clone(), &ctx);
         prop_assert!(r.is_ok(), "a spilled write refused what others took: {:?}", r.err());
         let pairs = pairs(&queries, whole.applied().head.seq);
@@ -922,13 +930,20 @@ proptest! {
     /// A spilled write that is aborted, refused part-way, or abandoned as
     /// if the process died leaves the log and every answer as they were.
     #[test]
-    fn an_unfinished_spilled_write_leaves_nothing(steps in steps(40), every in 1usize..5, how in 0u8..3, queries in queries()) {
+    fn an_unfinished_spilled_write_leaves_nothing(
+        steps in steps(40),
+        every in 1usize..5,
+        budget in prop::sample::select(vec![0usize, 10, usize::MAX]),
+        how in 0u8..3,
+        queries in queries(),
+    ) {
         let Built { dir, mut store, .. } = build(&steps, true);
         let pairs = pairs(&queries, store.applied().head.seq);
         let before = snapshot(&store, &pairs);
         let log_before = log_bytes(&store);
         let timelines = store.timelines().expect("timelines");
         store.set_spill_every(every);
+        store.set_usage_budget(budget);
         let ctx = context(1, 500, "bo");
         let mut appender = store.appender(&ctx);
         // New purchases and counts: enough to spill several times.
