@@ -1,5 +1,5 @@
-//! The write path: drafts in, records appended, all or nothing, in bounded
-//! memory however many there are.
+//! The write path: drafts in, records appended, all or nothing, holding at
+//! most one chunk of them in memory however many there are.
 //!
 //! An [`Appender`] validates each draft as it is pushed (against the ledger
 //! as it stands plus the drafts before it) and keeps the resulting records
@@ -9,7 +9,8 @@
 //! records an open intent, then every [`SPILL_EVERY`] records writes them
 //! to the log (no fsync) and their derived state to sled, and keeps only
 //! the current chunk in memory (and, up to a budget, the usage series it
-//! extends; see `Batch::spill`). Its commit seals the intent, writes the
+//! extends; past it, counts are merged into the stored series one at a
+//! time; see `Batch::spill`). Its commit seals the intent, writes the
 //! last chunk and makes the whole write durable with one fsync. Until the
 //! intent is sealed nothing of it counts: an abort or a crash cuts the log
 //! back and rebuilds the derived state from the log.
