@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 use entitle_core::ledger::{parse_date, Context};
-use entitle_store::{Access, KnownAt, Store};
+use entitle_store::{Access, KnownAt, Layout, Store};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
@@ -33,6 +33,15 @@ pub fn open(cli: &Cli, access: Access, command: &str) -> Result<Store> {
         eprintln!("entitle: {notice}");
     }
     Ok(store)
+}
+
+/// Opens the store when there is one (for dry runs that check against it
+/// if it exists but must not create it).
+pub fn open_existing(cli: &Cli, command: &str) -> Result<Option<Store>> {
+    if !Layout::new(store_path(cli)?).format().exists() {
+        return Ok(None);
+    }
+    open(cli, Access::Read, command).map(Some)
 }
 
 /// Opens the store for a query and resolves `--as-of` (default today) and

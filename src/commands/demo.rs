@@ -67,7 +67,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Some(p) => p.clone(),
         None => fresh_dir()?,
     };
-    if path.join("FORMAT").exists() {
+    if entitle_store::Layout::new(&path).format().exists() {
         bail!(
             "{} is already a store; the demo needs a fresh one: pass --store with a new directory",
             path.display()

@@ -108,8 +108,7 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
         // With a store, the ledger checks the rows too and names the ids
         // they would get.
         let mut ids = vec![None; drafts.len()];
-        if request::store_path(cli)?.join("FORMAT").exists() {
-            let mut store = request::open(cli, Access::Read, "entitle import licenses")?;
+        if let Some(mut store) = request::open_existing(cli, "entitle import licenses")? {
             refuse_if_imported(&store, &sheet, a.again)?;
             let ctx = request::context(cli);
             let would = store

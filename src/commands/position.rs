@@ -26,11 +26,7 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
     let rows = reviewed(&store, as_of, known, a.vendor.as_deref(), args.stale_after)?;
     if a.format.as_deref() == Some("csv") {
         let rows: Vec<Value> = rows.iter().map(row_json).collect();
-        let columns = rows
-            .first()
-            .map(super::sheet_out::columns_of)
-            .unwrap_or_default();
-        super::sheet_out::write(&columns, &rows)?;
+        super::sheet_out::write_objects(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     if a.json || a.format.as_deref() == Some("json") {

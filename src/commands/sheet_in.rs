@@ -128,7 +128,7 @@ impl<'a> SheetImport<'a> {
         if let Some(first) = problems.errors().first() {
             // Pass one accepted every row: the file changed since.
             bail!(
-                "{} changed while it was being imported ({first}); nothing was recorded",
+                "{} changed while it was being imported ({first}); nothing was recorded; import it again once it is written completely",
                 self.name
             );
         }
@@ -149,7 +149,7 @@ impl<'a> SheetImport<'a> {
         if now != self.hash {
             appender.abort()?;
             bail!(
-                "{} changed while it was being imported; nothing was recorded",
+                "{} changed while it was being imported; nothing was recorded; import it again once it is written completely",
                 self.name
             );
         }

@@ -21,8 +21,15 @@ pub fn write(columns: &[&str], rows: &[Value]) -> Result<()> {
     Ok(())
 }
 
+/// Writes JSON objects as CSV to stdout, the columns being the keys of the
+/// first (every row has the same keys, in the same order).
+pub fn write_objects(rows: &[Value]) -> Result<()> {
+    let columns = rows.first().map(columns_of).unwrap_or_default();
+    write(&columns, rows)
+}
+
 /// The column names of a JSON object row, in order.
-pub fn columns_of(row: &Value) -> Vec<&str> {
+fn columns_of(row: &Value) -> Vec<&str> {
     row.as_object()
         .map(|o| o.keys().map(String::as_str).collect())
         .unwrap_or_default()

@@ -26,11 +26,7 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         .collect();
     if a.format.as_deref() == Some("csv") {
         let rows: Vec<Value> = licenses.iter().map(license_json).collect();
-        let columns = rows
-            .first()
-            .map(super::sheet_out::columns_of)
-            .unwrap_or_default();
-        super::sheet_out::write(&columns, &rows)?;
+        super::sheet_out::write_objects(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     if a.json || a.format.as_deref() == Some("json") {

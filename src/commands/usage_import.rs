@@ -73,9 +73,7 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
         last_seq: None,
     };
     if a.dry_run {
-        let path = request::store_path(cli)?;
-        if path.join("FORMAT").exists() {
-            let store = request::open(cli, Access::Read, "entitle usage import")?;
+        if let Some(store) = request::open_existing(cli, "entitle usage import")? {
             refuse_if_imported(&store, &sheet, a.again)?;
         }
         if a.json {

@@ -69,16 +69,16 @@ pub struct Appender<'s> {
     applied: &'s mut Applied,
     ctx: Context,
     chunking: Chunking,
-    batch: Option<Batch<'s, Projections>>,
+    batch: Batch<'s, Projections>,
     chain: Chain,
     /// Lines of the current chunk.
     buf: Vec<u8>,
     placed: Vec<Placed>,
     /// Log length before the write.
     base: u64,
-    first_seq: Option<u64>,
+    /// The last seq before the write (the chain's seq says how far it got).
+    base_seq: u64,
     last_digest: Hash32,
-    count: u64,
     rejected: u64,
     spilled: bool,
     done: bool,
@@ -94,8 +94,9 @@ impl<'s> Appender<'s> {
     ) -> Self {
         Appender {
             base: log.len(),
+            base_seq: applied.head.seq,
             chain: Chain::resume(applied.head.seq, applied.head_hash),
-            batch: Some(Batch::new(proj, applied.head.clone())),
+            batch: Batch::new(proj, applied.head.clone()),
             last_digest: applied.head_digest,
             log,
             proj,
@@ -104,8 +105,6 @@ impl<'s> Appender<'s> {
             chunking,
             buf: Vec::new(),
             placed: Vec::new(),
-            first_seq: None,
-            count: 0,
             rejected: 0,
             spilled: false,
             done: false,
@@ -121,8 +120,7 @@ impl<'s> Appender<'s> {
     ///
     /// When spilling to the log or the derived state fails.
     pub fn push(&mut self, draft: Draft) -> Result<Result<Appended, Rejection>, StoreError> {
-        let batch = self.batch.as_mut().expect("a batch until commit or abort");
-        let record = match batch.propose(draft, &self.ctx) {
+        let record = match self.batch.propose(draft, &self.ctx) {
             Ok(record) => record,
             Err(rejection) => {
                 self.rejected += 1;
@@ -131,22 +129,17 @@ impl<'s> Appender<'s> {
         };
         let bytes = record.to_bytes();
         let (digest, _) = self.chain.push_record(&bytes);
-        self.placed.push(Placed {
-            seq: record.seq,
-            offset: self.log.len() + self.buf.len() as u64,
-            len: u32::try_from(bytes.len()).unwrap_or(u32::MAX),
-            digest,
-        });
+        let offset = self.log.len() + self.buf.len() as u64;
+        self.placed
+            .push(Placed::new(record.seq, offset, bytes.len(), digest));
         self.buf.extend_from_slice(&bytes);
         self.buf.push(b'\n');
-        self.first_seq.get_or_insert(record.seq);
         self.last_digest = digest;
-        self.count += 1;
         let appended = Appended {
             seq: record.seq,
             id: record.event.license_id().map(str::to_owned),
         };
-        if batch.len() >= self.chunking.spill_every.max(1) {
+        if self.batch.len() >= self.chunking.spill_every {
             self.spill()?;
         }
         Ok(Ok(appended))
@@ -165,7 +158,7 @@ impl<'s> Appender<'s> {
             self.proj.set_intent(&Intent {
                 offset_before: self.base,
                 offset_after: 0,
-                from_seq: self.first_seq.unwrap_or(self.applied.head.seq + 1),
+                from_seq: self.base_seq + 1,
                 to_seq: 0,
                 head_hash: chain::GENESIS,
                 open: true,
@@ -176,11 +169,7 @@ impl<'s> Appender<'s> {
         if self.rejected == 0 {
             self.log.write(&self.buf)?;
         }
-        let changes = self
-            .batch
-            .as_mut()
-            .expect("a batch")
-            .spill(self.chunking.usage_budget);
+        let changes = self.batch.spill(self.chunking.usage_budget);
         self.proj.write(&changes, &self.placed, None)?;
         self.proj.relieve()?;
         self.buf.clear();
@@ -200,18 +189,19 @@ impl<'s> Appender<'s> {
             return Err(StoreError::Refused(self.rejected));
         }
         self.done = true;
-        let Some(first) = self.first_seq else {
+        let (first, last) = (self.base_seq + 1, self.chain.seq());
+        if last < first {
             return Ok(Committed {
                 seqs: None,
                 count: 0,
             });
-        };
-        let changes = self.batch.take().expect("a batch").finish();
+        }
+        let changes = self.batch.spill(0);
         self.proj.set_intent(&Intent {
             offset_before: self.base,
             offset_after: self.log.len() + self.buf.len() as u64,
             from_seq: first,
-            to_seq: self.chain.seq(),
+            to_seq: last,
             head_hash: *self.chain.head(),
             open: false,
             spilled: self.spilled,
@@ -228,8 +218,8 @@ impl<'s> Appender<'s> {
         self.proj.flush()?;
         *self.applied = applied;
         Ok(Committed {
-            seqs: Some((first, self.chain.seq())),
-            count: self.count,
+            seqs: Some((first, last)),
+            count: last - self.base_seq,
         })
     }
 
@@ -249,7 +239,6 @@ impl<'s> Appender<'s> {
             return Ok(());
         }
         self.done = true;
-        self.batch = None;
         if !self.spilled {
             return Ok(());
         }
@@ -313,14 +302,14 @@ pub(crate) fn replay(
         }
         let (digest, _) = chain.push_record(&line.bytes);
         batch.apply(&record).map_err(derived)?;
-        placed.push(Placed {
-            seq: record.seq,
-            offset: line.offset,
-            len: u32::try_from(line.bytes.len()).unwrap_or(u32::MAX),
+        placed.push(Placed::new(
+            record.seq,
+            line.offset,
+            line.bytes.len(),
             digest,
-        });
+        ));
         last_digest = digest;
-        if batch.len() >= chunking.spill_every.max(1) {
+        if batch.len() >= chunking.spill_every {
             proj.write(&batch.spill(chunking.usage_budget), &placed, None)?;
             proj.relieve()?;
             placed.clear();

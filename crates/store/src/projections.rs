@@ -84,6 +84,18 @@ pub(crate) struct Placed {
     pub digest: Hash32,
 }
 
+impl Placed {
+    /// Record `seq`, `bytes` long (without its line feed), at `offset`.
+    pub(crate) fn new(seq: u64, offset: u64, bytes: usize, digest: Hash32) -> Self {
+        Placed {
+            seq,
+            offset,
+            len: u32::try_from(bytes).unwrap_or(u32::MAX),
+            digest,
+        }
+    }
+}
+
 /// The sled database and its trees.
 #[derive(Debug)]
 struct Trees {
