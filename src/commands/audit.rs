@@ -534,7 +534,7 @@ impl Derived {
             .collect();
         views.sort_by(|a, b| a.id.cmp(&b.id));
         let position = review(
-            position(&views, &changes.usage, as_of, known),
+            position(&views, changes.usage.iter().map(|(_, s)| s), as_of, known),
             &views,
             &changes.licenses,
             as_of,

@@ -16,7 +16,7 @@ use crate::error::{InputError, Rejection};
 use crate::record::{Event, Record, FORMAT_VERSION};
 use crate::timeline::{
     money, Attachment, Change, DocumentEntry, Entry, EventKind, EventMeta, LicenseTimeline, Target,
-    Terms, UsageEntry, UsageSeries,
+    Terms, UsageEntry, UsageSeries, Year,
 };
 use crate::types::{parse_currency, ProductKey};
 
@@ -33,12 +33,12 @@ pub trait Backing {
     ///
     /// When the derived state cannot be read.
     fn license(&self, id: &str) -> Result<Option<LicenseTimeline>, BackingError>;
-    /// A usage series by key.
+    /// The counts of a usage series dated in one year.
     ///
     /// # Errors
     ///
     /// When the derived state cannot be read.
-    fn usage(&self, key: &ProductKey) -> Result<Option<UsageSeries>, BackingError>;
+    fn usage(&self, key: &ProductKey, year: Year) -> Result<Option<UsageSeries>, BackingError>;
     /// What is known of an event.
     ///
     /// # Errors
@@ -61,7 +61,7 @@ impl Backing for Empty {
     fn license(&self, _: &str) -> Result<Option<LicenseTimeline>, BackingError> {
         Ok(None)
     }
-    fn usage(&self, _: &ProductKey) -> Result<Option<UsageSeries>, BackingError> {
+    fn usage(&self, _: &ProductKey, _: Year) -> Result<Option<UsageSeries>, BackingError> {
         Ok(None)
     }
     fn event(&self, _: u64) -> Result<Option<EventMeta>, BackingError> {
@@ -178,20 +178,23 @@ pub struct Context {
     pub today: Date,
 }
 
+/// A usage series' year: how the store keys the counts it keeps.
+pub type UsageYear = (ProductKey, Year);
+
 /// What a batch changed, for the store to persist after the log is durable.
 #[derive(Debug, Default)]
 pub struct Changes {
     /// Timelines created or changed.
     pub licenses: Vec<LicenseTimeline>,
-    /// Usage series created or changed.
-    pub usage: Vec<UsageSeries>,
-    /// Counts to add to stored usage series (after `usage` is written),
-    /// each with only the new entries, in the order they were written: a
-    /// long write past its usage budget no longer loads whole series.
-    pub usage_appends: Vec<UsageSeries>,
-    /// Counts of stored series voided: (series, seq of the count, seq of
-    /// the void), to apply after `usage_appends`.
-    pub usage_voids: Vec<(ProductKey, u64, u64)>,
+    /// Years of usage series created or changed, whole.
+    pub usage: Vec<(Year, UsageSeries)>,
+    /// Counts to add to stored years of usage series (after `usage` is
+    /// written), each with only the new entries, in the order they were
+    /// written: a long write past its usage budget no longer loads them.
+    pub usage_appends: Vec<(Year, UsageSeries)>,
+    /// Counts in stored years voided: (series and year, seq of the
+    /// count, seq of the void), to apply after `usage_appends`.
+    pub usage_voids: Vec<(UsageYear, u64, u64)>,
     /// Event metadata created or changed (new events and voided ones).
     pub events: Vec<EventMeta>,
     /// Documents newly bound or whose bindings changed.
@@ -206,16 +209,16 @@ pub struct Batch<'b, B: Backing> {
     backing: &'b B,
     head: Head,
     licenses: HashMap<String, Option<LicenseTimeline>>,
-    usage: HashMap<ProductKey, Option<UsageSeries>>,
+    usage: HashMap<UsageYear, Option<UsageSeries>>,
     events: BTreeMap<u64, EventMeta>,
     documents: HashMap<String, Option<DocumentEntry>>,
     dirty_documents: HashSet<String>,
     dirty_licenses: HashSet<String>,
-    dirty_usage: HashSet<ProductKey>,
-    /// New counts for series not loaded (see [`Changes::usage_appends`]).
-    usage_appends: HashMap<ProductKey, UsageSeries>,
-    /// Voids of counts in series not loaded.
-    usage_voids: Vec<(ProductKey, u64, u64)>,
+    dirty_usage: HashSet<UsageYear>,
+    /// New counts for years not loaded (see [`Changes::usage_appends`]).
+    usage_appends: HashMap<UsageYear, UsageSeries>,
+    /// Voids of counts in years not loaded.
+    usage_voids: Vec<(UsageYear, u64, u64)>,
     /// Set once a spill found the usage budget exceeded.
     append_usage: bool,
     count: usize,
@@ -270,15 +273,15 @@ impl<'b, B: Backing> Batch<'b, B> {
         Ok(self.licenses.get_mut(id).and_then(Option::as_mut))
     }
 
-    fn usage_series(&mut self, key: &ProductKey) -> Result<Option<&mut UsageSeries>, Rejection> {
-        if !self.usage.contains_key(key) {
+    fn usage_year(&mut self, at: &UsageYear) -> Result<Option<&mut UsageSeries>, Rejection> {
+        if !self.usage.contains_key(at) {
             let loaded = self
                 .backing
-                .usage(key)
+                .usage(&at.0, at.1)
                 .map_err(|e| Rejection::Backing(e.0))?;
-            self.usage.insert(key.clone(), loaded);
+            self.usage.insert(at.clone(), loaded);
         }
-        Ok(self.usage.get_mut(key).and_then(Option::as_mut))
+        Ok(self.usage.get_mut(at).and_then(Option::as_mut))
     }
 
     fn document(&mut self, hash: &str) -> Result<Option<&mut DocumentEntry>, Rejection> {
@@ -608,18 +611,18 @@ impl<'b, B: Backing> Batch<'b, B> {
             }
             Event::UsageRecorded(u) => {
                 let key = ProductKey::new(&u.vendor, &u.product, u.metric);
+                let year = Year::of(effective);
+                let at = (key, year);
+                let empty = || UsageSeries {
+                    key: at.0.clone(),
+                    vendor: u.vendor.trim().to_owned(),
+                    product: u.product.trim().to_owned(),
+                    entries: Vec::new(),
+                    sources: Vec::new(),
+                    last_seq: 0,
+                };
                 if self.append_usage {
-                    let more =
-                        self.usage_appends
-                            .entry(key.clone())
-                            .or_insert_with(|| UsageSeries {
-                                key: key.clone(),
-                                vendor: u.vendor.trim().to_owned(),
-                                product: u.product.trim().to_owned(),
-                                entries: Vec::new(),
-                                sources: Vec::new(),
-                                last_seq: 0,
-                            });
+                    let more = self.usage_appends.entry(at.clone()).or_insert_with(empty);
                     let source = more.intern(u.source.as_deref());
                     more.entries.push(UsageEntry {
                         seq,
@@ -628,31 +631,23 @@ impl<'b, B: Backing> Batch<'b, B> {
                         count: u.count,
                         source,
                     });
-                    return self.record_event(record, EventKind::UsageRecorded, Target::Usage(key));
+                } else {
+                    if self.usage_year(&at)?.is_none() {
+                        self.usage.insert(at.clone(), Some(empty()));
+                    }
+                    if let Some(series) = self.usage_year(&at)? {
+                        let source = series.intern(u.source.as_deref());
+                        series.insert(UsageEntry {
+                            seq,
+                            effective,
+                            voided_by: None,
+                            count: u.count,
+                            source,
+                        });
+                    }
+                    mark(&mut self.dirty_usage, &at);
                 }
-                if self.usage_series(&key)?.is_none() {
-                    let series = UsageSeries {
-                        key: key.clone(),
-                        vendor: u.vendor.trim().to_owned(),
-                        product: u.product.trim().to_owned(),
-                        entries: Vec::new(),
-                        sources: Vec::new(),
-                        last_seq: 0,
-                    };
-                    self.usage.insert(key.clone(), Some(series));
-                }
-                if let Some(series) = self.usage_series(&key)? {
-                    let source = series.intern(u.source.as_deref());
-                    series.insert(UsageEntry {
-                        seq,
-                        effective,
-                        voided_by: None,
-                        count: u.count,
-                        source,
-                    });
-                }
-                mark(&mut self.dirty_usage, &key);
-                (EventKind::UsageRecorded, Target::Usage(key))
+                (EventKind::UsageRecorded, Target::Usage(at.0, year))
             }
             Event::Voided(v) => {
                 self.void(v.voids, seq)?;
@@ -721,24 +716,24 @@ impl<'b, B: Backing> Batch<'b, B> {
                     mark(&mut self.dirty_licenses, &id);
                 }
             }
-            Target::Usage(key) => {
-                let key = key.clone();
+            Target::Usage(key, year) => {
+                let at = (key.clone(), *year);
                 if self.append_usage {
-                    // Series are not loaded any more: mark the count where
-                    // it waits, or void it when the series is written.
+                    // Years are not loaded any more: mark the count where
+                    // it waits, or void it when the year is written.
                     let pending = self
                         .usage_appends
-                        .get_mut(&key)
+                        .get_mut(&at)
                         .and_then(|s| s.entry_mut(target));
                     match pending {
                         Some(e) => {
                             e.voided_by.get_or_insert(by);
                         }
-                        None => self.usage_voids.push((key, target, by)),
+                        None => self.usage_voids.push((at, target, by)),
                     }
-                } else if let Some(e) = self.usage_series(&key)?.and_then(|s| s.entry_mut(target)) {
+                } else if let Some(e) = self.usage_year(&at)?.and_then(|s| s.entry_mut(target)) {
                     e.voided_by.get_or_insert(by);
-                    mark(&mut self.dirty_usage, &key);
+                    mark(&mut self.dirty_usage, &at);
                 }
             }
             Target::Document { hash, license } => {
@@ -763,17 +758,17 @@ impl<'b, B: Backing> Batch<'b, B> {
     }
 
     /// What the batch changed so far, for a long write to persist a chunk
-    /// at a time; the batch goes on from there with nothing but usage
-    /// series held in memory. Each count extends a series, and rewriting
-    /// every series a chunk touched at every chunk would make a long
-    /// import quadratic in its length; so the series stay in memory until
-    /// they hold more than `usage_budget` entries (a series counting as
-    /// 32 besides its entries). Then they are written out, and from there
-    /// on the batch no longer loads series at all: new counts and voids of
-    /// counts travel as [`Changes::usage_appends`] and
+    /// at a time; the batch goes on from there with nothing but years of
+    /// usage series held in memory. A year keeps growing while chunk after
+    /// chunk adds to it, so the years stay in memory until they hold more
+    /// than `usage_budget` entries (a year counting as 8 besides its
+    /// entries: about what it costs in memory). Then they are written out,
+    /// and from there on the batch no longer loads them at all: new counts
+    /// and voids of counts travel as [`Changes::usage_appends`] and
     /// [`Changes::usage_voids`], which the store merges into each stored
-    /// series one at a time, so memory stays bounded however long the
-    /// write and however long each product's history.
+    /// year. So memory stays bounded however long the write, and each chunk
+    /// rewrites only the years it added to, however long each product's
+    /// history.
     pub fn spill(&mut self, usage_budget: usize) -> Changes {
         let mut dirty_licenses: Vec<String> = self.dirty_licenses.drain().collect();
         dirty_licenses.sort_unstable();
@@ -794,14 +789,14 @@ impl<'b, B: Backing> Batch<'b, B> {
             .usage
             .values()
             .flatten()
-            .map(|s| s.entries.len() + 32)
+            .map(|s| s.entries.len() + 8)
             .sum();
         let usage = if held > usage_budget {
-            let mut dirty: Vec<ProductKey> = self.dirty_usage.drain().collect();
+            let mut dirty: Vec<UsageYear> = self.dirty_usage.drain().collect();
             dirty.sort_unstable();
             let usage = dirty
-                .iter()
-                .filter_map(|k| self.usage.remove(k).flatten())
+                .into_iter()
+                .filter_map(|at| Some((at.1, self.usage.remove(&at).flatten()?)))
                 .collect();
             self.usage.clear();
             self.append_usage = true;
@@ -809,9 +804,12 @@ impl<'b, B: Backing> Batch<'b, B> {
         } else {
             Vec::new()
         };
-        let mut usage_appends: Vec<UsageSeries> =
-            self.usage_appends.drain().map(|(_, s)| s).collect();
-        usage_appends.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        let mut usage_appends: Vec<(UsageYear, UsageSeries)> = self.usage_appends.drain().collect();
+        usage_appends.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let usage_appends = usage_appends
+            .into_iter()
+            .map(|((_, year), s)| (year, s))
+            .collect();
         Changes {
             licenses,
             usage,

@@ -76,9 +76,10 @@ pub struct PositionRow {
 }
 
 /// Computes the position from the licenses visible on the date and the
-/// usage series. Rows cover every product with a visible license (in any
-/// status) or a counted usage dated on or before the date, sorted by
-/// vendor, product, metric.
+/// usage series (whole, or in parts such as the months a store keeps).
+/// Rows cover every product with a visible license (in any status) or a
+/// counted usage dated on or before the date, sorted by vendor, product,
+/// metric.
 #[must_use]
 pub fn position<'a>(
     views: &[LicenseView],
@@ -122,12 +123,20 @@ pub fn position<'a>(
             licenses: Vec::new(),
             used: None,
         });
-        acc.used = Some(UsedCount {
-            count: latest.count,
-            date: latest.effective,
-            seq: latest.seq,
-            source: series.source_of(latest).map(str::to_owned),
-        });
+        // A series may come in parts (the months a store keeps): the
+        // latest count of all of them is the one that counts.
+        if acc
+            .used
+            .as_ref()
+            .is_none_or(|u| (u.date, u.seq) < (latest.effective, latest.seq))
+        {
+            acc.used = Some(UsedCount {
+                count: latest.count,
+                date: latest.effective,
+                seq: latest.seq,
+                source: series.source_of(latest).map(str::to_owned),
+            });
+        }
     }
     rows.into_iter()
         .map(|(key, acc)| {

@@ -28,9 +28,9 @@ use crate::Appended;
 /// derived state (about 8 MB of a usage import).
 pub const SPILL_EVERY: usize = 16_384;
 
-/// Usage entries a long write keeps in memory before it writes the series
-/// they extend and merges later counts into them one at a time (about
-/// 40 MB; see `Batch::spill`).
+/// Usage counts a long write keeps in memory (with the years of series
+/// they fall in) before it writes them out and merges later counts into
+/// the stored years (some 60 MB at most; see `Batch::spill`).
 pub const USAGE_BUDGET: usize = 1 << 20;
 
 /// How a long write is cut up (tests make both tiny).

@@ -7,15 +7,17 @@
 use std::path::{Path, PathBuf};
 
 use entitle_core::chain::Hash32;
-use entitle_core::ledger::{Backing, BackingError, Changes, Head};
-use entitle_core::timeline::{DocumentEntry, EventMeta, LicenseTimeline, Target, UsageSeries};
+use entitle_core::ledger::{Backing, BackingError, Changes, Head, UsageYear};
+use entitle_core::timeline::{
+    DocumentEntry, EventMeta, LicenseTimeline, Target, UsageSeries, Year,
+};
 use entitle_core::ProductKey;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 5;
+const SCHEMA: u32 = 6;
 /// Digests per chunk in the `digests` tree, and seq entries per chunk in
 /// the `events` tree: a million events are a thousand values, not a
 /// million keys (sled opens and writes far faster that way).
@@ -149,14 +151,35 @@ fn decode<T: DeserializeOwned>(path: &Path, bytes: &[u8]) -> Result<T, StoreErro
     postcard::from_bytes(bytes).map_err(|e| derived(path, format!("undecodable value: {e}")))
 }
 
-pub(crate) fn usage_key(key: &ProductKey) -> Vec<u8> {
-    let mut k = Vec::with_capacity(key.vendor.len() + key.product.len() + 12);
-    k.extend_from_slice(key.vendor.as_bytes());
-    k.push(0);
-    k.extend_from_slice(key.product.as_bytes());
-    k.push(0);
-    k.extend_from_slice(key.metric.as_str().as_bytes());
+/// The key of one year of a usage series in the `usage` tree: vendor,
+/// product and metric, each with its zero bytes escaped (`00 FF`) and
+/// ended by `00 01`, then the year's number as four big-endian bytes. So
+/// no series' prefix is the prefix of another's (names may hold any
+/// character), and a series' years sort together, oldest first.
+pub(crate) fn usage_key(key: &ProductKey, year: Year) -> Vec<u8> {
+    let mut k = Vec::with_capacity(key.vendor.len() + key.product.len() + 18);
+    for part in [
+        key.vendor.as_bytes(),
+        key.product.as_bytes(),
+        key.metric.as_str().as_bytes(),
+    ] {
+        for &b in part {
+            k.push(b);
+            if b == 0 {
+                k.push(0xFF);
+            }
+        }
+        k.extend_from_slice(&[0, 1]);
+    }
+    k.extend_from_slice(&year.number().to_be_bytes());
     k
+}
+
+/// A `usage` key's series prefix and year.
+fn split_usage_key(key: &[u8]) -> Option<(&[u8], Year)> {
+    let at = key.len().checked_sub(4)?;
+    let year = u32::from_be_bytes(key[at..].try_into().ok()?);
+    Some((&key[..at], Year::from_number(year)))
 }
 
 /// Opens the database, waiting up to a second for its file lock: sled's
@@ -390,36 +413,69 @@ impl Projections {
         }))
     }
 
-    /// Every usage series, in key order.
+    /// Every usage series, whole (its years joined), in key order.
     pub(crate) fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
-        self.trees()?
-            .usage
-            .iter()
-            .values()
-            .map(|v| {
-                let v = v.map_err(|e| derived(&self.path, e))?;
-                crate::usage_codec::decode(&v).map_err(|e| derived(&self.path, e))
-            })
-            .collect()
+        let mut out: Vec<UsageSeries> = Vec::new();
+        let mut prefix: Vec<u8> = Vec::new();
+        for item in self.trees()?.usage.iter() {
+            let (k, v) = item.map_err(|e| derived(&self.path, e))?;
+            let (series, _) = self.split_usage_key(&k)?;
+            let year: UsageSeries =
+                crate::usage_codec::decode(&v).map_err(|e| derived(&self.path, e))?;
+            match out.last_mut() {
+                Some(whole) if series == prefix.as_slice() => whole.extend_with(&year),
+                _ => {
+                    prefix = series.to_vec();
+                    out.push(year);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Every usage series with only its latest counted entry on `as_of` as
-    /// known at `known`: what the position needs, without decoding the rest.
+    /// known at `known`, and the series without one left out: what the
+    /// position needs. One pass over the keys (cheaper in sled than a seek
+    /// per product); of each series it decodes the years up to `as_of`
+    /// newest first, usually just one.
     pub(crate) fn usage_latest(
         &self,
         as_of: jiff::civil::Date,
         known: u64,
     ) -> Result<Vec<UsageSeries>, StoreError> {
-        self.trees()?
-            .usage
-            .iter()
-            .values()
-            .map(|v| {
-                let v = v.map_err(|e| derived(&self.path, e))?;
-                crate::usage_codec::decode_latest(&v, as_of, known)
-                    .map_err(|e| derived(&self.path, e))
-            })
-            .collect()
+        let upto = Year::of(as_of);
+        let mut out = Vec::new();
+        let mut prefix: Vec<u8> = Vec::new();
+        // The current series' years up to `as_of`, oldest first.
+        let mut years: Vec<sled::IVec> = Vec::new();
+        let latest = |years: &mut Vec<sled::IVec>, out: &mut Vec<UsageSeries>| {
+            for v in years.drain(..).rev() {
+                let s = crate::usage_codec::decode_latest(&v, as_of, known)
+                    .map_err(|e| derived(&self.path, e))?;
+                if !s.entries.is_empty() {
+                    out.push(s);
+                    break;
+                }
+            }
+            Ok::<_, StoreError>(())
+        };
+        for item in self.trees()?.usage.iter() {
+            let (k, v) = item.map_err(|e| derived(&self.path, e))?;
+            let (series, year) = self.split_usage_key(&k)?;
+            if series != prefix.as_slice() {
+                latest(&mut years, &mut out)?;
+                prefix = series.to_vec();
+            }
+            if year <= upto {
+                years.push(v);
+            }
+        }
+        latest(&mut years, &mut out)?;
+        Ok(out)
+    }
+
+    fn split_usage_key<'k>(&self, key: &'k [u8]) -> Result<(&'k [u8], Year), StoreError> {
+        split_usage_key(key).ok_or_else(|| derived(&self.path, "usage key cut off"))
     }
 
     /// One license.
@@ -543,14 +599,14 @@ impl Projections {
     /// as it goes when they are many: sled copies a leaf for every key it
     /// changes and keeps the copies until it is closed, so the 100,000
     /// series a long import extended would otherwise hold hundreds of MB.
-    fn write_usage(&self, series: &[UsageSeries]) -> Result<(), StoreError> {
-        for part in series.chunks(SLED_BATCH_KEYS) {
+    fn write_usage(&self, years: &[(Year, UsageSeries)]) -> Result<(), StoreError> {
+        for part in years.chunks(SLED_BATCH_KEYS) {
             let mut batch = sled::Batch::default();
             let mut size = 0;
-            for s in part {
+            for (year, s) in part {
                 let value = crate::usage_codec::encode(s);
                 size += value.len() + LEAF_COPY_BYTES;
-                batch.insert(usage_key(&s.key), value);
+                batch.insert(usage_key(&s.key, *year), value);
             }
             self.trees()?
                 .usage
@@ -563,56 +619,62 @@ impl Projections {
         Ok(())
     }
 
-    /// Adds counts to stored usage series and voids counts in them, one
-    /// series at a time (see `Batch::spill`). Idempotent: counts already
-    /// in a series are skipped and a void is kept once.
+    /// Adds counts to stored years of usage series and voids counts in
+    /// them, a year at a time (see `Batch::spill`). Idempotent: counts
+    /// already in a year are skipped and a void is kept once.
     fn merge_usage(
         &self,
-        appends: &[UsageSeries],
-        voids: &[(ProductKey, u64, u64)],
+        appends: &[(Year, UsageSeries)],
+        voids: &[(UsageYear, u64, u64)],
     ) -> Result<(), StoreError> {
         if appends.is_empty() && voids.is_empty() {
             return Ok(());
         }
-        // Per series: the counts to add and the (count, void) seqs.
+        // Per year: the counts to add and the (count, void) seqs.
         type Merge<'a> = (Option<&'a UsageSeries>, Vec<(u64, u64)>);
-        let mut by_key: std::collections::BTreeMap<&ProductKey, Merge> =
+        let mut by_year: std::collections::BTreeMap<(&ProductKey, Year), Merge> =
             std::collections::BTreeMap::new();
-        for a in appends {
-            by_key.entry(&a.key).or_default().0 = Some(a);
+        for (year, more) in appends {
+            by_year.entry((&more.key, *year)).or_default().0 = Some(more);
         }
-        for (key, target, by) in voids {
-            by_key.entry(key).or_default().1.push((*target, *by));
+        for ((key, year), target, by) in voids {
+            by_year
+                .entry((key, *year))
+                .or_default()
+                .1
+                .push((*target, *by));
         }
         let mut merged = Vec::with_capacity(SLED_BATCH_KEYS);
-        let count = by_key.len();
-        for (i, (key, (more, voids))) in by_key.into_iter().enumerate() {
+        let count = by_year.len();
+        for (i, ((key, year), (more, voids))) in by_year.into_iter().enumerate() {
             let stored = self
                 .trees()?
                 .usage
-                .get(usage_key(key))
+                .get(usage_key(key, year))
                 .map_err(|e| derived(&self.path, e))?;
-            let mut series = match (stored, more) {
+            let series = match (stored, more) {
                 (Some(bytes), _) => {
-                    crate::usage_codec::decode(&bytes).map_err(|e| derived(&self.path, e))?
+                    Some(crate::usage_codec::decode(&bytes).map_err(|e| derived(&self.path, e))?)
                 }
-                (None, Some(more)) => UsageSeries {
+                (None, Some(more)) => Some(UsageSeries {
                     entries: Vec::new(),
                     sources: Vec::new(),
                     last_seq: 0,
                     ..more.clone()
-                },
-                (None, None) => continue, // a void of a count never stored
+                }),
+                (None, None) => None, // a void of a count never stored
             };
-            if let Some(more) = more {
-                series.absorb(more);
-            }
-            for (target, by) in voids {
-                if let Some(e) = series.entry_mut(target) {
-                    e.voided_by.get_or_insert(by);
+            if let Some(mut series) = series {
+                if let Some(more) = more {
+                    series.absorb(more);
                 }
+                for (target, by) in voids {
+                    if let Some(e) = series.entry_mut(target) {
+                        e.voided_by.get_or_insert(by);
+                    }
+                }
+                merged.push((year, series));
             }
-            merged.push(series);
             if merged.len() == SLED_BATCH_KEYS || i + 1 == count {
                 self.write_usage(&std::mem::take(&mut merged))?;
             }
@@ -700,12 +762,12 @@ impl Backing for Projections {
         Projections::license(self, id).map_err(|e| BackingError(e.to_string()))
     }
 
-    fn usage(&self, key: &ProductKey) -> Result<Option<UsageSeries>, BackingError> {
+    fn usage(&self, key: &ProductKey, year: Year) -> Result<Option<UsageSeries>, BackingError> {
         let bytes = self
             .trees()
             .map_err(|e| BackingError(e.to_string()))?
             .usage
-            .get(usage_key(key))
+            .get(usage_key(key, year))
             .map_err(|e| BackingError(e.to_string()))?;
         bytes
             .map(|b| crate::usage_codec::decode(&b))
@@ -721,5 +783,37 @@ impl Backing for Projections {
 
     fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, BackingError> {
         Projections::document(self, hash).map_err(|e| BackingError(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entitle_core::Metric;
+
+    #[test]
+    fn usage_keys_keep_names_with_zero_bytes_apart_and_years_in_order() {
+        let d = |s: &str| Year::of(s.parse().expect("date"));
+        let a = ProductKey::new("X\0Y", "Z", Metric::User);
+        let b = ProductKey::new("X", "Y\0Z", Metric::User);
+        let (y2023, y2024) = (d("2023-12-31"), d("2024-01-01"));
+        assert_eq!(d("2024-01-01"), d("2024-12-31"));
+        assert_ne!(usage_key(&a, y2024), usage_key(&b, y2024));
+        let (key_a, key_b) = (usage_key(&a, y2024), usage_key(&b, y2024));
+        let (prefix_a, _) = split_usage_key(&key_a).unwrap();
+        let (prefix_b, _) = split_usage_key(&key_b).unwrap();
+        assert!(!prefix_a.starts_with(prefix_b) && !prefix_b.starts_with(prefix_a));
+        assert!(usage_key(&a, y2023) < usage_key(&a, y2024));
+        let y = |n: i16| Year::of(jiff::civil::date(n, 6, 1));
+        assert!(y(-9999) < y(-1) && y(-1) < y(0) && y(0) < y(9999));
+        assert_eq!(split_usage_key(&usage_key(&b, y2024)).unwrap().1, y2024);
+        // Every year of one series sorts before any year of the next.
+        let c = ProductKey::new("X", "Y", Metric::User);
+        let (lo, hi) = if usage_key(&b, y2024) < usage_key(&c, y2024) {
+            (&b, &c)
+        } else {
+            (&c, &b)
+        };
+        assert!(usage_key(lo, Year::from_number(u32::MAX)) < usage_key(hi, Year::from_number(0)));
     }
 }

@@ -44,8 +44,10 @@ const BASE_SECONDS: i64 = 1_640_995_200;
 
 /// Vendors and products as users type them: matched case-insensitively
 /// after trimming.
-const VENDORS: [&str; 4] = ["Acme", " acme", "ACME ", "Globex"];
-const PRODUCTS: [&str; 3] = ["CAD", "cad ", "Suite"];
+/// Two of them, with two of the products, spell the same bytes joined by a
+/// zero byte ("X\0Y" "Z" and "X" "Y\0Z"), which keys must keep apart.
+const VENDORS: [&str; 6] = ["Acme", " acme", "ACME ", "Globex", "X", "X\0Y"];
+const PRODUCTS: [&str; 5] = ["CAD", "cad ", "Suite", "Y\0Z", "Z"];
 /// Ids given explicitly on purchase; two of them look like generated ones.
 const GIVEN_IDS: [&str; 4] = ["L-0002", "L-0005", "ENT-1", "ENT-2"];
 /// Void reasons; the first two are refused.
@@ -902,8 +904,8 @@ proptest! {
     /// A write long enough to spill (here: every few records) records the
     /// same log and the same derived state as one held in memory, whether
     /// it keeps usage series in memory or (past a usage budget, here tiny)
-    /// merges counts and voids into the stored series; and a rebuild in
-    /// small chunks gives the same state again.
+    /// merges counts and voids into the stored years of the series; and a
+    /// rebuild in small chunks gives the same state again.
     #[test]
     fn spilling_changes_nothing(
         steps in steps(60),
@@ -1012,4 +1014,43 @@ proptest! {
             prop_assert_eq!(&snapshot(&store, &pairs), &before);
         }
     }
+}
+
+/// Vendor "X\0Y" with product "Z" and vendor "X" with product "Y\0Z" are
+/// two products, whichever write their counts arrive in.
+#[test]
+fn names_joined_by_a_zero_byte_stay_two_products() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(dir.path(), Access::Write, "props").expect("open");
+    let usage = |vendor: &str, product: &str, count: u64| Draft {
+        event: Event::UsageRecorded(UsageRecorded {
+            vendor: vendor.into(),
+            product: product.into(),
+            metric: Metric::User,
+            count,
+            source: None,
+        }),
+        effective: Some(day(3)),
+        note: None,
+    };
+    let ctx = context(0, 10, "anna");
+    store
+        .append(vec![usage("X\0Y", "Z", 3)], &ctx)
+        .expect("taken");
+    store
+        .append(vec![usage("X", "Y\0Z", 5)], &ctx)
+        .expect("taken");
+    let rows: Vec<(String, String, Option<u64>)> = store
+        .position(day(30), store.applied().head.seq)
+        .expect("position")
+        .into_iter()
+        .map(|r| (r.vendor, r.product, r.used.map(|u| u.count)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("X".to_owned(), "Y\0Z".to_owned(), Some(5)),
+            ("X\0Y".to_owned(), "Z".to_owned(), Some(3)),
+        ]
+    );
 }
