@@ -306,3 +306,30 @@ fn an_unclosed_quote_fails_the_import_at_its_line() {
     assert!(err.contains("nothing was recorded"), "{err}");
     assert_eq!(s.log(), "", "nothing written");
 }
+
+/// Two stray quotes used to join the rows between them into one product
+/// name silently: three counts recorded as one, under a nonsense product.
+/// A name cannot hold a line break, so the import names both lines.
+#[test]
+fn stray_quotes_that_join_rows_fail_the_import_naming_both_lines() {
+    let s = TestStore::new();
+    let file = s.path.with_file_name("stray-quotes.csv");
+    crate::util::write(
+        &file,
+        "vendor,product,metric,count,date\n\
+         Acme,CAD,user,3,2024-01-01\n\
+         Acme,\"CAD,user,4,2024-02-01\n\
+         Acme,CAD,user,5,2024-03-01\n\
+         Acme,CAD\",user,6,2024-04-01\n",
+    );
+    let name = file.to_str().unwrap();
+    let err = s.fails(2, &["usage", "import", name]);
+    assert!(
+        err.contains(&format!(
+            "{name}:3: column `product` runs from line 3 to line 5, but a name cannot hold a line break"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing was recorded"), "{err}");
+    assert_eq!(s.log(), "", "nothing written");
+}

@@ -64,6 +64,7 @@ impl SheetError {
                 | ErrorKind::UnclosedQuote { .. }
                 | ErrorKind::Field(_)
                 | ErrorKind::Missing { .. }
+                | ErrorKind::LineBreak { .. }
                 | ErrorKind::Invalid(_)
         )
     }
@@ -215,6 +216,18 @@ pub enum ErrorKind {
     UnclosedQuote {
         /// The 1-based physical line of the opening quote.
         line: u64,
+    },
+    /// A name runs over several lines: quoted values may hold line breaks,
+    /// but a name never does, so two stray quotes took in the lines
+    /// between them.
+    #[error("column `{column}` runs from line {first} to line {last}, but a name cannot hold a line break; a stray double quote (\") on line {first} and another on line {last} probably joined these lines into one row: remove them")]
+    LineBreak {
+        /// The column.
+        column: String,
+        /// The line the row starts on.
+        first: u64,
+        /// The line the value ends on.
+        last: u64,
     },
     /// A required value is empty.
     #[error("column `{column}` is empty")]

@@ -474,9 +474,13 @@ impl Row {
     /// that column (an optional column, or a name not in the schema).
     #[must_use]
     pub fn get(&self, column: &str) -> Option<&str> {
+        self.record.get(self.field(column)?).map(str::trim)
+    }
+
+    /// Which field of the record holds `column`.
+    fn field(&self, column: &str) -> Option<usize> {
         let i = self.ctx.schema.position(column)?;
-        let field = self.ctx.index.get(i).copied().flatten()?;
-        self.record.get(field).map(str::trim)
+        self.ctx.index.get(i).copied().flatten()
     }
 
     /// The value of `column`, or `None` if the column is absent or the value
@@ -486,17 +490,31 @@ impl Row {
         self.get(column).filter(|s| !s.is_empty())
     }
 
-    /// The value of `column`, which must not be empty.
+    /// The value of `column`: a name, which must not be empty and cannot
+    /// hold a line break.
     ///
     /// # Errors
     ///
-    /// "column `x` is empty" if it is empty or absent.
+    /// "column `x` is empty" if it is empty or absent; a value over several
+    /// lines (two stray quotes that joined the lines between them).
     pub fn text(&self, column: &str) -> Result<&str, SheetError> {
-        self.optional_text(column).ok_or_else(|| {
+        let value = self.optional_text(column).ok_or_else(|| {
             self.error(ErrorKind::Missing {
                 column: column.to_owned(),
             })
-        })
+        })?;
+        if let Some(field) = self.field(column).filter(|_| value.contains(['\n', '\r'])) {
+            let breaks: usize = (0..=field)
+                .filter_map(|i| self.record.get(i))
+                .map(line_breaks)
+                .sum();
+            return Err(self.error(ErrorKind::LineBreak {
+                column: column.to_owned(),
+                first: self.line,
+                last: self.line + breaks as u64,
+            }));
+        }
+        Ok(value)
     }
 
     /// Parses a required value with the caller's own parser (a metric, a
@@ -622,6 +640,15 @@ impl Row {
     }
 }
 
+/// Line breaks in a value: LF, CRLF or a lone CR each count once.
+fn line_breaks(value: &str) -> usize {
+    let b = value.as_bytes();
+    b.iter()
+        .enumerate()
+        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,6 +683,30 @@ mod tests {
             want
         );
         assert_eq!(read(b"\r\ra;b\rx;1\r\"multi\rline\";2\r\r;\rz;3\r"), want);
+    }
+
+    #[test]
+    fn a_name_joined_over_lines_by_stray_quotes_names_both_lines() {
+        let schema = Schema::new([Column::required("a"), Column::optional("b")]);
+        let text = b"a;b\nok;0\n\"x;1\r\ny;2\nz\";3\nlast;4\n";
+        let rows: Vec<Row> = SheetReader::from_reader(
+            "t.csv",
+            Cursor::new(text.to_vec()),
+            &schema,
+            &ReadOptions::default(),
+        )
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].text("a").unwrap(), "ok");
+        let err = rows[1].text("a").unwrap_err().to_string();
+        assert!(
+            err.starts_with("t.csv:3: column `a` runs from line 3 to line 5, but a name cannot hold a line break;"),
+            "{err}"
+        );
+        assert_eq!(rows[1].get("b"), Some("3"));
+        assert_eq!((rows[2].line(), rows[2].text("a").unwrap()), (6, "last"));
     }
 
     /// A row's line and value of `a`, or an error's text and whether it is
