@@ -219,7 +219,7 @@ pub struct Batch<'b, B: Backing> {
     usage_appends: HashMap<UsageYear, UsageSeries>,
     /// Voids of counts in years not loaded.
     usage_voids: Vec<(UsageYear, u64, u64)>,
-    /// Set once a spill found the usage budget exceeded.
+    /// Set by the first spill: from then on the store merges counts.
     append_usage: bool,
     count: usize,
 }
@@ -758,18 +758,15 @@ impl<'b, B: Backing> Batch<'b, B> {
     }
 
     /// What the batch changed so far, for a long write to persist a chunk
-    /// at a time; the batch goes on from there with nothing but years of
-    /// usage series held in memory. A year keeps growing while chunk after
-    /// chunk adds to it, so the years stay in memory until they hold more
-    /// than `usage_budget` entries (a year counting as 8 besides its
-    /// entries: about what it costs in memory). Then they are written out,
-    /// and from there on the batch no longer loads them at all: new counts
-    /// and voids of counts travel as [`Changes::usage_appends`] and
-    /// [`Changes::usage_voids`], which the store merges into each stored
-    /// year. So memory stays bounded however long the write, and each chunk
-    /// rewrites only the years it added to, however long each product's
-    /// history.
-    pub fn spill(&mut self, usage_budget: usize) -> Changes {
+    /// at a time; the batch goes on from there holding nothing. Up to the
+    /// first spill, counts go into the years of usage series they fall in,
+    /// loaded whole ([`Changes::usage`]). After it the batch no longer
+    /// loads them at all: new counts and voids of counts travel as
+    /// [`Changes::usage_appends`] and [`Changes::usage_voids`], which the
+    /// store merges into each stored year. So memory stays bounded however
+    /// long the write, and each chunk rewrites only the years it added to,
+    /// however long each product's history.
+    pub fn spill(&mut self) -> Changes {
         let mut dirty_licenses: Vec<String> = self.dirty_licenses.drain().collect();
         dirty_licenses.sort_unstable();
         let licenses = dirty_licenses
@@ -785,25 +782,14 @@ impl<'b, B: Backing> Batch<'b, B> {
             .collect();
         self.documents.clear();
         self.count = 0;
-        let held: usize = self
-            .usage
-            .values()
-            .flatten()
-            .map(|s| s.entries.len() + 8)
-            .sum();
-        let usage = if held > usage_budget {
-            let mut dirty: Vec<UsageYear> = self.dirty_usage.drain().collect();
-            dirty.sort_unstable();
-            let usage = dirty
-                .into_iter()
-                .filter_map(|at| Some((at.1, self.usage.remove(&at).flatten()?)))
-                .collect();
-            self.usage.clear();
-            self.append_usage = true;
-            usage
-        } else {
-            Vec::new()
-        };
+        let mut dirty: Vec<UsageYear> = self.dirty_usage.drain().collect();
+        dirty.sort_unstable();
+        let usage = dirty
+            .into_iter()
+            .filter_map(|at| Some((at.1, self.usage.remove(&at).flatten()?)))
+            .collect();
+        self.usage.clear();
+        self.append_usage = true;
         let mut usage_appends: Vec<(UsageYear, UsageSeries)> = self.usage_appends.drain().collect();
         usage_appends.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let usage_appends = usage_appends
@@ -824,7 +810,7 @@ impl<'b, B: Backing> Batch<'b, B> {
     /// Everything the batch created or changed.
     #[must_use]
     pub fn finish(mut self) -> Changes {
-        self.spill(0)
+        self.spill()
     }
 }
 

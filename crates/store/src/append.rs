@@ -28,25 +28,17 @@ use crate::Appended;
 /// derived state (about 8 MB of a usage import).
 pub const SPILL_EVERY: usize = 16_384;
 
-/// Usage counts a long write keeps in memory (with the years of series
-/// they fall in) before it writes them out and merges later counts into
-/// the stored years (some 60 MB at most; see `Batch::spill`).
-pub const USAGE_BUDGET: usize = 1 << 20;
-
-/// How a long write is cut up (tests make both tiny).
+/// How a long write is cut up (tests make chunks tiny).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Chunking {
     /// Records per chunk.
     pub spill_every: usize,
-    /// See [`USAGE_BUDGET`].
-    pub usage_budget: usize,
 }
 
 impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             spill_every: SPILL_EVERY,
-            usage_budget: USAGE_BUDGET,
         }
     }
 }
@@ -169,7 +161,7 @@ impl<'s> Appender<'s> {
         if self.rejected == 0 {
             self.log.write(&self.buf)?;
         }
-        let changes = self.batch.spill(self.chunking.usage_budget);
+        let changes = self.batch.spill();
         self.proj.write(&changes, &self.placed, None)?;
         self.proj.relieve()?;
         self.buf.clear();
@@ -196,7 +188,7 @@ impl<'s> Appender<'s> {
                 count: 0,
             });
         }
-        let changes = self.batch.spill(0);
+        let changes = self.batch.spill();
         self.proj.set_intent(&Intent {
             offset_before: self.base,
             offset_after: self.log.len() + self.buf.len() as u64,
@@ -310,7 +302,7 @@ pub(crate) fn replay(
         ));
         last_digest = digest;
         if batch.len() >= chunking.spill_every {
-            proj.write(&batch.spill(chunking.usage_budget), &placed, None)?;
+            proj.write(&batch.spill(), &placed, None)?;
             proj.relieve()?;
             placed.clear();
         }

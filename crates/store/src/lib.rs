@@ -32,7 +32,7 @@ use entitle_core::{Record, Rejection};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
-pub use append::{Appender, Committed, SPILL_EVERY, USAGE_BUDGET};
+pub use append::{Appender, Committed, SPILL_EVERY};
 pub use blobs::{BlobError, Blobs, StoredBlob};
 pub use error::StoreError;
 pub use layout::{FormatInfo, Layout, STORE_FORMAT};
@@ -377,7 +377,6 @@ impl Store {
             // Never spills, so it never writes.
             append::Chunking {
                 spill_every: usize::MAX,
-                usage_budget: usize::MAX,
             },
         );
         let (appended, rejected) = push_all(&mut appender, drafts)?;
@@ -406,13 +405,6 @@ impl Store {
     #[doc(hidden)]
     pub fn set_spill_every(&mut self, records: usize) {
         self.chunking.spill_every = records.max(1);
-    }
-
-    /// Usage entries a long write keeps in memory (tests use tiny budgets
-    /// to exercise merging counts into stored series).
-    #[doc(hidden)]
-    pub fn set_usage_budget(&mut self, entries: usize) {
-        self.chunking.usage_budget = entries;
     }
 
     /// Resolves `--known-at` to a seq.
@@ -462,11 +454,29 @@ impl Store {
     ///
     /// When the derived state cannot be read.
     pub fn position(&self, as_of: Date, known: u64) -> Result<Vec<PositionRow>, StoreError> {
-        let views = self.licenses_at(as_of, known)?;
-        let usage = self.proj.usage_latest(as_of, known)?;
+        let (views, usage) = self.beside_usage(as_of, known, || self.licenses_at(as_of, known))?;
         Ok(entitle_core::position::position(
             &views, &usage, as_of, known,
         ))
+    }
+
+    /// Runs `licenses` while another thread reads the latest usage counts:
+    /// the two halves of a position read different trees, and on two cores
+    /// the position then costs the slower of them, not their sum.
+    fn beside_usage<T>(
+        &self,
+        as_of: Date,
+        known: u64,
+        licenses: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<(T, Vec<UsageSeries>), StoreError> {
+        std::thread::scope(|scope| {
+            let usage = scope.spawn(|| self.proj.usage_latest(as_of, known));
+            let licenses = licenses();
+            let usage = usage
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok((licenses?, usage?))
+        })
     }
 
     /// The position together with the timelines it was computed from, for
@@ -480,12 +490,14 @@ impl Store {
         as_of: Date,
         known: u64,
     ) -> Result<PositionInputs, StoreError> {
-        let timelines = self.timelines()?;
-        let views: Vec<LicenseView> = timelines
-            .iter()
-            .filter_map(|t| t.view(as_of, known))
-            .collect();
-        let usage = self.proj.usage_latest(as_of, known)?;
+        let ((timelines, views), usage) = self.beside_usage(as_of, known, || {
+            let timelines = self.timelines()?;
+            let views: Vec<LicenseView> = timelines
+                .iter()
+                .filter_map(|t| t.view(as_of, known))
+                .collect();
+            Ok((timelines, views))
+        })?;
         let rows = entitle_core::position::position(&views, &usage, as_of, known);
         Ok(PositionInputs {
             rows,
