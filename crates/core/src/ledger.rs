@@ -190,7 +190,7 @@ pub struct Changes {
     pub usage: Vec<(Year, UsageSeries)>,
     /// Counts to add to stored years of usage series (after `usage` is
     /// written), each with only the new entries, in the order they were
-    /// written: a long write past its usage budget no longer loads them.
+    /// written: a long write no longer loads them after its first spill.
     pub usage_appends: Vec<(Year, UsageSeries)>,
     /// Counts in stored years voided: (series and year, seq of the
     /// count, seq of the void), to apply after `usage_appends`.

@@ -459,9 +459,9 @@ impl Year {
 pub struct UsageSeries {
     /// What is counted.
     pub key: ProductKey,
-    /// Vendor as first typed.
+    /// Vendor as first typed (in the year, for a year of a series).
     pub vendor: String,
-    /// Product as first typed.
+    /// Product as first typed (in the year, for a year of a series).
     pub product: String,
     /// Counts, sorted by `(effective, seq)`.
     pub entries: Vec<UsageEntry>,

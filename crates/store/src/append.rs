@@ -8,9 +8,9 @@
 //! one log append and fsync → derived state. A longer one *spills*: it
 //! records an open intent, then every [`SPILL_EVERY`] records writes them
 //! to the log (no fsync) and their derived state to sled, and keeps only
-//! the current chunk in memory (and, up to a budget, the usage series it
-//! extends; past it, counts are merged into the stored series one at a
-//! time; see `Batch::spill`). Its commit seals the intent, writes the
+//! the current chunk in memory (after the first chunk, usage counts are
+//! merged into the stored years of their series; see `Batch::spill`). Its
+//! commit seals the intent, writes the
 //! last chunk and makes the whole write durable with one fsync. Until the
 //! intent is sealed nothing of it counts: an abort or a crash cuts the log
 //! back and rebuilds the derived state from the log.

@@ -1,7 +1,8 @@
-//! The on-disk form of a usage series: a small postcard header (key, names,
+//! The on-disk form of a usage series' year (the store keeps one value per
+//! product and calendar year): a small postcard header (key, names,
 //! sources) followed by fixed-width entries, so that the position can find
 //! the latest counted entry on a date by binary search over the raw bytes,
-//! without decoding the other hundreds of counts of the series.
+//! without decoding the other hundreds of counts of the year.
 //!
 //! ```text
 //! u32 LE  header length H
