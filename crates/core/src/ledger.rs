@@ -720,17 +720,17 @@ impl<'b, B: Backing> Batch<'b, B> {
                 let at = (key.clone(), *year);
                 if self.append_usage {
                     // Years are not loaded any more: mark the count where
-                    // it waits, or void it when the year is written.
-                    let pending = self
+                    // it waits, and have the store void it in the stored
+                    // year too (a replay that split the chunks differently
+                    // may find the count stored but not its void).
+                    if let Some(e) = self
                         .usage_appends
                         .get_mut(&at)
-                        .and_then(|s| s.entry_mut(target));
-                    match pending {
-                        Some(e) => {
-                            e.voided_by.get_or_insert(by);
-                        }
-                        None => self.usage_voids.push((at, target, by)),
+                        .and_then(|s| s.entry_mut(target))
+                    {
+                        e.voided_by.get_or_insert(by);
                     }
+                    self.usage_voids.push((at, target, by));
                 } else if let Some(e) = self.usage_year(&at)?.and_then(|s| s.entry_mut(target)) {
                     e.voided_by.get_or_insert(by);
                     mark(&mut self.dirty_usage, &at);

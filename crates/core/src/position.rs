@@ -76,7 +76,7 @@ pub struct PositionRow {
 }
 
 /// Computes the position from the licenses visible on the date and the
-/// usage series (whole, or in parts such as the months a store keeps).
+/// usage series (whole, or in parts such as the years a store keeps).
 /// Rows cover every product with a visible license (in any status) or a
 /// counted usage dated on or before the date, sorted by vendor, product,
 /// metric.
@@ -90,6 +90,8 @@ pub fn position<'a>(
     struct Acc {
         vendor: String,
         product: String,
+        /// Whether the names come from a license (else from usage).
+        licensed: bool,
         entitled: Option<Quantity>,
         licenses: Vec<String>,
         used: Option<UsedCount>,
@@ -100,6 +102,7 @@ pub fn position<'a>(
         let acc = rows.entry(key).or_insert_with(|| Acc {
             vendor: v.terms.vendor.clone(),
             product: v.terms.product.clone(),
+            licensed: true,
             entitled: None,
             licenses: Vec::new(),
             used: None,
@@ -119,17 +122,24 @@ pub fn position<'a>(
         let acc = rows.entry(series.key.clone()).or_insert_with(|| Acc {
             vendor: series.vendor.clone(),
             product: series.product.clone(),
+            licensed: false,
             entitled: None,
             licenses: Vec::new(),
             used: None,
         });
-        // A series may come in parts (the months a store keeps): the
-        // latest count of all of them is the one that counts.
+        // A series may come in parts (the years a store keeps): the
+        // latest count of all of them is the one that counts, and a
+        // product without a license is named as the part holding it
+        // names it, whichever order the parts come in.
         if acc
             .used
             .as_ref()
             .is_none_or(|u| (u.date, u.seq) < (latest.effective, latest.seq))
         {
+            if !acc.licensed {
+                acc.vendor.clone_from(&series.vendor);
+                acc.product.clone_from(&series.product);
+            }
             acc.used = Some(UsedCount {
                 count: latest.count,
                 date: latest.effective,
@@ -498,5 +508,39 @@ mod tests {
         let leap = date(2024, 2, 29);
         assert_eq!(price_per((leap, Some(date(2025, 3, 28)))), PricePer::Year);
         assert_eq!(price_per((leap, Some(date(2025, 3, 29)))), PricePer::Term);
+    }
+
+    /// A series handed in parts (the years a store keeps, or all of them
+    /// at once as a fold of the records has them) gives one row: its latest
+    /// count, named as the part holding that count names it, in any order.
+    #[test]
+    fn parts_of_a_series_give_one_row_named_by_the_latest_count() {
+        use crate::timeline::{UsageEntry, UsageSeries};
+        use crate::types::Metric;
+        let part = |vendor: &str, seq: u64, on: Date, count: u64| UsageSeries {
+            key: ProductKey::new(vendor, "CAD", Metric::User),
+            vendor: vendor.into(),
+            product: "CAD".into(),
+            entries: vec![UsageEntry {
+                seq,
+                effective: on,
+                voided_by: None,
+                count,
+                source: None,
+            }],
+            sources: vec![],
+            last_seq: seq,
+        };
+        let y2023 = part("Acme", 1, date(2023, 6, 1), 5);
+        let y2024 = part("ACME", 2, date(2024, 6, 1), 2);
+        for parts in [[&y2023, &y2024], [&y2024, &y2023]] {
+            let rows = position(&[], parts, date(2024, 12, 1), 2);
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].vendor, "ACME");
+            assert_eq!(rows[0].used.as_ref().map(|u| u.count), Some(2));
+            let rows = position(&[], parts, date(2023, 12, 1), 2);
+            assert_eq!(rows[0].vendor, "Acme");
+            assert_eq!(rows[0].used.as_ref().map(|u| u.count), Some(5));
+        }
     }
 }

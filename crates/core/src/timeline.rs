@@ -56,7 +56,7 @@ pub struct Terms {
     pub notice_days: Option<u32>,
     /// Renews unless cancelled.
     pub auto_renew: bool,
-    /// Years an automatic renewal adds.
+    /// Months an automatic renewal adds.
     pub renewal_months: Option<u32>,
     /// Labels.
     pub tags: Vec<String>,
@@ -378,8 +378,8 @@ pub fn assumed_renewal_end(terms: &Terms, end: Date, as_of: Date) -> Option<Date
     }
     let months = i64::from(terms.renewal_months.unwrap_or(12));
     // Each period runs from the day after the previous end. Periods are
-    // added to the original end with year arithmetic from the term start,
-    // so a term ending on the last day of a year keeps doing so.
+    // added to the original end with month arithmetic from the term start,
+    // so a term ending on the last day of a month keeps doing so.
     let mut periods: i64 = 1;
     loop {
         let next = add_months_to_end(end, months * periods)?;

@@ -224,7 +224,7 @@ pub enum ErrorKind {
     LineBreak {
         /// The column.
         column: String,
-        /// The line the row starts on.
+        /// The line the value starts on.
         first: u64,
         /// The line the value ends on.
         last: u64,

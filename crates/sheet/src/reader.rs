@@ -504,14 +504,17 @@ impl Row {
             })
         })?;
         if let Some(field) = self.field(column).filter(|_| value.contains(['\n', '\r'])) {
-            let breaks: usize = (0..=field)
+            // Quoted values before it (a note) may span lines too.
+            let before: usize = (0..field)
                 .filter_map(|i| self.record.get(i))
                 .map(line_breaks)
                 .sum();
+            let first = self.line + before as u64;
+            let within = self.record.get(field).map_or(0, line_breaks);
             return Err(self.error(ErrorKind::LineBreak {
                 column: column.to_owned(),
-                first: self.line,
-                last: self.line + breaks as u64,
+                first,
+                last: first + within as u64,
             }));
         }
         Ok(value)
@@ -707,6 +710,28 @@ mod tests {
         );
         assert_eq!(rows[1].get("b"), Some("3"));
         assert_eq!((rows[2].line(), rows[2].text("a").unwrap()), (6, "last"));
+    }
+
+    #[test]
+    fn a_name_over_lines_after_a_note_over_lines_names_its_own_lines() {
+        let schema = Schema::new([Column::required("a"), Column::optional("b")]);
+        let text = b"b;a\n\"n1\nn2\";\"x\ny\"\n";
+        let row = SheetReader::from_reader(
+            "t.csv",
+            Cursor::new(text.to_vec()),
+            &schema,
+            &ReadOptions::default(),
+        )
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+        assert_eq!(row.get("b"), Some("n1\nn2"), "a note may span lines");
+        let err = row.text("a").unwrap_err().to_string();
+        assert!(
+            err.starts_with("t.csv:2: column `a` runs from line 3 to line 4,"),
+            "{err}"
+        );
     }
 
     /// A row's line and value of `a`, or an error's text and whether it is
