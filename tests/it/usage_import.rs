@@ -282,29 +282,37 @@ fn a_long_import_killed_part_way_is_all_or_nothing() {
     assert!(imports >= reported);
 }
 
+/// Imports `text` as `file_name`, which must be refused with nothing
+/// recorded; returns the file's path as shown and the error.
+fn refused_import(s: &TestStore, file_name: &str, text: &str) -> (String, String) {
+    let file = s.path.with_file_name(file_name);
+    crate::util::write(&file, text);
+    let name = file.to_str().unwrap().to_owned();
+    let err = s.fails(2, &["usage", "import", &name]);
+    assert!(err.contains("nothing was recorded"), "{err}");
+    assert_eq!(s.log(), "", "nothing written");
+    (name, err)
+}
+
 /// A quote opened in a value and never closed used to take in the rest of
 /// the file as that value: one row recorded, the rows after it lost. Now the
 /// import names the line of the quote and records nothing.
 #[test]
 fn an_unclosed_quote_fails_the_import_at_its_line() {
     let s = TestStore::new();
-    let file = s.path.with_file_name("unclosed-quote.csv");
-    crate::util::write(
-        &file,
+    let (name, err) = refused_import(
+        &s,
+        "unclosed-quote.csv",
         "vendor,product,metric,count,date,notes\n\
          Acme,CAD,user,3,2024-01-01,\"open\n\
          Acme,CAD,user,4,2024-02-01,fine\n",
     );
-    let name = file.to_str().unwrap();
-    let err = s.fails(2, &["usage", "import", name]);
     assert!(
         err.contains(&format!(
             "{name}:2: a quote opened on line 2 is never closed; close it or remove it"
         )),
         "{err}"
     );
-    assert!(err.contains("nothing was recorded"), "{err}");
-    assert_eq!(s.log(), "", "nothing written");
 }
 
 /// Two stray quotes used to join the rows between them into one product
@@ -313,23 +321,19 @@ fn an_unclosed_quote_fails_the_import_at_its_line() {
 #[test]
 fn stray_quotes_that_join_rows_fail_the_import_naming_both_lines() {
     let s = TestStore::new();
-    let file = s.path.with_file_name("stray-quotes.csv");
-    crate::util::write(
-        &file,
+    let (name, err) = refused_import(
+        &s,
+        "stray-quotes.csv",
         "vendor,product,metric,count,date\n\
          Acme,CAD,user,3,2024-01-01\n\
          Acme,\"CAD,user,4,2024-02-01\n\
          Acme,CAD,user,5,2024-03-01\n\
          Acme,CAD\",user,6,2024-04-01\n",
     );
-    let name = file.to_str().unwrap();
-    let err = s.fails(2, &["usage", "import", name]);
     assert!(
         err.contains(&format!(
             "{name}:3: column `product` runs from line 3 to line 5, but a name cannot hold a line break"
         )),
         "{err}"
     );
-    assert!(err.contains("nothing was recorded"), "{err}");
-    assert_eq!(s.log(), "", "nothing written");
 }

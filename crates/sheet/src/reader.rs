@@ -503,7 +503,7 @@ impl Row {
                 column: column.to_owned(),
             })
         })?;
-        if let Some(field) = self.field(column).filter(|_| value.contains(['\n', '\r'])) {
+        if let Some(field) = self.field(column).filter(|_| value.contains('\n')) {
             // Quoted values before it (a note) may span lines too.
             let before: usize = (0..field)
                 .filter_map(|i| self.record.get(i))
@@ -643,13 +643,10 @@ impl Row {
     }
 }
 
-/// Line breaks in a value: LF, CRLF or a lone CR each count once.
+/// Line breaks in a value (the text reader has turned CRLF and lone CR
+/// into LF already).
 fn line_breaks(value: &str) -> usize {
-    let b = value.as_bytes();
-    b.iter()
-        .enumerate()
-        .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
-        .count()
+    value.bytes().filter(|&b| b == b'\n').count()
 }
 
 #[cfg(test)]

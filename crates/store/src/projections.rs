@@ -413,23 +413,37 @@ impl Projections {
         }))
     }
 
-    /// Every usage series, whole (its years joined), in key order.
-    pub(crate) fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
-        let mut out: Vec<UsageSeries> = Vec::new();
+    /// Every stored year of usage in key order (a series' years together,
+    /// oldest first), each with whether it starts another series.
+    fn usage_years(
+        &self,
+        mut each: impl FnMut(bool, Year, sled::IVec) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut prefix: Vec<u8> = Vec::new();
         for item in self.trees()?.usage.iter() {
             let (k, v) = item.map_err(|e| derived(&self.path, e))?;
-            let (series, _) = self.split_usage_key(&k)?;
-            let year: UsageSeries =
-                crate::usage_codec::decode(&v).map_err(|e| derived(&self.path, e))?;
-            match out.last_mut() {
-                Some(whole) if series == prefix.as_slice() => whole.extend_with(&year),
-                _ => {
-                    prefix = series.to_vec();
-                    out.push(year);
-                }
+            let (series, year) =
+                split_usage_key(&k).ok_or_else(|| derived(&self.path, "usage key cut off"))?;
+            let first = series != prefix.as_slice();
+            if first {
+                prefix = series.to_vec();
             }
+            each(first, year, v)?;
         }
+        Ok(())
+    }
+
+    /// Every usage series, whole (its years joined), in key order.
+    pub(crate) fn usage_series(&self) -> Result<Vec<UsageSeries>, StoreError> {
+        let mut out: Vec<UsageSeries> = Vec::new();
+        self.usage_years(|first, _, v| {
+            let year = crate::usage_codec::decode(&v).map_err(|e| derived(&self.path, e))?;
+            match out.last_mut() {
+                Some(whole) if !first => whole.extend_with(&year),
+                _ => out.push(year),
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -445,7 +459,6 @@ impl Projections {
     ) -> Result<Vec<UsageSeries>, StoreError> {
         let upto = Year::of(as_of);
         let mut out = Vec::new();
-        let mut prefix: Vec<u8> = Vec::new();
         // The current series' years up to `as_of`, oldest first.
         let mut years: Vec<sled::IVec> = Vec::new();
         let latest = |years: &mut Vec<sled::IVec>, out: &mut Vec<UsageSeries>| {
@@ -459,23 +472,17 @@ impl Projections {
             }
             Ok::<_, StoreError>(())
         };
-        for item in self.trees()?.usage.iter() {
-            let (k, v) = item.map_err(|e| derived(&self.path, e))?;
-            let (series, year) = self.split_usage_key(&k)?;
-            if series != prefix.as_slice() {
+        self.usage_years(|first, year, v| {
+            if first {
                 latest(&mut years, &mut out)?;
-                prefix = series.to_vec();
             }
             if year <= upto {
                 years.push(v);
             }
-        }
+            Ok(())
+        })?;
         latest(&mut years, &mut out)?;
         Ok(out)
-    }
-
-    fn split_usage_key<'k>(&self, key: &'k [u8]) -> Result<(&'k [u8], Year), StoreError> {
-        split_usage_key(key).ok_or_else(|| derived(&self.path, "usage key cut off"))
     }
 
     /// One license.
