@@ -34,6 +34,52 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How the command line names a field of a request in messages: the flag
+/// that carries it (`end` → `--end`), or the argument's name for the ones
+/// given by position (`seq` → `SEQ`).
+pub fn flag(field: &str) -> String {
+    match field {
+        "seq" | "hash" | "file" | "query" | "license" | "shell" | "path" => field.to_uppercase(),
+        "store" => "--store".to_owned(),
+        other => format!("--{}", other.replace('_', "-")),
+    }
+}
+
+/// `--format` and its shorthand `--json`, on every command that prints
+/// rows.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct OutputArgs {
+    /// Print JSON (shorthand for --format json)
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+impl OutputArgs {
+    /// The format asked for: `--format`, else JSON with `--json`, else a
+    /// table.
+    pub fn format(self) -> Format {
+        match (self.format, self.json) {
+            (Some(f), _) => f,
+            (None, true) => Format::Json,
+            (None, false) => Format::Table,
+        }
+    }
+}
+
+/// The values of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A plain-text table for people.
+    Table,
+    /// JSON with stable, documented field names.
+    Json,
+    /// RFC 4180 CSV, UTF-8 with BOM, for Excel (always with a header row).
+    Csv,
+}
+
 /// The values of `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -407,12 +453,8 @@ pub struct QueryArgs {
     /// Only this vendor (case-insensitive)
     #[arg(long)]
     pub vendor: Option<String>,
-    /// Print JSON (shorthand for --format json)
-    #[arg(long, conflicts_with = "format")]
-    pub json: bool,
-    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
-    #[arg(long, value_parser = ["table", "json", "csv"])]
-    pub format: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -426,12 +468,8 @@ pub struct SpendArgs {
     /// Only what was recorded by then: an RFC 3339 time, a date (end of that day, UTC) or #N (event N) [default: everything]
     #[arg(long, allow_hyphen_values = true)]
     pub known_at: Option<String>,
-    /// Print JSON (shorthand for --format json)
-    #[arg(long, conflicts_with = "format")]
-    pub json: bool,
-    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
-    #[arg(long, value_parser = ["table", "json", "csv"])]
-    pub format: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -454,12 +492,8 @@ pub struct RenewalsArgs {
     /// Only what was recorded by then: an RFC 3339 time, a date (end of that day, UTC) or #N [default: everything]
     #[arg(long, allow_hyphen_values = true)]
     pub known_at: Option<String>,
-    /// Print JSON (shorthand for --format json)
-    #[arg(long, conflicts_with = "format")]
-    pub json: bool,
-    /// Output format: table, json, or csv (RFC 4180, UTF-8 with BOM, for Excel)
-    #[arg(long, value_parser = ["table", "json", "csv"])]
-    pub format: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write an iCalendar file (one all-day event per cancel-by and end date, reminders 30 and 7 days before)
     #[arg(long, value_name = "FILE")]
     pub ics: Option<PathBuf>,

@@ -37,11 +37,15 @@ fn main() -> ExitCode {
 }
 
 /// The error with its causes, each said once: library errors often quote
-/// their source in their own message already.
+/// their source in their own message already. An error of the use cases
+/// names its field as the flag that carries it (`--end`).
 fn message(err: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in err.chain() {
-        let text = cause.to_string();
+        let text = match cause.downcast_ref::<entitle_app::Error>() {
+            Some(e) => e.render(cli::flag),
+            None => cause.to_string(),
+        };
         if msg.contains(&text) {
             continue;
         }

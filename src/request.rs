@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 use entitle_core::ledger::{parse_date, Context};
-use entitle_store::{Access, KnownAt, Layout, Store};
+use entitle_store::{KnownAt, Layout, Open, Store};
 use jiff::civil::Date;
 use jiff::Timestamp;
 
@@ -26,7 +26,7 @@ pub fn store_path(cli: &Cli) -> Result<PathBuf> {
 }
 
 /// Opens the store, printing what recovery did.
-pub fn open(cli: &Cli, access: Access, command: &str) -> Result<Store> {
+pub fn open(cli: &Cli, access: Open, command: &str) -> Result<Store> {
     let path = store_path(cli)?;
     let store = Store::open(&path, access, command)?;
     for notice in store.notices() {
@@ -41,7 +41,7 @@ pub fn open_existing(cli: &Cli, command: &str) -> Result<Option<Store>> {
     if !Layout::new(store_path(cli)?).format().exists() {
         return Ok(None);
     }
-    open(cli, Access::Read, command).map(Some)
+    open(cli, Open::MustExist, command).map(Some)
 }
 
 /// Opens the store for a query and resolves `--as-of` (default today) and
@@ -54,7 +54,7 @@ pub fn open_query(
 ) -> Result<(Store, Date, u64)> {
     let as_of = as_of(as_of_flag)?;
     let known_at = known_at(known_at_flag)?;
-    let store = open(cli, Access::Read, command)?;
+    let store = open(cli, Open::MustExist, command)?;
     let known = store.known_seq(known_at)?;
     Ok((store, as_of, known))
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use entitle_archive::{Archive, Extractor, Incoming, Limits, Owner, Searchable};
 use entitle_core::position::vendor_matches;
-use entitle_store::{Access, Store};
+use entitle_store::{Open, Store};
 use serde_json::{json, Value};
 
 use crate::cli::{AttachArgs, Cli, DocGetArgs, DocListArgs, DocShowArgs, SearchArgs};
@@ -69,7 +69,7 @@ pub fn attached_json(store: &Store, incoming: &[Incoming]) -> Result<Vec<Value>>
 }
 
 pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
-    let kind = entitle_archive::check_kind(&a.kind)?;
+    let kind = a.kind.parse::<entitle_core::DocKind>()?;
     let (owner, files): (Owner, Vec<PathBuf>) = match &a.vendor {
         Some(v) => {
             if v.trim().is_empty() {
@@ -92,9 +92,9 @@ pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
             (Owner::License(id), files)
         }
     };
-    let mut store = request::open(cli, Access::Read, "entitle attach")?;
+    let mut store = request::open(cli, Open::MustExist, "entitle attach")?;
     let incoming = entitle_archive::store_files(&store, &files)?;
-    let drafts = entitle_archive::drafts(&incoming, &owner, &kind, a.note.as_deref());
+    let drafts = entitle_archive::drafts(&incoming, &owner, kind, a.note.as_deref());
     let ctx = request::context(cli);
     let appended = match store.append(drafts, &ctx) {
         Ok(appended) => appended,
@@ -120,7 +120,7 @@ pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
 }
 
 pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Read, "entitle doc list")?;
+    let store = request::open(cli, Open::MustExist, "entitle doc list")?;
     let mut rows = Vec::new();
     for doc in store.documents()? {
         // What the index would hold for it: its counted bindings' licenses
@@ -199,7 +199,7 @@ pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
 }
 
 pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Read, "entitle doc show")?;
+    let store = request::open(cli, Open::MustExist, "entitle doc show")?;
     let doc = store.resolve_document(&a.hash)?;
     let searchable = entitle_archive::searchable(&store, &doc.hash)?;
     let mut bindings = Vec::new();
@@ -262,7 +262,7 @@ pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
 }
 
 pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Read, "entitle doc get")?;
+    let store = request::open(cli, Open::MustExist, "entitle doc get")?;
     let doc = store.resolve_document(&a.hash)?;
     match &a.out {
         None => {
@@ -289,7 +289,7 @@ pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
 }
 
 pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Read, "entitle search")?;
+    let store = request::open(cli, Open::MustExist, "entitle search")?;
     let archive = open_archive(&store)?;
     let mut q = entitle_search::Query::new(a.query.clone()).limit(a.limit.max(1));
     if let Some(v) = &a.vendor {
@@ -299,7 +299,7 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
         q = q.product(p.clone());
     }
     if let Some(k) = &a.kind {
-        q = q.kind(entitle_archive::check_kind(k)?);
+        q = q.kind(k.parse::<entitle_core::DocKind>()?.as_str().to_owned());
     }
     if let Some(l) = &a.license {
         q = q.license(l.clone());
@@ -362,7 +362,7 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
 }
 
 pub fn reindex(cli: &Cli) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Read, "entitle reindex")?;
+    let store = request::open(cli, Open::MustExist, "entitle reindex")?;
     let mut archive = open_archive(&store)?;
     let n = archive.reindex(&store)?;
     println!(

@@ -30,7 +30,7 @@ use entitle_pack::{
     ALLOWED_SIGNERS_FILE, CHAIN_CHECK, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE,
     SIGNATURE_FILE, SUMS_FILE,
 };
-use entitle_store::{Access, Store};
+use entitle_store::{Open, Store};
 use jiff::civil::Date;
 
 use crate::cli::{AuditPackArgs, AuditVerifyArgs, Cli};
@@ -58,7 +58,7 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
         bail!("--vendor is empty: name the vendor the pack is for");
     }
     let since = a.since.as_deref().map(read_checkpoint).transpose()?;
-    let store = request::open(cli, Access::Read, "entitle audit-pack")?;
+    let store = request::open(cli, Open::MustExist, "entitle audit-pack")?;
     let store_id = store.info().store_id.clone();
     let known = store.known_seq(known_at)?;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use entitle_core::ledger::{Context, Draft};
-use entitle_store::{Access, KnownAt, Store};
+use entitle_store::{KnownAt, Open, Store};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -73,7 +73,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
             path.display()
         );
     }
-    let mut store = Store::open(&path, Access::Write, "entitle demo")?;
+    let mut store = Store::open(&path, Open::CreateIfMissing, "entitle demo")?;
     let events = load(&mut store)?;
     let documents = load_documents(&mut store)?;
 
@@ -253,7 +253,8 @@ fn attach_documents(store: &mut Store, scratch: &std::path::Path) -> Result<usiz
             (None, None) => bail!("{}: neither license nor vendor", what()),
         };
         let incoming = entitle_archive::store_files(store, &[file])?;
-        let drafts = entitle_archive::drafts(&incoming, &owner, &step.kind, step.note.as_deref());
+        let drafts =
+            entitle_archive::drafts(&incoming, &owner, step.kind.parse()?, step.note.as_deref());
         let ctx = Context {
             actor: step.actor,
             now: step.at,

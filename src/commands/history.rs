@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use entitle_store::Access;
+use entitle_store::Open;
 use serde_json::{json, Value};
 
 use crate::cli::{Cli, HistoryArgs};
@@ -11,7 +11,7 @@ use crate::output::{self, Align, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &HistoryArgs) -> Result<ExitCode> {
-    let mut store = request::open(cli, Access::Read, "entitle history")?;
+    let mut store = request::open(cli, Open::MustExist, "entitle history")?;
     let Some(timeline) = store.timeline(a.id.trim())? else {
         bail!(
             "unknown license id {:?}: `entitle state` lists the licenses",

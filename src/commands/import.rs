@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use entitle_core::ledger::Draft;
-use entitle_store::Access;
+use entitle_store::Open;
 use serde::Serialize;
 
 use crate::cli::{Cli, ImportEventsArgs};
@@ -44,7 +44,7 @@ pub fn events(cli: &Cli, a: &ImportEventsArgs) -> Result<ExitCode> {
     } else {
         open(&a.file)?
     };
-    let mut store = request::open(cli, Access::Write, "entitle import events")?;
+    let mut store = request::open(cli, Open::CreateIfMissing, "entitle import events")?;
     let ctx = request::context(cli);
     let mut appender = store.appender(&ctx);
     let mut errors = Errors::default();

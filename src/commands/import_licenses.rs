@@ -21,7 +21,7 @@ use entitle_sheet::{
     parse_count, Column, ColumnMap, DateFormat, NumberStyle, Problems, ReadOptions, Row, Schema,
     ValueError,
 };
-use entitle_store::Access;
+use entitle_store::Open;
 use serde_json::{json, Value};
 
 use crate::cli::{Cli, ImportLicensesArgs};
@@ -137,7 +137,7 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     sheet.check(&mut to_draft, |_, _| {})?;
-    let mut store = request::open(cli, Access::Write, "entitle import licenses")?;
+    let mut store = request::open(cli, Open::CreateIfMissing, "entitle import licenses")?;
     refuse_if_imported(&store, &sheet, a.again)?;
     let ctx = request::context(cli);
     let mut first_id: Option<String> = None;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use entitle_pack::StoreKey;
-use entitle_store::{Access, Store};
+use entitle_store::{Open, Store};
 
 use crate::cli::Cli;
 use crate::request;
@@ -31,7 +31,7 @@ pub fn store_key(store: &Store) -> Result<StoreKey> {
 }
 
 pub fn show(cli: &Cli) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Read, "entitle key show")?;
+    let store = request::open(cli, Open::MustExist, "entitle key show")?;
     let key = store_key(&store)?;
     println!("{}", key.public_key_openssh());
     println!("fingerprint {}", key.fingerprint());

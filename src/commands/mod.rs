@@ -29,7 +29,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 use entitle_core::ledger::Draft;
-use entitle_store::{Access, AppendError, Appended};
+use entitle_store::{AppendError, Appended, Open};
 use serde::Serialize;
 
 use crate::cli::{AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, UsageCommand};
@@ -84,8 +84,8 @@ fn record_with_documents(
     attach: &[std::path::PathBuf],
     kind: &str,
 ) -> Result<ExitCode> {
-    let kind = entitle_archive::check_kind(kind)?;
-    let mut store = request::open(cli, Access::Write, command)?;
+    let kind = kind.parse::<entitle_core::DocKind>()?;
+    let mut store = request::open(cli, Open::CreateIfMissing, command)?;
     let ctx = request::context(cli);
     let mut incoming = Vec::new();
     let mut drafts = Vec::new();
@@ -102,7 +102,7 @@ fn record_with_documents(
             .to_owned();
         incoming = entitle_archive::store_files(&store, attach)?;
         drafts =
-            entitle_archive::drafts(&incoming, &entitle_archive::Owner::License(id), &kind, None);
+            entitle_archive::drafts(&incoming, &entitle_archive::Owner::License(id), kind, None);
     }
     drafts.insert(0, draft);
     let appended = match store.append(drafts, &ctx) {

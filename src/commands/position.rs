@@ -24,12 +24,12 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
         a.known_at.as_deref(),
     )?;
     let rows = reviewed(&store, as_of, known, a.vendor.as_deref(), args.stale_after)?;
-    if a.format.as_deref() == Some("csv") {
+    if a.output.format() == crate::cli::Format::Csv {
         let rows: Vec<Value> = rows.iter().map(row_json).collect();
         super::sheet_out::write_objects(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if a.json || a.format.as_deref() == Some("json") {
+    if a.output.format() == crate::cli::Format::Json {
         #[derive(Serialize)]
         struct Out {
             as_of: String,

@@ -84,16 +84,12 @@ pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
         std::fs::write(path, ics).with_context(|| format!("cannot write {}", path.display()))?;
     }
 
-    let format = if a.json {
-        "json"
-    } else {
-        a.format.as_deref().unwrap_or("table")
-    };
-    if format == "csv" {
+    let format = a.output.format();
+    if format == crate::cli::Format::Csv {
         write_csv(&list)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if format == "json" {
+    if format == crate::cli::Format::Json {
         output::json(&Out {
             as_of: as_of.to_string(),
             within_days: a.within,

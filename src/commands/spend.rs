@@ -14,7 +14,7 @@ use anyhow::Result;
 use entitle_core::position::vendor_matches;
 use entitle_core::timeline::{counts, Change};
 use entitle_core::types::match_key;
-use entitle_store::Access;
+use entitle_store::Open;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -33,7 +33,7 @@ struct Acc {
 
 pub fn run(cli: &Cli, a: &SpendArgs) -> Result<ExitCode> {
     let known_at = request::known_at(a.known_at.as_deref())?;
-    let store = request::open(cli, Access::Read, "entitle spend")?;
+    let store = request::open(cli, Open::MustExist, "entitle spend")?;
     let known = store.known_seq(known_at)?;
     // (year, vendor key, product key, currency) → sum
     let mut groups: BTreeMap<(i16, String, String, String), Acc> = BTreeMap::new();
@@ -92,12 +92,12 @@ pub fn run(cli: &Cli, a: &SpendArgs) -> Result<ExitCode> {
             })
         })
         .collect();
-    if a.format.as_deref() == Some("csv") {
+    if a.output.format() == crate::cli::Format::Csv {
         let columns = ["year", "vendor", "product", "currency", "amount", "events"];
         super::sheet_out::write(&columns, &rows)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if a.json || a.format.as_deref() == Some("json") {
+    if a.output.format() == crate::cli::Format::Json {
         #[derive(Serialize)]
         struct Out {
             known_at_seq: u64,

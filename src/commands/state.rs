@@ -24,12 +24,12 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         .into_iter()
         .filter(|v| vendor_matches(a.vendor.as_deref(), &v.terms.vendor))
         .collect();
-    if a.format.as_deref() == Some("csv") {
+    if a.output.format() == crate::cli::Format::Csv {
         let rows: Vec<Value> = licenses.iter().map(license_json).collect();
         super::sheet_out::write_objects(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if a.json || a.format.as_deref() == Some("json") {
+    if a.output.format() == crate::cli::Format::Json {
         #[derive(Serialize)]
         struct Out {
             as_of: String,

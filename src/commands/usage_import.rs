@@ -22,7 +22,7 @@ use anyhow::{anyhow, Result};
 use entitle_core::ledger::Draft;
 use entitle_core::record::{Event, UsageRecorded};
 use entitle_sheet::{Column, ColumnMap, NumberStyle, Problems, ReadOptions, Row, Schema};
-use entitle_store::Access;
+use entitle_store::Open;
 use serde::Serialize;
 
 use super::sheet_in::{refuse_if_imported, SheetImport};
@@ -88,7 +88,7 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut store = request::open(cli, Access::Write, "entitle usage import")?;
+    let mut store = request::open(cli, Open::CreateIfMissing, "entitle usage import")?;
     refuse_if_imported(&store, &sheet, a.again)?;
     let ctx = request::context(cli);
     let committed = sheet.write(store.appender(&ctx), &mut to_draft, |_| {})?;

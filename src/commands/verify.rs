@@ -4,13 +4,13 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use entitle_core::chain;
-use entitle_store::Access;
+use entitle_store::Open;
 
 use crate::cli::Cli;
 use crate::request;
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
-    let store = request::open(cli, Access::Inspect, "entitle verify")?;
+    let store = request::open(cli, Open::Inspect, "entitle verify")?;
     let report = store.verify()?;
     if report.is_intact() {
         println!(

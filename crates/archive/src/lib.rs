@@ -11,22 +11,11 @@ use std::path::{Path, PathBuf};
 use entitle_core::ledger::Draft;
 use entitle_core::record::{DocumentAttached, Event};
 use entitle_core::timeline::DocumentEntry;
+use entitle_core::DocKind;
 use entitle_search::{IndexDoc, IndexError, Query, SearchIndex, SearchResults};
 use entitle_store::{BlobError, Store, StoreError, StoredBlob};
 
 pub use entitle_extract::Limits;
-
-/// The kinds a document may have.
-pub const KINDS: [&str; 8] = [
-    "contract",
-    "invoice",
-    "order",
-    "eula",
-    "terms",
-    "usage-report",
-    "correspondence",
-    "other",
-];
 
 /// Errors of the archive.
 #[derive(Debug, thiserror::Error)]
@@ -41,23 +30,6 @@ pub enum ArchiveError {
     /// The index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
-    /// `--kind` is not one of [`KINDS`].
-    #[error("--kind {0:?} is not a document kind: use contract, invoice, order, eula, terms, usage-report, correspondence or other")]
-    UnknownKind(String),
-}
-
-/// Checks `--kind`.
-///
-/// # Errors
-///
-/// When it is not one of [`KINDS`].
-pub fn check_kind(kind: &str) -> Result<String, ArchiveError> {
-    let k = kind.trim().to_lowercase();
-    if KINDS.contains(&k.as_str()) {
-        Ok(k)
-    } else {
-        Err(ArchiveError::UnknownKind(kind.to_owned()))
-    }
 }
 
 /// A file stored in the blob directory, ready to be bound by an event.
@@ -101,25 +73,49 @@ pub fn store_files(store: &Store, files: &[PathBuf]) -> Result<Vec<Incoming>, Ar
                 return Err(e.into());
             }
         };
-        let mut head = Vec::with_capacity(entitle_extract::SNIFF_BYTES);
-        if let Ok(f) = File::open(blobs.path_of(&blob.hash)) {
-            let _ = f
-                .take(entitle_extract::SNIFF_BYTES as u64)
-                .read_to_end(&mut head);
-        }
         let filename = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let media_type = entitle_extract::sniff(&filename, &head);
-        out.push(Incoming {
-            path: path.clone(),
-            filename,
-            blob,
-            media_type,
-        });
+        out.push(incoming(store, path.clone(), filename, blob));
     }
     Ok(out)
+}
+
+/// Stores an upload by content, streamed from `src` (at most `limit`
+/// bytes), under the file name the client gave (kept as metadata only).
+/// If the event that is to bind it is refused, call [`discard_new`].
+///
+/// # Errors
+///
+/// When the upload fails, is empty or too large, or the store cannot be
+/// written. Nothing is left behind.
+pub fn store_upload(
+    store: &Store,
+    src: &mut dyn Read,
+    filename: &str,
+    limit: Option<u64>,
+) -> Result<Incoming, ArchiveError> {
+    let name = PathBuf::from(filename);
+    let blob = store.blobs().put_reader(src, &name, limit)?;
+    Ok(incoming(store, name, filename.to_owned(), blob))
+}
+
+/// A stored blob with its name and sniffed media type.
+fn incoming(store: &Store, path: PathBuf, filename: String, blob: StoredBlob) -> Incoming {
+    let mut head = Vec::with_capacity(entitle_extract::SNIFF_BYTES);
+    if let Ok(f) = File::open(store.blobs().path_of(&blob.hash)) {
+        let _ = f
+            .take(entitle_extract::SNIFF_BYTES as u64)
+            .read_to_end(&mut head);
+    }
+    let media_type = entitle_extract::sniff(&filename, &head);
+    Incoming {
+        path,
+        filename,
+        blob,
+        media_type,
+    }
 }
 
 /// Removes the blobs that `incoming` added to the store, when the events
@@ -133,7 +129,12 @@ pub fn discard_new(store: &Store, incoming: &[Incoming]) {
 
 /// The `document_attached` drafts binding stored files to an owner.
 #[must_use]
-pub fn drafts(incoming: &[Incoming], owner: &Owner, kind: &str, note: Option<&str>) -> Vec<Draft> {
+pub fn drafts(
+    incoming: &[Incoming],
+    owner: &Owner,
+    kind: DocKind,
+    note: Option<&str>,
+) -> Vec<Draft> {
     incoming
         .iter()
         .map(|i| Draft {
@@ -142,7 +143,7 @@ pub fn drafts(incoming: &[Incoming], owner: &Owner, kind: &str, note: Option<&st
                 filename: i.filename.clone(),
                 size: i.blob.size,
                 media_type: i.media_type.to_owned(),
-                kind: kind.to_owned(),
+                kind: kind.as_str().to_owned(),
                 id: match owner {
                     Owner::License(id) => Some(id.clone()),
                     Owner::Vendor(_) => None,

@@ -1,51 +1,69 @@
-//! Why an input or an event is refused. Every message names the flag or value
-//! that is wrong and, where it helps, what to do instead.
+//! Why an input or an event is refused. Messages name the field in plain
+//! words (`qty`, `maintenance_end`), never a command-line flag: each error
+//! also says which field it concerns ([`InputError::field`]), the value that
+//! was given and what is wrong apart from both, so that a command line can
+//! say `--qty "0" must be at least 1` and a web form can put `must be at
+//! least 1` next to its `qty` input.
 
 use jiff::civil::Date;
+
+/// The largest quantity a license may grant, and the largest usage count:
+/// one trillion. Far beyond any real count, and small enough that the sum
+/// of the quantities of millions of licenses cannot overflow.
+pub const MAX_QUANTITY: u64 = 1_000_000_000_000;
 
 /// A value that cannot be what it claims to be, regardless of the ledger's
 /// state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    /// `--metric` is not one of the known metrics.
-    #[error(
-        "unknown metric {0:?}: use one of user, device, core, processor, concurrent, instance"
-    )]
+    /// The metric is not one of the known metrics.
+    #[error("metric {0:?} is not a known metric; use one of user, device, core, processor, concurrent, instance")]
     UnknownMetric(String),
     /// A quantity of zero or below.
-    #[error("quantity {0:?} must be at least 1 (or \"unlimited\")")]
+    #[error("qty {0:?} must be at least 1 (or \"unlimited\")")]
     QuantityNotPositive(String),
     /// A quantity that is not a whole number.
-    #[error("quantity {0:?} is not a whole number (or \"unlimited\")")]
+    #[error("qty {0:?} is not a whole number (or \"unlimited\")")]
     QuantityNotANumber(String),
-    /// `--cost` without `--currency`.
-    #[error("--cost {0} needs --currency (a three-letter code such as EUR)")]
-    CostWithoutCurrency(String),
-    /// `--currency` without `--cost`.
-    #[error("--currency {0} needs --cost")]
-    CurrencyWithoutCost(String),
-    /// `--cost` is not a decimal number.
-    #[error("--cost {0:?} is not a decimal number (write 1234.50)")]
-    CostNotANumber(String),
-    /// `--cost` below zero.
-    #[error("--cost {0:?} is negative")]
-    CostNegative(String),
-    /// `--currency` is not three letters.
-    #[error("--currency {0:?} is not a three-letter ISO 4217 code such as EUR or USD")]
-    BadCurrency(String),
-    /// A date that does not exist or is not `YYYY-MM-DD`.
-    #[error("{flag} {value:?} is not a valid date: {reason} (write YYYY-MM-DD)")]
-    BadDate {
-        /// The flag or field that carried it.
-        flag: String,
+    /// A quantity or count above [`MAX_QUANTITY`].
+    #[error("{field} {value:?} is larger than the largest count entitle accepts, {MAX_QUANTITY}")]
+    TooLarge {
+        /// `qty` or `count`.
+        field: &'static str,
         /// What was given.
         value: String,
-        /// What the date parser said.
+    },
+    /// A cost without a currency.
+    #[error("cost {0:?} needs a currency (a three-letter code such as EUR)")]
+    CostWithoutCurrency(String),
+    /// A currency without a cost.
+    #[error("currency {0:?} needs a cost")]
+    CurrencyWithoutCost(String),
+    /// The cost is not a decimal number.
+    #[error("cost {0:?} is not a decimal number (write 1234.50)")]
+    CostNotANumber(String),
+    /// The cost has more decimal places than an amount of money can have.
+    #[error("cost {0:?} has more than 4 decimal places (write 1234.50)")]
+    CostTooPrecise(String),
+    /// The cost is below zero.
+    #[error("cost {0:?} is negative")]
+    CostNegative(String),
+    /// The currency is not an ISO 4217 code.
+    #[error("currency {0:?} is not an ISO 4217 currency code such as EUR, USD or CHF")]
+    BadCurrency(String),
+    /// A date that does not exist or is not `YYYY-MM-DD`.
+    #[error("{field} {value:?} is not a valid date: {reason} (write YYYY-MM-DD)")]
+    BadDate {
+        /// The field that carried it (`start`, `effective`, `as_of`, …).
+        field: String,
+        /// What was given.
+        value: String,
+        /// What is wrong with it.
         reason: String,
     },
     /// A term end before its start.
-    #[error("--end {end} is before --start {start}")]
+    #[error("end {end} is before the start {start}")]
     EndBeforeStart {
         /// Term start.
         start: Date,
@@ -53,7 +71,7 @@ pub enum InputError {
         end: Date,
     },
     /// A maintenance end before the term start.
-    #[error("--maintenance-end {end} is before --start {start}")]
+    #[error("maintenance end {end} is before the start {start}")]
     MaintenanceBeforeStart {
         /// Term start.
         start: Date,
@@ -61,23 +79,156 @@ pub enum InputError {
         end: Date,
     },
     /// A usage count below zero.
-    #[error("--count {0:?} must be zero or more")]
+    #[error("count {0:?} must be zero or more")]
     CountNegative(String),
     /// A usage count that is not a whole number.
-    #[error("--count {0:?} is not a whole number")]
+    #[error("count {0:?} is not a whole number")]
     CountNotANumber(String),
     /// A field that must not be empty.
     #[error("{0} must not be empty")]
     Empty(&'static str),
     /// A license id with characters that make it hard to type or quote.
-    #[error("--id {0:?} may contain only letters, digits, '-', '_' and '.' (at most 64)")]
+    #[error("id {0:?} may contain only letters, digits, '-', '_' and '.' (at most 64)")]
     BadId(String),
     /// A void without a reason.
-    #[error("void needs --note REASON: say why the event no longer counts")]
+    #[error("a void needs a note: say why the event no longer counts")]
     VoidWithoutReason,
-    /// `--renewal-months` without auto-renewal, or zero.
-    #[error("--renewal-months {0} must be between 1 and 120")]
+    /// A renewal period out of range.
+    #[error("renewal months {0} must be between 1 and 120")]
     BadRenewalMonths(u32),
+    /// A document kind that is not one of [`crate::document::DocKind`].
+    #[error("kind {0:?} is not a document kind; use contract, invoice, order, eula, terms, usage-report, correspondence or other")]
+    UnknownKind(String),
+    /// A document hash that is not 64 lowercase hex digits.
+    #[error("hash {0:?} is not a BLAKE3 hash (64 lowercase hex digits, as b3sum prints it)")]
+    BadHash(String),
+    /// A document file name that is empty, a path, or holds control
+    /// characters.
+    #[error("filename {value:?} {why}")]
+    BadFilename {
+        /// What was given.
+        value: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+}
+
+impl InputError {
+    /// The field the error concerns, as a plain name (`qty`, `end`,
+    /// `maintenance_end`, `note`).
+    #[must_use]
+    pub fn field(&self) -> &str {
+        match self {
+            InputError::UnknownMetric(_) => "metric",
+            InputError::QuantityNotPositive(_) | InputError::QuantityNotANumber(_) => "qty",
+            InputError::TooLarge { field, .. } | InputError::Empty(field) => field,
+            InputError::CostWithoutCurrency(_)
+            | InputError::CostNotANumber(_)
+            | InputError::CostTooPrecise(_)
+            | InputError::CostNegative(_) => "cost",
+            InputError::CurrencyWithoutCost(_) | InputError::BadCurrency(_) => "currency",
+            InputError::BadDate { field, .. } => field,
+            InputError::EndBeforeStart { .. } => "end",
+            InputError::MaintenanceBeforeStart { .. } => "maintenance_end",
+            InputError::CountNegative(_) | InputError::CountNotANumber(_) => "count",
+            InputError::BadId(_) => "id",
+            InputError::VoidWithoutReason => "note",
+            InputError::BadRenewalMonths(_) => "renewal_months",
+            InputError::UnknownKind(_) => "kind",
+            InputError::BadHash(_) => "hash",
+            InputError::BadFilename { .. } => "filename",
+        }
+    }
+
+    /// The value that was given, when the error is about one.
+    #[must_use]
+    pub fn value(&self) -> Option<String> {
+        match self {
+            InputError::UnknownMetric(v)
+            | InputError::QuantityNotPositive(v)
+            | InputError::QuantityNotANumber(v)
+            | InputError::TooLarge { value: v, .. }
+            | InputError::CostWithoutCurrency(v)
+            | InputError::CurrencyWithoutCost(v)
+            | InputError::CostNotANumber(v)
+            | InputError::CostTooPrecise(v)
+            | InputError::CostNegative(v)
+            | InputError::BadCurrency(v)
+            | InputError::BadDate { value: v, .. }
+            | InputError::CountNegative(v)
+            | InputError::CountNotANumber(v)
+            | InputError::BadId(v)
+            | InputError::UnknownKind(v)
+            | InputError::BadHash(v)
+            | InputError::BadFilename { value: v, .. } => Some(v.clone()),
+            InputError::EndBeforeStart { end, .. }
+            | InputError::MaintenanceBeforeStart { end, .. } => Some(end.to_string()),
+            InputError::BadRenewalMonths(m) => Some(m.to_string()),
+            InputError::Empty(_) | InputError::VoidWithoutReason => None,
+        }
+    }
+
+    /// What is wrong, as it reads after the field and the value
+    /// (`must be at least 1`).
+    #[must_use]
+    pub fn problem(&self) -> String {
+        match self {
+            InputError::UnknownMetric(_) => "is not a known metric".into(),
+            InputError::QuantityNotPositive(_) => "must be at least 1".into(),
+            InputError::QuantityNotANumber(_) => "is not a whole number".into(),
+            InputError::TooLarge { .. } => {
+                format!("is larger than the largest count entitle accepts, {MAX_QUANTITY}")
+            }
+            InputError::CostWithoutCurrency(_) => "needs a currency".into(),
+            InputError::CurrencyWithoutCost(_) => "needs a cost".into(),
+            InputError::CostNotANumber(_) => "is not a decimal number".into(),
+            InputError::CostTooPrecise(_) => "has more than 4 decimal places".into(),
+            InputError::CostNegative(_) => "is negative".into(),
+            InputError::BadCurrency(_) => "is not an ISO 4217 currency code".into(),
+            InputError::BadDate { reason, .. } => format!("is not a valid date: {reason}"),
+            InputError::EndBeforeStart { start, .. }
+            | InputError::MaintenanceBeforeStart { start, .. } => {
+                format!("is before the start {start}")
+            }
+            InputError::CountNegative(_) => "must be zero or more".into(),
+            InputError::CountNotANumber(_) => "is not a whole number".into(),
+            InputError::Empty(_) => "must not be empty".into(),
+            InputError::BadId(_) => {
+                "may contain only letters, digits, '-', '_' and '.' (at most 64)".into()
+            }
+            InputError::VoidWithoutReason => "is required for a void".into(),
+            InputError::BadRenewalMonths(_) => "must be between 1 and 120".into(),
+            InputError::UnknownKind(_) => "is not a document kind".into(),
+            InputError::BadHash(_) => "is not a BLAKE3 hash (64 lowercase hex digits)".into(),
+            InputError::BadFilename { why, .. } => (*why).to_owned(),
+        }
+    }
+
+    /// What to do about it, when there is more to say than the problem.
+    #[must_use]
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            InputError::UnknownMetric(_) => {
+                Some("use one of user, device, core, processor, concurrent, instance")
+            }
+            InputError::QuantityNotPositive(_) | InputError::QuantityNotANumber(_) => {
+                Some("write a whole number, or \"unlimited\" for a site agreement")
+            }
+            InputError::CostWithoutCurrency(_) => {
+                Some("give the currency as a three-letter code such as EUR")
+            }
+            InputError::CostNotANumber(_) | InputError::CostTooPrecise(_) => {
+                Some("write the amount as 1234.50")
+            }
+            InputError::BadCurrency(_) => Some("use a code such as EUR, USD, GBP or CHF"),
+            InputError::BadDate { .. } => Some("write YYYY-MM-DD"),
+            InputError::VoidWithoutReason => Some("say why the event no longer counts"),
+            InputError::UnknownKind(_) => Some(
+                "use contract, invoice, order, eula, terms, usage-report, correspondence or other",
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// An event that is well-formed but does not fit the ledger as it stands.
@@ -88,7 +239,7 @@ pub enum Rejection {
     #[error(transparent)]
     Input(#[from] InputError),
     /// No license has this id.
-    #[error("unknown license id {0:?}: `entitle state` lists the licenses")]
+    #[error("unknown license id {0:?}")]
     UnknownLicense(String),
     /// The license's purchase was voided.
     #[error("license {id} no longer counts: its purchase #{purchase} was voided by #{void}")]
@@ -110,8 +261,8 @@ pub enum Rejection {
         /// Its effective date.
         effective: Date,
     },
-    /// `--id` is taken.
-    #[error("license id {id:?} is already used by #{seq}; choose another --id")]
+    /// The id is taken.
+    #[error("license id {id:?} is already used by #{seq}; choose another id")]
     DuplicateId {
         /// The id.
         id: String,
@@ -120,7 +271,7 @@ pub enum Rejection {
     },
     /// An extension that does not move the end later.
     #[error(
-        "--until {until} is not after the current end {end} of {id}; extend moves the end later"
+        "until {until} is not after the current end {end} of {id}; extend moves the end later"
     )]
     ExtendNotLater {
         /// License id.
@@ -134,7 +285,7 @@ pub enum Rejection {
     #[error("license {0} is perpetual (no end date); there is nothing to extend")]
     ExtendPerpetual(String),
     /// An extension to before the term start.
-    #[error("--until {until} is before the start {start} of {id}")]
+    #[error("until {until} is before the start {start} of {id}")]
     UntilBeforeStart {
         /// License id.
         id: String,
@@ -165,4 +316,36 @@ pub enum Rejection {
     /// Something the backing store could not read.
     #[error("reading the derived state failed: {0}")]
     Backing(String),
+}
+
+impl Rejection {
+    /// The field the rejection concerns, as a plain name: `license` for the
+    /// license an event is about, `seq` for the event a void names.
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Rejection::Input(e) => Some(e.field()),
+            Rejection::UnknownLicense(_)
+            | Rejection::LicenseVoided { .. }
+            | Rejection::LicenseCancelled { .. }
+            | Rejection::ExtendPerpetual(_) => Some("license"),
+            Rejection::DuplicateId { .. } => Some("id"),
+            Rejection::ExtendNotLater { .. } | Rejection::UntilBeforeStart { .. } => Some("until"),
+            Rejection::UnknownSeq { .. }
+            | Rejection::VoidOfVoid(_)
+            | Rejection::AlreadyVoided { .. } => Some("seq"),
+            Rejection::Backing(_) => None,
+        }
+    }
+
+    /// What to do about it, for the rejections that need more than the
+    /// message.
+    #[must_use]
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Rejection::Input(e) => e.hint(),
+            Rejection::UnknownLicense(_) => Some("the license list (state) shows every id"),
+            _ => None,
+        }
+    }
 }

@@ -12,13 +12,13 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, Rejection};
+use crate::error::{InputError, Rejection, MAX_QUANTITY};
 use crate::record::{Event, Record, FORMAT_VERSION};
 use crate::timeline::{
     money, Attachment, Change, DocumentEntry, Entry, EventKind, EventMeta, LicenseTimeline, Target,
     Terms, UsageEntry, UsageSeries, Year,
 };
-use crate::types::{parse_currency, ProductKey};
+use crate::types::{parse_currency, ProductKey, Quantity};
 
 /// Why the backing store could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,15 +145,15 @@ impl Draft {
     }
 }
 
-/// Parses an ISO date, naming the flag or field when it is wrong.
+/// Parses an ISO date, naming the field when it is wrong.
 ///
 /// # Errors
 ///
 /// For anything but a real `YYYY-MM-DD` date.
-pub fn parse_date(flag: &str, value: &str) -> Result<Date, InputError> {
+pub fn parse_date(field: &str, value: &str) -> Result<Date, InputError> {
     let t = value.trim();
     let bad = |reason: String| InputError::BadDate {
-        flag: flag.to_owned(),
+        field: field.to_owned(),
         value: value.to_owned(),
         reason,
     };
@@ -348,8 +348,9 @@ impl<'b, B: Backing> Batch<'b, B> {
     ) -> Result<Date, Rejection> {
         match event {
             Event::Purchased(p) => {
-                require("--vendor", &p.vendor)?;
-                require("--product", &p.product)?;
+                require("vendor", &p.vendor)?;
+                require("product", &p.product)?;
+                check_quantity(p.qty)?;
                 p.vendor = p.vendor.trim().to_owned();
                 p.product = p.product.trim().to_owned();
                 if let Some(end) = p.end {
@@ -393,6 +394,9 @@ impl<'b, B: Backing> Batch<'b, B> {
             }
             Event::Extended(x) => {
                 check_money(x.cost, &mut x.currency)?;
+                if let Some(q) = x.qty {
+                    check_quantity(q)?;
+                }
                 check_renewal_months(x.renewal_months)?;
                 let effective = effective.unwrap_or(ctx.today);
                 let known = self.head.seq;
@@ -422,6 +426,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             }
             Event::Adjusted(x) => {
                 check_money(x.cost, &mut x.currency)?;
+                check_quantity(x.qty)?;
                 let effective = effective.unwrap_or(ctx.today);
                 self.live_license(&x.id, effective)?;
                 Ok(effective)
@@ -432,8 +437,9 @@ impl<'b, B: Backing> Batch<'b, B> {
                 Ok(effective)
             }
             Event::UsageRecorded(u) => {
-                require("--vendor", &u.vendor)?;
-                require("--product", &u.product)?;
+                require("vendor", &u.vendor)?;
+                require("product", &u.product)?;
+                check_count(u.count)?;
                 u.vendor = u.vendor.trim().to_owned();
                 u.product = u.product.trim().to_owned();
                 Ok(effective.unwrap_or(ctx.today))
@@ -455,14 +461,21 @@ impl<'b, B: Backing> Batch<'b, B> {
                 Ok(effective.unwrap_or(ctx.today))
             }
             Event::DocumentAttached(a) => {
+                a.hash.parse::<crate::document::DocHash>()?;
+                crate::document::check_filename(&a.filename)?;
+                a.kind = a
+                    .kind
+                    .parse::<crate::document::DocKind>()?
+                    .as_str()
+                    .to_owned();
                 let effective = effective.unwrap_or(ctx.today);
                 match (&a.id, &a.vendor) {
                     (Some(id), _) => {
                         let id = id.clone();
                         self.known_license(&id)?;
                     }
-                    (None, Some(vendor)) => require("--vendor", vendor)?,
-                    (None, None) => return Err(InputError::Empty("license id or --vendor").into()),
+                    (None, Some(vendor)) => require("vendor", vendor)?,
+                    (None, None) => return Err(InputError::Empty("license").into()),
                 }
                 Ok(effective)
             }
@@ -503,7 +516,7 @@ impl<'b, B: Backing> Batch<'b, B> {
         let purchased_on = t.entries[0].effective;
         if effective < purchased_on {
             return Err(InputError::BadDate {
-                flag: "--effective".into(),
+                field: "effective".into(),
                 value: effective.to_string(),
                 reason: format!("it is before the purchase of {id} (effective {purchased_on})"),
             }
@@ -827,9 +840,9 @@ fn mark<
     }
 }
 
-fn require(flag: &'static str, value: &str) -> Result<(), InputError> {
+fn require(field: &'static str, value: &str) -> Result<(), InputError> {
     if value.trim().is_empty() {
-        Err(InputError::Empty(flag))
+        Err(InputError::Empty(field))
     } else {
         Ok(())
     }
@@ -859,9 +872,36 @@ fn check_money(
             if c.is_sign_negative() {
                 return Err(InputError::CostNegative(c.to_string()));
             }
+            if c.scale() > crate::types::MAX_COST_DECIMALS {
+                return Err(InputError::CostTooPrecise(c.to_string()));
+            }
             *currency = Some(parse_currency(cur)?);
             Ok(())
         }
+    }
+}
+
+/// New quantities stay at or below [`MAX_QUANTITY`] (records already in the
+/// log are read as they are).
+fn check_quantity(qty: Quantity) -> Result<(), InputError> {
+    match qty {
+        Quantity::Count(n) if n > MAX_QUANTITY => Err(InputError::TooLarge {
+            field: "qty",
+            value: n.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// New usage counts stay at or below [`MAX_QUANTITY`].
+fn check_count(count: u64) -> Result<(), InputError> {
+    if count > MAX_QUANTITY {
+        Err(InputError::TooLarge {
+            field: "count",
+            value: count.to_string(),
+        })
+    } else {
+        Ok(())
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod chain;
 pub mod compact;
+pub mod document;
 pub mod error;
 pub mod ledger;
 pub mod naive;
@@ -13,7 +14,8 @@ pub mod record;
 pub mod timeline;
 pub mod types;
 
-pub use error::{InputError, Rejection};
+pub use document::{DocHash, DocKind};
+pub use error::{InputError, Rejection, MAX_QUANTITY};
 pub use ledger::{Backing, BackingError, Batch, Changes, Context, Draft, Head};
 pub use record::{Event, Record};
 pub use timeline::{LicenseTimeline, LicenseView, Status, UsageSeries};

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::InputError;
+use crate::error::{InputError, MAX_QUANTITY};
 
 /// What a license counts.
 ///
@@ -114,7 +114,8 @@ impl fmt::Display for Quantity {
 impl FromStr for Quantity {
     type Err = InputError;
 
-    /// Parses `--qty`: a positive whole number, or `unlimited`.
+    /// Parses a quantity: a whole number from 1 to [`MAX_QUANTITY`], or
+    /// `unlimited`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
         if t.eq_ignore_ascii_case("unlimited") {
@@ -122,9 +123,23 @@ impl FromStr for Quantity {
         }
         match t.parse::<u64>() {
             Ok(0) => Err(InputError::QuantityNotPositive(s.to_owned())),
+            Ok(n) if n > MAX_QUANTITY => Err(InputError::TooLarge {
+                field: "qty",
+                value: s.to_owned(),
+            }),
             Ok(n) => Ok(Quantity::Count(n)),
-            Err(_) if t.starts_with('-') && t[1..].parse::<u64>().is_ok() => {
+            Err(_)
+                if t.len() > 1
+                    && t.starts_with('-')
+                    && t[1..].bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 Err(InputError::QuantityNotPositive(s.to_owned()))
+            }
+            Err(_) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(InputError::TooLarge {
+                    field: "qty",
+                    value: s.to_owned(),
+                })
             }
             Err(_) => Err(InputError::QuantityNotANumber(s.to_owned())),
         }
@@ -213,11 +228,7 @@ pub fn parse_money(
         (Some(c), None) => Err(InputError::CostWithoutCurrency(c.to_owned())),
         (None, Some(c)) => Err(InputError::CurrencyWithoutCost(c.to_owned())),
         (Some(cost), Some(cur)) => {
-            let amount = Decimal::from_str_exact(cost.trim())
-                .map_err(|_| InputError::CostNotANumber(cost.to_owned()))?;
-            if amount.is_sign_negative() {
-                return Err(InputError::CostNegative(cost.to_owned()));
-            }
+            let amount = parse_amount(cost)?;
             Ok(Some(Money {
                 amount,
                 currency: parse_currency(cur)?,
@@ -226,17 +237,99 @@ pub fn parse_money(
     }
 }
 
-/// Checks an ISO 4217 code: three ASCII letters, returned uppercase.
+/// Parses an amount of money: a decimal number with at most
+/// [`MAX_COST_DECIMALS`] decimal places, not negative.
+///
+/// # Errors
+///
+/// When it is not a decimal number, negative, or too precise.
+pub fn parse_amount(cost: &str) -> Result<Decimal, InputError> {
+    let t = cost.trim();
+    let decimals = t.split_once('.').map_or(0, |(_, frac)| frac.len());
+    let looks_decimal = !t.is_empty()
+        && t.trim_start_matches(['-', '+'])
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
+        && t.bytes().filter(|&b| b == b'.').count() <= 1;
+    if looks_decimal && decimals > MAX_COST_DECIMALS as usize {
+        return Err(InputError::CostTooPrecise(cost.to_owned()));
+    }
+    let amount =
+        Decimal::from_str_exact(t).map_err(|_| InputError::CostNotANumber(cost.to_owned()))?;
+    if amount.is_sign_negative() {
+        return Err(InputError::CostNegative(cost.to_owned()));
+    }
+    Ok(amount)
+}
+
+/// Checks an ISO 4217 code: one of [`CURRENCIES`], returned uppercase.
 ///
 /// # Errors
 ///
 /// When it is anything else.
 pub fn parse_currency(text: &str) -> Result<String, InputError> {
-    let t = text.trim();
-    if t.len() == 3 && t.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(t.to_ascii_uppercase())
+    let t = text.trim().to_ascii_uppercase();
+    if CURRENCIES.binary_search(&t.as_str()).is_ok() {
+        Ok(t)
     } else {
         Err(InputError::BadCurrency(text.to_owned()))
+    }
+}
+
+/// The most decimal places a new cost may have.
+pub const MAX_COST_DECIMALS: u32 = 4;
+
+/// ISO 4217 currency codes a new cost may be in, sorted: the active codes
+/// (ISO 4217 list one of 2025, without the test and "no currency" codes),
+/// the precious metals and units of account, and the European currencies
+/// the euro replaced (`DEM`, `FRF`, …) and `HRK`, for purchases recorded
+/// from old contracts.
+pub const CURRENCIES: [&str; 200] = [
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "ATS", "AUD", "AWG", "AZN", "BAM", "BBD",
+    "BDT", "BEF", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP",
+    "BYN", "BZD", "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC",
+    "CUC", "CUP", "CVE", "CYP", "CZK", "DEM", "DJF", "DKK", "DOP", "DZD", "EEK", "EGP", "ERN",
+    "ESP", "ETB", "EUR", "FIM", "FJD", "FKP", "FRF", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF",
+    "GRD", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "IEP", "ILS", "INR", "IQD",
+    "IRR", "ISK", "ITL", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LTL", "LUF", "LVL", "LYD", "MAD", "MDL",
+    "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MTL", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR",
+    "MZN", "NAD", "NGN", "NIO", "NLG", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP",
+    "PKR", "PLN", "PTE", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG",
+    "SEK", "SGD", "SHP", "SIT", "SKK", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
+    "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU",
+    "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XUA",
+    "YER", "ZAR", "ZMW", "ZWG", "ZWL",
+];
+
+/// Parses a usage count: a whole number from zero up to [`MAX_QUANTITY`].
+/// The same rule for every way a count comes in.
+///
+/// # Errors
+///
+/// For a negative number, anything that is not a whole number, or a count
+/// above the cap.
+pub fn parse_count(text: &str) -> Result<u64, InputError> {
+    let t = text.trim();
+    match t.parse::<u64>() {
+        Ok(n) if n > MAX_QUANTITY => Err(InputError::TooLarge {
+            field: "count",
+            value: text.to_owned(),
+        }),
+        Ok(n) => Ok(n),
+        Err(_)
+            if t.starts_with('-') && t[1..].bytes().all(|b| b.is_ascii_digit()) && t.len() > 1 =>
+        {
+            Err(InputError::CountNegative(text.to_owned()))
+        }
+        Err(_) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(InputError::TooLarge {
+                field: "count",
+                value: text.to_owned(),
+            })
+        }
+        Err(_) => Err(InputError::CountNotANumber(text.to_owned())),
     }
 }
 

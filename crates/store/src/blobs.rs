@@ -45,6 +45,17 @@ pub enum BlobError {
     /// The path is a directory.
     #[error("{0} is a directory; give the documents inside it")]
     Directory(PathBuf),
+    /// The path is a FIFO, a device or a socket.
+    #[error("{0} is not a regular file; only files can be archived")]
+    NotAFile(PathBuf),
+    /// An upload larger than its route allows.
+    #[error("{path} is larger than the limit of {limit} bytes; nothing was archived")]
+    TooLarge {
+        /// The upload's name.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The file has no bytes.
     #[error("{0} is empty; there is nothing to archive")]
     Empty(PathBuf),
@@ -80,12 +91,15 @@ impl Blobs {
         self.path_of(hash).is_file()
     }
 
-    /// Stores a file by content.
+    /// Stores a file by content. Only a regular file is read (a FIFO, a
+    /// device or a socket is refused before anything is read); a symbolic
+    /// link is followed to the file it names.
     ///
     /// # Errors
     ///
-    /// When the file cannot be read, is a directory or empty, changes while
-    /// it is read, or the store cannot be written. Nothing is left behind.
+    /// When the file cannot be read, is a directory, not a regular file or
+    /// empty, changes while it is read, or the store cannot be written.
+    /// Nothing is left behind.
     pub fn put_file(&self, path: &Path) -> Result<StoredBlob, BlobError> {
         let unreadable = |source| BlobError::Unreadable {
             path: path.to_owned(),
@@ -95,15 +109,45 @@ impl Blobs {
         if meta.is_dir() {
             return Err(BlobError::Directory(path.to_owned()));
         }
+        if !meta.is_file() {
+            return Err(BlobError::NotAFile(path.to_owned()));
+        }
         let mut src = File::open(path).map_err(unreadable)?;
         let expected = meta.len();
         if expected == 0 {
             return Err(BlobError::Empty(path.to_owned()));
         }
+        self.put_stream(&mut src, path, Some(expected), None)
+    }
+
+    /// Stores what `src` yields by content (an upload), streamed: at most
+    /// `limit` bytes, never more than 256 KiB in memory. `name` names the
+    /// source in errors.
+    ///
+    /// # Errors
+    ///
+    /// When `src` fails or yields nothing or more than `limit` bytes, or
+    /// the store cannot be written. Nothing is left behind.
+    pub fn put_reader(
+        &self,
+        src: &mut dyn Read,
+        name: &Path,
+        limit: Option<u64>,
+    ) -> Result<StoredBlob, BlobError> {
+        self.put_stream(src, name, None, limit)
+    }
+
+    fn put_stream(
+        &self,
+        src: &mut dyn Read,
+        path: &Path,
+        expected: Option<u64>,
+        limit: Option<u64>,
+    ) -> Result<StoredBlob, BlobError> {
         let tmp_dir = self.dir.join("tmp");
         fs::create_dir_all(&tmp_dir).at(&tmp_dir)?;
         let tmp = tmp_dir.join(format!("incoming-{}-{}", std::process::id(), unique()));
-        let result = self.copy_hashing(&mut src, &tmp, path, expected);
+        let result = self.copy_hashing(src, &tmp, path, expected, limit);
         let (hash, size) = match result {
             Ok(v) => v,
             Err(e) => {
@@ -135,10 +179,11 @@ impl Blobs {
 
     fn copy_hashing(
         &self,
-        src: &mut File,
+        src: &mut dyn Read,
         tmp: &Path,
         path: &Path,
-        expected: u64,
+        expected: Option<u64>,
+        limit: Option<u64>,
     ) -> Result<(Hash32, u64), BlobError> {
         let mut out = File::create(tmp).at(tmp)?;
         let mut hasher = blake3::Hasher::new();
@@ -149,6 +194,12 @@ impl Blobs {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if expected.is_none() => {
+                    return Err(BlobError::Unreadable {
+                        path: path.to_owned(),
+                        source: e,
+                    })
+                }
                 Err(e) => {
                     return Err(BlobError::Changed {
                         path: path.to_owned(),
@@ -159,12 +210,22 @@ impl Blobs {
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n]).at(tmp)?;
             size += n as u64;
+            if let Some(limit) = limit.filter(|&l| size > l) {
+                return Err(BlobError::TooLarge {
+                    path: path.to_owned(),
+                    limit,
+                });
+            }
         }
-        if size != expected {
-            return Err(BlobError::Changed {
-                path: path.to_owned(),
-                what: format!("{expected} bytes when opened, {size} bytes read"),
-            });
+        match expected {
+            Some(expected) if size != expected => {
+                return Err(BlobError::Changed {
+                    path: path.to_owned(),
+                    what: format!("{expected} bytes when opened, {size} bytes read"),
+                })
+            }
+            None if size == 0 => return Err(BlobError::Empty(path.to_owned())),
+            _ => {}
         }
         out.sync_all().at(tmp)?;
         Ok((*hasher.finalize().as_bytes(), size))
@@ -237,7 +298,9 @@ mod tests {
         // (a truncation, or a file replaced while it was copied).
         let mut src = File::open(&file).unwrap();
         let tmp = dir.path().join("blobs/tmp/incoming");
-        let err = blobs.copy_hashing(&mut src, &tmp, &file, 20).unwrap_err();
+        let err = blobs
+            .copy_hashing(&mut src, &tmp, &file, Some(20), None)
+            .unwrap_err();
         assert!(
             err.to_string()
                 .contains("changed while it was read (20 bytes when opened, 10 bytes read)"),

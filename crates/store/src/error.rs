@@ -51,9 +51,20 @@ pub enum StoreError {
     /// A write was committed although drafts of it were refused.
     #[error("{0} draft(s) of this write were refused; nothing was recorded")]
     Refused(u64),
-    /// A `--known-at` or seq beyond the log.
-    #[error("{0}")]
-    Query(String),
+    /// A query names something the store does not have, or names it in a
+    /// form that cannot be looked up.
+    #[error("{field} {value:?} {problem}")]
+    Query {
+        /// The field that named it: `known_at`, `seq`, `hash`.
+        field: &'static str,
+        /// What was given.
+        value: String,
+        /// What is wrong, as it reads after the field and the value.
+        problem: String,
+        /// Whether it simply does not exist (rather than being malformed
+        /// or ambiguous).
+        missing: bool,
+    },
     /// An I/O error, with the file it happened on.
     #[error("{path}: {source}")]
     Io {

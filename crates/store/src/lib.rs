@@ -44,13 +44,16 @@ use crate::lock::StoreLock;
 use crate::log::LogFile;
 use crate::projections::{Intent, Projections};
 
-/// Whether a command may create the store.
+/// What opening a store means: whether it must exist, may be created, or
+/// is opened to be inspected. Every mode takes the store's lock, so a
+/// store opened for reading can be written too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// The store must exist.
-    Read,
-    /// The store is created when missing.
-    Write,
+pub enum Open {
+    /// The store must exist already (queries, and writes that only make
+    /// sense on an existing store: extend, void, attach …).
+    MustExist,
+    /// The store is created when missing (a purchase, an import).
+    CreateIfMissing,
     /// Open for `verify`: damage is recorded, not an error, and nothing is
     /// repaired but the remains of an interrupted write.
     Inspect,
@@ -122,13 +125,13 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// When there is no store (with [`Access::Read`]), it is of another
+    /// When there is no store (with [`Open::MustExist`]), it is of another
     /// format, locked, or its log does not agree with what entitle wrote.
-    pub fn open(root: &Path, access: Access, command: &str) -> Result<Store, StoreError> {
+    pub fn open(root: &Path, access: Open, command: &str) -> Result<Store, StoreError> {
         let layout = Layout::new(root);
         let info = match layout::read_format(&layout)? {
             Some(info) => info,
-            None if access == Access::Write => layout::create(&layout)?,
+            None if access == Open::CreateIfMissing => layout::create(&layout)?,
             None if root.is_dir() && std::fs::read_dir(root).at(root)?.next().is_some() => {
                 return Err(StoreError::NotAStore(root.to_owned()))
             }
@@ -170,8 +173,8 @@ impl Store {
         Ok(store)
     }
 
-    fn damaged(&mut self, access: Access, what: String) -> Result<(), StoreError> {
-        if access == Access::Inspect {
+    fn damaged(&mut self, access: Open, what: String) -> Result<(), StoreError> {
+        if access == Open::Inspect {
             self.damage = Some(what);
             Ok(())
         } else {
@@ -182,7 +185,7 @@ impl Store {
         }
     }
 
-    fn recover(&mut self, stale: bool, access: Access) -> Result<(), StoreError> {
+    fn recover(&mut self, stale: bool, access: Open) -> Result<(), StoreError> {
         let applied = if stale { None } else { self.proj.applied()? };
         let Some(applied) = applied else {
             let complete = self.log.complete_len()?;
@@ -243,7 +246,7 @@ impl Store {
         }
     }
 
-    fn check_last_record(&mut self, access: Access) -> Result<(), StoreError> {
+    fn check_last_record(&mut self, access: Open) -> Result<(), StoreError> {
         let seq = self.applied.head.seq;
         if seq == 0 {
             return Ok(());
@@ -417,9 +420,12 @@ impl Store {
         match known {
             KnownAt::Now => Ok(last),
             KnownAt::Seq(n) if n <= last => Ok(n),
-            KnownAt::Seq(n) => Err(StoreError::Query(format!(
-                "--known-at #{n} is beyond the log, which ends at #{last}"
-            ))),
+            KnownAt::Seq(n) => Err(StoreError::Query {
+                field: "known_at",
+                value: format!("#{n}"),
+                problem: format!("is beyond the log, which ends at #{last}"),
+                missing: false,
+            }),
             KnownAt::Time(t) => self.proj.seq_known_at(t, last),
         }
     }
@@ -539,10 +545,12 @@ impl Store {
     ///
     /// When there is no such seq or the log cannot be read.
     pub fn record(&mut self, seq: u64) -> Result<Record, StoreError> {
-        let entry = self
-            .proj
-            .seq_entry(seq)?
-            .ok_or_else(|| StoreError::Query(format!("there is no event #{seq}")))?;
+        let entry = self.proj.seq_entry(seq)?.ok_or_else(|| StoreError::Query {
+            field: "seq",
+            value: format!("#{seq}"),
+            problem: "is not an event of this store".into(),
+            missing: true,
+        })?;
         let bytes = self.log.read_at(entry.offset, entry.len)?;
         Record::from_bytes(&bytes).map_err(|e| StoreError::Damaged {
             path: self.log.path().to_owned(),
@@ -693,25 +701,36 @@ impl Store {
     pub fn resolve_document(&self, prefix: &str) -> Result<DocumentEntry, StoreError> {
         let p = prefix.trim().to_ascii_lowercase();
         if p.len() < 8 || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Query(format!(
-                "{prefix:?} is not a document hash: give at least 8 hex characters of it (`entitle doc list` shows them)"
-            )));
+            return Err(StoreError::Query {
+                field: "hash",
+                value: prefix.to_owned(),
+                problem: "is not a document hash: give at least 8 hex characters of it (the document list shows them)".into(),
+                missing: false,
+            });
         }
         let mut found = self.proj.documents(&p)?;
         match found.len() {
-            0 => Err(StoreError::Query(format!(
-                "no document has a hash starting with {p}: `entitle doc list` shows the archive"
-            ))),
+            0 => Err(StoreError::Query {
+                field: "hash",
+                value: p.clone(),
+                problem: format!("matches no document: no document has a hash starting with {p} (the document list shows the archive)"),
+                missing: true,
+            }),
             1 => Ok(found.remove(0)),
-            n => Err(StoreError::Query(format!(
-                "{p} is ambiguous: {n} documents start with it ({}); give more characters",
-                found
-                    .iter()
-                    .map(|d| d.hash.as_str())
-                    .take(5)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            n => Err(StoreError::Query {
+                field: "hash",
+                value: p.clone(),
+                problem: format!(
+                    "is ambiguous: {n} documents start with it ({}); give more characters",
+                    found
+                        .iter()
+                        .map(|d| d.hash.as_str())
+                        .take(5)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                missing: false,
+            }),
         }
     }
 

@@ -30,7 +30,7 @@ use entitle_core::record::{
 };
 use entitle_core::timeline::{LicenseView, Status, Terms, UsageSeries};
 use entitle_core::{Metric, ProductKey, Quantity, Record};
-use entitle_store::{Access, AppendError, Applied, KnownAt, SeqEntry, Store};
+use entitle_store::{AppendError, Applied, KnownAt, Open, SeqEntry, Store};
 use jiff::civil::{date, Date};
 use jiff::{Timestamp, ToSpan};
 use proptest::prelude::*;
@@ -452,7 +452,7 @@ struct Built {
 /// moves forward with every append and the actor varies.
 fn build(steps: &[Step], fixed: bool) -> Built {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path(), Access::Write, "props").expect("open store");
+    let mut store = Store::open(dir.path(), Open::CreateIfMissing, "props").expect("open store");
     let mut sim = Sim::default();
     let mut marks = Vec::new();
     let mut accepted = Vec::new();
@@ -700,7 +700,7 @@ fn export(
 /// correct too (the snapshot comparison still applies), so it is tolerated;
 /// any other notice fails when the derived state was left `intact`.
 fn reopen(dir: &Path, intact: bool) -> Result<Store, TestCaseError> {
-    let store = Store::open(dir, Access::Read, "props").expect("reopen");
+    let store = Store::open(dir, Open::MustExist, "props").expect("reopen");
     let notices = store.notices();
     let lock_race = notices.iter().any(|n| n.contains("could not acquire lock"));
     if intact && !lock_race {
@@ -849,12 +849,12 @@ proptest! {
         let ctx = context(0, 400, "anna");
         // One batch: must take every draft that went in before.
         let one_dir = tempfile::tempdir().expect("temp dir");
-        let mut one = Store::open(one_dir.path(), Access::Write, "props").expect("open");
+        let mut one = Store::open(one_dir.path(), Open::CreateIfMissing, "props").expect("open");
         let appended = one.append(accepted.clone(), &ctx);
         prop_assert!(appended.is_ok(), "one batch refused what several took: {:?}", appended.err());
         // Other batches, with a clock and actor that vary per batch.
         let var_dir = tempfile::tempdir().expect("temp dir");
-        let mut varied = Store::open(var_dir.path(), Access::Write, "props").expect("open");
+        let mut varied = Store::open(var_dir.path(), Open::CreateIfMissing, "props").expect("open");
         let mut rest = accepted.as_slice();
         let mut k = 0;
         while !rest.is_empty() {
@@ -915,7 +915,7 @@ proptest! {
         let Built { dir: _dir, store: whole, accepted, .. } = build(&steps, true);
         let ctx = context(0, 400, "anna");
         let spill_dir = tempfile::tempdir().expect("temp dir");
-        let mut spilled = Store::open(spill_dir.path(), Access::Write, "props").expect("open");
+        let mut spilled = Store::open(spill_dir.path(), Open::CreateIfMissing, "props").expect("open");
         spilled.set_spill_every(every);
         let r = spilled.append(accepted.clone(), &ctx);
         prop_assert!(r.is_ok(), "a spilled write refused what others took: {:?}", r.err());
@@ -1017,7 +1017,7 @@ proptest! {
 #[test]
 fn names_joined_by_a_zero_byte_stay_two_products() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path(), Access::Write, "props").expect("open");
+    let mut store = Store::open(dir.path(), Open::CreateIfMissing, "props").expect("open");
     let usage = |vendor: &str, product: &str, count: u64| Draft {
         event: Event::UsageRecorded(UsageRecorded {
             vendor: vendor.into(),

@@ -1,0 +1,216 @@
+//! How the errors of the crates below become [`Error`]s: each gets its
+//! kind, its field and its hint here, once.
+
+use entitle_archive::ArchiveError;
+use entitle_core::{InputError, Rejection};
+use entitle_search::IndexError;
+use entitle_store::{AppendError, BlobError, StoreError};
+
+use crate::error::{Error, ErrorKind};
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        let mut err = match e.value() {
+            Some(v) => Error::invalid(e.field(), v, e.problem()),
+            None => Error::missing(e.field(), e.problem()),
+        };
+        if let Some(h) = e.hint() {
+            err = err.hint(h);
+        }
+        err
+    }
+}
+
+impl From<Rejection> for Error {
+    fn from(r: Rejection) -> Self {
+        let kind = match &r {
+            Rejection::Input(e) => return e.clone().into(),
+            Rejection::UnknownLicense(_) | Rejection::UnknownSeq { .. } => ErrorKind::NotFound,
+            Rejection::Backing(_) => ErrorKind::Integrity,
+            _ => ErrorKind::Conflict,
+        };
+        let mut err = Error::new(kind, r.to_string());
+        if let Some(f) = r.field() {
+            err = err.at(f);
+        }
+        if let Some(h) = r.hint() {
+            err = err.hint(h);
+        }
+        err
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoStore(path) => Error::not_found(format!("no store at {}", path.display()))
+                .at("store")
+                .hint("record a purchase to create one, or run the demo to try entitle on example data"),
+            StoreError::NotAStore(path) => Error::new(
+                ErrorKind::BadInput,
+                format!(
+                    "{} is not an entitle store (it has no FORMAT file but is not empty)",
+                    path.display()
+                ),
+            )
+            .at("store")
+            .hint("choose another store directory"),
+            StoreError::UpgradeRequired {
+                path,
+                found,
+                supported,
+            } => Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "the store at {} has format {found}; this entitle understands format {supported}",
+                    path.display()
+                ),
+            )
+            .hint("upgrade entitle"),
+            StoreError::Locked { path, holder } => Error::new(
+                ErrorKind::Locked,
+                format!(
+                    "the store at {} is in use by another entitle process ({holder})",
+                    path.display()
+                ),
+            )
+            .hint("wait for it to finish and try again"),
+            StoreError::Damaged { path, what } => Error::new(
+                ErrorKind::Integrity,
+                format!("the log {} is damaged: {what}", path.display()),
+            )
+            .hint("run verify for details (nothing was changed)"),
+            StoreError::Derived { path, what } => Error::new(
+                ErrorKind::Integrity,
+                format!("derived state in {}: {what}", path.display()),
+            )
+            .hint("run rebuild to recreate it from the log"),
+            StoreError::Query {
+                field,
+                value,
+                problem,
+                missing,
+            } => {
+                let e = Error::invalid(field, value, problem);
+                if missing {
+                    e.kind_of(ErrorKind::NotFound)
+                } else {
+                    e
+                }
+            }
+            StoreError::Io { path, source } => Error::io(&path, &source),
+            other => Error::new(ErrorKind::Integrity, other.to_string()),
+        }
+    }
+}
+
+impl From<AppendError> for Error {
+    fn from(e: AppendError) -> Self {
+        match e {
+            AppendError::Store(e) => e.into(),
+            AppendError::Rejected(mut list) if list.len() == 1 => {
+                let (_, r) = list.remove(0);
+                let e = Error::from(r);
+                let hint = match e.hint_text() {
+                    Some(h) => format!("{h}; nothing was recorded"),
+                    None => "nothing was recorded".to_owned(),
+                };
+                e.hint(hint)
+            }
+            AppendError::Rejected(list) => {
+                let kind = list
+                    .iter()
+                    .map(|(_, r)| Error::from(r.clone()).kind())
+                    .next()
+                    .unwrap_or(ErrorKind::BadInput);
+                Error::new(
+                    kind,
+                    format!("{} events refused, nothing was recorded:", list.len()),
+                )
+                .details(
+                    list.iter()
+                        .map(|(i, r)| format!("event {}: {r}", i + 1))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+impl From<BlobError> for Error {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::Store(e) => e.into(),
+            BlobError::Unreadable { path, source }
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Error::not_found(format!("cannot read {}: {source}", path.display())).at("file")
+            }
+            BlobError::TooLarge { .. } => Error::new(ErrorKind::BadInput, e.to_string()).at("file"),
+            BlobError::Unreadable { .. } => Error::new(ErrorKind::Io, e.to_string()).at("file"),
+            other => Error::new(ErrorKind::BadInput, other.to_string()).at("file"),
+        }
+    }
+}
+
+impl From<IndexError> for Error {
+    fn from(e: IndexError) -> Self {
+        match e {
+            IndexError::QuerySyntax { .. } => {
+                Error::new(ErrorKind::BadInput, e.to_string()).at("query")
+            }
+            other => Error::new(ErrorKind::Integrity, other.to_string())
+                .hint("run reindex to rebuild the search index from the log and the documents"),
+        }
+    }
+}
+
+impl From<ArchiveError> for Error {
+    fn from(e: ArchiveError) -> Self {
+        match e {
+            ArchiveError::Blob(e) => e.into(),
+            ArchiveError::Store(e) => e.into(),
+            ArchiveError::Index(e) => e.into(),
+            other => Error::new(ErrorKind::Integrity, other.to_string()),
+        }
+    }
+}
+
+impl From<entitle_sheet::SheetError> for Error {
+    fn from(e: entitle_sheet::SheetError) -> Self {
+        let kind = match e.kind() {
+            entitle_sheet::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                ErrorKind::NotFound
+            }
+            entitle_sheet::ErrorKind::Io(_) => ErrorKind::Io,
+            _ => ErrorKind::BadInput,
+        };
+        Error::new(kind, e.to_string()).at("file")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_keep_field_value_and_hint() {
+        let e = Error::from(InputError::QuantityNotPositive("0".into()));
+        assert_eq!(e.kind(), ErrorKind::BadInput);
+        assert_eq!(e.field(), Some("qty"));
+        assert_eq!(e.value(), Some("0"));
+        assert_eq!(e.message(), "must be at least 1");
+        assert!(e.hint_text().unwrap().contains("unlimited"));
+    }
+
+    #[test]
+    fn rejections_have_their_kind() {
+        assert_eq!(
+            Error::from(Rejection::UnknownLicense("X".into())).kind(),
+            ErrorKind::NotFound
+        );
+        let e = Error::from(Rejection::VoidOfVoid(3));
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        assert_eq!(e.field(), Some("seq"));
+    }
+}

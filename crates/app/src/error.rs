@@ -1,0 +1,295 @@
+//! The one error type of every use case: what kind of failure it is, which
+//! field it concerns, the value that was given, what is wrong, and what to
+//! do about it — each separately, so that every front-end can say it its
+//! own way (the CLI as `--end "2023-12-31" is before the start 2024-01-01`,
+//! a web form next to its `end` input).
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+/// What kind of failure an [`Error`] is. Front-ends map it to an exit code
+/// or an HTTP status; nothing else depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is malformed or breaks a rule on its own (HTTP 400/422).
+    BadInput,
+    /// What was asked for does not exist (HTTP 404).
+    NotFound,
+    /// Well-formed, but it conflicts with the records as they stand: a
+    /// duplicate id, a void of a void, a file imported before (HTTP 409).
+    Conflict,
+    /// The store is held by another process (HTTP 409/423).
+    Locked,
+    /// The store, a document or a pack is damaged or does not verify; or
+    /// the store needs another version of entitle (HTTP 500).
+    Integrity,
+    /// The file system or the operating system failed (HTTP 500).
+    Io,
+}
+
+impl ErrorKind {
+    /// The name used in JSON (`bad_input`, `not_found`, …).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::BadInput => "bad_input",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Locked => "locked",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::Io => "io",
+        }
+    }
+}
+
+/// A use case failed. Nothing was recorded: every write is all or nothing.
+///
+/// The message never names a command-line flag or a command; the field is a
+/// plain name (`end`, `qty`, `maintenance_end`, `license`, `file`) that the
+/// CLI renders as a flag and a web page as a form field.
+#[derive(Debug)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
+    field: Option<String>,
+    value: Option<String>,
+    /// Whether `message` is a predicate that reads after the field and
+    /// value (`must be at least 1`), or a sentence of its own.
+    predicate: bool,
+    message: String,
+    hint: Option<String>,
+    details: Vec<String>,
+}
+
+/// Shorthand for results of use cases.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error whose message is a sentence of its own.
+    #[must_use]
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            field: None,
+            value: None,
+            predicate: false,
+            message: message.into(),
+            hint: None,
+            details: Vec::new(),
+        }))
+    }
+
+    /// A bad value of a field: `problem` reads after the field and the
+    /// value (`"-3" must be zero or more`).
+    #[must_use]
+    pub fn invalid(field: &str, value: impl Into<String>, problem: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorKind::BadInput, problem);
+        e.0.field = Some(field.to_owned());
+        e.0.value = Some(value.into());
+        e.0.predicate = true;
+        e
+    }
+
+    /// A field that must be given (or must not be empty).
+    #[must_use]
+    pub fn missing(field: &str, problem: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorKind::BadInput, problem);
+        e.0.field = Some(field.to_owned());
+        e.0.predicate = true;
+        e
+    }
+
+    /// Something that is not there.
+    #[must_use]
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::NotFound, message)
+    }
+
+    /// An I/O failure on a path.
+    #[must_use]
+    pub fn io(path: &Path, err: &std::io::Error) -> Self {
+        Error::new(ErrorKind::Io, format!("{}: {err}", path.display()))
+    }
+
+    /// Tags the error with the field it concerns, for a front-end to place
+    /// the message by (the message itself stays a sentence).
+    #[must_use]
+    pub fn at(mut self, field: &str) -> Self {
+        self.0.field = Some(field.to_owned());
+        self
+    }
+
+    /// Adds what to do about it.
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.0.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds lines that list what exactly is wrong (every bad row of a
+    /// file, every refused event of a batch).
+    #[must_use]
+    pub fn details(mut self, details: Vec<String>) -> Self {
+        self.0.details = details;
+        self
+    }
+
+    /// Changes the kind (a lower layer's "bad input" may be a conflict here).
+    #[must_use]
+    pub fn kind_of(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
+        self
+    }
+
+    /// Puts `prefix` before the message (`FILE:3: `, `line 12: `). A
+    /// predicate keeps its field: the result reads `PREFIX field "v" …`.
+    #[must_use]
+    pub fn located(mut self, prefix: &str) -> Self {
+        if self.0.predicate {
+            let subject = self.subject(|f| f.to_owned());
+            self.0.message = format!("{prefix}{subject}{}", self.0.message);
+            self.0.predicate = false;
+        } else {
+            self.0.message = format!("{prefix}{}", self.0.message);
+        }
+        self
+    }
+
+    /// What kind of failure this is.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The field it concerns, if any.
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        self.0.field.as_deref()
+    }
+
+    /// The value that was given, if it concerns one.
+    #[must_use]
+    pub fn value(&self) -> Option<&str> {
+        self.0.value.as_deref()
+    }
+
+    /// What is wrong, without the field: for a web form, shown next to
+    /// the field (`must be at least 1`), or a whole sentence.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// What to do about it, if anything is to be said.
+    #[must_use]
+    pub fn hint_text(&self) -> Option<&str> {
+        self.0.hint.as_deref()
+    }
+
+    /// The lines listing what exactly is wrong.
+    #[must_use]
+    pub fn detail_lines(&self) -> &[String] {
+        &self.0.details
+    }
+
+    /// The whole error in one text, the field named by `name` (the CLI
+    /// passes a function that makes `end` into `--end`): the subject, the
+    /// message, `; ` and the hint, and the detail lines below, indented.
+    #[must_use]
+    pub fn render(&self, name: impl Fn(&str) -> String) -> String {
+        let mut text = self.subject(name);
+        text.push_str(&self.0.message);
+        if let Some(h) = &self.0.hint {
+            text.push_str("; ");
+            text.push_str(h);
+        }
+        for d in &self.0.details {
+            text.push_str("\n  ");
+            text.push_str(d);
+        }
+        text
+    }
+
+    /// `field "value" ` before a predicate, else nothing.
+    fn subject(&self, name: impl Fn(&str) -> String) -> String {
+        match (&self.0.field, self.0.predicate) {
+            (Some(f), true) => {
+                let mut s = name(f);
+                if let Some(v) = &self.0.value {
+                    s.push_str(&format!(" {v:?}"));
+                }
+                s.push(' ');
+                s
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(|field| field.replace('_', " ")))
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Attaches the path to an I/O error.
+pub(crate) trait IoAt<T> {
+    fn at(self, path: &Path) -> Result<T>;
+}
+
+impl<T> IoAt<T> for std::io::Result<T> {
+    fn at(self, path: &Path) -> Result<T> {
+        self.map_err(|e| Error::io(path, &e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_predicate_reads_after_its_field_and_value() {
+        let e = Error::invalid("count", "-3", "must be zero or more").hint("count what is in use");
+        assert_eq!(e.kind(), ErrorKind::BadInput);
+        assert_eq!(e.field(), Some("count"));
+        assert_eq!(e.value(), Some("-3"));
+        assert_eq!(e.message(), "must be zero or more");
+        assert_eq!(
+            e.render(|f| format!("--{f}")),
+            "--count \"-3\" must be zero or more; count what is in use"
+        );
+        assert_eq!(
+            e.to_string(),
+            "count \"-3\" must be zero or more; count what is in use"
+        );
+    }
+
+    #[test]
+    fn a_sentence_keeps_its_field_as_a_tag_only() {
+        let e = Error::not_found("unknown license id \"L-9\"").at("license");
+        assert_eq!(e.field(), Some("license"));
+        assert_eq!(e.render(|f| format!("--{f}")), "unknown license id \"L-9\"");
+    }
+
+    #[test]
+    fn located_keeps_the_subject_in_the_sentence() {
+        let e = Error::invalid("qty", "0", "must be at least 1").located("f.jsonl:3: ");
+        assert_eq!(e.to_string(), "f.jsonl:3: qty \"0\" must be at least 1");
+        assert_eq!(e.field(), Some("qty"));
+    }
+
+    #[test]
+    fn details_go_below_indented() {
+        let e = Error::new(ErrorKind::BadInput, "2 rows are bad")
+            .details(vec!["f.csv:2: a".into(), "f.csv:3: b".into()]);
+        assert_eq!(e.to_string(), "2 rows are bad\n  f.csv:2: a\n  f.csv:3: b");
+    }
+}

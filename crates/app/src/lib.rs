@@ -1,0 +1,22 @@
+//! Every use case of entitle, once: requests in, serialisable results out,
+//! one [`Error`] type that knows its kind, field and hint, progress through
+//! a [`Progress`] observer. No command-line parsing, no printing, no HTTP:
+//! the `entitle` binary and the server are front-ends of this crate.
+//!
+//! A use case takes an open [`Store`] (see [`store::open`]) and a request
+//! whose fields are the raw text a user typed or a form posted; it parses
+//! and checks them with the same rules whatever the front-end, names the
+//! field in every error, and returns a result struct whose JSON is the
+//! documented output of `--json`.
+#![deny(missing_docs)]
+
+mod convert;
+pub mod error;
+pub mod progress;
+pub mod store;
+pub mod when;
+
+pub use entitle_core::ledger::Context;
+pub use error::{Error, ErrorKind, Result};
+pub use progress::{Progress, Silent, Unit};
+pub use store::{KnownAt, Open, Store};

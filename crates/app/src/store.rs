@@ -1,0 +1,43 @@
+//! Opening a store: what it means (must exist, create if missing,
+//! inspect) is said by the caller; what recovery did comes back as
+//! notices for the front-end to show.
+
+use std::path::Path;
+
+pub use entitle_store::{KnownAt, Open, Store};
+
+use crate::error::Result;
+
+/// Opens the store at `path` for `purpose` (named in the lock file, so that
+/// another process can say who holds the store). What recovery did on the
+/// way is in [`Store::notices`].
+///
+/// # Errors
+///
+/// When there is no store and `mode` is [`Open::MustExist`], it is held
+/// by another process, of another format, or damaged.
+pub fn open(path: &Path, mode: Open, purpose: &str) -> Result<Store> {
+    Ok(Store::open(path, mode, purpose)?)
+}
+
+/// Opens the store at `path` when there is one (for dry runs that check
+/// against a store if it exists but must not create it).
+///
+/// # Errors
+///
+/// As [`open`].
+pub fn open_if_exists(path: &Path, purpose: &str) -> Result<Option<Store>> {
+    if !entitle_store::Layout::new(path).format().exists() {
+        return Ok(None);
+    }
+    open(path, Open::MustExist, purpose).map(Some)
+}
+
+/// The seq a query is known at: `known` resolved against the store.
+///
+/// # Errors
+///
+/// For a seq beyond the log.
+pub fn known_seq(store: &Store, known: KnownAt) -> Result<u64> {
+    Ok(store.known_seq(known)?)
+}
