@@ -34,14 +34,36 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// How the command line names a field of a request in messages: the flag
-/// that carries it (`end` → `--end`), or the argument's name for the ones
-/// given by position (`seq` → `SEQ`).
-pub fn flag(field: &str) -> String {
-    match field {
-        "seq" | "hash" | "file" | "query" | "license" | "shell" | "path" => field.to_uppercase(),
-        "store" => "--store".to_owned(),
-        other => format!("--{}", other.replace('_', "-")),
+/// How the command line names the fields and actions of the use cases in
+/// messages.
+#[derive(Debug, Clone, Copy)]
+pub struct CliNames;
+
+impl entitle_app::Names for CliNames {
+    /// The flag that carries a field (`end` → `--end`), or the argument's
+    /// name for the ones given by position (`seq` → `SEQ`).
+    fn field(&self, field: &str) -> String {
+        match field {
+            "seq" | "hash" | "file" | "query" | "license" | "shell" | "path" => {
+                field.to_uppercase()
+            }
+            other => format!("--{}", other.replace('_', "-")),
+        }
+    }
+
+    /// The command that does it.
+    fn action(&self, action: entitle_app::Action) -> String {
+        use entitle_app::Action;
+        let command = match action {
+            Action::Verify => "entitle verify",
+            Action::Rebuild => "entitle rebuild",
+            Action::Reindex => "entitle reindex",
+            Action::Demo => "entitle demo",
+            Action::ListLicenses => "entitle state",
+            Action::ListDocuments => "entitle doc list",
+            _ => return action.words().to_owned(),
+        };
+        format!("`{command}`")
     }
 }
 
@@ -503,9 +525,8 @@ pub struct RenewalsArgs {
 pub struct HistoryArgs {
     /// License id
     pub id: String,
-    /// Print JSON
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -44,7 +44,7 @@ fn message(err: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in err.chain() {
         let text = match cause.downcast_ref::<entitle_app::Error>() {
-            Some(e) => e.render(cli::flag),
+            Some(e) => e.render(&cli::CliNames),
             None => cause.to_string(),
         };
         if msg.contains(&text) {

@@ -63,4 +63,11 @@ impl Progress for Bar {
             bar.finish_and_clear();
         }
     }
+
+    fn notice(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("entitle: {text}")),
+            None => eprintln!("entitle: {text}"),
+        }
+    }
 }

@@ -3,16 +3,15 @@
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use entitle_archive::{Archive, Extractor, Incoming, Limits, Owner, Searchable};
+use entitle_archive::{Archive, Extractor, Limits, Searchable};
 use entitle_core::position::vendor_matches;
 use entitle_store::{Open, Store};
 use serde_json::{json, Value};
 
-use crate::cli::{AttachArgs, Cli, DocGetArgs, DocListArgs, DocShowArgs, SearchArgs};
+use crate::cli::{Cli, DocGetArgs, DocListArgs, DocShowArgs, SearchArgs};
 use crate::output::{self, Align, Table};
 use crate::request;
 
@@ -31,101 +30,41 @@ pub fn open_archive(store: &Store) -> Result<Archive> {
     Ok(archive)
 }
 
-/// Prints one line per attached file, with whether it is searchable.
-pub fn report_attached(store: &Store, incoming: &[Incoming], to: &str) -> Result<()> {
-    for i in incoming {
-        let status = match entitle_archive::searchable(store, &i.blob.hash)? {
-            Some(Searchable::Yes(n)) => format!("searchable ({n} characters)"),
-            Some(Searchable::No(why)) => format!("stored, not searchable: {why}"),
-            None => "stored".to_owned(),
-        };
-        println!(
-            "attached {} to {to}: {} ({} bytes{}); {status}",
-            i.filename,
-            &i.blob.hash[..16],
-            i.blob.size,
-            if i.blob.new { "" } else { ", already archived" }
-        );
-    }
-    Ok(())
-}
-
-/// The attached files as JSON objects.
-pub fn attached_json(store: &Store, incoming: &[Incoming]) -> Result<Vec<Value>> {
-    let mut out = Vec::new();
-    for i in incoming {
-        let searchable = entitle_archive::searchable(store, &i.blob.hash)?;
-        out.push(json!({
-            "hash": i.blob.hash,
-            "filename": i.filename,
-            "size": i.blob.size,
-            "media_type": i.media_type,
-            "new": i.blob.new,
-            "searchable": matches!(searchable, Some(Searchable::Yes(_))),
-            "not_searchable_reason": match searchable { Some(Searchable::No(why)) => Some(why), _ => None },
-        }));
-    }
-    Ok(out)
-}
-
-pub fn attach(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
-    let kind = a.kind.parse::<entitle_core::DocKind>()?;
-    let (owner, files): (Owner, Vec<PathBuf>) = match &a.vendor {
-        Some(v) => {
-            if v.trim().is_empty() {
-                bail!("--vendor must not be empty");
-            }
-            (
-                Owner::Vendor(v.trim().to_owned()),
-                a.args.iter().map(PathBuf::from).collect(),
-            )
-        }
-        None => {
-            let id = a.args[0].trim().to_owned();
-            let files: Vec<PathBuf> = a.args[1..].iter().map(PathBuf::from).collect();
-            if files.is_empty() {
-                if std::path::Path::new(&id).exists() {
-                    bail!("{id} is a file: name the license first (entitle attach L-0001 {id}), or bind it to a vendor with --vendor");
-                }
-                bail!("give the files to attach after the license id {id}");
-            }
-            (Owner::License(id), files)
-        }
-    };
-    let mut store = request::open(cli, Open::MustExist, "entitle attach")?;
-    let incoming = entitle_archive::store_files(&store, &files)?;
-    let drafts = entitle_archive::drafts(&incoming, &owner, kind, a.note.as_deref());
-    let ctx = request::context(cli);
-    let appended = match store.append(drafts, &ctx) {
-        Ok(appended) => appended,
-        Err(e) => {
-            entitle_archive::discard_new(&store, &incoming);
-            return Err(super::append_error(e));
-        }
-    };
-    let mut archive = open_archive(&store)?;
-    archive.catch_up(&store)?;
-    let to = match &owner {
-        Owner::License(id) => id.clone(),
-        Owner::Vendor(v) => format!("vendor {v}"),
-    };
-    if a.json {
-        let docs = attached_json(&store, &incoming)?;
-        let seqs: Vec<u64> = appended.iter().map(|x| x.seq).collect();
-        output::json(&json!({ "seqs": seqs, "documents": docs }))?;
-    } else {
-        report_attached(&store, &incoming, &to)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle doc list")?;
+    list_in(&store, a)
+}
+
+/// The demo's document list (temporary until the archive moves to the app).
+pub fn demo_list(store: &Store, license: &str) -> Result<ExitCode> {
+    let a = DocListArgs {
+        license: Some(license.into()),
+        vendor: None,
+        json: false,
+    };
+    list_in(store, &a)
+}
+
+/// The demo's search (temporary until the archive moves to the app).
+pub fn demo_search(store: &Store, query: &str) -> Result<ExitCode> {
+    let a = SearchArgs {
+        query: query.into(),
+        vendor: None,
+        product: None,
+        kind: None,
+        license: None,
+        limit: 10,
+        json: false,
+    };
+    search_in(store, &a)
+}
+
+fn list_in(store: &Store, a: &DocListArgs) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for doc in store.documents()? {
         // What the index would hold for it: its counted bindings' licenses
         // and vendors, and the first binding's name and kind.
-        let Some(entry) = entitle_archive::index_doc(&store, &doc)? else {
+        let Some(entry) = entitle_archive::index_doc(store, &doc)? else {
             continue;
         };
         if let Some(id) = &a.license {
@@ -141,7 +80,7 @@ pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
         {
             continue;
         }
-        let searchable = entitle_archive::searchable(&store, &doc.hash)?;
+        let searchable = entitle_archive::searchable(store, &doc.hash)?;
         rows.push((doc, entry, searchable));
     }
     if a.json {
@@ -290,7 +229,11 @@ pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
 
 pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle search")?;
-    let archive = open_archive(&store)?;
+    search_in(&store, a)
+}
+
+fn search_in(store: &Store, a: &SearchArgs) -> Result<ExitCode> {
+    let archive = open_archive(store)?;
     let mut q = entitle_search::Query::new(a.query.clone()).limit(a.limit.max(1));
     if let Some(v) = &a.vendor {
         q = q.vendor(v.clone());

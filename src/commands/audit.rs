@@ -51,8 +51,8 @@ const DOCUMENTS_DIR: &str = "documents/";
 // ---------------------------------------------------------------- audit-pack
 
 pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
-    let as_of = request::as_of(a.as_of.as_deref())?;
-    let known_at = request::known_at(a.known_at.as_deref())?;
+    let as_of = entitle_app::when::as_of(a.as_of.as_deref())?;
+    let known_at = entitle_app::when::known_at(a.known_at.as_deref())?;
     let wanted = match_key(&a.vendor);
     if wanted.is_empty() {
         bail!("--vendor is empty: name the vendor the pack is for");
@@ -114,7 +114,7 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
     }
     // The pack's numbers come from the disclosed events alone; they must be
     // the store's numbers too.
-    let from_store = super::position::reviewed(
+    let from_store = entitle_app::query::reviewed(
         &store,
         as_of,
         known,
@@ -151,7 +151,7 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
         store: store_id.clone(),
         seq: known,
         hash: head,
-        time: request::now(),
+        time: entitle_app::when::now(),
     };
     let checkpoint_text = checkpoint.render()?;
     let signature = sign(&key, CHECKPOINT_NAMESPACE, checkpoint_text.as_bytes())?;

@@ -1,10 +1,10 @@
 //! `entitle export`
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_store::Open;
+use entitle_app::Open;
 
 use crate::cli::Cli;
 use crate::request;
@@ -12,7 +12,6 @@ use crate::request;
 pub fn run(cli: &Cli) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle export")?;
     let mut out = BufWriter::new(io::stdout().lock());
-    store.export(&mut out, u64::MAX, &mut |_, _| true)?;
-    out.flush()?;
+    entitle_app::maintenance::export(&store, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }

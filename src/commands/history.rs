@@ -2,53 +2,48 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
-use entitle_store::Open;
-use serde_json::{json, Value};
+use anyhow::Result;
+use entitle_app::query::History;
+use entitle_app::Open;
 
-use crate::cli::{Cli, HistoryArgs};
+use crate::cli::{Cli, Format, HistoryArgs};
 use crate::output::{self, Align, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &HistoryArgs) -> Result<ExitCode> {
     let mut store = request::open(cli, Open::MustExist, "entitle history")?;
-    let Some(timeline) = store.timeline(a.id.trim())? else {
-        bail!(
-            "unknown license id {:?}: `entitle state` lists the licenses",
-            a.id
-        );
-    };
-    let mut events = Vec::new();
-    for entry in &timeline.entries {
-        let record = store.record(entry.seq)?;
-        let void = match entry.voided_by {
-            Some(v) => Some(store.record(v)?),
-            None => None,
-        };
-        events.push((record, void));
+    let history = entitle_app::query::history(&mut store, &a.id)?;
+    match a.output.format() {
+        Format::Json => output::json(&history)?,
+        Format::Csv => {
+            let rows: Vec<serde_json::Value> = history
+                .events
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<_, _>>()?;
+            super::sheet_out::write(COLUMNS, &rows)?;
+        }
+        Format::Table => print(&history)?,
     }
-    if a.json {
-        let list: Vec<Value> = events
-            .iter()
-            .map(|(r, void)| {
-                let record: Value = serde_json::from_slice(&r.to_bytes()).unwrap_or(Value::Null);
-                json!({
-                    "seq": r.seq,
-                    "type": r.event.type_name(),
-                    "recorded_at": r.recorded_at.to_string(),
-                    "effective": r.effective.to_string(),
-                    "actor": r.actor,
-                    "note": r.note,
-                    "voided_by": void.as_ref().map(|v| v.seq),
-                    "void_note": void.as_ref().and_then(|v| v.note.clone()),
-                    "record": record,
-                })
-            })
-            .collect();
-        output::json(&json!({ "id": timeline.id, "events": list }))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("history of {}", timeline.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The CSV columns: the JSON fields of an event.
+const COLUMNS: &[&str] = &[
+    "seq",
+    "type",
+    "recorded_at",
+    "effective",
+    "actor",
+    "note",
+    "voided_by",
+    "void_note",
+    "record",
+];
+
+/// The history as a table, voids marked.
+pub fn print(history: &History) -> Result<()> {
+    println!("history of {}", history.id);
     let mut t = Table::new(&[
         ("SEQ", Align::Right, false),
         ("RECORDED", Align::Left, false),
@@ -56,59 +51,25 @@ pub fn run(cli: &Cli, a: &HistoryArgs) -> Result<ExitCode> {
         ("EVENT", Align::Left, false),
         ("DETAILS", Align::Left, true),
     ]);
-    for (r, void) in &events {
-        let mut details = describe(r);
-        if let Some(n) = &r.note {
+    for e in &history.events {
+        let mut details = e.summary.clone();
+        if let Some(n) = &e.note {
             details.push_str(&format!(" — {n}"));
         }
-        let mut what = r.event.type_name().to_owned();
-        if let Some(v) = void {
-            what = format!("{what} (VOIDED by #{})", v.seq);
-            if let Some(n) = &v.note {
+        let mut what = e.event_type.to_owned();
+        if let Some(v) = e.voided_by {
+            what = format!("{what} (VOIDED by #{v})");
+            if let Some(n) = &e.void_note {
                 details.push_str(&format!(" [void: {n}]"));
             }
         }
         t.row(vec![
-            format!("#{}", r.seq),
-            r.recorded_at.to_string(),
-            r.effective.to_string(),
+            format!("#{}", e.seq),
+            e.recorded_at.clone(),
+            e.effective.clone(),
             what,
             details,
         ]);
     }
-    t.print()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn describe(r: &entitle_core::Record) -> String {
-    use entitle_core::Event;
-    match &r.event {
-        Event::Purchased(p) => format!(
-            "{} / {}, {} {}, {} .. {}{}",
-            p.vendor,
-            p.product,
-            p.qty,
-            p.metric,
-            p.start,
-            p.end.map_or_else(|| "perpetual".into(), |e| e.to_string()),
-            p.cost
-                .map(|c| format!(", {c} {}", p.currency.as_deref().unwrap_or("")))
-                .unwrap_or_default()
-        ),
-        Event::Extended(x) => format!(
-            "until {}{}",
-            x.until,
-            x.qty.map(|q| format!(", qty {q}")).unwrap_or_default()
-        ),
-        Event::Adjusted(x) => format!("qty {}", x.qty),
-        Event::Cancelled(_) => "cancelled".into(),
-        Event::DocumentAttached(d) => format!(
-            "{} ({}, {})",
-            d.filename,
-            d.kind,
-            &d.hash[..12.min(d.hash.len())]
-        ),
-        Event::UsageRecorded(u) => format!("{} {}", u.count, u.metric),
-        Event::Voided(v) => format!("voids #{}", v.voids),
-    }
+    t.print()
 }

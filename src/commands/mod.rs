@@ -2,6 +2,7 @@
 
 mod adjust;
 mod archive;
+mod attach;
 mod audit;
 mod cancel;
 mod completions;
@@ -27,12 +28,14 @@ mod void;
 
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Result};
-use entitle_core::ledger::Draft;
-use entitle_store::{AppendError, Appended, Open};
-use serde::Serialize;
+use anyhow::Result;
+use entitle_app::record::{Common, Documents, Recorded, Source, Write};
+use entitle_app::Open;
 
-use crate::cli::{AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, UsageCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, UsageCommand, WriteArgs,
+};
+use crate::progress::Bar;
 use crate::{output, request};
 
 /// Runs the command the user asked for.
@@ -60,7 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::AuditPack(args) => audit::pack(&cli, args),
         Command::Audit(AuditCommand::Verify(args)) => audit::verify(args),
         Command::Key(KeyCommand::Show) => key::show(&cli),
-        Command::Attach(args) => archive::attach(&cli, args),
+        Command::Attach(args) => attach::run(&cli, args),
         Command::Doc(DocCommand::List(args)) => archive::list(&cli, args),
         Command::Doc(DocCommand::Show(args)) => archive::show(&cli, args),
         Command::Doc(DocCommand::Get(args)) => archive::get(&cli, args),
@@ -69,96 +72,62 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Records one draft and prints what was recorded.
-fn record_one(cli: &Cli, command: &str, draft: Draft, json: bool) -> Result<ExitCode> {
-    record_with_documents(cli, command, draft, json, &[], "other")
+/// Records one event with the documents `--attach` names (one atomic
+/// write) and prints what was recorded.
+fn record(cli: &Cli, purpose: &str, write: &Write, common: &WriteArgs) -> Result<ExitCode> {
+    let mut store = request::open(cli, Open::CreateIfMissing, purpose)?;
+    let progress = Bar::new(common.json);
+    let documents = Documents {
+        sources: common.attach.iter().cloned().map(Source::Path).collect(),
+        kind: common.attach_kind.clone(),
+    };
+    let common_req = Common {
+        effective: common.effective.clone(),
+        note: common.note.clone(),
+    };
+    let ctx = request::context(cli);
+    let recorded =
+        entitle_app::record::record(&mut store, &ctx, write, &common_req, documents, &progress)?;
+    print_recorded(&recorded, common.json)
 }
 
-/// Records a draft together with documents bound to its license, in one
-/// atomic write, and prints what was recorded.
-fn record_with_documents(
+/// Records one event that carries no documents (a void, a usage count)
+/// and prints what was recorded.
+fn record_plain(
     cli: &Cli,
-    command: &str,
-    mut draft: Draft,
+    purpose: &str,
+    write: &Write,
+    common: &Common,
     json: bool,
-    attach: &[std::path::PathBuf],
-    kind: &str,
 ) -> Result<ExitCode> {
-    let kind = kind.parse::<entitle_core::DocKind>()?;
-    let mut store = request::open(cli, Open::CreateIfMissing, command)?;
+    let mut store = request::open(cli, Open::MustExist, purpose)?;
     let ctx = request::context(cli);
-    let mut incoming = Vec::new();
-    let mut drafts = Vec::new();
-    if !attach.is_empty() {
-        if let entitle_core::Event::Purchased(p) = &mut draft.event {
-            if p.id.trim().is_empty() {
-                p.id = store.next_license_id()?;
-            }
-        }
-        let id = draft
-            .event
-            .license_id()
-            .ok_or_else(|| anyhow!("--attach needs an event about a license"))?
-            .to_owned();
-        incoming = entitle_archive::store_files(&store, attach)?;
-        drafts =
-            entitle_archive::drafts(&incoming, &entitle_archive::Owner::License(id), kind, None);
-    }
-    drafts.insert(0, draft);
-    let appended = match store.append(drafts, &ctx) {
-        Ok(a) => a,
-        Err(e) => {
-            entitle_archive::discard_new(&store, &incoming);
-            return Err(append_error(e));
-        }
-    };
-    if !incoming.is_empty() {
-        archive::open_archive(&store)?.catch_up(&store)?;
-    }
-    let Appended { seq, id } = appended
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow!("nothing was recorded"))?;
+    let recorded = entitle_app::record::record(
+        &mut store,
+        &ctx,
+        write,
+        common,
+        Documents::default(),
+        &Bar::new(json),
+    )?;
+    print_recorded(&recorded, json)
+}
+
+fn print_recorded(recorded: &Recorded, json: bool) -> Result<ExitCode> {
     if json {
-        #[derive(Serialize)]
-        struct Out {
-            seq: u64,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            id: Option<String>,
-        }
-        output::json(&Out { seq, id })?;
+        output::json(recorded)?;
     } else {
-        let record = store.record(seq)?;
         println!(
-            "recorded #{seq}: {}{}",
-            record.event.type_name(),
-            id.as_ref().map(|id| format!(" {id}")).unwrap_or_default()
+            "recorded #{}: {}{}",
+            recorded.seq,
+            recorded.event_type,
+            recorded
+                .id
+                .as_ref()
+                .map(|id| format!(" {id}"))
+                .unwrap_or_default()
         );
-        if !incoming.is_empty() {
-            archive::report_attached(&store, &incoming, id.as_deref().unwrap_or(""))?;
-        }
+        attach::print_attached(&recorded.attached, recorded.id.as_deref().unwrap_or(""));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Turns a refused append into an error for the user.
-fn append_error(e: AppendError) -> anyhow::Error {
-    match e {
-        AppendError::Store(e) => e.into(),
-        AppendError::Rejected(mut list) if list.len() == 1 => {
-            let (_, r) = list.remove(0);
-            anyhow!("{r}; nothing was recorded")
-        }
-        AppendError::Rejected(list) => {
-            let lines: Vec<String> = list
-                .iter()
-                .map(|(i, r)| format!("  event {}: {r}", i + 1))
-                .collect();
-            anyhow!(
-                "{} events refused, nothing was recorded:\n{}",
-                list.len(),
-                lines.join("\n")
-            )
-        }
-    }
 }

@@ -21,20 +21,6 @@ pub fn write(columns: &[&str], rows: &[Value]) -> Result<()> {
     Ok(())
 }
 
-/// Writes JSON objects as CSV to stdout, the columns being the keys of the
-/// first (every row has the same keys, in the same order).
-pub fn write_objects(rows: &[Value]) -> Result<()> {
-    let columns = rows.first().map(columns_of).unwrap_or_default();
-    write(&columns, rows)
-}
-
-/// The column names of a JSON object row, in order.
-fn columns_of(row: &Value) -> Vec<&str> {
-    row.as_object()
-        .map(|o| o.keys().map(String::as_str).collect())
-        .unwrap_or_default()
-}
-
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -43,4 +29,14 @@ fn cell(v: &Value) -> String {
         Value::Number(n) => n.to_string(),
         other => other.to_string(),
     }
+}
+
+/// Writes serialisable rows as CSV to stdout under the given columns (their
+/// JSON field names); the header row is written even when there are none.
+pub fn write_rows<T: serde::Serialize>(columns: &[&str], rows: &[T]) -> Result<()> {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()?;
+    write(columns, &rows)
 }

@@ -3,47 +3,57 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_core::position::vendor_matches;
-use entitle_core::{LicenseView, Status};
-use serde::Serialize;
-use serde_json::{json, Value};
+use entitle_app::query::State;
+use entitle_app::Open;
+use entitle_core::Status;
 
-use crate::cli::{Cli, QueryArgs};
+use crate::cli::{Cli, Format, QueryArgs};
 use crate::output::{self, or_dash, Align, Paint, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
-    let (store, as_of, known) = request::open_query(
-        cli,
-        "entitle state",
-        a.as_of.as_deref(),
-        a.known_at.as_deref(),
-    )?;
-    let licenses: Vec<LicenseView> = store
-        .licenses_at(as_of, known)?
-        .into_iter()
-        .filter(|v| vendor_matches(a.vendor.as_deref(), &v.terms.vendor))
-        .collect();
-    if a.output.format() == crate::cli::Format::Csv {
-        let rows: Vec<Value> = licenses.iter().map(license_json).collect();
-        super::sheet_out::write_objects(&rows)?;
-        return Ok(ExitCode::SUCCESS);
+    let store = request::open(cli, Open::MustExist, "entitle state")?;
+    let state = entitle_app::query::state(&store, &request::query(a))?;
+    match a.output.format() {
+        Format::Csv => super::sheet_out::write_rows(COLUMNS, &state.licenses)?,
+        Format::Json => output::json(&state)?,
+        Format::Table => print(&state)?,
     }
-    if a.output.format() == crate::cli::Format::Json {
-        #[derive(Serialize)]
-        struct Out {
-            as_of: String,
-            known_at_seq: u64,
-            licenses: Vec<Value>,
-        }
-        return output::json(&Out {
-            as_of: as_of.to_string(),
-            known_at_seq: known,
-            licenses: licenses.iter().map(license_json).collect(),
-        })
-        .map(|()| ExitCode::SUCCESS);
-    }
-    println!("licenses as of {as_of}, as known at #{known}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The CSV columns: the JSON fields of a license.
+const COLUMNS: &[&str] = &[
+    "id",
+    "vendor",
+    "product",
+    "edition",
+    "metric",
+    "quantity",
+    "status",
+    "start",
+    "end",
+    "recorded_end",
+    "maintenance_end",
+    "cancelled_on",
+    "cost",
+    "currency",
+    "po",
+    "reseller",
+    "owner",
+    "notice_days",
+    "auto_renew",
+    "renewal_months",
+    "tags",
+    "purchased_seq",
+    "documents",
+];
+
+fn print(state: &State) -> Result<()> {
+    println!(
+        "licenses as of {}, as known at #{}",
+        state.as_of, state.known_at_seq
+    );
     let mut t = Table::new(&[
         ("ID", Align::Left, false),
         ("VENDOR", Align::Left, true),
@@ -54,25 +64,25 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         ("START", Align::Left, false),
         ("END", Align::Left, false),
     ]);
-    for v in &licenses {
+    for v in &state.licenses {
         let cells = vec![
             v.id.clone(),
-            v.terms.vendor.clone(),
-            v.terms.product.clone(),
-            v.terms.metric.to_string(),
-            v.terms.quantity.to_string(),
-            v.status.as_str().to_owned(),
-            v.terms.start.to_string(),
-            or_dash(v.terms.end),
+            v.vendor.clone(),
+            v.product.clone(),
+            v.metric.to_string(),
+            v.quantity.to_string(),
+            v.status.to_owned(),
+            v.start.clone(),
+            or_dash(v.end.clone()),
         ];
-        t.painted_row(cells, STATUS_COLUMN, status_paint(v.status));
+        t.painted_row(cells, STATUS_COLUMN, status_paint(v.status_kind));
     }
     if t.is_empty() {
         println!("(no licenses)");
+        Ok(())
     } else {
-        t.print()?;
+        t.print()
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The STATUS column of the table.
@@ -88,36 +98,6 @@ fn status_paint(status: Status) -> Option<Paint> {
         Status::Expired | Status::Cancelled => Some(Paint::Dim),
         Status::Pending | Status::Active => None,
     }
-}
-
-/// A license in the JSON of `state` (stable field names).
-pub fn license_json(v: &LicenseView) -> Value {
-    let t = &v.terms;
-    json!({
-        "id": v.id,
-        "vendor": t.vendor,
-        "product": t.product,
-        "edition": t.edition,
-        "metric": t.metric,
-        "quantity": t.quantity,
-        "status": v.status.as_str(),
-        "start": t.start.to_string(),
-        "end": t.end.map(|d| d.to_string()),
-        "recorded_end": v.recorded_end.map(|d| d.to_string()),
-        "maintenance_end": t.maintenance_end.map(|d| d.to_string()),
-        "cancelled_on": v.cancelled_on.map(|d| d.to_string()),
-        "cost": t.cost.as_ref().map(|m| m.amount.to_string()),
-        "currency": t.cost.as_ref().map(|m| m.currency.clone()),
-        "po": t.po,
-        "reseller": t.reseller,
-        "owner": t.owner,
-        "notice_days": t.notice_days,
-        "auto_renew": t.auto_renew,
-        "renewal_months": t.renewal_months,
-        "tags": t.tags,
-        "purchased_seq": v.purchased_seq,
-        "documents": v.documents,
-    })
 }
 
 #[cfg(test)]

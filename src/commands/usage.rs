@@ -3,36 +3,22 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_core::ledger::Draft;
-use entitle_core::record::{Event, UsageRecorded};
-use entitle_core::{InputError, Metric};
+use entitle_app::record::{Common, Usage, Write};
 
 use crate::cli::{Cli, UsageRecordArgs};
-use crate::request;
 
 pub fn record(cli: &Cli, a: &UsageRecordArgs) -> Result<ExitCode> {
-    let count = parse_count(&a.count)?;
-    let draft = Draft {
-        event: Event::UsageRecorded(UsageRecorded {
-            vendor: a.vendor.clone(),
-            product: a.product.clone(),
-            metric: a.metric.parse::<Metric>()?,
-            count,
-            source: a.source.clone(),
-        }),
-        effective: Some(request::date("--date", &a.date)?),
+    let write = Write::Usage(Usage {
+        vendor: a.vendor.clone(),
+        product: a.product.clone(),
+        metric: a.metric.clone(),
+        count: a.count.clone(),
+        date: a.date.clone(),
+        source: a.source.clone(),
+    });
+    let common = Common {
+        effective: None,
         note: a.note.clone(),
     };
-    super::record_one(cli, "entitle usage record", draft, a.json)
-}
-
-fn parse_count(text: &str) -> Result<u64, InputError> {
-    let t = text.trim();
-    match t.parse::<u64>() {
-        Ok(n) => Ok(n),
-        Err(_) if t.starts_with('-') && t[1..].parse::<u64>().is_ok() => {
-            Err(InputError::CountNegative(text.to_owned()))
-        }
-        Err(_) => Err(InputError::CountNotANumber(text.to_owned())),
-    }
+    super::record_plain(cli, "entitle usage record", &write, &common, a.json)
 }

@@ -3,35 +3,28 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_core::chain;
-use entitle_store::Open;
+use entitle_app::Open;
 
 use crate::cli::Cli;
+use crate::progress::Bar;
 use crate::request;
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
     let store = request::open(cli, Open::Inspect, "entitle verify")?;
-    let report = store.verify()?;
-    if report.is_intact() {
-        println!(
-            "intact: {} events, chain head {}",
-            report.events,
-            chain::to_hex(&report.head_hash)
-        );
-        if report.documents > 0 {
-            println!(
-                "{} archived documents re-hashed: all match",
-                report.documents
-            );
+    let v = entitle_app::maintenance::verify(&store, &Bar::new(false))?;
+    if v.intact {
+        println!("intact: {} events, chain head {}", v.events, v.head);
+        if v.documents > 0 {
+            println!("{} archived documents re-hashed: all match", v.documents);
         }
         return Ok(ExitCode::SUCCESS);
     }
-    match report.problems[0].seq {
+    match v.first_bad_seq {
         Some(seq) => println!("NOT intact: first bad event #{seq}"),
         None => println!("NOT intact"),
     }
-    for p in &report.problems {
-        println!("  {}", p.what);
+    for p in &v.problems {
+        println!("  {p}");
     }
     Ok(ExitCode::from(1))
 }

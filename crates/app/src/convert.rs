@@ -6,7 +6,7 @@ use entitle_core::{InputError, Rejection};
 use entitle_search::IndexError;
 use entitle_store::{AppendError, BlobError, StoreError};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Action, Error, ErrorKind};
 
 impl From<InputError> for Error {
     fn from(e: InputError) -> Self {
@@ -25,6 +25,28 @@ impl From<Rejection> for Error {
     fn from(r: Rejection) -> Self {
         let kind = match &r {
             Rejection::Input(e) => return e.clone().into(),
+            Rejection::ExtendNotLater { id, until, end } => {
+                return Error::invalid(
+                    "until",
+                    until.to_string(),
+                    format!("is not after the current end {end} of {id}"),
+                )
+                .kind_of(ErrorKind::Conflict)
+                .hint("extend moves the end later")
+            }
+            Rejection::UntilBeforeStart { id, until, start } => {
+                return Error::invalid(
+                    "until",
+                    until.to_string(),
+                    format!("is before the start {start} of {id}"),
+                )
+                .kind_of(ErrorKind::Conflict)
+            }
+            Rejection::DuplicateId { id, seq } => {
+                return Error::invalid("id", id, format!("is already used by #{seq}"))
+                    .kind_of(ErrorKind::Conflict)
+                    .hint("choose another id")
+            }
             Rejection::UnknownLicense(_) | Rejection::UnknownSeq { .. } => ErrorKind::NotFound,
             Rejection::Backing(_) => ErrorKind::Integrity,
             _ => ErrorKind::Conflict,
@@ -36,6 +58,9 @@ impl From<Rejection> for Error {
         if let Some(h) = r.hint() {
             err = err.hint(h);
         }
+        if matches!(r, Rejection::UnknownLicense(_)) {
+            err = err.hint_to(Action::ListLicenses, "{action} shows every id");
+        }
         err
     }
 }
@@ -45,7 +70,10 @@ impl From<StoreError> for Error {
         match e {
             StoreError::NoStore(path) => Error::not_found(format!("no store at {}", path.display()))
                 .at("store")
-                .hint("record a purchase to create one, or run the demo to try entitle on example data"),
+                .hint_to(
+                    Action::Demo,
+                    "record a purchase to create one, or run {action} to try entitle on example data",
+                ),
             StoreError::NotAStore(path) => Error::new(
                 ErrorKind::BadInput,
                 format!(
@@ -79,12 +107,12 @@ impl From<StoreError> for Error {
                 ErrorKind::Integrity,
                 format!("the log {} is damaged: {what}", path.display()),
             )
-            .hint("run verify for details (nothing was changed)"),
+            .hint_to(Action::Verify, "run {action} for details (nothing was changed)"),
             StoreError::Derived { path, what } => Error::new(
                 ErrorKind::Integrity,
                 format!("derived state in {}: {what}", path.display()),
             )
-            .hint("run rebuild to recreate it from the log"),
+            .hint_to(Action::Rebuild, "run {action} to recreate it from the log"),
             StoreError::Query {
                 field,
                 value,
@@ -98,7 +126,7 @@ impl From<StoreError> for Error {
                     e
                 }
             }
-            StoreError::Io { path, source } => Error::io(&path, &source),
+            StoreError::Io { path, source } => Error::io(&path, source),
             other => Error::new(ErrorKind::Integrity, other.to_string()),
         }
     }
@@ -115,7 +143,10 @@ impl From<AppendError> for Error {
                     Some(h) => format!("{h}; nothing was recorded"),
                     None => "nothing was recorded".to_owned(),
                 };
-                e.hint(hint)
+                match e.action() {
+                    Some(a) => e.hint_to(a, hint),
+                    None => e.hint(hint),
+                }
             }
             AppendError::Rejected(list) => {
                 let kind = list
@@ -159,8 +190,10 @@ impl From<IndexError> for Error {
             IndexError::QuerySyntax { .. } => {
                 Error::new(ErrorKind::BadInput, e.to_string()).at("query")
             }
-            other => Error::new(ErrorKind::Integrity, other.to_string())
-                .hint("run reindex to rebuild the search index from the log and the documents"),
+            other => Error::new(ErrorKind::Integrity, other.to_string()).hint_to(
+                Action::Reindex,
+                "run {action} to rebuild the search index from the log and the documents",
+            ),
         }
     }
 }
@@ -200,6 +233,10 @@ mod tests {
         assert_eq!(e.field(), Some("qty"));
         assert_eq!(e.value(), Some("0"));
         assert_eq!(e.message(), "must be at least 1");
+        assert_eq!(
+            e.to_string(),
+            "qty 0 must be at least 1; write a whole number, or \"unlimited\" for a site agreement"
+        );
         assert!(e.hint_text().unwrap().contains("unlimited"));
     }
 

@@ -46,6 +46,61 @@ impl ErrorKind {
     }
 }
 
+/// Something a user can do about an error, named by each front-end its
+/// own way: the CLI as a command (`entitle verify`), a web page as a link.
+/// A hint that points at one holds `{action}` where the name goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Action {
+    /// Check the whole log and the archive.
+    Verify,
+    /// Rebuild the derived state from the log.
+    Rebuild,
+    /// Rebuild the search index.
+    Reindex,
+    /// Load the example company into a fresh store.
+    Demo,
+    /// List the licenses (their ids).
+    ListLicenses,
+    /// List the archived documents (their hashes).
+    ListDocuments,
+}
+
+impl Action {
+    /// The action in plain words.
+    #[must_use]
+    pub const fn words(self) -> &'static str {
+        match self {
+            Action::Verify => "verify",
+            Action::Rebuild => "rebuild",
+            Action::Reindex => "reindex",
+            Action::Demo => "the demo",
+            Action::ListLicenses => "the license list",
+            Action::ListDocuments => "the document list",
+        }
+    }
+}
+
+/// How a front-end names fields and actions in messages.
+pub trait Names {
+    /// A field (`end` → `--end` on the command line).
+    fn field(&self, field: &str) -> String {
+        field.replace('_', " ")
+    }
+
+    /// An action (`Verify` → `` `entitle verify` `` on the command line).
+    fn action(&self, action: Action) -> String {
+        action.words().to_owned()
+    }
+}
+
+/// Fields and actions in plain words: what [`Error`]'s `Display` uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlainNames;
+
+impl Names for PlainNames {}
+
 /// A use case failed. Nothing was recorded: every write is all or nothing.
 ///
 /// The message never names a command-line flag or a command; the field is a
@@ -64,7 +119,11 @@ struct Inner {
     predicate: bool,
     message: String,
     hint: Option<String>,
+    action: Option<Action>,
     details: Vec<String>,
+    /// The I/O error behind it, kept so that a front-end can tell a closed
+    /// pipe (a reader that has seen enough) from a real failure.
+    source: Option<std::io::Error>,
 }
 
 /// Shorthand for results of use cases.
@@ -81,7 +140,9 @@ impl Error {
             predicate: false,
             message: message.into(),
             hint: None,
+            action: None,
             details: Vec::new(),
+            source: None,
         }))
     }
 
@@ -113,8 +174,10 @@ impl Error {
 
     /// An I/O failure on a path.
     #[must_use]
-    pub fn io(path: &Path, err: &std::io::Error) -> Self {
-        Error::new(ErrorKind::Io, format!("{}: {err}", path.display()))
+    pub fn io(path: &Path, err: std::io::Error) -> Self {
+        let mut e = Error::new(ErrorKind::Io, format!("{}: {err}", path.display()));
+        e.0.source = Some(err);
+        e
     }
 
     /// Tags the error with the field it concerns, for a front-end to place
@@ -129,6 +192,16 @@ impl Error {
     #[must_use]
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.0.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds what to do about it, pointing at an action: `hint` holds
+    /// `{action}` where the front-end's name for it goes ("run {action} for
+    /// details").
+    #[must_use]
+    pub fn hint_to(mut self, action: Action, hint: impl Into<String>) -> Self {
+        self.0.hint = Some(hint.into());
+        self.0.action = Some(action);
         self
     }
 
@@ -152,7 +225,7 @@ impl Error {
     #[must_use]
     pub fn located(mut self, prefix: &str) -> Self {
         if self.0.predicate {
-            let subject = self.subject(|f| f.to_owned());
+            let subject = self.subject(&PlainNames);
             self.0.message = format!("{prefix}{subject}{}", self.0.message);
             self.0.predicate = false;
         } else {
@@ -186,10 +259,17 @@ impl Error {
         &self.0.message
     }
 
-    /// What to do about it, if anything is to be said.
+    /// What to do about it, if anything is to be said (with `{action}`
+    /// where [`Error::action`] goes).
     #[must_use]
     pub fn hint_text(&self) -> Option<&str> {
         self.0.hint.as_deref()
+    }
+
+    /// The action the hint points at.
+    #[must_use]
+    pub fn action(&self) -> Option<Action> {
+        self.0.action
     }
 
     /// The lines listing what exactly is wrong.
@@ -198,16 +278,19 @@ impl Error {
         &self.0.details
     }
 
-    /// The whole error in one text, the field named by `name` (the CLI
-    /// passes a function that makes `end` into `--end`): the subject, the
-    /// message, `; ` and the hint, and the detail lines below, indented.
+    /// The whole error in one text, fields and actions named by `names`
+    /// (the CLI makes `end` into `--end`): the subject, the message, `; `
+    /// and the hint, and the detail lines below, indented.
     #[must_use]
-    pub fn render(&self, name: impl Fn(&str) -> String) -> String {
-        let mut text = self.subject(name);
+    pub fn render(&self, names: &dyn Names) -> String {
+        let mut text = self.subject(names);
         text.push_str(&self.0.message);
         if let Some(h) = &self.0.hint {
             text.push_str("; ");
-            text.push_str(h);
+            match self.0.action {
+                Some(a) => text.push_str(&h.replace("{action}", &names.action(a))),
+                None => text.push_str(h),
+            }
         }
         for d in &self.0.details {
             text.push_str("\n  ");
@@ -216,13 +299,16 @@ impl Error {
         text
     }
 
-    /// `field "value" ` before a predicate, else nothing.
-    fn subject(&self, name: impl Fn(&str) -> String) -> String {
+    /// `field value ` before a predicate, else nothing. The value is
+    /// quoted when it is empty or holds spaces, quotes or control
+    /// characters.
+    fn subject(&self, names: &dyn Names) -> String {
         match (&self.0.field, self.0.predicate) {
             (Some(f), true) => {
-                let mut s = name(f);
+                let mut s = names.field(f);
                 if let Some(v) = &self.0.value {
-                    s.push_str(&format!(" {v:?}"));
+                    s.push(' ');
+                    s.push_str(&quoted(v));
                 }
                 s.push(' ');
                 s
@@ -232,22 +318,31 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(|field| field.replace('_', " ")))
+/// A value as a message shows it: bare when it reads unambiguously, else
+/// quoted with escapes.
+fn quoted(v: &str) -> String {
+    let bare = !v.is_empty()
+        && v.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && c != '"' && c != '\\' && c != '\'');
+    if bare {
+        v.to_owned()
+    } else {
+        format!("{v:?}")
     }
 }
 
-impl std::error::Error for Error {}
-
-/// Attaches the path to an I/O error.
-pub(crate) trait IoAt<T> {
-    fn at(self, path: &Path) -> Result<T>;
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(&PlainNames))
+    }
 }
 
-impl<T> IoAt<T> for std::io::Result<T> {
-    fn at(self, path: &Path) -> Result<T> {
-        self.map_err(|e| Error::io(path, &e))
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -263,26 +358,51 @@ mod tests {
         assert_eq!(e.value(), Some("-3"));
         assert_eq!(e.message(), "must be zero or more");
         assert_eq!(
-            e.render(|f| format!("--{f}")),
-            "--count \"-3\" must be zero or more; count what is in use"
+            e.render(&Flags),
+            "--count -3 must be zero or more; count what is in use"
         );
         assert_eq!(
             e.to_string(),
-            "count \"-3\" must be zero or more; count what is in use"
+            "count -3 must be zero or more; count what is in use"
         );
+        let e = Error::invalid("vendor", "Micro soft", "is unknown");
+        assert_eq!(e.render(&Flags), "--vendor \"Micro soft\" is unknown");
+        let e = Error::invalid("vendor", "", "is unknown");
+        assert_eq!(e.render(&Flags), "--vendor \"\" is unknown");
     }
 
     #[test]
     fn a_sentence_keeps_its_field_as_a_tag_only() {
         let e = Error::not_found("unknown license id \"L-9\"").at("license");
         assert_eq!(e.field(), Some("license"));
-        assert_eq!(e.render(|f| format!("--{f}")), "unknown license id \"L-9\"");
+        assert_eq!(e.render(&Flags), "unknown license id \"L-9\"");
+    }
+
+    struct Flags;
+    impl Names for Flags {
+        fn field(&self, f: &str) -> String {
+            format!("--{f}")
+        }
+        fn action(&self, a: Action) -> String {
+            format!("`entitle {}`", a.words())
+        }
+    }
+
+    #[test]
+    fn a_hint_names_its_action_as_the_front_end_does() {
+        let e = Error::new(ErrorKind::Integrity, "the log is damaged")
+            .hint_to(Action::Verify, "run {action} for details");
+        assert_eq!(
+            e.render(&Flags),
+            "the log is damaged; run `entitle verify` for details"
+        );
+        assert_eq!(e.to_string(), "the log is damaged; run verify for details");
     }
 
     #[test]
     fn located_keeps_the_subject_in_the_sentence() {
         let e = Error::invalid("qty", "0", "must be at least 1").located("f.jsonl:3: ");
-        assert_eq!(e.to_string(), "f.jsonl:3: qty \"0\" must be at least 1");
+        assert_eq!(e.to_string(), "f.jsonl:3: qty 0 must be at least 1");
         assert_eq!(e.field(), Some("qty"));
     }
 

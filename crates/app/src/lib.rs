@@ -11,12 +11,18 @@
 #![deny(missing_docs)]
 
 mod convert;
+pub mod demo;
 pub mod error;
+pub mod files;
+pub mod index;
+pub mod maintenance;
 pub mod progress;
+pub mod query;
+pub mod record;
 pub mod store;
 pub mod when;
 
 pub use entitle_core::ledger::Context;
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Action, Error, ErrorKind, Names, PlainNames, Result};
 pub use progress::{Progress, Silent, Unit};
 pub use store::{KnownAt, Open, Store};

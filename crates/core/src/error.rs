@@ -344,7 +344,6 @@ impl Rejection {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Rejection::Input(e) => e.hint(),
-            Rejection::UnknownLicense(_) => Some("the license list (state) shows every id"),
             _ => None,
         }
     }

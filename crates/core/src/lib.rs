@@ -10,6 +10,7 @@ pub mod error;
 pub mod ledger;
 pub mod naive;
 pub mod position;
+pub mod progress;
 pub mod record;
 pub mod timeline;
 pub mod types;

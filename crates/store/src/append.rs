@@ -17,6 +17,7 @@
 
 use entitle_core::chain::{self, Chain, Hash32};
 use entitle_core::ledger::{Batch, Context, Draft};
+use entitle_core::progress::{Progress, Silent, Unit};
 use entitle_core::{Record, Rejection};
 
 use crate::error::StoreError;
@@ -237,7 +238,7 @@ impl<'s> Appender<'s> {
         if self.log.len() > self.base {
             self.log.truncate(self.base)?;
         }
-        *self.applied = rebuild(self.log, self.proj, self.chunking)?;
+        *self.applied = rebuild(self.log, self.proj, self.chunking, &Silent)?;
         Ok(())
     }
 }
@@ -255,9 +256,13 @@ pub(crate) fn rebuild(
     log: &LogFile,
     proj: &Projections,
     chunking: Chunking,
+    progress: &dyn Progress,
 ) -> Result<Applied, StoreError> {
     proj.clear()?;
-    replay(log, proj, &Applied::default(), chunking)
+    progress.start("rebuilding derived state", Some(log.len()), Unit::Bytes);
+    let result = replay_observed(log, proj, &Applied::default(), chunking, progress);
+    progress.finish();
+    result
 }
 
 /// Applies the log after `from` (which the derived state covers) to the
@@ -268,6 +273,17 @@ pub(crate) fn replay(
     proj: &Projections,
     from: &Applied,
     chunking: Chunking,
+) -> Result<Applied, StoreError> {
+    replay_observed(log, proj, from, chunking, &Silent)
+}
+
+/// [`replay`], reporting the log bytes applied to `progress`.
+fn replay_observed(
+    log: &LogFile,
+    proj: &Projections,
+    from: &Applied,
+    chunking: Chunking,
+    progress: &dyn Progress,
 ) -> Result<Applied, StoreError> {
     let derived = |e: Rejection| StoreError::Derived {
         path: proj.path().to_owned(),
@@ -302,6 +318,7 @@ pub(crate) fn replay(
         ));
         last_digest = digest;
         if batch.len() >= chunking.spill_every {
+            progress.advance(placed.iter().map(|p| u64::from(p.len) + 1).sum());
             proj.write(&batch.spill(), &placed, None)?;
             proj.relieve()?;
             placed.clear();

@@ -300,8 +300,7 @@ impl Store {
 
     /// Rebuilds every projection from the log; returns the event count.
     fn rebuild_projections(&mut self) -> Result<u64, StoreError> {
-        self.applied = append::rebuild(&self.log, &self.proj, self.chunking)?;
-        Ok(self.applied.head.seq)
+        self.rebuild_observed(&entitle_core::progress::Silent)
     }
 
     /// Drops all derived state and rebuilds it from the log.
@@ -311,6 +310,19 @@ impl Store {
     /// When the log cannot be read or a line is not a record in sequence.
     pub fn rebuild(&mut self) -> Result<u64, StoreError> {
         self.rebuild_projections()
+    }
+
+    /// [`Store::rebuild`], reporting the log bytes applied to `progress`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::rebuild`].
+    pub fn rebuild_observed(
+        &mut self,
+        progress: &dyn entitle_core::progress::Progress,
+    ) -> Result<u64, StoreError> {
+        self.applied = append::rebuild(&self.log, &self.proj, self.chunking, progress)?;
+        Ok(self.applied.head.seq)
     }
 
     /// What recovery did on open (torn lines cut, interrupted writes
@@ -615,18 +627,49 @@ impl Store {
     ///
     /// When the log cannot be read at all.
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
-        let mut report = verify::verify(self)?;
-        report.documents = self.verify_documents(&mut report.problems)?;
+        self.verify_observed(&entitle_core::progress::Silent)
+    }
+
+    /// [`Store::verify`], reporting the log bytes read and the documents
+    /// re-hashed to `progress`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::verify`].
+    pub fn verify_observed(
+        &self,
+        progress: &dyn entitle_core::progress::Progress,
+    ) -> Result<VerifyReport, StoreError> {
+        use entitle_core::progress::Unit;
+        progress.start("verifying the log", Some(self.log.len()), Unit::Bytes);
+        let report = verify::verify(self, progress);
+        progress.finish();
+        let mut report = report?;
+        let documents = self.documents()?;
+        progress.start(
+            "re-hashing documents",
+            Some(documents.len() as u64),
+            Unit::Files,
+        );
+        let checked = self.verify_documents(documents, &mut report.problems, progress);
+        progress.finish();
+        report.documents = checked?;
         Ok(report)
     }
 
     /// Re-hashes every archived document; each missing or altered one is a
     /// problem naming its hash and file name. Returns how many were checked.
-    fn verify_documents(&self, problems: &mut Vec<Problem>) -> Result<u64, StoreError> {
+    fn verify_documents(
+        &self,
+        documents: Vec<DocumentEntry>,
+        problems: &mut Vec<Problem>,
+        progress: &dyn entitle_core::progress::Progress,
+    ) -> Result<u64, StoreError> {
         let blobs = self.blobs();
         let mut n = 0;
-        for doc in self.documents()? {
+        for doc in documents {
             n += 1;
+            progress.advance(1);
             let name = doc
                 .attachments
                 .first()

@@ -64,7 +64,11 @@ fn skeleton_prefix(bytes: &[u8]) -> Option<Skeleton> {
     Some(Skeleton { seq, recorded_at })
 }
 
-pub(crate) fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
+pub(crate) fn verify(
+    store: &Store,
+    progress: &dyn entitle_core::progress::Progress,
+) -> Result<VerifyReport, StoreError> {
+    let mut reported = 0u64;
     let mut problems = Vec::new();
     if let Some(what) = &store.damage {
         problems.push(Problem {
@@ -88,6 +92,10 @@ pub(crate) fn verify(store: &Store) -> Result<VerifyReport, StoreError> {
         let line = line?;
         line_no += 1;
         bytes += line.bytes.len() as u64 + u64::from(line.complete);
+        if bytes - reported >= 1 << 20 {
+            progress.advance(bytes - reported);
+            reported = bytes;
+        }
         let (digest, _) = chain.push_record(&line.bytes);
         if !line.complete {
             report(

@@ -1,0 +1,118 @@
+//! A license's history on both time axes, voids marked.
+
+use entitle_core::{Event, Record};
+use entitle_store::Store;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// A license's events. Its JSON is `history --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    /// The license id.
+    pub id: String,
+    /// Every event that touched it, in seq order.
+    pub events: Vec<HistoryEvent>,
+}
+
+/// One event of a history (stable field names).
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEvent {
+    /// Its seq.
+    pub seq: u64,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    /// Transaction time.
+    pub recorded_at: String,
+    /// Valid time.
+    pub effective: String,
+    /// Who recorded it.
+    pub actor: String,
+    /// Why.
+    pub note: Option<String>,
+    /// The void that cancelled it.
+    pub voided_by: Option<u64>,
+    /// The void's reason.
+    pub void_note: Option<String>,
+    /// The record as stored.
+    pub record: Value,
+    /// The event in a few words (`Microsoft / Microsoft 365 E3, 200 user,
+    /// 2024-01-01 .. 2024-12-31, 45600.00 EUR`).
+    #[serde(skip)]
+    pub summary: String,
+}
+
+/// The history of a license: every event that touched it, with the void
+/// that cancelled each, if any.
+///
+/// # Errors
+///
+/// When no license has the id (kind not found, field `license`), or the
+/// store fails.
+pub fn history(store: &mut Store, id: &str) -> Result<History> {
+    let Some(timeline) = store.timeline(id.trim())? else {
+        return Err(Error::not_found(format!("unknown license id {id:?}"))
+            .at("license")
+            .hint_to(crate::Action::ListLicenses, "{action} shows every id"));
+    };
+    let mut events = Vec::with_capacity(timeline.entries.len());
+    for entry in &timeline.entries {
+        let r = store.record(entry.seq)?;
+        let void = match entry.voided_by {
+            Some(v) => Some(store.record(v)?),
+            None => None,
+        };
+        events.push(HistoryEvent {
+            seq: r.seq,
+            event_type: r.event.type_name(),
+            recorded_at: r.recorded_at.to_string(),
+            effective: r.effective.to_string(),
+            actor: r.actor.clone(),
+            note: r.note.clone(),
+            voided_by: void.as_ref().map(|v| v.seq),
+            void_note: void.as_ref().and_then(|v| v.note.clone()),
+            record: serde_json::from_slice(&r.to_bytes()).unwrap_or(Value::Null),
+            summary: summary(&r),
+        });
+    }
+    Ok(History {
+        id: timeline.id,
+        events,
+    })
+}
+
+/// An event in a few words.
+#[must_use]
+pub fn summary(r: &Record) -> String {
+    match &r.event {
+        Event::Purchased(p) => format!(
+            "{} / {}, {} {}, {} .. {}{}",
+            p.vendor,
+            p.product,
+            p.qty,
+            p.metric,
+            p.start,
+            p.end.map_or_else(|| "perpetual".into(), |e| e.to_string()),
+            p.cost
+                .map(|c| format!(", {c} {}", p.currency.as_deref().unwrap_or("")))
+                .unwrap_or_default()
+        ),
+        Event::Extended(x) => format!(
+            "until {}{}",
+            x.until,
+            x.qty.map(|q| format!(", qty {q}")).unwrap_or_default()
+        ),
+        Event::Adjusted(x) => format!("qty {}", x.qty),
+        Event::Cancelled(_) => "cancelled".into(),
+        Event::DocumentAttached(d) => format!(
+            "{} ({}, {})",
+            d.filename,
+            d.kind,
+            d.hash.chars().take(12).collect::<String>()
+        ),
+        Event::UsageRecorded(u) => format!("{} {}", u.count, u.metric),
+        Event::Voided(v) => format!("voids #{}", v.voids),
+    }
+}

@@ -1,0 +1,212 @@
+//! Entitled against used per vendor, product and metric, with the money on
+//! both sides, stale counts and metric mismatches.
+
+use std::collections::BTreeMap;
+
+use entitle_core::position::{review, vendor_matches, PositionRow, PositionStatus, ReviewedRow};
+use entitle_core::{Metric, Quantity};
+use entitle_store::Store;
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::Query;
+use crate::error::Result;
+
+/// A position question.
+#[derive(Debug, Clone, Default)]
+pub struct PositionRequest {
+    /// The date, the moment and the vendor.
+    pub query: Query,
+    /// A usage count older than this many days on the date is stale.
+    pub stale_after: u32,
+}
+
+/// The position. Its JSON is `position --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Position {
+    /// The business date.
+    pub as_of: String,
+    /// The seq the answer is known at.
+    pub known_at_seq: u64,
+    /// The stale limit applied.
+    pub stale_after_days: u32,
+    /// One row per vendor, product and metric.
+    pub products: Vec<ProductRow>,
+}
+
+/// One row of the position (stable field names; new ones are appended).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductRow {
+    /// Vendor as first typed.
+    pub vendor: String,
+    /// Product as first typed.
+    pub product: String,
+    /// What is counted.
+    pub metric: Metric,
+    /// Sum of the active quantities.
+    pub entitled: Quantity,
+    /// The latest count dated on or before the date.
+    pub used: Option<u64>,
+    /// Entitled − used.
+    pub balance: Option<i64>,
+    /// under, over, compliant, no-usage-data or metric-mismatch.
+    pub status: &'static str,
+    /// The licenses behind the row.
+    pub licenses: Vec<String>,
+    /// The date of the count.
+    pub used_date: Option<String>,
+    /// The seq of the count.
+    pub used_seq: Option<u64>,
+    /// Where the count comes from.
+    pub used_source: Option<String>,
+    /// The count is older than the stale limit.
+    pub stale: bool,
+    /// For a mismatch: the metrics the product is licensed under.
+    pub licensed_metrics: Vec<Metric>,
+    /// Price of one unit.
+    pub unit_price: Option<String>,
+    /// Currency of every amount of the row.
+    pub currency: Option<String>,
+    /// year, term or perpetual.
+    pub price_per: Option<&'static str>,
+    /// For under: shortfall × unit price.
+    pub shortfall_cost: Option<String>,
+    /// For over: surplus × annual unit price.
+    pub unused_cost: Option<String>,
+    /// Why an amount is missing.
+    pub money_note: Option<String>,
+    /// The status, typed.
+    #[serde(skip)]
+    pub status_kind: PositionStatus,
+    /// The shortfall cost, exact.
+    #[serde(skip)]
+    pub shortfall: Option<Decimal>,
+    /// The unused cost, exact.
+    #[serde(skip)]
+    pub unused: Option<Decimal>,
+}
+
+impl From<&ReviewedRow> for ProductRow {
+    fn from(rr: &ReviewedRow) -> Self {
+        let r = &rr.row;
+        let m = &rr.money;
+        ProductRow {
+            vendor: r.vendor.clone(),
+            product: r.product.clone(),
+            metric: r.metric,
+            entitled: r.entitled,
+            used: r.used.as_ref().map(|u| u.count),
+            balance: r
+                .balance
+                .map(|b| i64::try_from(b).unwrap_or(if b < 0 { i64::MIN } else { i64::MAX })),
+            status: r.status.as_str(),
+            licenses: r.licenses.clone(),
+            used_date: r.used.as_ref().map(|u| u.date.to_string()),
+            used_seq: r.used.as_ref().map(|u| u.seq),
+            used_source: r.used.as_ref().and_then(|u| u.source.clone()),
+            stale: rr.stale,
+            licensed_metrics: rr.licensed_metrics.clone(),
+            unit_price: m.unit_price.map(|d| d.to_string()),
+            currency: m.currency.clone(),
+            price_per: m.per.map(|p| p.as_str()),
+            shortfall_cost: m.shortfall_cost.map(|d| d.to_string()),
+            unused_cost: m.unused_cost.map(|d| d.to_string()),
+            money_note: m.note.clone(),
+            status_kind: r.status,
+            shortfall: m.shortfall_cost,
+            unused: m.unused_cost,
+        }
+    }
+}
+
+/// The money of a position summed per currency (never converted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MoneyTotals {
+    /// Estimated cost of the shortfall, per currency.
+    pub shortfall: BTreeMap<String, Decimal>,
+    /// Annual cost of unused seats, per currency.
+    pub unused: BTreeMap<String, Decimal>,
+    /// Rows under or over without a cost estimate.
+    pub unpriced: usize,
+}
+
+impl Position {
+    /// The shortfall and unused costs summed per currency, and how many
+    /// under/over rows have no estimate.
+    #[must_use]
+    pub fn money_totals(&self) -> MoneyTotals {
+        let mut t = MoneyTotals::default();
+        for r in &self.products {
+            if let Some(cur) = &r.currency {
+                if let Some(c) = r.shortfall {
+                    *t.shortfall.entry(cur.clone()).or_default() += c;
+                }
+                if let Some(c) = r.unused {
+                    *t.unused.entry(cur.clone()).or_default() += c;
+                }
+            }
+            if matches!(r.status_kind, PositionStatus::Under | PositionStatus::Over)
+                && r.shortfall.is_none()
+                && r.unused.is_none()
+            {
+                t.unpriced += 1;
+            }
+        }
+        t
+    }
+}
+
+/// The position on the date as known at the moment, for one vendor or all,
+/// reviewed: money, stale counts, metric mismatches.
+///
+/// # Errors
+///
+/// For a malformed date or moment, a seq beyond the log, or a store
+/// failure.
+pub fn position(store: &Store, req: &PositionRequest) -> Result<Position> {
+    let (as_of, known) = req.query.resolve(store)?;
+    let rows = reviewed(
+        store,
+        as_of,
+        known,
+        req.query.vendor.as_deref(),
+        req.stale_after,
+    )?;
+    Ok(Position {
+        as_of: as_of.to_string(),
+        known_at_seq: known,
+        stale_after_days: req.stale_after,
+        products: rows.iter().map(ProductRow::from).collect(),
+    })
+}
+
+/// The reviewed rows of the position on `as_of` as known at seq `known`
+/// (the core's rows, for callers that compute more from them, such as an
+/// audit pack).
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn reviewed(
+    store: &Store,
+    as_of: Date,
+    known: u64,
+    vendor: Option<&str>,
+    stale_after: u32,
+) -> Result<Vec<ReviewedRow>> {
+    let inputs = store.position_with_timelines(as_of, known)?;
+    let rows: Vec<PositionRow> = inputs
+        .rows
+        .into_iter()
+        .filter(|r| vendor_matches(vendor, &r.vendor))
+        .collect();
+    Ok(review(
+        rows,
+        &inputs.views,
+        &inputs.timelines,
+        as_of,
+        known,
+        stale_after,
+    ))
+}
