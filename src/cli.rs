@@ -30,6 +30,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// How long to wait for a store another entitle command is using, in
+    /// seconds (0: fail at once). A store held by the server is never
+    /// waited for.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "ENTITLE_WAIT",
+        default_value_t = 60
+    )]
+    pub wait: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -61,6 +73,7 @@ impl entitle_app::Names for CliNames {
             Action::Demo => "entitle demo",
             Action::ListLicenses => "entitle state",
             Action::ListDocuments => "entitle doc list",
+            Action::WaitLonger => return "pass a longer --wait SECONDS".to_owned(),
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")

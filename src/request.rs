@@ -26,8 +26,14 @@ pub fn store_path(cli: &Cli) -> Result<PathBuf> {
 
 /// Opens the store, printing what recovery did.
 pub fn open(cli: &Cli, mode: Open, command: &str) -> Result<Store> {
-    let store = entitle_app::store::open(&store_path(cli)?, mode, command)?;
     let bar = Bar::new(true);
+    let store = entitle_app::store::open_waiting(
+        &store_path(cli)?,
+        mode,
+        command,
+        std::time::Duration::from_secs(cli.wait),
+        &bar,
+    )?;
     for notice in store.notices() {
         entitle_app::Progress::notice(&bar, notice);
     }

@@ -713,7 +713,7 @@ fn a_second_process_gets_a_clear_lock_error() {
         .open(s.path.join("LOCK"))
         .unwrap();
     lock.lock().unwrap();
-    let err = s.fails(2, &["adjust", "L-0001", "--qty", "20"]);
+    let err = s.fails(2, &["--wait", "0", "adjust", "L-0001", "--qty", "20"]);
     assert!(
         err.contains("is in use by another entitle process"),
         "{err}"

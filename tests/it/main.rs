@@ -14,6 +14,7 @@ mod crash;
 mod format_csv;
 mod import_licenses;
 mod ledger;
+mod lock;
 mod position_money;
 mod renewals;
 mod spend;

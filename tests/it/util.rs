@@ -25,7 +25,9 @@ impl TestStore {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.arg("--store").arg(&self.path).args(args);
-        c.env("ENTITLE_ACTOR", "tester").env_remove("ENTITLE_STORE");
+        c.env("ENTITLE_ACTOR", "tester")
+            .env_remove("ENTITLE_STORE")
+            .env_remove("ENTITLE_WAIT");
         c
     }
 

@@ -95,14 +95,54 @@ impl From<StoreError> for Error {
                 ),
             )
             .hint("upgrade entitle"),
-            StoreError::Locked { path, holder } => Error::new(
+            StoreError::Locked {
+                path,
+                holder,
+                lock_file,
+                waited_secs,
+                server: true,
+            } => Error::new(
                 ErrorKind::Locked,
                 format!(
-                    "the store at {} is in use by another entitle process ({holder})",
-                    path.display()
+                    "the store at {} is held by the entitle server ({holder}; lock file {})",
+                    path.display(),
+                    lock_file.display()
                 ),
             )
-            .hint("wait for it to finish and try again"),
+            .hint(if waited_secs == 0 {
+                "work through the server, or stop it first"
+            } else {
+                "work through the server, or stop it first (it holds the store until it stops)"
+            }),
+            StoreError::Locked {
+                path,
+                holder,
+                lock_file,
+                waited_secs,
+                server: false,
+            } => {
+                let e = Error::new(
+                    ErrorKind::Locked,
+                    format!(
+                        "the store at {} is in use by {holder} (lock file {})",
+                        path.display(),
+                        lock_file.display()
+                    ),
+                );
+                if waited_secs == 0 {
+                    e.hint_to(
+                        Action::WaitLonger,
+                        "try again when it has finished, or {action}",
+                    )
+                } else {
+                    e.hint_to(
+                        Action::WaitLonger,
+                        format!(
+                            "it was still in use after {waited_secs} s; try again when it has finished, or {{action}}"
+                        ),
+                    )
+                }
+            }
             StoreError::Damaged { path, what } => Error::new(
                 ErrorKind::Integrity,
                 format!("the log {} is damaged: {what}", path.display()),

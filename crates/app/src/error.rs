@@ -65,6 +65,8 @@ pub enum Action {
     ListLicenses,
     /// List the archived documents (their hashes).
     ListDocuments,
+    /// Wait longer for a store another process holds.
+    WaitLonger,
 }
 
 impl Action {
@@ -78,6 +80,7 @@ impl Action {
             Action::Demo => "the demo",
             Action::ListLicenses => "the license list",
             Action::ListDocuments => "the document list",
+            Action::WaitLonger => "wait longer",
         }
     }
 }

@@ -3,10 +3,12 @@
 //! notices for the front-end to show.
 
 use std::path::Path;
+use std::time::Duration;
 
-pub use entitle_store::{KnownAt, Open, Store};
+pub use entitle_store::{KnownAt, Open, Store, SERVER_COMMAND};
 
 use crate::error::Result;
+use crate::progress::Progress;
 
 /// Opens the store at `path` for `purpose` (named in the lock file, so that
 /// another process can say who holds the store). What recovery did on the
@@ -18,6 +20,31 @@ use crate::error::Result;
 /// by another process, of another format, or damaged.
 pub fn open(path: &Path, mode: Open, purpose: &str) -> Result<Store> {
     Ok(Store::open(path, mode, purpose)?)
+}
+
+/// Opens the store at `path` as [`open`] does, waiting up to `up_to` for
+/// another process that holds it (never for the server, which holds it
+/// until it stops); `progress` is told once whom it waits for.
+///
+/// # Errors
+///
+/// As [`open`]; [`crate::ErrorKind::Locked`] when the store is still held
+/// after the wait.
+pub fn open_waiting(
+    path: &Path,
+    mode: Open,
+    purpose: &str,
+    up_to: Duration,
+    progress: &dyn Progress,
+) -> Result<Store> {
+    let waiting = |holder: &str| {
+        progress.notice(&format!("waiting for the store: it is in use by {holder}"));
+    };
+    let wait = entitle_store::LockWait {
+        up_to,
+        waiting: &waiting,
+    };
+    Ok(Store::open_waiting(path, mode, purpose, &wait)?)
 }
 
 /// Opens the store at `path` when there is one (for dry runs that check

@@ -30,13 +30,20 @@ pub enum StoreError {
         /// What is wrong.
         what: String,
     },
-    /// Another process holds the store.
-    #[error("the store at {path} is in use by another entitle process ({holder}); wait for it to finish and try again")]
+    /// Another process holds the store (after waiting as long as allowed).
+    #[error("the store at {path} is in use by {holder}; wait for it to finish and try again")]
     Locked {
         /// Store path.
         path: PathBuf,
-        /// Who holds it, as it wrote into the lock file.
+        /// Who holds it, as it wrote into the lock file (a live process),
+        /// else "another entitle process".
         holder: String,
+        /// The lock file.
+        lock_file: PathBuf,
+        /// How long this process waited for it, in whole seconds.
+        waited_secs: u64,
+        /// The holder is the server, which holds the store until it stops.
+        server: bool,
     },
     /// The log does not agree with what entitle wrote.
     #[error(

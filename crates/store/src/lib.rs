@@ -36,6 +36,7 @@ pub use append::{Appender, Committed, SPILL_EVERY};
 pub use blobs::{BlobError, Blobs, StoredBlob};
 pub use error::StoreError;
 pub use layout::{FormatInfo, Layout, STORE_FORMAT};
+pub use lock::{LockWait, SERVER_COMMAND};
 pub use projections::{Applied, SeqEntry};
 pub use verify::{Problem, VerifyReport};
 
@@ -128,6 +129,23 @@ impl Store {
     /// When there is no store (with [`Open::MustExist`]), it is of another
     /// format, locked, or its log does not agree with what entitle wrote.
     pub fn open(root: &Path, access: Open, command: &str) -> Result<Store, StoreError> {
+        Store::open_waiting(root, access, command, &LockWait::none())
+    }
+
+    /// Opens the store at `root` as [`Store::open`] does, waiting for
+    /// another process that holds it as `wait` allows (never for the
+    /// server).
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`]; [`StoreError::Locked`] when the store is still
+    /// held after the wait, or held by the server.
+    pub fn open_waiting(
+        root: &Path,
+        access: Open,
+        command: &str,
+        wait: &LockWait<'_>,
+    ) -> Result<Store, StoreError> {
         let layout = Layout::new(root);
         let info = match layout::read_format(&layout)? {
             Some(info) => info,
@@ -137,7 +155,7 @@ impl Store {
             }
             None => return Err(StoreError::NoStore(root.to_owned())),
         };
-        let lock = StoreLock::acquire(&layout, command)?;
+        let lock = StoreLock::acquire(&layout, command, wait)?;
         let log_path = layout.log();
         if !log_path.exists() {
             return Err(StoreError::Damaged {

@@ -1,11 +1,53 @@
 //! One process at a time: an advisory lock on `<store>/LOCK`, whose holder
 //! writes who it is so that the next one can say so.
+//!
+//! A command that finds the store held waits for it (saying once whom it
+//! waits for, as cargo does) up to the time its caller allows; a store held
+//! by the server is never waited for, as the server holds it until it
+//! stops. The holder named in a message is always a live process: the lock
+//! file may still name the previous holder for a moment after a new one has
+//! taken the lock, so a name whose process is gone is read again, and
+//! left out if it stays gone.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::error::{IoContext, StoreError};
 use crate::layout::Layout;
+
+/// The command a server runs under: a store held by it is not waited for.
+pub const SERVER_COMMAND: &str = "entitle serve";
+
+/// How long opening a store waits for another process that holds it, and
+/// whom it tells that it waits.
+pub struct LockWait<'a> {
+    /// The longest wait; zero fails at once.
+    pub up_to: Duration,
+    /// Told once, when the wait begins, who holds the store ("pid 4711
+    /// running `entitle import events` since …").
+    pub waiting: &'a dyn Fn(&str),
+}
+
+impl LockWait<'_> {
+    /// Fail at once when the store is held.
+    #[must_use]
+    pub fn none() -> LockWait<'static> {
+        LockWait {
+            up_to: Duration::ZERO,
+            waiting: &|_| {},
+        }
+    }
+}
+
+impl std::fmt::Debug for LockWait<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockWait")
+            .field("up_to", &self.up_to)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Held for as long as a store is open; released on drop (and by the OS
 /// when the process dies).
@@ -15,8 +57,13 @@ pub struct StoreLock {
 }
 
 impl StoreLock {
-    /// Takes the lock or says who holds it.
-    pub(crate) fn acquire(layout: &Layout, what: &str) -> Result<Self, StoreError> {
+    /// Takes the lock, waiting for it as `wait` allows, or says who holds
+    /// it.
+    pub(crate) fn acquire(
+        layout: &Layout,
+        what: &str,
+        wait: &LockWait<'_>,
+    ) -> Result<Self, StoreError> {
         let path = layout.lock();
         let mut file = OpenOptions::new()
             .read(true)
@@ -25,22 +72,36 @@ impl StoreLock {
             .truncate(false)
             .open(&path)
             .at(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
+        let started = Instant::now();
+        let mut told = false;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => return Err(e).at(&path),
+            }
+            let holder = live_holder(&mut file);
+            let server = holder.as_deref().is_some_and(is_server);
+            let waited = started.elapsed();
+            if server || waited >= wait.up_to {
                 return Err(StoreError::Locked {
                     path: layout.root().to_owned(),
-                    holder: if holder.is_empty() {
-                        format!("lock file {}", path.display())
-                    } else {
-                        format!("{holder}; lock file {}", path.display())
-                    },
+                    holder: holder.unwrap_or_else(|| "another entitle process".into()),
+                    lock_file: path,
+                    waited_secs: waited.as_secs(),
+                    server,
                 });
             }
-            Err(TryLockError::Error(e)) => return Err(e).at(&path),
+            // Say once whom we wait for; give a holder that has just taken
+            // the lock a moment to write its name first.
+            if !told && (holder.is_some() || waited >= Duration::from_millis(500)) {
+                told = true;
+                let who = holder.as_deref().unwrap_or("another entitle process");
+                (wait.waiting)(who);
+            }
+            std::thread::sleep(pause.min(wait.up_to.saturating_sub(waited)));
+            pause = (pause * 2).min(Duration::from_millis(200));
         }
         let me = format!(
             "pid {} running `{what}` since {}",
@@ -53,5 +114,53 @@ impl StoreLock {
         file.seek(SeekFrom::Start(0)).at(&path)?;
         file.write_all(me.as_bytes()).at(&path)?;
         Ok(StoreLock { _file: file })
+    }
+}
+
+/// What the lock file says of its holder, when that names a live process.
+fn live_holder(file: &mut File) -> Option<String> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.take(4096).read_to_string(&mut text).ok()?;
+    let text = text.trim();
+    if text.is_empty() || text.chars().any(char::is_control) {
+        return None;
+    }
+    match pid_of(text) {
+        Some(pid) if !alive(pid) => None,
+        _ => Some(text.to_owned()),
+    }
+}
+
+/// The pid in "pid N running …".
+fn pid_of(holder: &str) -> Option<u32> {
+    holder.strip_prefix("pid ")?.split(' ').next()?.parse().ok()
+}
+
+/// Whether a process is running, where the system can say (Linux's
+/// `/proc`); elsewhere every process is taken to be alive.
+fn alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+/// Whether the holder is the server.
+fn is_server(holder: &str) -> bool {
+    holder.contains(&format!("running `{SERVER_COMMAND}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_names_its_pid_and_the_server_is_recognised() {
+        assert_eq!(pid_of("pid 42 running `entitle state` since x"), Some(42));
+        assert_eq!(pid_of("garbage"), None);
+        assert!(is_server(
+            "pid 1 running `entitle serve --listen 127.0.0.1:8080` since x"
+        ));
+        assert!(!is_server("pid 1 running `entitle state` since x"));
+        assert!(alive(std::process::id()));
     }
 }
