@@ -34,10 +34,9 @@ pub fn run(cli: &Cli, a: &AttachArgs) -> Result<ExitCode> {
         kind: a.kind.clone(),
         note: a.note.clone(),
     };
-    let sources = files
-        .iter()
-        .map(|f| Source::Path(PathBuf::from(f)))
-        .collect();
+    let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    entitle_app::record::check_files(&paths)?;
+    let sources = paths.into_iter().map(Source::Path).collect();
     let mut store = request::open(cli, Open::MustExist, "entitle attach")?;
     let ctx = request::context(cli);
     let result = entitle_app::record::attach(&mut store, &ctx, &req, sources, &Bar::new(a.json))?;

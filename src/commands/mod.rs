@@ -75,6 +75,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// Records one event with the documents `--attach` names (one atomic
 /// write) and prints what was recorded.
 fn record(cli: &Cli, purpose: &str, write: &Write, common: &WriteArgs) -> Result<ExitCode> {
+    entitle_app::record::check_files(&common.attach)?;
     let mut store = request::open(cli, Open::CreateIfMissing, purpose)?;
     let progress = Bar::new(common.json);
     let documents = Documents {

@@ -140,3 +140,66 @@ fn two_reads_take_turns() {
         );
     }
 }
+
+/// Runs a command that must finish (not hang on its input) and fail with 2.
+fn fails_without_hanging(s: &TestStore, args: &[&str]) -> String {
+    let mut child = s
+        .command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("entitle {args:?} hangs");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_fifo_or_a_device_is_refused_by_name_before_the_store_is_held() {
+    let s = store();
+    let log = s.log();
+    let fifo = s.path.parent().unwrap().join("scan.pdf");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    let err = fails_without_hanging(&s, &["attach", "L-0001", fifo]);
+    assert!(
+        err.contains(&format!("{fifo} is not a regular file")),
+        "{err}"
+    );
+    let err = fails_without_hanging(
+        &s,
+        &[
+            "purchase",
+            "--vendor",
+            "Adobe",
+            "--product",
+            "Photoshop",
+            "--metric",
+            "user",
+            "--qty",
+            "1",
+            "--start",
+            "2024-01-01",
+            "--attach",
+            fifo,
+        ],
+    );
+    assert!(err.contains("is not a regular file"), "{err}");
+    let err = fails_without_hanging(&s, &["attach", "L-0001", "/dev/zero"]);
+    assert!(err.contains("/dev/zero is not a regular file"), "{err}");
+    assert_eq!(s.log(), log);
+    // and nothing holds the store afterwards
+    s.ok(&["--wait", "0", "state"]);
+}

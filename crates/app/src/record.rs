@@ -516,6 +516,22 @@ pub fn attach(
 }
 
 /// Stores every source by content, all or nothing.
+/// Checks that every path names a regular file with bytes in it, without
+/// opening any: call it before opening the store, so that a FIFO or a
+/// device named by mistake is refused by name and never holds the store
+/// while it is read. A symbolic link is followed to the file it names.
+///
+/// # Errors
+///
+/// For the first path that is missing, a directory, not a regular file, or
+/// empty (field `file`).
+pub fn check_files(paths: &[std::path::PathBuf]) -> Result<()> {
+    for path in paths {
+        entitle_store::Blobs::check_file(path)?;
+    }
+    Ok(())
+}
+
 fn store_sources(
     store: &Store,
     sources: Vec<Source<'_>>,

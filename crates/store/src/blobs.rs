@@ -101,23 +101,39 @@ impl Blobs {
     /// empty, changes while it is read, or the store cannot be written.
     /// Nothing is left behind.
     pub fn put_file(&self, path: &Path) -> Result<StoredBlob, BlobError> {
-        let unreadable = |source| BlobError::Unreadable {
+        let expected = Blobs::check_file(path)?;
+        let mut src = File::open(path).map_err(|source| BlobError::Unreadable {
             path: path.to_owned(),
             source,
-        };
-        let meta = fs::metadata(path).map_err(unreadable)?;
+        })?;
+        self.put_stream(&mut src, path, Some(expected), None)
+    }
+
+    /// Checks that `path` names a regular file with bytes in it (a symbolic
+    /// link is followed) and returns its size, without opening it: a FIFO
+    /// would block its reader, a device never end. Callers check every file
+    /// this way before they take the store's lock, so that nothing can hold
+    /// the store while it waits on a file.
+    ///
+    /// # Errors
+    ///
+    /// When the path cannot be read, is a directory, not a regular file, or
+    /// empty.
+    pub fn check_file(path: &Path) -> Result<u64, BlobError> {
+        let meta = fs::metadata(path).map_err(|source| BlobError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
         if meta.is_dir() {
             return Err(BlobError::Directory(path.to_owned()));
         }
         if !meta.is_file() {
             return Err(BlobError::NotAFile(path.to_owned()));
         }
-        let mut src = File::open(path).map_err(unreadable)?;
-        let expected = meta.len();
-        if expected == 0 {
+        if meta.len() == 0 {
             return Err(BlobError::Empty(path.to_owned()));
         }
-        self.put_stream(&mut src, path, Some(expected), None)
+        Ok(meta.len())
     }
 
     /// Stores what `src` yields by content (an upload), streamed: at most
@@ -146,6 +162,7 @@ impl Blobs {
     ) -> Result<StoredBlob, BlobError> {
         let tmp_dir = self.dir.join("tmp");
         fs::create_dir_all(&tmp_dir).at(&tmp_dir)?;
+        clean_incoming(&tmp_dir);
         let tmp = tmp_dir.join(format!("incoming-{}-{}", std::process::id(), unique()));
         let result = self.copy_hashing(src, &tmp, path, expected, limit);
         let (hash, size) = match result {
@@ -249,6 +266,23 @@ impl Blobs {
     }
 }
 
+/// Removes what killed writers left in `blobs/tmp/`: every `incoming-*`
+/// file of another process. The caller holds the store's lock, so no other
+/// process is writing one; what cannot be removed now is removed next time.
+fn clean_incoming(tmp_dir: &Path) {
+    let Ok(entries) = fs::read_dir(tmp_dir) else {
+        return;
+    };
+    let mine = format!("incoming-{}-", std::process::id());
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("incoming-") && !name.starts_with(&mine) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn unique() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -332,5 +366,41 @@ mod tests {
             blobs.put_file(&dir.path().join("missing.pdf")),
             Err(BlobError::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn what_a_killed_writer_left_is_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path().join("blobs"));
+        let tmp = dir.path().join("blobs/tmp");
+        fs::create_dir_all(&tmp).unwrap();
+        fs::write(tmp.join("incoming-999999999-1"), b"half a scan").unwrap();
+        let file = dir.path().join("a.txt");
+        fs::write(&file, b"Rechnung").unwrap();
+        blobs.put_file(&file).unwrap();
+        assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::new(dir.path().join("blobs"));
+        // a FIFO would block its reader forever: refused unopened
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.as_ref().is_ok_and(|s| s.success()), "mkfifo: {made:?}");
+        let err = blobs.put_file(&fifo).unwrap_err();
+        assert!(matches!(err, BlobError::NotAFile(_)), "{err:?}");
+        assert!(err.to_string().contains("is not a regular file"), "{err}");
+        // a device never ends: refused as not a file, not as "empty"
+        let err = Blobs::check_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(matches!(err, BlobError::NotAFile(_)), "{err:?}");
+        // a symbolic link is followed to the file it names
+        let file = dir.path().join("vertrag.txt");
+        fs::write(&file, b"Vertrag").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(Blobs::check_file(&link).unwrap(), 7);
     }
 }
