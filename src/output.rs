@@ -88,7 +88,7 @@ impl Table {
     /// A row whose cell in `column` is coloured with `paint` when colour
     /// is on.
     pub fn painted_row(&mut self, cells: Vec<String>, column: usize, paint: Option<Paint>) {
-        self.rows.push(cells);
+        self.rows.push(cells.into_iter().map(visible).collect());
         self.paints.push(paint.map(|p| (column, p)));
     }
 
@@ -214,6 +214,27 @@ pub fn terminal_width() -> usize {
 /// `-` for nothing.
 pub fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+/// A cell as a terminal may show it: control and invisible characters (in
+/// records written before entitle refused them) become `\u{..}` escapes,
+/// so a name can neither move the cursor nor pass for another.
+fn visible(cell: String) -> String {
+    if !cell
+        .chars()
+        .any(|c| c.is_control() || entitle_core::text::is_invisible(c))
+    {
+        return cell;
+    }
+    cell.chars()
+        .map(|c| {
+            if c.is_control() || entitle_core::text::is_invisible(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

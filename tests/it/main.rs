@@ -19,4 +19,5 @@ mod position_money;
 mod renewals;
 mod spend;
 mod tamper;
+mod text;
 mod usage_import;

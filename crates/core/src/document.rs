@@ -147,6 +147,11 @@ pub fn check_filename(name: &str) -> Result<(), InputError> {
     if name.chars().any(char::is_control) {
         return Err(bad("contains a control character"));
     }
+    if name.chars().any(crate::text::is_invisible) {
+        return Err(bad(
+            "contains an invisible character (zero-width or a direction control)",
+        ));
+    }
     if name.len() > MAX_FILENAME_BYTES {
         return Err(bad("is longer than 255 bytes"));
     }

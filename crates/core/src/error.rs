@@ -111,6 +111,29 @@ pub enum InputError {
         /// What is wrong with it.
         why: &'static str,
     },
+    /// Free text (a name, a note) with a character that changes what a
+    /// reader sees, or too long.
+    #[error("{field} {value:?} {problem}")]
+    BadText {
+        /// The field (`vendor`, `note`, …).
+        field: &'static str,
+        /// What was given.
+        value: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Free text longer than is kept.
+    #[error("{field} {value:?} is {chars} characters long; at most {max} are kept")]
+    TooLong {
+        /// The field (`vendor`, `note`, …).
+        field: &'static str,
+        /// The start of what was given.
+        value: String,
+        /// Its length in characters.
+        chars: usize,
+        /// The longest kept.
+        max: usize,
+    },
 }
 
 impl InputError {
@@ -137,6 +160,7 @@ impl InputError {
             InputError::UnknownKind(_) => "kind",
             InputError::BadHash(_) => "hash",
             InputError::BadFilename { .. } => "filename",
+            InputError::BadText { field, .. } | InputError::TooLong { field, .. } => field,
         }
     }
 
@@ -160,7 +184,9 @@ impl InputError {
             | InputError::BadId(v)
             | InputError::UnknownKind(v)
             | InputError::BadHash(v)
-            | InputError::BadFilename { value: v, .. } => Some(v.clone()),
+            | InputError::BadFilename { value: v, .. }
+            | InputError::BadText { value: v, .. }
+            | InputError::TooLong { value: v, .. } => Some(v.clone()),
             InputError::EndBeforeStart { end, .. }
             | InputError::MaintenanceBeforeStart { end, .. } => Some(end.to_string()),
             InputError::BadRenewalMonths(m) => Some(m.to_string()),
@@ -201,6 +227,10 @@ impl InputError {
             InputError::UnknownKind(_) => "is not a document kind".into(),
             InputError::BadHash(_) => "is not a BLAKE3 hash (64 lowercase hex digits)".into(),
             InputError::BadFilename { why, .. } => (*why).to_owned(),
+            InputError::BadText { problem, .. } => problem.clone(),
+            InputError::TooLong { chars, max, .. } => {
+                format!("is {chars} characters long; at most {max} are kept")
+            }
         }
     }
 
@@ -226,6 +256,12 @@ impl InputError {
             InputError::UnknownKind(_) => Some(
                 "use contract, invoice, order, eula, terms, usage-report, correspondence or other",
             ),
+            InputError::BadText { .. } => {
+                Some("type it again without it (text copied from web pages and PDFs often carries such characters)")
+            }
+            InputError::TooLong { field, .. } if *field != "note" => {
+                Some("shorten it; details belong in the note")
+            }
             _ => None,
         }
     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{InputError, Rejection, MAX_QUANTITY};
 use crate::record::{Event, Record, FORMAT_VERSION};
+use crate::text::{self, Kind};
 use crate::timeline::{
     money, Attachment, Change, DocumentEntry, Entry, EventKind, EventMeta, LicenseTimeline, Target,
     Terms, UsageEntry, UsageSeries, Year,
@@ -319,6 +320,8 @@ impl<'b, B: Backing> Batch<'b, B> {
                 note = None;
             }
         }
+        text::clean_opt("note", &mut note, Kind::Note)?;
+        let actor = text::clean("actor", &ctx.actor, Kind::Name)?;
         let effective = self.check(&mut event, effective, note.as_deref(), ctx)?;
         let recorded_at = match self.head.recorded_at {
             Some(last) if last > ctx.now => last,
@@ -328,7 +331,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             v: FORMAT_VERSION,
             seq: self.head.seq + 1,
             recorded_at,
-            actor: ctx.actor.clone(),
+            actor,
             effective,
             event,
             note,
@@ -351,8 +354,15 @@ impl<'b, B: Backing> Batch<'b, B> {
                 require("vendor", &p.vendor)?;
                 require("product", &p.product)?;
                 check_quantity(p.qty)?;
-                p.vendor = p.vendor.trim().to_owned();
-                p.product = p.product.trim().to_owned();
+                p.vendor = text::clean("vendor", &p.vendor, Kind::Name)?;
+                p.product = text::clean("product", &p.product, Kind::Name)?;
+                text::clean_opt("edition", &mut p.edition, Kind::Name)?;
+                text::clean_opt("po", &mut p.po, Kind::Name)?;
+                text::clean_opt("reseller", &mut p.reseller, Kind::Name)?;
+                text::clean_opt("owner", &mut p.owner, Kind::Name)?;
+                for tag in &mut p.tags {
+                    *tag = text::clean("tag", tag, Kind::Name)?;
+                }
                 if let Some(end) = p.end {
                     if end < p.start {
                         return Err(InputError::EndBeforeStart {
@@ -440,8 +450,9 @@ impl<'b, B: Backing> Batch<'b, B> {
                 require("vendor", &u.vendor)?;
                 require("product", &u.product)?;
                 check_count(u.count)?;
-                u.vendor = u.vendor.trim().to_owned();
-                u.product = u.product.trim().to_owned();
+                u.vendor = text::clean("vendor", &u.vendor, Kind::Name)?;
+                u.product = text::clean("product", &u.product, Kind::Name)?;
+                text::clean_opt("source", &mut u.source, Kind::Name)?;
                 Ok(effective.unwrap_or(ctx.today))
             }
             Event::Voided(v) => {
@@ -474,7 +485,11 @@ impl<'b, B: Backing> Batch<'b, B> {
                         let id = id.clone();
                         self.known_license(&id)?;
                     }
-                    (None, Some(vendor)) => require("vendor", vendor)?,
+                    (None, Some(vendor)) => {
+                        require("vendor", vendor)?;
+                        let clean = text::clean("vendor", vendor, Kind::Name)?;
+                        a.vendor = Some(clean);
+                    }
                     (None, None) => return Err(InputError::Empty("license").into()),
                 }
                 Ok(effective)

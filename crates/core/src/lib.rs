@@ -12,6 +12,7 @@ pub mod naive;
 pub mod position;
 pub mod progress;
 pub mod record;
+pub mod text;
 pub mod timeline;
 pub mod types;
 
