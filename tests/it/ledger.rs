@@ -729,11 +729,11 @@ fn unknown_store_format_is_refused() {
     let format = s.path.join("FORMAT");
     let text = std::fs::read_to_string(&format)
         .unwrap()
-        .replace("format: 1", "format: 9");
+        .replace("format: 2", "format: 9");
     std::fs::write(&format, text).unwrap();
     let err = s.fails(2, &["state"]);
     assert!(
-        err.contains("has format 9; this entitle understands format 1; upgrade entitle"),
+        err.contains("has format 9; this entitle understands formats up to 2; upgrade entitle"),
         "{err}"
     );
 }

@@ -12,6 +12,7 @@ mod audit;
 mod color;
 mod crash;
 mod format_csv;
+mod head;
 mod import_licenses;
 mod ledger;
 mod lock;

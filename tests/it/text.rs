@@ -120,6 +120,11 @@ fn an_older_log_still_rebuilds_and_shows_odd_characters_escaped() {
         .log()
         .replace("\"vendor\":\"Adobe\"", "\"vendor\":\"Ad\\u001b[2Jobe\"");
     std::fs::write(s.log_path(), log).unwrap();
+    // as a build of format 1 kept it: no head mark, no derived state yet
+    std::fs::remove_file(s.path.join("log/HEAD")).unwrap();
+    let format = s.path.join("FORMAT");
+    let text = std::fs::read_to_string(&format).unwrap();
+    std::fs::write(&format, text.replace("format: 2", "format: 1")).unwrap();
     std::fs::remove_dir_all(s.path.join("db")).unwrap();
     let table = s.ok(&["state"]);
     assert!(table.contains("Ad\\u{1b}[2Jobe"), "{table}");

@@ -90,7 +90,7 @@ impl From<StoreError> for Error {
             } => Error::new(
                 ErrorKind::Integrity,
                 format!(
-                    "the store at {} has format {found}; this entitle understands format {supported}",
+                    "the store at {} has format {found}; this entitle understands formats up to {supported}",
                     path.display()
                 ),
             )
@@ -147,7 +147,10 @@ impl From<StoreError> for Error {
                 ErrorKind::Integrity,
                 format!("the log {} is damaged: {what}", path.display()),
             )
-            .hint_to(Action::Verify, "run {action} for details (nothing was changed)"),
+            .hint_to(
+                Action::Verify,
+                "nothing was changed; run {action} to see where it goes wrong, and restore log/events.jsonl from a copy (an off-site copy, or the export in an audit pack) if events are missing",
+            ),
             StoreError::Derived { path, what } => Error::new(
                 ErrorKind::Integrity,
                 format!("derived state in {}: {what}", path.display()),

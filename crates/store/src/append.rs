@@ -21,6 +21,7 @@ use entitle_core::progress::{Progress, Silent, Unit};
 use entitle_core::{Record, Rejection};
 
 use crate::error::StoreError;
+use crate::head;
 use crate::log::LogFile;
 use crate::projections::{Applied, Intent, Placed, Projections};
 use crate::Appended;
@@ -71,6 +72,8 @@ pub struct Appender<'s> {
     base: u64,
     /// The last seq before the write (the chain's seq says how far it got).
     base_seq: u64,
+    /// The chain hash before the write.
+    base_hash: Hash32,
     last_digest: Hash32,
     rejected: u64,
     spilled: bool,
@@ -88,6 +91,7 @@ impl<'s> Appender<'s> {
         Appender {
             base: log.len(),
             base_seq: applied.head.seq,
+            base_hash: applied.head_hash,
             chain: Chain::resume(applied.head.seq, applied.head_hash),
             batch: Batch::new(proj, applied.head.clone()),
             last_digest: applied.head_digest,
@@ -148,6 +152,7 @@ impl<'s> Appender<'s> {
     /// the write can then only be aborted) and to the derived state.
     fn spill(&mut self) -> Result<(), StoreError> {
         if !self.spilled {
+            self.mark(head::Pending::Open)?;
             self.proj.set_intent(&Intent {
                 offset_before: self.base,
                 offset_after: 0,
@@ -199,8 +204,16 @@ impl<'s> Appender<'s> {
             open: false,
             spilled: self.spilled,
         })?;
+        self.mark(head::Pending::At(last, *self.chain.head()))?;
         self.log.write(&self.buf)?;
         self.log.sync()?;
+        head::write(
+            &head::path_for(self.log.path()),
+            &head::Mark {
+                committed: (last, *self.chain.head()),
+                pending: head::Pending::None,
+            },
+        )?;
         let applied = Applied {
             offset: self.log.len(),
             head_hash: *self.chain.head(),
@@ -214,6 +227,17 @@ impl<'s> Appender<'s> {
             seqs: Some((first, last)),
             count: last - self.base_seq,
         })
+    }
+
+    /// Names in `log/HEAD` where the log will end, before touching it.
+    fn mark(&self, pending: head::Pending) -> Result<(), StoreError> {
+        head::write(
+            &head::path_for(self.log.path()),
+            &head::Mark {
+                committed: (self.base_seq, self.base_hash),
+                pending,
+            },
+        )
     }
 
     /// Records nothing: cuts off what was spilled and rebuilds the derived

@@ -13,7 +13,7 @@ pub enum StoreError {
     #[error("{0} is not an entitle store (it has no FORMAT file but is not empty); choose another --store")]
     NotAStore(PathBuf),
     /// The store was written by a newer entitle.
-    #[error("the store at {path} has format {found}; this entitle understands format {supported}: upgrade entitle")]
+    #[error("the store at {path} has format {found}; this entitle understands formats up to {supported}: upgrade entitle")]
     UpgradeRequired {
         /// Store path.
         path: PathBuf,

@@ -4,6 +4,7 @@
 //! <store>/FORMAT              magic, format version, store id
 //! <store>/LOCK                advisory lock; the holder writes who it is
 //! <store>/log/events.jsonl    the truth
+//! <store>/log/HEAD            where the log must end (format 2)
 //! <store>/blobs/ab/cdef…      documents by BLAKE3
 //! <store>/db/                 sled: derived state
 //! <store>/index/              tantivy: derived state
@@ -15,8 +16,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, StoreError};
 
-/// The store format this build writes and reads.
-pub const STORE_FORMAT: u32 = 1;
+/// The store format this build writes (and reads, with every older one).
+///
+/// 1. The log, blobs, keys, derived state.
+/// 2. Adds `log/HEAD`, the head mark (written before every write).
+pub const STORE_FORMAT: u32 = 2;
 
 const MAGIC: &str = "entitle store";
 
@@ -118,7 +122,7 @@ pub(crate) fn read_format(layout: &Layout) -> Result<Option<FormatInfo>, StoreEr
         }
     }
     let version = version.ok_or_else(|| bad("has no format line"))?;
-    if version != STORE_FORMAT {
+    if version == 0 || version > STORE_FORMAT {
         return Err(StoreError::UpgradeRequired {
             path: layout.root().to_owned(),
             found: version,
@@ -129,6 +133,30 @@ pub(crate) fn read_format(layout: &Layout) -> Result<Option<FormatInfo>, StoreEr
         version,
         store_id: store_id.ok_or_else(|| bad("has no id line"))?,
     }))
+}
+
+/// Rewrites FORMAT with this build's format version, keeping the rest.
+pub(crate) fn upgrade(layout: &Layout, info: &mut FormatInfo) -> Result<(), StoreError> {
+    let path = layout.format();
+    let text = fs::read_to_string(&path).at(&path)?;
+    let text: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("format: ") {
+                format!("format: {STORE_FORMAT}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    let tmp = layout.root().join("FORMAT.tmp");
+    let mut f = fs::File::create(&tmp).at(&tmp)?;
+    f.write_all(text.as_bytes()).at(&tmp)?;
+    f.sync_all().at(&tmp)?;
+    fs::rename(&tmp, &path).at(&path)?;
+    sync_dir(layout.root())?;
+    info.version = STORE_FORMAT;
+    Ok(())
 }
 
 /// Creates a new store's directories and FORMAT file.

@@ -14,6 +14,7 @@
 mod append;
 mod blobs;
 mod error;
+mod head;
 mod layout;
 mod lock;
 mod log;
@@ -188,6 +189,7 @@ impl Store {
             _lock: lock,
         };
         store.recover(stale, access)?;
+        store.check_head_mark(access)?;
         Ok(store)
     }
 
@@ -281,6 +283,66 @@ impl Store {
                 access,
                 format!("the last record (#{seq}) was changed after it was written"),
             );
+        }
+        Ok(())
+    }
+
+    /// Checks that the log ends where `log/HEAD` says the last write left
+    /// it (a log cut short or extended while `db/` was deleted rebuilds
+    /// without complaint otherwise), and upgrades a format-1 store, which
+    /// has no mark yet, to format 2.
+    fn check_head_mark(&mut self, access: Open) -> Result<(), StoreError> {
+        if self.damage.is_some() {
+            return Ok(());
+        }
+        let path = head::path_for(self.log.path());
+        let (seq, hash) = (self.applied.head.seq, self.applied.head_hash);
+        match head::read(&path)? {
+            Some(Ok(mark)) => {
+                if let Some(what) = head::mismatch(&mark, seq, &hash) {
+                    return self.damaged(access, what);
+                }
+                // A write that reached the log but not its closing mark
+                // (or was completed on open): the log ends where it said.
+                if mark.committed != (seq, hash) && access != Open::Inspect {
+                    head::write(
+                        &path,
+                        &head::Mark {
+                            committed: (seq, hash),
+                            pending: head::Pending::None,
+                        },
+                    )?;
+                }
+            }
+            Some(Err(what)) => {
+                return self.damaged(
+                    access,
+                    format!("its head mark {} is damaged ({what})", path.display()),
+                )
+            }
+            None if self.info.version >= 2 && seq > 0 => {
+                return self.damaged(
+                    access,
+                    format!(
+                        "its head mark {} is missing (it names the event the log must end at)",
+                        path.display()
+                    ),
+                )
+            }
+            None => {}
+        }
+        if self.info.version < STORE_FORMAT && access != Open::Inspect {
+            head::write(
+                &path,
+                &head::Mark {
+                    committed: (seq, hash),
+                    pending: head::Pending::None,
+                },
+            )?;
+            layout::upgrade(&self.layout, &mut self.info)?;
+            self.notices.push(format!(
+                "upgraded the store to format {STORE_FORMAT}: it now keeps its chain head in log/HEAD (older entitle builds will ask to be upgraded)"
+            ));
         }
         Ok(())
     }

@@ -1,0 +1,121 @@
+//! The head mark (`log/HEAD`): a log cut short, extended or replaced while
+//! the derived state was deleted is refused by name instead of rebuilt
+//! from, `verify` says where, an interrupted write still recovers, and a
+//! store of format 1 is upgraded on open.
+
+use crate::util::TestStore;
+
+fn three_events() -> TestStore {
+    let s = TestStore::new();
+    for qty in ["10", "20", "30"] {
+        s.ok(&[
+            "purchase",
+            "--vendor",
+            "Adobe",
+            "--product",
+            "Acrobat Pro",
+            "--metric",
+            "user",
+            "--qty",
+            qty,
+            "--start",
+            "2024-01-01",
+        ]);
+    }
+    s
+}
+
+fn delete_db(s: &TestStore) {
+    std::fs::remove_dir_all(s.path.join("db")).unwrap();
+}
+
+#[test]
+fn a_log_cut_at_a_line_boundary_with_db_deleted_is_refused() {
+    let s = three_events();
+    let lines = s.log_lines();
+    std::fs::write(s.log_path(), format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    delete_db(&s);
+    let err = s.fails(2, &["state"]);
+    assert!(err.contains("it ends at event #2, but it held #3"), "{err}");
+    assert!(err.contains("events were removed"), "{err}");
+    assert!(
+        err.contains("restore log/events.jsonl from a copy"),
+        "{err}"
+    );
+    let report = s.fails(1, &["verify"]);
+    assert!(report.contains("events were removed"), "{report}");
+}
+
+#[test]
+fn a_forged_line_appended_with_db_deleted_is_refused() {
+    let s = three_events();
+    // a well-formed fourth event, as another tool would write it
+    let forged = s.log_lines()[2]
+        .replace("\"seq\":3", "\"seq\":4")
+        .replace("L-0003", "L-0004");
+    let mut log = s.log();
+    log.push_str(&forged);
+    log.push('\n');
+    std::fs::write(s.log_path(), log).unwrap();
+    delete_db(&s);
+    let err = s.fails(2, &["state"]);
+    assert!(
+        err.contains("it holds events after #3 that entitle did not write (#4..#4)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_replaced_last_event_with_db_deleted_is_refused() {
+    let s = three_events();
+    let log = s.log().replace("\"qty\":30", "\"qty\":3");
+    std::fs::write(s.log_path(), log).unwrap();
+    delete_db(&s);
+    let err = s.fails(2, &["state"]);
+    assert!(err.contains("the log was replaced"), "{err}");
+}
+
+#[test]
+fn deleting_db_alone_still_rebuilds_silently_to_the_same_answers() {
+    let s = three_events();
+    let before = s.ok(&["state", "--json"]);
+    delete_db(&s);
+    assert_eq!(s.ok(&["state", "--json"]), before);
+}
+
+#[test]
+fn a_format_1_store_is_upgraded_and_keeps_its_answers() {
+    let s = three_events();
+    let before = s.ok(&["state", "--json"]);
+    // as a build before the head mark left it
+    std::fs::remove_file(s.path.join("log/HEAD")).unwrap();
+    let format = s.path.join("FORMAT");
+    let text = std::fs::read_to_string(&format)
+        .unwrap()
+        .replace("format: 2", "format: 1");
+    std::fs::write(&format, text).unwrap();
+    let out = s.run(&["state", "--json"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), before);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upgraded the store to format 2"),
+        "{stderr}"
+    );
+    assert!(std::fs::read_to_string(&format)
+        .unwrap()
+        .contains("format: 2"));
+    assert!(s.path.join("log/HEAD").exists());
+    // and from now on the mark is kept
+    s.ok(&["adjust", "L-0001", "--qty", "11"]);
+    s.ok(&["verify"]);
+}
+
+#[test]
+fn a_format_2_store_without_its_mark_is_refused() {
+    let s = three_events();
+    std::fs::remove_file(s.path.join("log/HEAD")).unwrap();
+    let err = s.fails(2, &["state"]);
+    assert!(err.contains("head mark"), "{err}");
+    assert!(err.contains("is missing"), "{err}");
+}
