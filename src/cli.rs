@@ -38,12 +38,30 @@ pub struct Cli {
         global = true,
         value_name = "SECONDS",
         env = "ENTITLE_WAIT",
-        default_value_t = 60
+        default_value_t = 60,
+        allow_negative_numbers = true,
+        value_parser = whole::<u64>
     )]
     pub wait: u64,
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// A count of days, months or seconds: a whole number, zero or more (a
+/// negative one is read as a value, so that it is named as wrong rather
+/// than taken for a flag).
+fn whole<T: std::str::FromStr>(text: &str) -> Result<T, String> {
+    let t = text.trim();
+    t.parse::<T>().map_err(|_| {
+        if t.starts_with('-') && t[1..].bytes().all(|b| b.is_ascii_digit()) && t.len() > 1 {
+            "must be zero or more".to_owned()
+        } else if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            "is too large".to_owned()
+        } else {
+            "is not a whole number".to_owned()
+        }
+    })
 }
 
 /// How the command line names the fields and actions of the use cases in
@@ -273,13 +291,13 @@ pub struct PurchaseArgs {
     #[arg(long)]
     pub owner: Option<String>,
     /// Days before the end by which it must be cancelled
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub notice_days: Option<u32>,
     /// Renews automatically unless cancelled
     #[arg(long)]
     pub auto_renew: bool,
     /// Months an automatic renewal adds [default: 12]
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub renewal_months: Option<u32>,
     /// Last day of maintenance / software assurance
     #[arg(long)]
@@ -327,7 +345,7 @@ pub struct ExtendArgs {
     #[arg(long)]
     pub currency: Option<String>,
     /// Months an automatic renewal adds from now on
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub renewal_months: Option<u32>,
     #[command(flatten)]
     pub common: WriteArgs,
@@ -361,6 +379,7 @@ pub struct CancelArgs {
 #[derive(Debug, Args)]
 pub struct VoidArgs {
     /// The seq of the event that no longer counts (`entitle history` shows seqs)
+    #[arg(allow_negative_numbers = true)]
     pub seq: String,
     /// Why (required)
     #[arg(long)]
@@ -512,7 +531,7 @@ pub struct PositionArgs {
     #[command(flatten)]
     pub query: QueryArgs,
     /// Mark a usage count older than this many days on the as-of date as stale
-    #[arg(long, value_name = "DAYS", default_value_t = entitle_core::position::DEFAULT_STALE_AFTER_DAYS)]
+    #[arg(long, value_name = "DAYS", default_value_t = entitle_core::position::DEFAULT_STALE_AFTER_DAYS, allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub stale_after: u32,
 }
 
@@ -522,7 +541,7 @@ pub struct RenewalsArgs {
     #[arg(long)]
     pub as_of: Option<String>,
     /// Days after --as-of in which a term end is shown
-    #[arg(long, default_value_t = 90, value_name = "DAYS")]
+    #[arg(long, default_value_t = 90, value_name = "DAYS", allow_negative_numbers = true, value_parser = whole::<u32>)]
     pub within: u32,
     /// Only what was recorded by then: an RFC 3339 time, a date (end of that day, UTC) or #N [default: everything]
     #[arg(long, allow_hyphen_values = true)]

@@ -119,3 +119,51 @@ fn a_format_2_store_without_its_mark_is_refused() {
     assert!(err.contains("head mark"), "{err}");
     assert!(err.contains("is missing"), "{err}");
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_older_db_beside_a_newer_log_is_brought_up_to_date_not_called_foreign() {
+    let s = TestStore::new();
+    s.ok(&[
+        "purchase",
+        "--vendor",
+        "Adobe",
+        "--product",
+        "Acrobat Pro",
+        "--metric",
+        "user",
+        "--qty",
+        "10",
+        "--start",
+        "2024-01-01",
+    ]);
+    let old_db = s.path.with_file_name("db-copy");
+    copy_dir(&s.path.join("db"), &old_db);
+    s.ok(&["adjust", "L-0001", "--qty", "20"]);
+    s.ok(&["adjust", "L-0001", "--qty", "30"]);
+    let before = s.ok(&["state", "--json"]);
+    delete_db(&s);
+    copy_dir(&old_db, &s.path.join("db"));
+    let out = s.run(&["state", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("derived state ended at event #1, older than the log"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("did not write"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), before);
+    s.ok(&["verify"]);
+}

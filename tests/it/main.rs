@@ -16,6 +16,7 @@ mod head;
 mod import_licenses;
 mod ledger;
 mod lock;
+mod messages;
 mod position_money;
 mod renewals;
 mod spend;

@@ -252,6 +252,20 @@ impl Store {
         }
         match intent {
             Some(intent) if intent.offset_before == offset => self.finish_interrupted(&intent),
+            // The derived state is older than the log (db/ restored from an
+            // older copy): the head mark says entitle wrote further, so bring
+            // it up to date; the mark is checked against the result.
+            _ if self.mark_is_past(self.applied.head.seq)? => {
+                let from = self.applied.head.seq;
+                self.applied = append::replay(&self.log, &self.proj, &self.applied, self.chunking)?;
+                self.proj.clear_intent()?;
+                self.proj.flush()?;
+                self.notices.push(format!(
+                    "derived state ended at event #{from}, older than the log (restored from an older copy?); brought it up to date to #{}",
+                    self.applied.head.seq
+                ));
+                Ok(())
+            }
             _ => {
                 let seq = self.applied.head.seq;
                 self.damaged(
@@ -285,6 +299,14 @@ impl Store {
             );
         }
         Ok(())
+    }
+
+    /// Whether `log/HEAD` says entitle wrote the log beyond `seq`.
+    fn mark_is_past(&self, seq: u64) -> Result<bool, StoreError> {
+        Ok(match head::read(&head::path_for(self.log.path()))? {
+            Some(Ok(mark)) => mark.committed.0 > seq,
+            _ => false,
+        })
     }
 
     /// Checks that the log ends where `log/HEAD` says the last write left
