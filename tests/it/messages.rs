@@ -77,3 +77,24 @@ fn a_negative_count_of_days_is_named_as_a_bad_value_not_an_unknown_flag() {
     );
     assert!(err.contains("has more than 4 decimal places"), "{err}");
 }
+
+#[test]
+fn an_import_line_that_gives_a_field_twice_is_refused_not_read_as_the_last() {
+    let s = TestStore::new();
+    let file = s.path.with_file_name("dup.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"type":"purchased","vendor":"V","vendor":"W","product":"P","metric":"user","qty":1,"start":"2024-01-01"}"#,
+            "\n[1,2]\n"
+        ),
+    )
+    .unwrap();
+    let err = s.fails(2, &["import", "events", file.to_str().unwrap()]);
+    assert!(
+        err.contains("dup.jsonl:1: field \"vendor\" is given twice; give each field once"),
+        "{err}"
+    );
+    assert!(err.contains("dup.jsonl:2: not a JSON object"), "{err}");
+    assert_eq!(s.log(), "");
+}

@@ -105,11 +105,20 @@ impl Draft {
     ///
     /// A message naming what is wrong with the line.
     pub fn from_json_line(line: &str) -> Result<Draft, String> {
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
-        let serde_json::Value::Object(mut fields) = value else {
-            return Err("not a JSON object".into());
-        };
+        let UniqueKeys(mut fields) = serde_json::from_str(line).map_err(|e| {
+            if e.is_data() && e.to_string().contains("expected a JSON object") {
+                "not a JSON object".to_owned()
+            } else if e.is_data() {
+                // a duplicate field; the position is noise on one line
+                let text = e.to_string();
+                match text.split_once(" at line ") {
+                    Some((what, _)) => what.to_owned(),
+                    None => text,
+                }
+            } else {
+                format!("not JSON: {e}")
+            }
+        })?;
         for reserved in ["v", "seq", "recorded_at", "actor"] {
             if fields.contains_key(reserved) {
                 return Err(format!(
@@ -143,6 +152,41 @@ impl Draft {
             effective,
             note,
         })
+    }
+}
+
+/// A JSON object in which every field is given once: `{"vendor":"V",
+/// "vendor":"W"}` would otherwise be read as W, silently.
+struct UniqueKeys(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = UniqueKeys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                let mut fields = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: serde_json::Value = map.next_value()?;
+                    if fields.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "field {key:?} is given twice; give each field once"
+                        )));
+                    }
+                    fields.insert(key, value);
+                }
+                Ok(UniqueKeys(fields))
+            }
+        }
+        d.deserialize_map(Fields)
     }
 }
 
