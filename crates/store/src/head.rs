@@ -75,7 +75,7 @@ pub(crate) fn read(path: &Path) -> Result<Option<Result<Mark, String>>, StoreErr
     Ok(Some(parse(&text)))
 }
 
-fn parse(text: &str) -> Result<Mark, String> {
+pub(crate) fn parse(text: &str) -> Result<Mark, String> {
     let (body, check) = text
         .trim_end_matches('\n')
         .rsplit_once("\ncheck: ")

@@ -100,6 +100,12 @@ pub(crate) fn read_format(layout: &Layout) -> Result<Option<FormatInfo>, StoreEr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).at(&path),
     };
+    parse_format(layout, &text).map(Some)
+}
+
+/// Parses the text of FORMAT.
+pub(crate) fn parse_format(layout: &Layout, text: &str) -> Result<FormatInfo, StoreError> {
+    let path = layout.format();
     let bad = |what: &str| StoreError::BadFormatFile {
         path: path.clone(),
         what: what.to_owned(),
@@ -129,10 +135,10 @@ pub(crate) fn read_format(layout: &Layout) -> Result<Option<FormatInfo>, StoreEr
             supported: STORE_FORMAT,
         });
     }
-    Ok(Some(FormatInfo {
+    Ok(FormatInfo {
         version,
         store_id: store_id.ok_or_else(|| bad("has no id line"))?,
-    }))
+    })
 }
 
 /// Rewrites FORMAT with this build's format version, keeping the rest.

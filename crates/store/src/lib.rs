@@ -46,6 +46,29 @@ use crate::lock::StoreLock;
 use crate::log::LogFile;
 use crate::projections::{Intent, Projections};
 
+/// The parsers of the store's small text files, for the fuzz targets
+/// (`fuzz/`): each must refuse any text with an error, never panic.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Parses the text of a FORMAT file.
+    ///
+    /// # Errors
+    ///
+    /// When it is not one.
+    pub fn format(text: &str) -> Result<crate::FormatInfo, crate::StoreError> {
+        crate::layout::parse_format(&crate::Layout::new("fuzz"), text)
+    }
+
+    /// Parses the text of a head mark (`log/HEAD`).
+    ///
+    /// # Errors
+    ///
+    /// When it is not one.
+    pub fn head_mark(text: &str) -> Result<(), String> {
+        crate::head::parse(text).map(|_| ())
+    }
+}
+
 /// What opening a store means: whether it must exist, may be created, or
 /// is opened to be inspected. Every mode takes the store's lock, so a
 /// store opened for reading can be written too.
