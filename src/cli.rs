@@ -61,6 +61,7 @@ impl entitle_app::Names for CliNames {
             Action::Demo => "entitle demo",
             Action::ListLicenses => "entitle state",
             Action::ListDocuments => "entitle doc list",
+            Action::ImportAgain => return "pass --again".to_owned(),
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")

@@ -65,6 +65,8 @@ pub enum Action {
     ListLicenses,
     /// List the archived documents (their hashes).
     ListDocuments,
+    /// Import a file once more although it was imported before.
+    ImportAgain,
 }
 
 impl Action {
@@ -78,6 +80,7 @@ impl Action {
             Action::Demo => "the demo",
             Action::ListLicenses => "the license list",
             Action::ListDocuments => "the document list",
+            Action::ImportAgain => "import it again",
         }
     }
 }
