@@ -460,6 +460,9 @@ pub struct ImportLicensesArgs {
 pub struct ImportEventsArgs {
     /// The JSON Lines file (- for standard input)
     pub file: PathBuf,
+    /// Check every line (against the store, if there is one); write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print {"first_seq":…,"last_seq":…,"events":N} as JSON
     #[arg(long)]
     pub json: bool,

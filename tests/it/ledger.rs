@@ -685,7 +685,7 @@ fn import_reports_every_bad_line_and_writes_nothing() {
     );
     assert!(
         err.contains(&format!(
-            "{name}:4: license id \"NEW\" is already used by #12"
+            "{name}:4: id NEW is already used by #12"
         )),
         "{err}"
     );

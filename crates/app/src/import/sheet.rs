@@ -50,7 +50,9 @@ impl SheetFile {
         let map: ColumnMap = match &options.map {
             Some(m) => m
                 .parse()
-                .map_err(|e: entitle_sheet::MapError| Error::invalid("map", m, e.to_string()))?,
+                .map_err(|e: entitle_sheet::MapError| {
+                    Error::new(ErrorKind::BadInput, e.to_string()).at("map")
+                })?,
             None => ColumnMap::new(),
         };
         let date_format: DateFormat = match &options.date_format {
