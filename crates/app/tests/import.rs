@@ -57,10 +57,21 @@ fn a_good_file_is_imported_and_the_state_shows_it() {
     .unwrap();
     assert_eq!(done.rows, 2);
     assert_eq!((done.first_seq, done.last_seq), (Some(1), Some(2)));
-    assert_eq!(done.ids.as_deref(), Some(&["L-0001".to_owned(), "L-0002".to_owned()][..]));
+    assert_eq!(
+        done.ids.as_deref(),
+        Some(&["L-0001".to_owned(), "L-0002".to_owned()][..])
+    );
     let json = serde_json::to_value(&done).unwrap();
-    let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["file", "dry_run", "rows", "first_seq", "last_seq", "ids"]);
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["file", "dry_run", "rows", "first_seq", "last_seq", "ids"]
+    );
 
     let state = query::state(
         &store,
@@ -73,7 +84,11 @@ fn a_good_file_is_imported_and_the_state_shows_it() {
     assert_eq!(state.licenses.len(), 2);
     assert_eq!(state.licenses[0].quantity, Quantity::Count(10));
     assert_eq!(state.licenses[0].cost.as_deref(), Some("1200.00"));
-    assert_eq!(state.licenses[1].quantity, Quantity::Unlimited, "unbegrenzt");
+    assert_eq!(
+        state.licenses[1].quantity,
+        Quantity::Unlimited,
+        "unbegrenzt"
+    );
 }
 
 #[test]
@@ -113,7 +128,11 @@ fn several_bad_rows_are_listed_by_a_dry_run_and_refused_by_a_real_one() {
         "{:#?}",
         dry.bad_rows
     );
-    assert!(dry.bad_rows[2].message.contains("before the start"), "{:?}", dry.bad_rows[2]);
+    assert!(
+        dry.bad_rows[2].message.contains("before the start"),
+        "{:?}",
+        dry.bad_rows[2]
+    );
     assert_eq!(dry.bad_total, 4);
     assert!(dry.refusal().is_some());
     assert_eq!(seq(&store), 0, "a dry run writes nothing");
@@ -155,7 +174,13 @@ fn bad_usage_rows_have_the_rules_of_usage_record() {
         .iter()
         .map(|b| (b.line, b.field.as_deref(), b.value.as_deref()))
         .collect();
-    assert_eq!(got, [(3, Some("count"), Some("-3")), (4, Some("count"), Some("12x"))]);
+    assert_eq!(
+        got,
+        [
+            (3, Some("count"), Some("-3")),
+            (4, Some("count"), Some("12x"))
+        ]
+    );
     // The same texts as `usage record` refuses.
     for (bad, count) in dry.bad_rows.iter().zip(["-3", "12x"]) {
         let w = Write::Usage(record::Usage {
@@ -191,7 +216,10 @@ fn importing_the_same_file_again_is_a_conflict() {
     let err = import::usage(Target::Open(&mut store), &ctx(), &req, &Silent).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(err.action(), Some(Action::ImportAgain));
-    assert!(err.message().contains("was already imported (event #1"), "{err}");
+    assert!(
+        err.message().contains("was already imported (event #1"),
+        "{err}"
+    );
     assert_eq!(seq(&store), 1);
     let dry = UsageImport {
         dry_run: true,
@@ -241,7 +269,11 @@ fn unbegrenzt_is_unlimited_in_the_import_and_in_a_purchase() {
     .unwrap();
     let rows = dry.would_record.unwrap();
     assert_eq!(rows[1].qty, Quantity::Unlimited);
-    assert_eq!(rows[1].id.as_deref(), Some("L-0003"), "ids follow the store's");
+    assert_eq!(
+        rows[1].id.as_deref(),
+        Some("L-0003"),
+        "ids follow the store's"
+    );
 }
 
 #[test]
@@ -268,7 +300,10 @@ fn an_events_file_with_a_broken_line_writes_nothing() {
     )
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::BadInput);
-    assert!(err.detail_lines()[0].contains("events.jsonl:2: not JSON"), "{err}");
+    assert!(
+        err.detail_lines()[0].contains("events.jsonl:2: not JSON"),
+        "{err}"
+    );
     assert_eq!(seq(&store), 0);
     let dry = import::events(
         Target::Open(&mut store),
@@ -333,7 +368,11 @@ fn a_bad_file_creates_no_store() {
     assert_eq!(err.kind(), ErrorKind::BadInput);
     assert!(!at.exists(), "a bad licenses file created a store");
 
-    let usage = file(&dir, "u.csv", "vendor,product,metric,count,date\nA,B,user,-1,2024-01-01\n");
+    let usage = file(
+        &dir,
+        "u.csv",
+        "vendor,product,metric,count,date\nA,B,user,-1,2024-01-01\n",
+    );
     let req = UsageImport {
         file: usage,
         ..UsageImport::default()
@@ -371,5 +410,8 @@ fn many_bad_rows_are_counted_beyond_those_listed() {
     assert_eq!(dry.bad_rows.len(), MAX_LISTED);
     assert_eq!(dry.bad_total, MAX_LISTED as u64 + 7);
     let err = dry.refusal().unwrap();
-    assert!(err.detail_lines().last().unwrap().contains("and 7 more"), "{err}");
+    assert!(
+        err.detail_lines().last().unwrap().contains("and 7 more"),
+        "{err}"
+    );
 }

@@ -295,7 +295,9 @@ fn license_draft(cells: &Cells<'_>, bad: &mut Vec<BadRow>, marker: &str) -> Opti
     let product = cells.text("product", bad);
     let metric = cells.text("metric", bad);
     let qty = cells.text("quantity", bad).map(|_| cells.count("quantity"));
-    let start = cells.text("start", bad).and_then(|_| cells.date("start", bad));
+    let start = cells
+        .text("start", bad)
+        .and_then(|_| cells.date("start", bad));
     let end = cells.date("end", bad);
     let notice_days = match cells.count("notice days") {
         None => Some(None),

@@ -148,7 +148,10 @@ pub(crate) fn plural(n: u64) -> &'static str {
 }
 
 /// The store of a target, opened for a write (created if missing).
-fn open_for_write<'a>(target: &'a mut Target<'_>, slot: &'a mut Option<Store>) -> Result<&'a mut Store> {
+fn open_for_write<'a>(
+    target: &'a mut Target<'_>,
+    slot: &'a mut Option<Store>,
+) -> Result<&'a mut Store> {
     match target {
         Target::Open(store) => Ok(&mut **store),
         Target::At { path, purpose } => {

@@ -45,14 +45,16 @@ impl SheetFile {
     pub(crate) fn new(path: &Path, schema: Schema, options: &SheetOptions) -> Result<Self> {
         let name = path.display().to_string();
         if path.is_dir() {
-            return Err(Error::invalid("file", &name, "is a directory; give a CSV file"));
+            return Err(Error::invalid(
+                "file",
+                &name,
+                "is a directory; give a CSV file",
+            ));
         }
         let map: ColumnMap = match &options.map {
-            Some(m) => m
-                .parse()
-                .map_err(|e: entitle_sheet::MapError| {
-                    Error::new(ErrorKind::BadInput, e.to_string()).at("map")
-                })?,
+            Some(m) => m.parse().map_err(|e: entitle_sheet::MapError| {
+                Error::new(ErrorKind::BadInput, e.to_string()).at("map")
+            })?,
             None => ColumnMap::new(),
         };
         let date_format: DateFormat = match &options.date_format {
@@ -135,7 +137,10 @@ impl SheetFile {
         if rows == 0 && bad.is_empty() {
             return Err(Error::new(
                 ErrorKind::BadInput,
-                format!("{} has a header but no rows; nothing was recorded", self.name),
+                format!(
+                    "{} has a header but no rows; nothing was recorded",
+                    self.name
+                ),
             )
             .at("file"));
         }

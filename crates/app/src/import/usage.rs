@@ -161,7 +161,9 @@ fn usage_draft(
     let product = cells.text("product", bad);
     let metric = cells.text("metric", bad);
     let count = cells.text("count", bad).and_then(|_| cells.count("count"));
-    let date = cells.text("date", bad).and_then(|_| cells.date("date", bad));
+    let date = cells
+        .text("date", bad)
+        .and_then(|_| cells.date("date", bad));
     let (Some(vendor), Some(product), Some(metric), Some(count), Some(Some(date))) =
         (vendor, product, metric, count, date)
     else {
