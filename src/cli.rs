@@ -92,6 +92,7 @@ impl entitle_app::Names for CliNames {
             Action::ListLicenses => "entitle state",
             Action::ListDocuments => "entitle doc list",
             Action::WaitLonger => return "pass a longer --wait SECONDS".to_owned(),
+            Action::ImportAgain => return "pass --again".to_owned(),
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")
@@ -491,6 +492,9 @@ pub struct ImportLicensesArgs {
 pub struct ImportEventsArgs {
     /// The JSON Lines file (- for standard input)
     pub file: PathBuf,
+    /// Check every line (against the store, if there is one); write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print {"first_seq":…,"last_seq":…,"events":N} as JSON
     #[arg(long)]
     pub json: bool,

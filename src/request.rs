@@ -40,17 +40,12 @@ pub fn open(cli: &Cli, mode: Open, command: &str) -> Result<Store> {
     Ok(store)
 }
 
-/// Opens the store when there is one (for dry runs that check against it
-/// if it exists but must not create it).
-pub fn open_existing(cli: &Cli, command: &str) -> Result<Option<Store>> {
-    let store = entitle_app::store::open_if_exists(&store_path(cli)?, command)?;
-    if let Some(s) = &store {
-        let bar = Bar::new(true);
-        for notice in s.notices() {
-            entitle_app::Progress::notice(&bar, notice);
-        }
+/// Shows what opening the store reported (recovery) on standard error.
+pub fn show_notices(notices: &[String]) {
+    let bar = Bar::new(true);
+    for notice in notices {
+        entitle_app::Progress::notice(&bar, notice);
     }
-    Ok(store)
 }
 
 /// `--actor`, else `$ENTITLE_ACTOR`, else the OS user.

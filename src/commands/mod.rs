@@ -17,7 +17,6 @@ mod position;
 mod purchase;
 mod rebuild;
 mod renewals;
-mod sheet_in;
 mod sheet_out;
 mod spend;
 mod state;

@@ -128,7 +128,12 @@ fn every_bad_row_is_reported_and_nothing_written() {
     }
     assert!(!err.contains("licenses-bad.csv:2:"), "{err}");
     assert!(err.contains("seat"), "{err}");
-    assert!(err.contains("before start"), "{err}");
+    // The rules are those of `entitle purchase` (field-named messages).
+    assert!(
+        err.contains("end 2024-01-01 is before the start 2024-06-01"),
+        "{err}"
+    );
+    assert!(err.contains("quantity 0 must be at least 1"), "{err}");
     assert!(err.contains("needs a currency"), "{err}");
     assert!(s.log().is_empty());
 }

@@ -123,10 +123,11 @@ fn every_bad_row_is_reported_and_nothing_written() {
     let file = data("usage-bad.csv");
     let err = s.fails(2, &["usage", "import", &file]);
     for (line, what) in [
-        (2, "`twelve` is not a number"),
-        (3, "`-3` is negative"),
+        // The rules are those of `entitle usage record` (field-named).
+        (2, "count twelve is not a whole number"),
+        (3, "count -3 must be zero or more"),
         (4, "`2024-02-30` is not a date"),
-        (5, "unknown metric `seat`"),
+        (5, "metric seat is not a known metric"),
         (6, "has 4 fields but the header has 5"),
     ] {
         let expected = format!("{file}:{line}: ");

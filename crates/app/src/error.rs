@@ -67,6 +67,8 @@ pub enum Action {
     ListDocuments,
     /// Wait longer for a store another process holds.
     WaitLonger,
+    /// Import a file once more although it was imported before.
+    ImportAgain,
 }
 
 impl Action {
@@ -81,6 +83,7 @@ impl Action {
             Action::ListLicenses => "the license list",
             Action::ListDocuments => "the document list",
             Action::WaitLonger => "wait longer",
+            Action::ImportAgain => "import it again",
         }
     }
 }

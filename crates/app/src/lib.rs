@@ -14,6 +14,7 @@ mod convert;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod import;
 pub mod index;
 pub mod maintenance;
 pub mod progress;

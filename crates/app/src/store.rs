@@ -60,6 +60,23 @@ pub fn open_if_exists(path: &Path, purpose: &str) -> Result<Option<Store>> {
     open(path, Open::MustExist, purpose).map(Some)
 }
 
+/// [`open_if_exists`], waiting as [`open_waiting`] does.
+///
+/// # Errors
+///
+/// As [`open_waiting`].
+pub fn open_if_exists_waiting(
+    path: &Path,
+    purpose: &str,
+    up_to: Duration,
+    progress: &dyn Progress,
+) -> Result<Option<Store>> {
+    if !entitle_store::Layout::new(path).format().exists() {
+        return Ok(None);
+    }
+    open_waiting(path, Open::MustExist, purpose, up_to, progress).map(Some)
+}
+
 /// The seq a query is known at: `known` resolved against the store.
 ///
 /// # Errors

@@ -111,14 +111,24 @@ impl fmt::Display for Quantity {
     }
 }
 
+/// The words a quantity may be written as to mean [`Quantity::Unlimited`]
+/// (case is ignored): the one list for the command line, forms and imports.
+pub const UNLIMITED_WORDS: [&str; 3] = ["unlimited", "unbegrenzt", "unbeschränkt"];
+
+/// Whether `text` (trimmed) is one of [`UNLIMITED_WORDS`].
+fn is_unlimited(text: &str) -> bool {
+    let t = text.to_lowercase();
+    UNLIMITED_WORDS.contains(&t.as_str())
+}
+
 impl FromStr for Quantity {
     type Err = InputError;
 
     /// Parses a quantity: a whole number from 1 to [`MAX_QUANTITY`], or
-    /// `unlimited`.
+    /// one of [`UNLIMITED_WORDS`] (`unlimited`, `unbegrenzt`, `unbeschränkt`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        if t.eq_ignore_ascii_case("unlimited") {
+        if is_unlimited(t) {
             return Ok(Quantity::Unlimited);
         }
         match t.parse::<u64>() {
@@ -367,6 +377,14 @@ impl ProductKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_unlimited_word_is_unlimited() {
+        for w in ["unlimited", "UNBEGRENZT", " Unbeschränkt ", "UNBESCHRÄNKT"] {
+            assert_eq!(w.parse::<Quantity>().unwrap(), Quantity::Unlimited, "{w}");
+        }
+        assert!("unbounded".parse::<Quantity>().is_err());
+    }
 
     #[test]
     fn quantity_parsing() {

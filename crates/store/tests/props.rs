@@ -1046,6 +1046,11 @@ fn names_joined_by_a_zero_byte_stay_two_products() {
         .expect("log")
         .replace('~', "\\u0000");
     std::fs::write(&log, old).expect("write log");
+    // with no head mark, in a store of format 1, as that build left it
+    std::fs::remove_file(dir.path().join("log/HEAD")).expect("remove HEAD");
+    let format = dir.path().join("FORMAT");
+    let text = std::fs::read_to_string(&format).expect("FORMAT");
+    std::fs::write(&format, text.replace("format: 2", "format: 1")).expect("write FORMAT");
     delete_dir(&dir.path().join("db"));
     let store = Store::open(dir.path(), Open::MustExist, "props").expect("rebuilt");
     let rows: Vec<(String, String, Option<u64>)> = store
