@@ -216,30 +216,37 @@ pub fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-/// A cell as a terminal may show it: control and invisible characters (in
-/// records written before entitle refused them) become `\u{..}` escapes,
-/// so a name can neither move the cursor nor pass for another.
+/// A cell as a terminal may show it: a line break or tab (a note may hold
+/// them) is a space, other control and invisible characters (in records
+/// written before entitle refused them) become `\u{..}` escapes, so a
+/// name can neither move the cursor nor pass for another.
 fn visible(cell: String) -> String {
-    if !cell
-        .chars()
-        .any(|c| c.is_control() || entitle_core::text::is_invisible(c))
-    {
+    let odd = |c: char| c.is_control() || entitle_core::text::is_invisible(c);
+    if !cell.chars().any(odd) {
         return cell;
     }
-    cell.chars()
-        .map(|c| {
-            if c.is_control() || entitle_core::text::is_invisible(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(cell.len());
+    for c in cell.chars() {
+        match c {
+            '\n' | '\t' => out.push(' '),
+            c if odd(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_shows_line_breaks_as_spaces_and_escapes_the_rest() {
+        assert_eq!(visible("first\nsecond\tthird".into()), "first second third");
+        assert_eq!(visible("Ad\u{1b}[2Jobe".into()), "Ad\\u{1b}[2Jobe");
+        assert_eq!(visible("Micro\u{200b}soft".into()), "Micro\\u{200b}soft");
+        assert_eq!(visible("Müller".into()), "Müller");
+    }
 
     #[test]
     fn table_fits_the_width() {

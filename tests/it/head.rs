@@ -3,24 +3,12 @@
 //! from, `verify` says where, an interrupted write still recovers, and a
 //! store of format 1 is upgraded on open.
 
-use crate::util::TestStore;
+use crate::util::{purchase, TestStore};
 
 fn three_events() -> TestStore {
     let s = TestStore::new();
     for qty in ["10", "20", "30"] {
-        s.ok(&[
-            "purchase",
-            "--vendor",
-            "Adobe",
-            "--product",
-            "Acrobat Pro",
-            "--metric",
-            "user",
-            "--qty",
-            qty,
-            "--start",
-            "2024-01-01",
-        ]);
+        s.ok(&purchase("Adobe", qty, &[]));
     }
     s
 }
@@ -136,19 +124,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 #[test]
 fn an_older_db_beside_a_newer_log_is_brought_up_to_date_not_called_foreign() {
     let s = TestStore::new();
-    s.ok(&[
-        "purchase",
-        "--vendor",
-        "Adobe",
-        "--product",
-        "Acrobat Pro",
-        "--metric",
-        "user",
-        "--qty",
-        "10",
-        "--start",
-        "2024-01-01",
-    ]);
+    s.ok(&purchase("Adobe", "10", &[]));
     let old_db = s.path.with_file_name("db-copy");
     copy_dir(&s.path.join("db"), &old_db);
     s.ok(&["adjust", "L-0001", "--qty", "20"]);

@@ -1,29 +1,12 @@
 //! Messages that say what is wrong with the value given, not what clap
 //! or a parser guessed.
 
-use crate::util::TestStore;
+use crate::util::{purchase, TestStore};
 
 #[test]
 fn a_negative_count_of_days_is_named_as_a_bad_value_not_an_unknown_flag() {
     let s = TestStore::new();
-    let err = s.fails(
-        2,
-        &[
-            "purchase",
-            "--vendor",
-            "A",
-            "--product",
-            "B",
-            "--metric",
-            "user",
-            "--qty",
-            "1",
-            "--start",
-            "2024-01-01",
-            "--notice-days",
-            "-1",
-        ],
-    );
+    let err = s.fails(2, &purchase("A", "1", &["--notice-days", "-1"]));
     assert!(
         err.contains("invalid value '-1' for '--notice-days <NOTICE_DAYS>': must be zero or more"),
         "{err}"
@@ -40,40 +23,21 @@ fn a_negative_count_of_days_is_named_as_a_bad_value_not_an_unknown_flag() {
         err.contains("'--wait <SECONDS>': must be zero or more"),
         "{err}"
     );
-    s.ok(&[
-        "purchase",
-        "--vendor",
-        "A",
-        "--product",
-        "B",
-        "--metric",
-        "user",
-        "--qty",
-        "1",
-        "--start",
-        "2024-01-01",
-    ]);
+    s.ok(&purchase("A", "1", &[]));
     let err = s.fails(2, &["void", "-1", "--note", "typo"]);
     assert!(err.contains("SEQ -1 is not an event number"), "{err}");
     let err = s.fails(
         2,
-        &[
-            "purchase",
-            "--vendor",
+        &purchase(
             "A",
-            "--product",
-            "B",
-            "--metric",
-            "user",
-            "--qty",
             "1",
-            "--start",
-            "2024-01-01",
-            "--cost",
-            "1.000000000000000000000000000001",
-            "--currency",
-            "EUR",
-        ],
+            &[
+                "--cost",
+                "1.000000000000000000000000000001",
+                "--currency",
+                "EUR",
+            ],
+        ),
     );
     assert!(err.contains("has more than 4 decimal places"), "{err}");
 }

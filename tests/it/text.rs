@@ -3,35 +3,12 @@
 //! in NFC and of bounded length — and a log written before these rules
 //! still rebuilds, its odd characters shown escaped, never executed.
 
-use crate::util::TestStore;
-
-fn purchase(vendor: &str) -> Vec<String> {
-    [
-        "purchase",
-        "--vendor",
-        vendor,
-        "--product",
-        "Acrobat Pro",
-        "--metric",
-        "user",
-        "--qty",
-        "10",
-        "--start",
-        "2024-01-01",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect()
-}
-
-fn args(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
+use crate::util::{purchase, TestStore};
 
 #[test]
 fn escapes_and_look_alikes_are_refused_by_field_and_code_point() {
     let s = TestStore::new();
-    let err = s.fails(2, &args(&purchase("\u{1b}[2J\u{1b}[31mPWN")));
+    let err = s.fails(2, &purchase("\u{1b}[2J\u{1b}[31mPWN", "10", &[]));
     assert!(err.contains("--vendor"), "{err}");
     assert!(
         err.contains("contains the control character U+001B"),
@@ -39,9 +16,9 @@ fn escapes_and_look_alikes_are_refused_by_field_and_code_point() {
     );
     // the message quotes the value escaped: it does not clear the terminal
     assert!(!err.contains('\u{1b}'), "{err:?}");
-    let err = s.fails(2, &args(&purchase("Micro\u{200b}soft")));
+    let err = s.fails(2, &purchase("Micro\u{200b}soft", "10", &[]));
     assert!(err.contains("invisible character U+200B"), "{err}");
-    let err = s.fails(2, &args(&purchase(&"V".repeat(100_000))));
+    let err = s.fails(2, &purchase(&"V".repeat(100_000), "10", &[]));
     assert!(
         err.contains("is 100000 characters long; at most 200 are kept"),
         "{err}"
@@ -49,7 +26,7 @@ fn escapes_and_look_alikes_are_refused_by_field_and_code_point() {
     assert!(err.len() < 2_000, "the message must not repeat a megabyte");
     assert_eq!(s.log(), "", "nothing was recorded");
 
-    s.ok(&args(&purchase("Adobe")));
+    s.ok(&purchase("Adobe", "10", &[]));
     let log = s.log();
     let err = s.fails(
         2,
@@ -97,8 +74,8 @@ fn escapes_and_look_alikes_are_refused_by_field_and_code_point() {
 fn a_name_is_kept_composed_so_both_spellings_are_one_vendor() {
     let s = TestStore::new();
     // "Müller" typed with a combining diaeresis, then precomposed
-    s.ok(&args(&purchase("  Mu\u{308}ller Software ")));
-    s.ok(&args(&purchase("Müller Software")));
+    s.ok(&purchase("  Mu\u{308}ller Software ", "10", &[]));
+    s.ok(&purchase("Müller Software", "10", &[]));
     let state = s.json(&["state"]);
     let vendors: Vec<&str> = state["licenses"]
         .as_array()
@@ -114,7 +91,7 @@ fn a_name_is_kept_composed_so_both_spellings_are_one_vendor() {
 #[test]
 fn an_older_log_still_rebuilds_and_shows_odd_characters_escaped() {
     let s = TestStore::new();
-    s.ok(&args(&purchase("Adobe")));
+    s.ok(&purchase("Adobe", "10", &[]));
     // a record written before names were checked: an escape in the vendor
     let log = s
         .log()

@@ -92,6 +92,26 @@ impl TestStore {
     }
 }
 
+/// The arguments of a purchase of `qty` users of Acrobat Pro from `vendor`
+/// starting 2024-01-01, then `extra`.
+pub fn purchase<'a>(vendor: &'a str, qty: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "purchase",
+        "--vendor",
+        vendor,
+        "--product",
+        "Acrobat Pro",
+        "--metric",
+        "user",
+        "--qty",
+        qty,
+        "--start",
+        "2024-01-01",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }

@@ -515,7 +515,6 @@ pub fn attach(
     })
 }
 
-/// Stores every source by content, all or nothing.
 /// Checks that every path names a regular file with bytes in it, without
 /// opening any: call it before opening the store, so that a FIFO or a
 /// device named by mistake is refused by name and never holds the store
@@ -532,6 +531,7 @@ pub fn check_files(paths: &[std::path::PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Stores every source by content, all or nothing.
 fn store_sources(
     store: &Store,
     sources: Vec<Source<'_>>,

@@ -48,24 +48,13 @@ pub fn open_waiting(
 }
 
 /// Opens the store at `path` when there is one (for dry runs that check
-/// against a store if it exists but must not create it).
-///
-/// # Errors
-///
-/// As [`open`].
-pub fn open_if_exists(path: &Path, purpose: &str) -> Result<Option<Store>> {
-    if !entitle_store::Layout::new(path).format().exists() {
-        return Ok(None);
-    }
-    open(path, Open::MustExist, purpose).map(Some)
-}
-
-/// [`open_if_exists`], waiting as [`open_waiting`] does.
+/// against a store if it exists but must not create it), waiting as
+/// [`open_waiting`] does.
 ///
 /// # Errors
 ///
 /// As [`open_waiting`].
-pub fn open_if_exists_waiting(
+pub fn open_if_exists(
     path: &Path,
     purpose: &str,
     up_to: Duration,

@@ -207,13 +207,12 @@ impl<'s> Appender<'s> {
         self.mark(head::Pending::At(last, *self.chain.head()))?;
         self.log.write(&self.buf)?;
         self.log.sync()?;
-        head::write(
+        // Best effort: the log is durable, so the write is recorded; a mark
+        // still naming it as pending is settled by the next open.
+        let _ = head::write(
             &head::path_for(self.log.path()),
-            &head::Mark {
-                committed: (last, *self.chain.head()),
-                pending: head::Pending::None,
-            },
-        )?;
+            &head::Mark::settled(last, *self.chain.head()),
+        );
         let applied = Applied {
             offset: self.log.len(),
             head_hash: *self.chain.head(),

@@ -54,6 +54,16 @@ pub(crate) enum Pending {
     Open,
 }
 
+impl Mark {
+    /// The log ends at `seq` with chain hash `hash`, no write under way.
+    pub(crate) fn settled(seq: u64, hash: Hash32) -> Mark {
+        Mark {
+            committed: (seq, hash),
+            pending: Pending::None,
+        }
+    }
+}
+
 const MAGIC: &str = "entitle head";
 
 /// The mark's path for the log at `log`.

@@ -350,13 +350,7 @@ impl Store {
                 // A write that reached the log but not its closing mark
                 // (or was completed on open): the log ends where it said.
                 if mark.committed != (seq, hash) && access != Open::Inspect {
-                    head::write(
-                        &path,
-                        &head::Mark {
-                            committed: (seq, hash),
-                            pending: head::Pending::None,
-                        },
-                    )?;
+                    head::write(&path, &head::Mark::settled(seq, hash))?;
                 }
             }
             Some(Err(what)) => {
@@ -377,13 +371,7 @@ impl Store {
             None => {}
         }
         if self.info.version < STORE_FORMAT && access != Open::Inspect {
-            head::write(
-                &path,
-                &head::Mark {
-                    committed: (seq, hash),
-                    pending: head::Pending::None,
-                },
-            )?;
+            head::write(&path, &head::Mark::settled(seq, hash))?;
             layout::upgrade(&self.layout, &mut self.info)?;
             self.notices.push(format!(
                 "upgraded the store to format {STORE_FORMAT}: it now keeps its chain head in log/HEAD (older entitle builds will ask to be upgraded)"

@@ -185,7 +185,7 @@ fn open_for_check<'a>(
             purpose,
             wait,
         } => {
-            *slot = crate::store::open_if_exists_waiting(path, purpose, *wait, progress)?;
+            *slot = crate::store::open_if_exists(path, purpose, *wait, progress)?;
             Ok(slot.as_mut())
         }
     }
