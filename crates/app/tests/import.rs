@@ -416,3 +416,79 @@ fn many_bad_rows_are_counted_beyond_those_listed() {
         "{err}"
     );
 }
+
+#[test]
+fn an_imported_document_event_must_name_bytes_the_archive_holds() {
+    let dir = TempDir::new().unwrap();
+    let mut store = new_store(&dir);
+    // A document attached the ordinary way: its bytes are archived.
+    let contract = file(&dir, "contract.txt", "Vertrag: Kuendigungsfrist 90 Tage");
+    let w = Write::Purchase(Purchase {
+        vendor: "Acme".into(),
+        product: "CAD".into(),
+        metric: "user".into(),
+        qty: "5".into(),
+        start: "2024-01-01".into(),
+        ..Purchase::default()
+    });
+    let docs = Documents {
+        sources: vec![record::Source::Path(contract)],
+        kind: None,
+    };
+    let r = record::record(&mut store, &ctx(), &w, &Common::default(), docs, &Silent).unwrap();
+    let held = r.attached[0].hash.clone();
+    let missing = "ab".repeat(32);
+    let line = |hash: &str, name: &str| {
+        format!(
+            r#"{{"type":"document_attached","hash":"{hash}","filename":"{name}","size":3,"media_type":"text/plain","kind":"contract","id":"L-0001"}}"#
+        )
+    };
+    let path = file(
+        &dir,
+        "docs.jsonl",
+        &format!(
+            "{}\n{}\n{}\n",
+            line(&held, "copy.txt"),
+            line(&missing, "ghost.pdf"),
+            line(&held, "../../etc/passwd"),
+        ),
+    );
+    let dry = import::events(
+        Target::Open(&mut store),
+        &ctx(),
+        EventsFile::Path(path.clone()),
+        true,
+        &Silent,
+    )
+    .unwrap();
+    let got: Vec<(u64, Option<&str>)> = dry
+        .bad_rows
+        .iter()
+        .map(|b| (b.line, b.field.as_deref()))
+        .collect();
+    assert_eq!(got, [(2, Some("hash")), (3, Some("filename"))], "{dry:?}");
+    assert!(
+        dry.bad_rows[0]
+            .message
+            .contains("names no document in this store's archive"),
+        "{}",
+        dry.bad_rows[0].message
+    );
+    let before = seq(&store);
+    let err = import::events(
+        Target::Open(&mut store),
+        &ctx(),
+        EventsFile::Path(path),
+        false,
+        &Silent,
+    )
+    .unwrap_err();
+    assert_eq!(err.detail_lines().len(), 2, "{err}");
+    assert_eq!(
+        seq(&store),
+        before,
+        "nothing of a refused import is written"
+    );
+    let report = entitle_app::maintenance::verify(&store, &Silent).unwrap();
+    assert!(report.intact, "{:?}", report.problems);
+}

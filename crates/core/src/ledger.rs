@@ -518,6 +518,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             Event::DocumentAttached(a) => {
                 a.hash.parse::<crate::document::DocHash>()?;
                 crate::document::check_filename(&a.filename)?;
+                a.media_type = text::clean("media_type", &a.media_type, Kind::Name)?;
                 a.kind = a
                     .kind
                     .parse::<crate::document::DocKind>()?
@@ -525,9 +526,12 @@ impl<'b, B: Backing> Batch<'b, B> {
                     .to_owned();
                 let effective = effective.unwrap_or(ctx.today);
                 match (&a.id, &a.vendor) {
-                    (Some(id), _) => {
+                    (Some(id), vendor) => {
                         let id = id.clone();
                         self.known_license(&id)?;
+                        if let Some(vendor) = vendor {
+                            a.vendor = Some(text::clean("vendor", vendor, Kind::Name)?);
+                        }
                     }
                     (None, Some(vendor)) => {
                         require("vendor", vendor)?;

@@ -26,14 +26,26 @@ pub enum Kind {
     Note,
 }
 
-/// `value` as it is kept: NFC, trimmed.
+/// `value` as it is kept: NFC, every space character (no-break, thin,
+/// ideographic …) an ordinary space, trimmed.
 ///
 /// # Errors
 ///
 /// When it holds a control character (for a note: other than line feed
 /// and tab), an invisible formatting character, or is too long.
 pub fn clean(field: &'static str, value: &str, kind: Kind) -> Result<String, InputError> {
-    let mut text: String = value.nfc().collect();
+    // Spaces that look like a space but are not one make look-alike names
+    // ("Micro\u{a0}soft 365"); a name copied from a document often has them.
+    let mut text: String = value
+        .nfc()
+        .map(|c| {
+            if c.is_whitespace() && !c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
     if kind == Kind::Note && text.contains('\r') {
         text = text.replace("\r\n", "\n");
     }
@@ -132,6 +144,24 @@ mod tests {
             "Müller"
         );
         assert_eq!(clean("vendor", "SAP SE", Kind::Name).unwrap(), "SAP SE");
+    }
+
+    #[test]
+    fn spaces_that_only_look_like_spaces_become_spaces() {
+        for space in [
+            '\u{a0}', '\u{2002}', '\u{2009}', '\u{202f}', '\u{205f}', '\u{3000}',
+        ] {
+            assert_eq!(
+                clean("vendor", &format!("Micro{space}soft{space}"), Kind::Name).unwrap(),
+                "Micro soft",
+                "U+{:04X}",
+                u32::from(space)
+            );
+        }
+        assert_eq!(
+            clean("note", "a\u{a0}b\n\tc", Kind::Note).unwrap(),
+            "a b\n\tc"
+        );
     }
 
     #[test]

@@ -157,6 +157,7 @@ pub fn events(
     let store = open_for_write(&mut target, &mut slot, progress)?;
     result.notices = store.notices().to_vec();
     let stage = Stage::new(progress, "recording", None, Unit::Events);
+    let blobs = store.blobs();
     let mut appender = store.appender(ctx);
     let mut bad = BadRows::default();
     let mut parse_errors = false;
@@ -166,10 +167,13 @@ pub fn events(
         match parsed {
             // After a line that is not an event, later lines (which may
             // depend on it) are only parsed.
-            Ok(d) if !parse_errors && failure.is_none() => match appender.push(d) {
-                Ok(Ok(_)) => {}
-                Ok(Err(r)) => bad.push(BadRow::from_error(line, &Error::from(r))),
-                Err(e) => failure = Some(e),
+            Ok(d) if !parse_errors && failure.is_none() => match no_blob(Some(&blobs), &d) {
+                Some(e) => bad.push(BadRow::from_error(line, &e)),
+                None => match appender.push(d) {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(r)) => bad.push(BadRow::from_error(line, &Error::from(r))),
+                    Err(e) => failure = Some(e),
+                },
             },
             Ok(_) => {}
             Err(e) => {
@@ -221,7 +225,13 @@ fn check(
         }
     })?;
     drop(stage);
+    let blobs = store.as_ref().map(|s| s.blobs());
     if bad.is_empty() {
+        let mut found: Vec<(u64, Error)> = drafts
+            .iter()
+            .zip(&lines)
+            .filter_map(|(d, &line)| no_blob(blobs.as_ref(), d).map(|e| (line, e)))
+            .collect();
         let rejected = match store {
             Some(store) => {
                 result.notices = store.notices().to_vec();
@@ -243,8 +253,14 @@ fn check(
                     .collect()
             }
         };
-        for (i, r) in rejected {
-            bad.push(BadRow::from_error(lines[i], &Error::from(r)));
+        found.extend(
+            rejected
+                .into_iter()
+                .map(|(i, r)| (lines[i], Error::from(r))),
+        );
+        found.sort_by_key(|(line, _)| *line);
+        for (line, e) in found {
+            bad.push(BadRow::from_error(line, &e));
         }
     }
     if bad.is_empty() && drafts.is_empty() {
@@ -254,6 +270,27 @@ fn check(
     result.bad_total = bad.total;
     result.bad_rows = bad.listed;
     Ok(result)
+}
+
+/// A `document_attached` line whose document is not in the archive: the
+/// store would fail `verify` for good (a void does not bring the bytes
+/// back). A malformed hash is left to the ledger, which names it.
+fn no_blob(blobs: Option<&entitle_store::Blobs>, draft: &entitle_core::Draft) -> Option<Error> {
+    let entitle_core::Event::DocumentAttached(a) = &draft.event else {
+        return None;
+    };
+    let hash = a.hash.parse::<entitle_core::document::DocHash>().ok()?;
+    if blobs.is_some_and(|b| b.contains(hash.as_str())) {
+        return None;
+    }
+    Some(
+        Error::invalid(
+            "hash",
+            hash.as_str(),
+            "names no document in this store's archive: an event can only attach a document whose bytes the archive holds",
+        )
+        .hint("attach the file itself, which archives its bytes and records the event"),
+    )
 }
 
 fn no_events(name: &str) -> Error {
