@@ -174,3 +174,25 @@ fn a_fifo_or_a_device_is_refused_by_name_before_the_store_is_held() {
     // and nothing holds the store afterwards
     s.ok(&["--wait", "0", "state"]);
 }
+
+#[test]
+fn a_finished_command_leaves_a_lock_file_that_names_nobody() {
+    let s = store();
+    s.ok(&["state"]);
+    assert_eq!(
+        std::fs::read_to_string(s.path.join("LOCK")).unwrap(),
+        "",
+        "a released lock must not name its last holder"
+    );
+}
+
+#[test]
+fn a_pid_reused_by_another_process_is_not_named() {
+    let s = store();
+    // This test process is alive, but did not start at the time the lock
+    // file gives: the pid belonged to a holder that is gone.
+    let _lock = hold(&s, &format!("{}\nstart: 1\n", me("entitle import events")));
+    let err = s.fails(2, &["--wait", "0", "adjust", "L-0001", "--qty", "20"]);
+    assert!(!err.contains("import events"), "{err}");
+    assert!(err.contains("another entitle process"), "{err}");
+}

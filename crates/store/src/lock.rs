@@ -103,13 +103,16 @@ impl StoreLock {
             std::thread::sleep(pause.min(wait.up_to.saturating_sub(waited)));
             pause = (pause * 2).min(Duration::from_millis(200));
         }
-        let me = format!(
-            "pid {} running `{what}` since {}",
+        let mut me = format!(
+            "pid {} running `{what}` since {}\n",
             std::process::id(),
             jiff::Timestamp::now()
                 .round(jiff::Unit::Second)
                 .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         );
+        if let Some(start) = start_time(std::process::id()) {
+            me.push_str(&format!("start: {start}\n"));
+        }
         file.set_len(0).at(&path)?;
         file.seek(SeekFrom::Start(0)).at(&path)?;
         file.write_all(me.as_bytes()).at(&path)?;
@@ -117,18 +120,34 @@ impl StoreLock {
     }
 }
 
-/// What the lock file says of its holder, when that names a live process.
+impl Drop for StoreLock {
+    fn drop(&mut self) {
+        // Still held here: empty the file, so that it names nobody once
+        // released (a process killed before this leaves its name, which
+        // the pid and start time then show to be gone).
+        let _ = self._file.set_len(0);
+    }
+}
+
+/// What the lock file says of its holder, when that names a live process:
+/// its first line, shown as is; the second line holds the holder's start
+/// time, so that a pid reused by another process is not named.
 fn live_holder(file: &mut File) -> Option<String> {
     let mut text = String::new();
     file.seek(SeekFrom::Start(0)).ok()?;
     file.take(4096).read_to_string(&mut text).ok()?;
-    let text = text.trim();
-    if text.is_empty() || text.chars().any(char::is_control) {
+    let mut lines = text.lines();
+    let holder = lines.next()?.trim();
+    if holder.is_empty() || holder.chars().any(char::is_control) {
         return None;
     }
-    match pid_of(text) {
-        Some(pid) if !alive(pid) => None,
-        _ => Some(text.to_owned()),
+    let started = lines
+        .next()
+        .and_then(|l| l.strip_prefix("start: "))
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    match pid_of(holder) {
+        Some(pid) if !alive(pid, started) => None,
+        _ => Some(holder.to_owned()),
     }
 }
 
@@ -137,11 +156,31 @@ fn pid_of(holder: &str) -> Option<u32> {
     holder.strip_prefix("pid ")?.split(' ').next()?.parse().ok()
 }
 
-/// Whether a process is running, where the system can say (Linux's
-/// `/proc`); elsewhere every process is taken to be alive.
-fn alive(pid: u32) -> bool {
+/// Whether a process is running (and, when `started` is known, is the
+/// one that started then), where the system can say (Linux's `/proc`);
+/// elsewhere every process is taken to be alive.
+fn alive(pid: u32, started: Option<u64>) -> bool {
     let proc = Path::new("/proc");
-    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+    if !proc.join("self").exists() {
+        return true;
+    }
+    if !proc.join(pid.to_string()).exists() {
+        return false;
+    }
+    match (started, start_time(pid)) {
+        (Some(then), Some(now)) => then == now,
+        _ => true,
+    }
+}
+
+/// A process's start time in clock ticks after boot (field 22 of
+/// `/proc/PID/stat`), which tells a reused pid from the process that had
+/// it.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// Whether the holder is the server.
@@ -161,6 +200,10 @@ mod tests {
             "pid 1 running `entitle serve --listen 127.0.0.1:8080` since x"
         ));
         assert!(!is_server("pid 1 running `entitle state` since x"));
-        assert!(alive(std::process::id()));
+        assert!(alive(std::process::id(), None));
+        let me = start_time(std::process::id());
+        assert!(me.is_some());
+        assert!(alive(std::process::id(), me));
+        assert!(!alive(std::process::id(), me.map(|t| t + 1)));
     }
 }
