@@ -93,6 +93,7 @@ impl entitle_app::Names for CliNames {
             Action::ListDocuments => "entitle doc list",
             Action::WaitLonger => return "pass a longer --wait SECONDS".to_owned(),
             Action::ImportAgain => return "pass --again".to_owned(),
+            Action::AcceptLogHead => "entitle rebuild --accept-log-head",
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")
@@ -208,8 +209,10 @@ pub enum Command {
     #[command(after_help = "Example:\n  entitle verify")]
     Verify,
     /// Drop all derived state and rebuild it from the log.
-    #[command(after_help = "Example:\n  entitle rebuild")]
-    Rebuild,
+    #[command(
+        after_help = "Example:\n  entitle rebuild\n  entitle rebuild --accept-log-head   # after restoring log/events.jsonl from an older copy on purpose"
+    )]
+    Rebuild(RebuildArgs),
     /// Load an example company's history into a fresh store and show what entitle answers.
     #[command(after_help = "Example:\n  entitle demo\n  entitle demo --store /tmp/entitle-demo")]
     Demo,
@@ -697,6 +700,18 @@ pub struct SearchArgs {
     /// At most this many hits
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RebuildArgs {
+    /// Accept the log as it is as the truth, although it does not end where
+    /// entitle last wrote it (after restoring log/events.jsonl from an older
+    /// copy on purpose); recorded in log/HEAD.accepted
+    #[arg(long)]
+    pub accept_log_head: bool,
     /// Print JSON
     #[arg(long)]
     pub json: bool,

@@ -56,7 +56,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
         Command::Verify => verify::run(&cli),
-        Command::Rebuild => rebuild::run(&cli),
+        Command::Rebuild(args) => rebuild::run(&cli, args),
         Command::Demo => demo::run(&cli),
         Command::Completions { shell } => completions::run(*shell),
         Command::AuditPack(args) => audit::pack(&cli, args),

@@ -27,11 +27,52 @@ fn a_log_cut_at_a_line_boundary_with_db_deleted_is_refused() {
     assert!(err.contains("it ends at event #2, but it held #3"), "{err}");
     assert!(err.contains("events were removed"), "{err}");
     assert!(
-        err.contains("restore log/events.jsonl from a copy"),
+        err.contains("restore log/events.jsonl as it was from a copy"),
         "{err}"
     );
+    assert!(err.contains("`entitle rebuild --accept-log-head`"), "{err}");
     let report = s.fails(1, &["verify"]);
     assert!(report.contains("events were removed"), "{report}");
+}
+
+#[test]
+fn an_older_copy_of_the_log_restored_on_purpose_is_accepted_and_recorded() {
+    let s = three_events();
+    let lines = s.log_lines();
+    // db/ kept: it says the log held three events
+    std::fs::write(s.log_path(), format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    let err = s.fails(2, &["state"]);
+    assert!(err.contains("events were removed or cut"), "{err}");
+    assert!(err.contains("--accept-log-head"), "{err}");
+    let err = s.fails(2, &["rebuild"]);
+    assert!(
+        err.contains("--accept-log-head"),
+        "plain rebuild refuses too: {err}"
+    );
+
+    let out = s.ok(&["rebuild", "--accept-log-head"]);
+    assert!(out.contains("accepted the log as it is: 2 events"), "{out}");
+    assert!(out.contains("log/HEAD named #3"), "{out}");
+    let record = std::fs::read_to_string(s.path.join("log/HEAD.accepted")).unwrap();
+    assert!(
+        record.contains(" accepted the log ending at #2 "),
+        "{record}"
+    );
+    assert!(record.contains(" in place of #3 "), "{record}");
+
+    s.ok(&["verify"]);
+    let out = s.ok(&purchase("Adobe", "40", &[]));
+    assert!(
+        out.contains("#3"),
+        "the next event follows the accepted head: {out}"
+    );
+    // Accepting again appends, never rewrites.
+    s.ok(&["rebuild", "--accept-log-head"]);
+    let again = std::fs::read_to_string(s.path.join("log/HEAD.accepted")).unwrap();
+    assert!(
+        again.starts_with(&record) && again.lines().count() == 2,
+        "{again}"
+    );
 }
 
 #[test]

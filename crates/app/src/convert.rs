@@ -151,6 +151,17 @@ impl From<StoreError> for Error {
                 Action::Verify,
                 "nothing was changed; run {action} to see where it goes wrong, and restore log/events.jsonl from a copy (an off-site copy, or the export in an audit pack) if events are missing",
             ),
+            StoreError::HeadMismatch { path, what } => Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "the log {} does not end where entitle last wrote it: {what}",
+                    path.display()
+                ),
+            )
+            .hint_to(
+                Action::AcceptLogHead,
+                "nothing was changed; restore log/events.jsonl as it was from a copy, or, if you restored an older copy on purpose, accept what it holds with {action} (the events after its end are then gone from this store)",
+            ),
             StoreError::Derived { path, what } => Error::new(
                 ErrorKind::Integrity,
                 format!("derived state in {}: {what}", path.display()),

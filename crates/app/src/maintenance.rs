@@ -80,3 +80,40 @@ pub fn rebuild(store: &mut Store, progress: &dyn Progress) -> Result<Rebuilt> {
         head: chain::to_hex(&store.applied().head_hash),
     })
 }
+
+/// What [`accept_log_head`] accepted. Its JSON is `rebuild
+/// --accept-log-head --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AcceptedHead {
+    /// Events in the log as accepted.
+    pub events: u64,
+    /// Its chain head, lowercase hex.
+    pub head: String,
+    /// The last event `log/HEAD` named, when it was readable.
+    pub previous_seq: Option<u64>,
+    /// Its chain head, lowercase hex.
+    pub previous_head: Option<String>,
+    /// Where the acceptance is recorded (`log/HEAD.accepted`).
+    pub recorded_in: String,
+}
+
+/// Accepts the log as it is — restored from an older copy on purpose — as
+/// the truth: rebuilds the derived state from it, makes `log/HEAD` name its
+/// end and records that in `log/HEAD.accepted`. Open the store with
+/// [`crate::Open::Inspect`]: a log that does not end where entitle last
+/// wrote it does not open otherwise.
+///
+/// # Errors
+///
+/// When a line of the log is not a record in sequence (such a log cannot
+/// be accepted: restore a good copy), or the files cannot be written.
+pub fn accept_log_head(store: &mut Store, progress: &dyn Progress) -> Result<AcceptedHead> {
+    let accepted = store.accept_log_head(progress)?;
+    Ok(AcceptedHead {
+        events: accepted.after.0,
+        head: chain::to_hex(&accepted.after.1),
+        previous_seq: accepted.before.map(|b| b.0),
+        previous_head: accepted.before.map(|b| chain::to_hex(&b.1)),
+        recorded_in: accepted.record.display().to_string(),
+    })
+}

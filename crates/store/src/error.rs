@@ -55,6 +55,18 @@ pub enum StoreError {
         /// What is wrong.
         what: String,
     },
+    /// The log does not end where entitle last wrote it (`log/HEAD`), or is
+    /// shorter than the derived state says: events were removed, or the
+    /// log was restored from an older copy.
+    #[error(
+        "the log {path} does not end where entitle last wrote it: {what} (nothing was changed)"
+    )]
+    HeadMismatch {
+        /// The log file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
     /// A write was committed although drafts of it were refused.
     #[error("{0} draft(s) of this write were refused; nothing was recorded")]
     Refused(u64),

@@ -13,6 +13,8 @@
 
 mod append;
 mod blobs;
+#[doc(hidden)]
+pub mod disk;
 mod error;
 mod head;
 mod layout;
@@ -119,6 +121,17 @@ pub struct Appended {
     pub id: Option<String>,
 }
 
+/// What [`Store::accept_log_head`] accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedHead {
+    /// The head `log/HEAD` named (seq, chain hash), if it was readable.
+    pub before: Option<(u64, Hash32)>,
+    /// The head of the log as accepted.
+    pub after: (u64, Hash32),
+    /// The file the acceptance was recorded in (`log/HEAD.accepted`).
+    pub record: PathBuf,
+}
+
 /// A position with what it was computed from.
 #[derive(Debug)]
 pub struct PositionInputs {
@@ -171,15 +184,30 @@ impl Store {
         wait: &LockWait<'_>,
     ) -> Result<Store, StoreError> {
         let layout = Layout::new(root);
-        let info = match layout::read_format(&layout)? {
-            Some(info) => info,
-            None if access == Open::CreateIfMissing => layout::create(&layout)?,
+        let (info, lock) = match layout::read_format(&layout)? {
+            Some(_) => {
+                let lock = StoreLock::acquire(&layout, command, wait)?;
+                // Read again under the lock: an upgrade may have rewritten it.
+                let info = layout::read_format(&layout)?
+                    .ok_or_else(|| StoreError::NoStore(root.to_owned()))?;
+                (info, lock)
+            }
+            None if access == Open::CreateIfMissing => {
+                // Lock before creating, so that two first writes at once
+                // create one store, not two halves of one.
+                layout::prepare(&layout)?;
+                let lock = StoreLock::acquire(&layout, command, wait)?;
+                let info = match layout::read_format(&layout)? {
+                    Some(info) => info,
+                    None => layout::create(&layout)?,
+                };
+                (info, lock)
+            }
             None if root.is_dir() && std::fs::read_dir(root).at(root)?.next().is_some() => {
                 return Err(StoreError::NotAStore(root.to_owned()))
             }
             None => return Err(StoreError::NoStore(root.to_owned())),
         };
-        let lock = StoreLock::acquire(&layout, command, wait)?;
         let log_path = layout.log();
         if !log_path.exists() {
             return Err(StoreError::Damaged {
@@ -217,15 +245,91 @@ impl Store {
     }
 
     fn damaged(&mut self, access: Open, what: String) -> Result<(), StoreError> {
+        self.refuse(access, what, |path, what| StoreError::Damaged {
+            path,
+            what,
+        })
+    }
+
+    /// As [`Store::damaged`], for a log that ends elsewhere than entitle
+    /// last wrote it (which [`Store::accept_log_head`] can accept).
+    fn ends_elsewhere(&mut self, access: Open, what: String) -> Result<(), StoreError> {
+        self.refuse(access, what, |path, what| StoreError::HeadMismatch {
+            path,
+            what,
+        })
+    }
+
+    /// Damage found on open: an error, or with [`Open::Inspect`] a finding
+    /// for `verify` to report.
+    fn refuse(
+        &mut self,
+        access: Open,
+        what: String,
+        error: fn(PathBuf, String) -> StoreError,
+    ) -> Result<(), StoreError> {
         if access == Open::Inspect {
             self.damage = Some(what);
             Ok(())
         } else {
-            Err(StoreError::Damaged {
-                path: self.log.path().to_owned(),
-                what,
-            })
+            Err(error(self.log.path().to_owned(), what))
         }
+    }
+
+    /// Accepts the log as it is — after restoring it from an older copy on
+    /// purpose — as the truth: cuts a torn last line, rebuilds the derived
+    /// state from it (every line must be a record in sequence), makes
+    /// `log/HEAD` name its end, and appends a line saying so to
+    /// `log/HEAD.accepted`, which is never rewritten. Open the store with
+    /// [`Open::Inspect`] to call it on a store that does not open
+    /// otherwise.
+    ///
+    /// # Errors
+    ///
+    /// When a line of the log is not a record in sequence, or the files
+    /// cannot be written.
+    pub fn accept_log_head(
+        &mut self,
+        progress: &dyn entitle_core::progress::Progress,
+    ) -> Result<AcceptedHead, StoreError> {
+        let path = head::path_for(self.log.path());
+        let before = match head::read(&path)? {
+            Some(Ok(mark)) => Some(match mark.pending {
+                head::Pending::At(seq, hash) if seq > mark.committed.0 => (seq, hash),
+                _ => mark.committed,
+            }),
+            _ => None,
+        };
+        let complete = self.log.complete_len()?;
+        if complete < self.log.len() {
+            self.log.truncate(complete)?;
+        }
+        self.rebuild_observed(progress)?;
+        let after = (self.applied.head.seq, self.applied.head_hash);
+        let record = path.with_file_name("HEAD.accepted");
+        let named = before.map_or_else(
+            || "no head (log/HEAD was missing or damaged)".to_owned(),
+            |(seq, hash)| format!("#{seq} {}", chain::to_hex(&hash)),
+        );
+        let line = format!(
+            "{} accepted the log ending at #{} {} in place of {named}\n",
+            Timestamp::now()
+                .round(jiff::Unit::Second)
+                .unwrap_or(Timestamp::UNIX_EPOCH),
+            after.0,
+            chain::to_hex(&after.1),
+        );
+        let mut file = disk::open_append(&record, true).at(&record)?;
+        disk::append(&mut file, &record, line.as_bytes()).at(&record)?;
+        disk::sync(&file, &record).at(&record)?;
+        layout::sync_dir(self.layout.log_dir().as_path())?;
+        head::write(&path, &head::Mark::settled(after.0, after.1))?;
+        self.damage = None;
+        Ok(AcceptedHead {
+            before,
+            after,
+            record,
+        })
     }
 
     fn recover(&mut self, stale: bool, access: Open) -> Result<(), StoreError> {
@@ -239,6 +343,7 @@ impl Store {
                     "cut off a torn last line ({torn} bytes) left by an interrupted write; it was never reported as recorded"
                 ));
             }
+            self.cut_unfinished_write()?;
             let n = self.rebuild_projections()?;
             if n > 0 {
                 self.notices.push(format!(
@@ -268,7 +373,7 @@ impl Store {
         }
         if len < offset {
             let seq = self.applied.head.seq;
-            return self.damaged(
+            return self.ends_elsewhere(
                 access,
                 format!("it is {} bytes shorter than the {offset} bytes holding events #1..#{seq}: events were removed or cut", offset - len),
             );
@@ -324,6 +429,54 @@ impl Store {
         Ok(())
     }
 
+    /// With no derived state to hold an intent (`db/` lost in the crash),
+    /// the head mark stands in for it: complete lines after the committed
+    /// head that the pending write never finished (a long write still
+    /// open, or fewer events than it named) were never reported as
+    /// recorded, so they are cut off. Anything else past the mark is left
+    /// for [`Store::check_head_mark`] to report.
+    fn cut_unfinished_write(&mut self) -> Result<(), StoreError> {
+        let Some(Ok(mark)) = head::read(&head::path_for(self.log.path()))? else {
+            return Ok(());
+        };
+        if mark.pending == head::Pending::None {
+            return Ok(());
+        }
+        let (c_seq, c_hash) = mark.committed;
+        let mut chain = Chain::new();
+        let mut cut = (c_seq == 0 && c_hash == *chain.head()).then_some(0);
+        for line in self.log.lines_from(0)? {
+            let line = line?;
+            chain.push_record(&line.bytes);
+            if chain.seq() == c_seq {
+                if *chain.head() != c_hash {
+                    return Ok(());
+                }
+                cut = Some(line.offset + line.bytes.len() as u64 + 1);
+            }
+        }
+        let end = (chain.seq(), *chain.head());
+        let unfinished = match mark.pending {
+            // Fewer events than the write named: it never finished. As
+            // many with another head, or more, are not its remains.
+            head::Pending::At(p_seq, _) => end.0 < p_seq,
+            head::Pending::Open => true,
+            head::Pending::None => false,
+        };
+        let Some(cut) = cut else { return Ok(()) };
+        if end.0 <= c_seq || !unfinished {
+            return Ok(());
+        }
+        let bytes = self.log.len() - cut;
+        self.log.truncate(cut)?;
+        self.notices.push(format!(
+            "cut off {bytes} bytes of an interrupted write (events #{}..#{}) that log/HEAD names as unfinished; it was never reported as recorded",
+            c_seq + 1,
+            end.0
+        ));
+        Ok(())
+    }
+
     /// Whether `log/HEAD` says entitle wrote the log beyond `seq`.
     fn mark_is_past(&self, seq: u64) -> Result<bool, StoreError> {
         Ok(match head::read(&head::path_for(self.log.path()))? {
@@ -345,7 +498,7 @@ impl Store {
         match head::read(&path)? {
             Some(Ok(mark)) => {
                 if let Some(what) = head::mismatch(&mark, seq, &hash) {
-                    return self.damaged(access, what);
+                    return self.ends_elsewhere(access, what);
                 }
                 // A write that reached the log but not its closing mark
                 // (or was completed on open): the log ends where it said.
@@ -354,13 +507,13 @@ impl Store {
                 }
             }
             Some(Err(what)) => {
-                return self.damaged(
+                return self.ends_elsewhere(
                     access,
                     format!("its head mark {} is damaged ({what})", path.display()),
                 )
             }
             None if self.info.version >= 2 && seq > 0 => {
-                return self.damaged(
+                return self.ends_elsewhere(
                     access,
                     format!(
                         "its head mark {} is missing (it names the event the log must end at)",
