@@ -411,7 +411,7 @@ pub fn record(
     let appended = match store.append(drafts, ctx) {
         Ok(a) => a,
         Err(e) => {
-            entitle_archive::discard_new(store, &incoming);
+            discard_if_refused(store, &incoming, &e);
             return Err(e.into());
         }
     };
@@ -500,7 +500,7 @@ pub fn attach(
     let appended = match store.append(drafts, ctx) {
         Ok(a) => a,
         Err(e) => {
-            entitle_archive::discard_new(store, &incoming);
+            discard_if_refused(store, &incoming, &e);
             return Err(e.into());
         }
     };
@@ -513,6 +513,20 @@ pub fn attach(
             Owner::Vendor(v) => format!("vendor {v}"),
         },
     })
+}
+
+/// Removes the documents a refused write archived. After a store failure
+/// they stay: the events may have reached the log all the same (cutting it
+/// back can fail too), and a document nothing names is harmless where one
+/// an event names but the archive lacks fails `verify` for good.
+fn discard_if_refused(
+    store: &Store,
+    incoming: &[entitle_archive::Incoming],
+    e: &entitle_store::AppendError,
+) {
+    if matches!(e, entitle_store::AppendError::Rejected(_)) {
+        entitle_archive::discard_new(store, incoming);
+    }
 }
 
 /// Checks that every path names a regular file with bytes in it, without

@@ -186,27 +186,23 @@ impl<'s> Appender<'s> {
             self.rollback()?;
             return Err(StoreError::Refused(self.rejected));
         }
-        self.done = true;
         let (first, last) = (self.base_seq + 1, self.chain.seq());
         if last < first {
+            self.done = true;
             return Ok(Committed {
                 seqs: None,
                 count: 0,
             });
         }
         let changes = self.batch.spill();
-        self.proj.set_intent(&Intent {
-            offset_before: self.base,
-            offset_after: self.log.len() + self.buf.len() as u64,
-            from_seq: first,
-            to_seq: last,
-            head_hash: *self.chain.head(),
-            open: false,
-            spilled: self.spilled,
-        })?;
-        self.mark(head::Pending::At(last, *self.chain.head()))?;
-        self.log.write(&self.buf)?;
-        self.log.sync()?;
+        // Until the log is durable nothing is recorded: a failure on the
+        // way cuts back whatever reached the log, so that this process (a
+        // server goes on writing) and the next open agree with the mark.
+        if let Err(e) = self.make_durable(first, last) {
+            let _ = self.rollback();
+            return Err(e);
+        }
+        self.done = true;
         // Best effort: the log is durable, so the write is recorded; a mark
         // still naming it as pending is settled by the next open.
         let _ = head::write(
@@ -226,6 +222,23 @@ impl<'s> Appender<'s> {
             seqs: Some((first, last)),
             count: last - self.base_seq,
         })
+    }
+
+    /// Records the intent and the pending mark, writes the last chunk and
+    /// makes the log durable.
+    fn make_durable(&mut self, first: u64, last: u64) -> Result<(), StoreError> {
+        self.proj.set_intent(&Intent {
+            offset_before: self.base,
+            offset_after: self.log.len() + self.buf.len() as u64,
+            from_seq: first,
+            to_seq: last,
+            head_hash: *self.chain.head(),
+            open: false,
+            spilled: self.spilled,
+        })?;
+        self.mark(head::Pending::At(last, *self.chain.head()))?;
+        self.log.write(&self.buf)?;
+        self.log.sync()
     }
 
     /// Names in `log/HEAD` where the log will end, before touching it.
@@ -255,13 +268,12 @@ impl<'s> Appender<'s> {
             return Ok(());
         }
         self.done = true;
-        if !self.spilled {
-            return Ok(());
-        }
         if self.log.len() > self.base {
             self.log.truncate(self.base)?;
         }
-        *self.applied = rebuild(self.log, self.proj, self.chunking, &Silent)?;
+        if self.spilled {
+            *self.applied = rebuild(self.log, self.proj, self.chunking, &Silent)?;
+        }
         Ok(())
     }
 }

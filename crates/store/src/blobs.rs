@@ -5,11 +5,12 @@
 //! Files are streamed, never read whole into memory.
 
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use entitle_core::chain::{self, Hash32};
 
+use crate::disk;
 use crate::error::{IoContext, StoreError};
 use crate::layout::sync_dir;
 
@@ -168,14 +169,14 @@ impl Blobs {
         let (hash, size) = match result {
             Ok(v) => v,
             Err(e) => {
-                let _ = fs::remove_file(&tmp);
+                let _ = disk::remove(&tmp);
                 return Err(e);
             }
         };
         let hex = chain::to_hex(&hash);
         let target = self.path_of(&hex);
         if target.is_file() {
-            let _ = fs::remove_file(&tmp);
+            let _ = disk::remove(&tmp);
             return Ok(StoredBlob {
                 hash: hex,
                 size,
@@ -184,7 +185,7 @@ impl Blobs {
         }
         let parent = target.parent().expect("blob paths have a parent");
         fs::create_dir_all(parent).at(parent)?;
-        fs::rename(&tmp, &target).at(&target)?;
+        disk::rename(&tmp, &target).at(&target)?;
         sync_dir(parent)?;
         sync_dir(&self.dir)?;
         Ok(StoredBlob {
@@ -202,7 +203,7 @@ impl Blobs {
         expected: Option<u64>,
         limit: Option<u64>,
     ) -> Result<(Hash32, u64), BlobError> {
-        let mut out = File::create(tmp).at(tmp)?;
+        let mut out = disk::create(tmp).at(tmp)?;
         let mut hasher = blake3::Hasher::new();
         let mut buf = vec![0u8; 256 * 1024];
         let mut size = 0u64;
@@ -225,7 +226,7 @@ impl Blobs {
                 }
             };
             hasher.update(&buf[..n]);
-            out.write_all(&buf[..n]).at(tmp)?;
+            disk::append(&mut out, tmp, &buf[..n]).at(tmp)?;
             size += n as u64;
             if let Some(limit) = limit.filter(|&l| size > l) {
                 return Err(BlobError::TooLarge {
@@ -244,7 +245,7 @@ impl Blobs {
             None if size == 0 => return Err(BlobError::Empty(path.to_owned())),
             _ => {}
         }
-        out.sync_all().at(tmp)?;
+        disk::sync(&out, tmp).at(tmp)?;
         Ok((*hasher.finalize().as_bytes(), size))
     }
 
@@ -278,7 +279,7 @@ fn clean_incoming(tmp_dir: &Path) {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if name.starts_with("incoming-") && !name.starts_with(&mine) {
-            let _ = fs::remove_file(entry.path());
+            let _ = disk::remove(&entry.path());
         }
     }
 }

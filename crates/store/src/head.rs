@@ -26,13 +26,12 @@
 //! off-site copy) defends against that.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use entitle_core::chain::{self, Hash32};
 
+use crate::disk;
 use crate::error::{IoContext, StoreError};
-use crate::layout::sync_dir;
 
 /// Where the log must end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,14 +135,7 @@ fn render(mark: &Mark) -> String {
 /// Replaces the mark durably.
 pub(crate) fn write(path: &Path, mark: &Mark) -> Result<(), StoreError> {
     let tmp = path.with_file_name("HEAD.tmp");
-    let mut f = fs::File::create(&tmp).at(&tmp)?;
-    f.write_all(render(mark).as_bytes()).at(&tmp)?;
-    f.sync_all().at(&tmp)?;
-    fs::rename(&tmp, path).at(path)?;
-    if let Some(dir) = path.parent() {
-        sync_dir(dir)?;
-    }
-    Ok(())
+    disk::replace(path, &tmp, render(mark).as_bytes()).at(path)
 }
 
 /// What is wrong when a log ending at `(seq, hash)` does not fit `mark`.
@@ -164,6 +156,11 @@ pub(crate) fn mismatch(mark: &Mark, seq: u64, hash: &Hash32) -> Option<String> {
         format!(
             "it ends at event #{seq}, but it held #{c_seq} (chain head {}…) when it was last written: events were removed",
             short(&c_hash)
+        )
+    } else if seq < last {
+        format!(
+            "it ends at event #{seq}, inside a write of #{}..#{last} that never finished, and no record of that write is left to cut it back by",
+            c_seq + 1
         )
     } else if seq == c_seq || seq == last {
         format!("its event #{seq} is not the one entitle wrote (the chain head differs from the one kept in log/HEAD): the log was replaced")

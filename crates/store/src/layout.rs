@@ -11,9 +11,9 @@
 //! ```
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::disk;
 use crate::error::{IoContext, StoreError};
 
 /// The store format this build writes (and reads, with every older one).
@@ -156,25 +156,60 @@ pub(crate) fn upgrade(layout: &Layout, info: &mut FormatInfo) -> Result<(), Stor
         })
         .collect();
     let tmp = layout.root().join("FORMAT.tmp");
-    let mut f = fs::File::create(&tmp).at(&tmp)?;
-    f.write_all(text.as_bytes()).at(&tmp)?;
-    f.sync_all().at(&tmp)?;
-    fs::rename(&tmp, &path).at(&path)?;
-    sync_dir(layout.root())?;
+    disk::replace(&path, &tmp, text.as_bytes()).at(&path)?;
     info.version = STORE_FORMAT;
     Ok(())
 }
 
-/// Creates a new store's directories and FORMAT file.
-pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
+/// Makes the directory a new store will be created in, refusing one that
+/// holds anything but the remains of a creation cut short.
+pub(crate) fn prepare(layout: &Layout) -> Result<(), StoreError> {
     let root = layout.root();
-    if root.exists() {
-        let mut entries = fs::read_dir(root).at(root)?;
-        if entries.next().is_some() {
-            return Err(StoreError::NotAStore(root.to_owned()));
+    fs::create_dir_all(root).at(root)?;
+    if !holds_only_a_start(layout)? {
+        return Err(StoreError::NotAStore(root.to_owned()));
+    }
+    Ok(())
+}
+
+/// Whether `root` holds nothing, or only what creating a store writes
+/// before its FORMAT file (which comes last): the lock, the log
+/// directory with an empty log, a FORMAT.tmp.
+fn holds_only_a_start(layout: &Layout) -> Result<bool, StoreError> {
+    let root = layout.root();
+    for entry in fs::read_dir(root).at(root)? {
+        let entry = entry.at(root)?;
+        let path = entry.path();
+        if path == layout.lock() || path == root.join("FORMAT.tmp") {
+            continue;
+        }
+        if path != layout.log_dir() || !path.is_dir() {
+            return Ok(false);
+        }
+        for inner in fs::read_dir(&path).at(&path)? {
+            let inner = inner.at(&path)?.path();
+            let empty_log = inner == layout.log() && fs::metadata(&inner).at(&inner)?.len() == 0;
+            if !empty_log {
+                return Ok(false);
+            }
         }
     }
+    Ok(true)
+}
+
+/// Creates a new store's log and, last, its FORMAT file: a creation cut
+/// short leaves no FORMAT, and the next first write creates it again.
+pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
+    let root = layout.root();
+    if !holds_only_a_start(layout)? {
+        return Err(StoreError::NotAStore(root.to_owned()));
+    }
     fs::create_dir_all(layout.log_dir()).at(layout.log_dir())?;
+    let log = layout.log();
+    let f = disk::open_append(&log, true).at(&log)?;
+    disk::sync(&f, &log).at(&log)?;
+    sync_dir(&layout.log_dir())?;
+    sync_dir(root)?;
     let store_id = new_store_id(root);
     let text = format!(
         "{MAGIC}\nformat: {STORE_FORMAT}\nid: {store_id}\ncreated: {}\n\
@@ -185,19 +220,7 @@ pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
     );
     let tmp = root.join("FORMAT.tmp");
-    let mut f = fs::File::create(&tmp).at(&tmp)?;
-    f.write_all(text.as_bytes()).at(&tmp)?;
-    f.sync_all().at(&tmp)?;
-    fs::rename(&tmp, layout.format()).at(layout.format())?;
-    let log = layout.log();
-    let f = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .at(&log)?;
-    f.sync_all().at(&log)?;
-    sync_dir(&layout.log_dir())?;
-    sync_dir(root)?;
+    disk::replace(&layout.format(), &tmp, text.as_bytes()).at(layout.format())?;
     Ok(FormatInfo {
         version: STORE_FORMAT,
         store_id,
@@ -206,7 +229,7 @@ pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
 
 /// fsyncs a directory so that a rename or create in it is durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)
+    disk::sync_dir(dir).at(dir)
 }
 
 fn new_store_id(root: &Path) -> String {

@@ -1,9 +1,10 @@
 //! The event log: one record per line, appended and fsynced, never rewritten.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use crate::disk;
 use crate::error::{IoContext, StoreError};
 
 /// The open log file.
@@ -28,12 +29,7 @@ pub struct Line {
 impl LogFile {
     /// Opens (and creates if asked) the log.
     pub(crate) fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(create)
-            .open(path)
-            .at(path)?;
+        let file = disk::open_append(path, create).at(path)?;
         let len = file.metadata().at(path)?.len();
         Ok(LogFile {
             path: path.to_owned(),
@@ -97,21 +93,26 @@ impl LogFile {
 
     /// Appends bytes (whole lines); durable only after [`LogFile::sync`].
     pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        self.file.write_all(bytes).at(&self.path)?;
+        if let Err(e) = disk::append(&mut self.file, &self.path, bytes) {
+            // Part of it may have reached the file: cut it back (best
+            // effort), so that the length this process knows is the file's.
+            let _ = disk::set_len(&self.file, &self.path, self.len);
+            return Err(e).at(&self.path);
+        }
         self.len += bytes.len() as u64;
         Ok(())
     }
 
     /// Makes everything written durable.
     pub(crate) fn sync(&mut self) -> Result<(), StoreError> {
-        self.file.sync_data().at(&self.path)
+        disk::sync_data(&self.file, &self.path).at(&self.path)
     }
 
     /// Cuts the log back to `len` bytes and makes that durable. Only ever
     /// used to remove bytes no command reported as recorded.
     pub(crate) fn truncate(&mut self, len: u64) -> Result<(), StoreError> {
-        self.file.set_len(len).at(&self.path)?;
-        self.file.sync_all().at(&self.path)?;
+        disk::set_len(&self.file, &self.path, len).at(&self.path)?;
+        disk::sync(&self.file, &self.path).at(&self.path)?;
         self.len = len;
         Ok(())
     }
