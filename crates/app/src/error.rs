@@ -69,6 +69,8 @@ pub enum Action {
     WaitLonger,
     /// Import a file once more although it was imported before.
     ImportAgain,
+    /// Replace a file that exists.
+    Overwrite,
 }
 
 impl Action {
@@ -84,6 +86,7 @@ impl Action {
             Action::ListDocuments => "the document list",
             Action::WaitLonger => "wait longer",
             Action::ImportAgain => "import it again",
+            Action::Overwrite => "allow replacing it",
         }
     }
 }
