@@ -1,6 +1,6 @@
 //! `entitle doc list|show|get`, `search`, `reindex`: the contract archive.
 
-use std::io;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -86,14 +86,14 @@ pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
     if a.json {
         output::json(&doc)?;
     } else {
-        print_show(&doc);
+        io::stdout().lock().write_all(show_text(&doc).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// A document's metadata and bindings, one line each; stored text (file
 /// names, kinds, vendors, reasons) shown as [`visible`] makes it.
-fn print_show(doc: &DocShow) {
+fn show_text(doc: &DocShow) -> String {
     let text = match &doc.text {
         TextStatus::Searchable { characters } => {
             format!("searchable ({characters} characters of text)")
@@ -101,12 +101,14 @@ fn print_show(doc: &DocShow) {
         TextStatus::NotSearchable { reason } => format!("stored, not searchable: {reason}"),
         _ => "stored; text not extracted yet (run `entitle reindex`)".to_owned(),
     };
-    println!("document   {}", doc.hash);
-    println!("size       {} bytes", doc.size);
-    println!("type       {}", visible(doc.media_type.clone()));
-    println!("stored at  {}", visible(doc.path.display().to_string()));
-    println!("text       {}", visible(text));
-    println!("bound by");
+    let mut lines = vec![
+        format!("document   {}", doc.hash),
+        format!("size       {} bytes", doc.size),
+        format!("type       {}", doc.media_type),
+        format!("stored at  {}", doc.path.display()),
+        format!("text       {text}"),
+        "bound by".to_owned(),
+    ];
     for b in &doc.events {
         let to = b
             .license_id
@@ -116,12 +118,17 @@ fn print_show(doc: &DocShow) {
             .voided_by
             .map(|v| format!("  (VOIDED by #{v})"))
             .unwrap_or_default();
-        let line = format!(
+        lines.push(format!(
             "  #{:<5} {} as {} ({}) to {to}{void}",
             b.seq, b.effective, b.filename, b.kind
-        );
-        println!("{}", visible(line));
+        ));
     }
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&visible(line));
+        out.push('\n');
+    }
+    out
 }
 
 pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
@@ -234,4 +241,48 @@ pub fn reindex(cli: &Cli) -> Result<ExitCode> {
         r.seq
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use entitle_app::archive::Binding;
+
+    use super::*;
+
+    #[test]
+    fn doc_show_escapes_stored_text() {
+        let doc = DocShow {
+            hash: "ab".repeat(32),
+            size: 3,
+            media_type: "text/plain".into(),
+            path: "/s/blobs/ab/ab".into(),
+            searchable: false,
+            not_searchable_reason: Some("bad\u{1b}[2J".into()),
+            events: vec![Binding {
+                seq: 2,
+                recorded_at: None,
+                effective: "2024-01-01".into(),
+                filename: "Ver\u{202e}trag\u{1b}[31m.pdf".into(),
+                kind: "contract".into(),
+                license_id: None,
+                vendor: Some("Micro\u{200b}soft".into()),
+                voided_by: Some(3),
+            }],
+            text: TextStatus::NotSearchable {
+                reason: "bad\u{1b}[2J".into(),
+            },
+        };
+        let text = show_text(&doc);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(
+            text.contains("text       stored, not searchable: bad\\u{1b}[2J\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  #2     2024-01-01 as Ver\\u{202e}trag\\u{1b}[31m.pdf (contract) to vendor Micro\\u{200b}soft  (VOIDED by #3)\n"
+            ),
+            "{text}"
+        );
+    }
 }
