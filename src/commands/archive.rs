@@ -68,7 +68,6 @@ pub fn print_list(list: &DocList) -> Result<()> {
             match d.text {
                 TextStatus::Searchable { .. } => "searchable".into(),
                 TextStatus::NotSearchable { .. } => "not searchable".into(),
-                _ => "-".into(),
             },
         ]);
     }
@@ -99,7 +98,6 @@ fn show_text(doc: &DocShow) -> String {
             format!("searchable ({characters} characters of text)")
         }
         TextStatus::NotSearchable { reason } => format!("stored, not searchable: {reason}"),
-        _ => "stored; text not extracted yet (run `entitle reindex`)".to_owned(),
     };
     let mut lines = vec![
         format!("document   {}", doc.hash),

@@ -58,8 +58,10 @@ pub struct DocRow {
     pub text: TextStatus,
 }
 
-/// Whether a document's text could be extracted.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Whether a document's text could be extracted. Never "not extracted
+/// yet": a document whose extraction is not kept is extracted when asked
+/// about.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextStatus {
     /// Its text is indexed.
     Searchable {
@@ -71,9 +73,6 @@ pub enum TextStatus {
         /// Why not.
         reason: String,
     },
-    /// No extraction has run.
-    #[default]
-    NotExtracted,
 }
 
 impl TextStatus {
