@@ -94,6 +94,7 @@ impl entitle_app::Names for CliNames {
             Action::WaitLonger => return "pass a longer --wait SECONDS".to_owned(),
             Action::ImportAgain => return "pass --again".to_owned(),
             Action::AcceptLogHead => "entitle rebuild --accept-log-head",
+            Action::Overwrite => return "pass --force".to_owned(),
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")
@@ -237,7 +238,7 @@ pub enum Command {
     Doc(DocCommand),
     /// Search inside archived documents (German and English; phrases, AND/OR/NOT, prefix*).
     #[command(
-        after_help = "Example:\n  entitle search '\"notice period\"' --vendor \"Nordlicht Software AG\"\n  entitle search 'Kündigungsfrist OR virtual*' --kind contract --json"
+        after_help = "Example:\n  entitle search '\"notice period\"' --vendor \"Nordlicht Software AG\"\n  entitle search 'Kündigungsfrist OR virtual*' --kind contract --format csv > hits.csv"
     )]
     Search(SearchArgs),
     /// Rebuild the full-text index from the log and the archived documents.
@@ -637,13 +638,17 @@ pub struct AttachArgs {
 #[derive(Debug, Subcommand)]
 pub enum DocCommand {
     /// List archived documents.
-    #[command(after_help = "Example:\n  entitle doc list --vendor Microsoft")]
+    #[command(
+        after_help = "Example:\n  entitle doc list --vendor Microsoft\n  entitle doc list --format csv > documents.csv"
+    )]
     List(DocListArgs),
     /// A document's metadata, the events that bind it, and whether it is searchable.
     #[command(after_help = "Example:\n  entitle doc show 6437b3ac")]
     Show(DocShowArgs),
-    /// The exact bytes of a document.
-    #[command(after_help = "Example:\n  entitle doc get 6437b3ac --out contract.pdf")]
+    /// The exact bytes of a document, checked against its hash.
+    #[command(
+        after_help = "The bytes are re-hashed while they are copied: a document changed in the archive is refused\n(run `entitle verify`). --out writes a temporary file beside the target and renames it into place,\nso a failure leaves nothing behind.\n\nExample:\n  entitle doc get 6437b3ac --out contract.pdf"
+    )]
     Get(DocGetArgs),
 }
 
@@ -655,9 +660,8 @@ pub struct DocListArgs {
     /// Only documents bound to this vendor or its licenses
     #[arg(long)]
     pub vendor: Option<String>,
-    /// Print JSON
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -676,7 +680,7 @@ pub struct DocGetArgs {
     /// Write to this file instead of standard output
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Overwrite --out if it exists
+    /// Replace --out if it exists (or is a symbolic link; the link is replaced, not followed)
     #[arg(long)]
     pub force: bool,
 }
@@ -697,12 +701,11 @@ pub struct SearchArgs {
     /// Only documents bound to this license
     #[arg(long)]
     pub license: Option<String>,
-    /// At most this many hits
-    #[arg(long, default_value_t = 10)]
-    pub limit: usize,
-    /// Print JSON
-    #[arg(long)]
-    pub json: bool,
+    /// At most this many hits (1 to 1000)
+    #[arg(long, default_value = "10", allow_hyphen_values = true)]
+    pub limit: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -220,7 +220,7 @@ pub fn or_dash<T: ToString>(value: Option<T>) -> String {
 /// them) is a space, other control and invisible characters (in records
 /// written before entitle refused them) become `\u{..}` escapes, so a
 /// name can neither move the cursor nor pass for another.
-fn visible(cell: String) -> String {
+pub fn visible(cell: String) -> String {
     let odd = |c: char| c.is_control() || entitle_core::text::is_invisible(c);
     if !cell.chars().any(odd) {
         return cell;

@@ -1,107 +1,50 @@
-//! `entitle attach`, `doc list|show|get`, `search`, `reindex`: the contract
-//! archive.
+//! `entitle doc list|show|get`, `search`, `reindex`: the contract archive.
 
-use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
-use entitle_archive::{Archive, Extractor, Limits, Searchable};
-use entitle_core::position::vendor_matches;
-use entitle_store::{Open, Store};
-use serde_json::{json, Value};
+use anyhow::Result;
+use entitle_app::archive::{
+    DocList, DocListRequest, DocShow, SearchRequest, SearchResult, TextStatus,
+};
+use entitle_app::Open;
 
-use crate::cli::{Cli, DocGetArgs, DocListArgs, DocShowArgs, SearchArgs};
-use crate::output::{self, Align, Table};
+use crate::cli::{Cli, DocGetArgs, DocListArgs, DocShowArgs, Format, SearchArgs};
+use crate::commands::sheet_out;
+use crate::output::{self, visible, Align, Table};
+use crate::progress::Bar;
 use crate::request;
-
-/// Opens the archive's index (catching it up with the log), printing what
-/// recovery did.
-pub fn open_archive(store: &Store) -> Result<Archive> {
-    let extractor = Extractor {
-        exe: std::env::current_exe()
-            .context("cannot find the entitle executable for text extraction")?,
-        limits: Limits::default(),
-    };
-    let (archive, notices) = Archive::open(store, extractor)?;
-    for n in notices {
-        eprintln!("entitle: {n}");
-    }
-    Ok(archive)
-}
 
 pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle doc list")?;
-    list_in(&store, a)
-}
-
-/// The demo's document list (temporary until the archive moves to the app).
-pub fn demo_list(store: &Store, license: &str) -> Result<ExitCode> {
-    let a = DocListArgs {
-        license: Some(license.into()),
-        vendor: None,
-        json: false,
+    let format = a.output.format();
+    let req = DocListRequest {
+        license: a.license.clone(),
+        vendor: a.vendor.clone(),
     };
-    list_in(store, &a)
+    let list = entitle_app::archive::doc_list(&store, &req, &Bar::new(format != Format::Table))?;
+    match format {
+        Format::Json => output::json(&list)?,
+        Format::Csv => sheet_out::write_rows(
+            &[
+                "hash",
+                "filename",
+                "kind",
+                "size",
+                "media_type",
+                "license_ids",
+                "vendors",
+                "searchable",
+            ],
+            &list.documents,
+        )?,
+        Format::Table => print_list(&list)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-/// The demo's search (temporary until the archive moves to the app).
-pub fn demo_search(store: &Store, query: &str) -> Result<ExitCode> {
-    let a = SearchArgs {
-        query: query.into(),
-        vendor: None,
-        product: None,
-        kind: None,
-        license: None,
-        limit: 10,
-        json: false,
-    };
-    search_in(store, &a)
-}
-
-fn list_in(store: &Store, a: &DocListArgs) -> Result<ExitCode> {
-    let mut rows = Vec::new();
-    for doc in store.documents()? {
-        // What the index would hold for it: its counted bindings' licenses
-        // and vendors, and the first binding's name and kind.
-        let Some(entry) = entitle_archive::index_doc(store, &doc)? else {
-            continue;
-        };
-        if let Some(id) = &a.license {
-            if !entry.license_ids.iter().any(|l| l == id.trim()) {
-                continue;
-            }
-        }
-        if a.vendor.is_some()
-            && !entry
-                .vendors
-                .iter()
-                .any(|v| vendor_matches(a.vendor.as_deref(), v))
-        {
-            continue;
-        }
-        let searchable = entitle_archive::searchable(store, &doc.hash)?;
-        rows.push((doc, entry, searchable));
-    }
-    if a.json {
-        let list: Vec<Value> = rows
-            .iter()
-            .map(|(doc, entry, searchable)| {
-                json!({
-                    "hash": doc.hash,
-                    "filename": entry.filename,
-                    "kind": entry.kind,
-                    "size": doc.size,
-                    "media_type": doc.media_type,
-                    "license_ids": entry.license_ids,
-                    "vendors": entry.vendors,
-                    "searchable": matches!(searchable, Some(Searchable::Yes(_))),
-                })
-            })
-            .collect();
-        output::json(&json!({ "documents": list }))?;
-        return Ok(ExitCode::SUCCESS);
-    }
+/// The document list as a table.
+pub fn print_list(list: &DocList) -> Result<()> {
     let mut t = Table::new(&[
         ("HASH", Align::Left, false),
         ("FILE", Align::Left, true),
@@ -110,118 +53,91 @@ fn list_in(store: &Store, a: &DocListArgs) -> Result<ExitCode> {
         ("BOUND TO", Align::Left, true),
         ("TEXT", Align::Left, false),
     ]);
-    for (doc, entry, searchable) in &rows {
-        let bound = if entry.license_ids.is_empty() {
-            entry.vendors.join(", ")
+    for d in &list.documents {
+        let bound = if d.license_ids.is_empty() {
+            d.vendors.join(", ")
         } else {
-            entry.license_ids.join(", ")
+            d.license_ids.join(", ")
         };
         t.row(vec![
-            doc.hash[..12].to_owned(),
-            entry.filename.clone(),
-            entry.kind.clone(),
-            doc.size.to_string(),
+            d.hash[..12].to_owned(),
+            d.filename.clone(),
+            d.kind.clone(),
+            d.size.to_string(),
             bound,
-            match searchable {
-                Some(Searchable::Yes(_)) => "searchable".into(),
-                Some(Searchable::No(_)) => "not searchable".into(),
-                None => "-".into(),
+            match d.text {
+                TextStatus::Searchable { .. } => "searchable".into(),
+                TextStatus::NotSearchable { .. } => "not searchable".into(),
             },
         ]);
     }
     if t.is_empty() {
         println!("(no documents)");
+        Ok(())
     } else {
-        t.print()?;
+        t.print()
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle doc show")?;
-    let doc = store.resolve_document(&a.hash)?;
-    let searchable = entitle_archive::searchable(&store, &doc.hash)?;
-    let mut bindings = Vec::new();
-    for b in &doc.attachments {
-        let recorded_at = store
-            .seq_entry(b.seq)?
-            .map(|e| e.meta.recorded_at.to_string());
-        bindings.push(json!({
-            "seq": b.seq,
-            "recorded_at": recorded_at,
-            "effective": b.effective.to_string(),
-            "filename": b.filename,
-            "kind": b.kind,
-            "license_id": b.license,
-            "vendor": b.vendor,
-            "voided_by": b.voided_by,
-        }));
-    }
-    let (text_status, reason) = match &searchable {
-        Some(Searchable::Yes(n)) => (format!("searchable ({n} characters of text)"), None),
-        Some(Searchable::No(why)) => (format!("stored, not searchable: {why}"), Some(why.clone())),
-        None => (
-            "stored; text not extracted yet (run `entitle reindex`)".to_owned(),
-            None,
-        ),
-    };
+    let doc = entitle_app::archive::doc_show(&store, &a.hash, &Bar::new(a.json))?;
     if a.json {
-        output::json(&json!({
-            "hash": doc.hash,
-            "size": doc.size,
-            "media_type": doc.media_type,
-            "path": store.blobs().path_of(&doc.hash),
-            "searchable": matches!(searchable, Some(Searchable::Yes(_))),
-            "not_searchable_reason": reason,
-            "events": bindings,
-        }))?;
-        return Ok(ExitCode::SUCCESS);
+        output::json(&doc)?;
+    } else {
+        io::stdout().lock().write_all(show_text(&doc).as_bytes())?;
     }
-    println!("document   {}", doc.hash);
-    println!("size       {} bytes", doc.size);
-    println!("type       {}", doc.media_type);
-    println!("stored at  {}", store.blobs().path_of(&doc.hash).display());
-    println!("text       {text_status}");
-    println!("bound by");
-    for b in &doc.attachments {
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A document's metadata and bindings, one line each; stored text (file
+/// names, kinds, vendors, reasons) shown as [`visible`] makes it.
+fn show_text(doc: &DocShow) -> String {
+    let text = match &doc.text {
+        TextStatus::Searchable { characters } => {
+            format!("searchable ({characters} characters of text)")
+        }
+        TextStatus::NotSearchable { reason } => format!("stored, not searchable: {reason}"),
+    };
+    let mut lines = vec![
+        format!("document   {}", doc.hash),
+        format!("size       {} bytes", doc.size),
+        format!("type       {}", doc.media_type),
+        format!("stored at  {}", doc.path.display()),
+        format!("text       {text}"),
+        "bound by".to_owned(),
+    ];
+    for b in &doc.events {
         let to = b
-            .license
+            .license_id
             .clone()
             .unwrap_or_else(|| format!("vendor {}", b.vendor.clone().unwrap_or_default()));
         let void = b
             .voided_by
             .map(|v| format!("  (VOIDED by #{v})"))
             .unwrap_or_default();
-        println!(
+        lines.push(format!(
             "  #{:<5} {} as {} ({}) to {to}{void}",
             b.seq, b.effective, b.filename, b.kind
-        );
+        ));
     }
-    Ok(ExitCode::SUCCESS)
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&visible(line));
+        out.push('\n');
+    }
+    out
 }
 
 pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle doc get")?;
-    let doc = store.resolve_document(&a.hash)?;
     match &a.out {
         None => {
-            let mut out = io::stdout().lock();
-            entitle_archive::copy_document(&store, &doc.hash, &mut out)?;
-            out.flush()?;
+            entitle_app::archive::doc_get(&store, &a.hash, &mut io::stdout().lock())?;
         }
         Some(path) => {
-            if path.exists() && !a.force {
-                bail!("{} exists; pass --force to overwrite it", path.display());
-            }
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let n = entitle_archive::copy_document(&store, &doc.hash, &mut f)?;
-            f.sync_all()?;
-            eprintln!("wrote {n} bytes to {}", path.display());
+            let w = entitle_app::archive::doc_get_to_file(&store, &a.hash, path, a.force)?;
+            eprintln!("wrote {} bytes to {}", w.bytes, path.display());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -229,49 +145,39 @@ pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
 
 pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle search")?;
-    search_in(&store, a)
+    let format = a.output.format();
+    let req = SearchRequest {
+        query: a.query.clone(),
+        vendor: a.vendor.clone(),
+        product: a.product.clone(),
+        kind: a.kind.clone(),
+        license: a.license.clone(),
+        limit: Some(a.limit.clone()),
+    };
+    let results = entitle_app::archive::search(&store, &req, &Bar::new(format != Format::Table))?;
+    match format {
+        Format::Json => output::json(&results)?,
+        Format::Csv => sheet_out::write_rows(
+            &[
+                "hash",
+                "filename",
+                "license_ids",
+                "vendor",
+                "kind",
+                "score",
+                "snippet",
+            ],
+            &results.hits,
+        )?,
+        Format::Table => print_search(&results),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
-fn search_in(store: &Store, a: &SearchArgs) -> Result<ExitCode> {
-    let archive = open_archive(store)?;
-    let mut q = entitle_search::Query::new(a.query.clone()).limit(a.limit.max(1));
-    if let Some(v) = &a.vendor {
-        q = q.vendor(v.clone());
-    }
-    if let Some(p) = &a.product {
-        q = q.product(p.clone());
-    }
-    if let Some(k) = &a.kind {
-        q = q.kind(k.parse::<entitle_core::DocKind>()?.as_str().to_owned());
-    }
-    if let Some(l) = &a.license {
-        q = q.license(l.clone());
-    }
-    let results = archive.search(&q)?;
-    if a.json {
-        let hits: Vec<Value> = results
-            .hits
-            .iter()
-            .map(|h| {
-                json!({
-                    "hash": h.hash,
-                    "filename": h.filename,
-                    "license_ids": h.license_ids,
-                    // Under a vendor filter, the vendor it was found under.
-                    "vendor": h
-                        .vendors
-                        .iter()
-                        .find(|v| vendor_matches(a.vendor.as_deref(), v))
-                        .or(h.vendors.first()),
-                    "kind": h.kind,
-                    "score": h.score,
-                    "snippet": h.snippet.render("**", "**"),
-                })
-            })
-            .collect();
-        output::json(&json!({ "query": a.query, "total": results.total, "hits": hits }))?;
-        return Ok(ExitCode::SUCCESS);
-    }
+/// Search results for people: a line per hit and its passage, the
+/// matched words highlighted (in colour on a terminal, else between
+/// `**`); stored text shown as [`visible`] makes it.
+pub fn print_search(results: &SearchResult) {
     let (open, close) = if output::use_color() {
         (output::Paint::Highlight.open(), output::RESET)
     } else {
@@ -281,7 +187,7 @@ fn search_in(store: &Store, a: &SearchArgs) -> Result<ExitCode> {
         "{} document{} match {:?}",
         results.total,
         if results.total == 1 { "" } else { "s" },
-        a.query
+        results.query
     );
     for (i, h) in results.hits.iter().enumerate() {
         let bound = if h.license_ids.is_empty() {
@@ -289,8 +195,8 @@ fn search_in(store: &Store, a: &SearchArgs) -> Result<ExitCode> {
         } else {
             h.license_ids.join(", ")
         };
-        println!(
-            "\n{}. {}  [{}]  {}  ({})  score {:.2}",
+        let line = format!(
+            "{}. {}  [{}]  {}  ({})  score {:.2}",
             i + 1,
             h.filename,
             h.kind,
@@ -298,20 +204,83 @@ fn search_in(store: &Store, a: &SearchArgs) -> Result<ExitCode> {
             &h.hash[..12],
             h.score
         );
-        let snippet = h.snippet.render(open, close).replace('\n', " ");
+        println!("\n{}", visible(line));
+        // Each piece made visible on its own, so that only our highlight
+        // reaches the terminal as an escape code.
+        let p = &h.passage;
+        let mut snippet = String::new();
+        let mut at = 0;
+        for r in &p.highlights {
+            let (Some(before), Some(hit)) =
+                (p.fragment.get(at..r.start), p.fragment.get(r.clone()))
+            else {
+                continue;
+            };
+            snippet.push_str(&visible(before.to_owned()));
+            snippet.push_str(open);
+            snippet.push_str(&visible(hit.to_owned()));
+            snippet.push_str(close);
+            at = r.end;
+        }
+        snippet.push_str(&visible(
+            p.fragment.get(at..).unwrap_or_default().to_owned(),
+        ));
         println!("   {}", snippet.trim());
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 pub fn reindex(cli: &Cli) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle reindex")?;
-    let mut archive = open_archive(&store)?;
-    let n = archive.reindex(&store)?;
+    let r = entitle_app::archive::reindex(&store, &Bar::new(false))?;
     println!(
-        "indexed {n} document{} at #{}",
-        if n == 1 { "" } else { "s" },
-        store.applied().head.seq
+        "indexed {} document{} at #{}",
+        r.documents,
+        if r.documents == 1 { "" } else { "s" },
+        r.seq
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use entitle_app::archive::Binding;
+
+    use super::*;
+
+    #[test]
+    fn doc_show_escapes_stored_text() {
+        let doc = DocShow {
+            hash: "ab".repeat(32),
+            size: 3,
+            media_type: "text/plain".into(),
+            path: "/s/blobs/ab/ab".into(),
+            searchable: false,
+            not_searchable_reason: Some("bad\u{1b}[2J".into()),
+            events: vec![Binding {
+                seq: 2,
+                recorded_at: None,
+                effective: "2024-01-01".into(),
+                filename: "Ver\u{202e}trag\u{1b}[31m.pdf".into(),
+                kind: "contract".into(),
+                license_id: None,
+                vendor: Some("Micro\u{200b}soft".into()),
+                voided_by: Some(3),
+            }],
+            text: TextStatus::NotSearchable {
+                reason: "bad\u{1b}[2J".into(),
+            },
+        };
+        let text = show_text(&doc);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(
+            text.contains("text       stored, not searchable: bad\\u{1b}[2J\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "  #2     2024-01-01 as Ver\\u{202e}trag\\u{1b}[31m.pdf (contract) to vendor Micro\\u{200b}soft  (VOIDED by #3)\n"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
+use entitle_app::archive::{DocListRequest, SearchRequest};
 use entitle_app::query::{PositionRequest, Query};
 use entitle_app::Store;
 
@@ -16,7 +17,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         Some(p) => p.clone(),
         None => fresh_dir()?,
     };
-    let demo = entitle_app::demo::load(&path, &Bar::new(false))?;
+    let bar = Bar::new(false);
+    let demo = entitle_app::demo::load(&path, &bar)?;
     let mut store = demo.store;
     let today = entitle_app::when::today();
     let ex = |args: &str| format!("entitle --store {} {args}", path.display());
@@ -67,13 +69,21 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         "The contract archive: which documents mention a notice period (Kündigungsfrist)?",
         &ex("search Kündigungsfrist"),
     );
-    super::archive::demo_search(&store, "Kündigungsfrist")?;
+    let req = SearchRequest {
+        query: "Kündigungsfrist".into(),
+        ..SearchRequest::default()
+    };
+    super::archive::print_search(&entitle_app::archive::search(&store, &req, &bar)?);
 
     section(
         "The documents behind the Nordlicht CAD license",
         &ex("doc list --license L-0003"),
     );
-    super::archive::demo_list(&store, "L-0003")?;
+    let req = DocListRequest {
+        license: Some("L-0003".into()),
+        vendor: None,
+    };
+    super::archive::print_list(&entitle_app::archive::doc_list(&store, &req, &bar)?)?;
 
     println!("\nTry next:");
     for cmd in [

@@ -11,6 +11,7 @@ mod archive;
 mod audit;
 mod color;
 mod crash;
+mod documents;
 mod format_csv;
 mod head;
 mod import_licenses;

@@ -71,6 +71,8 @@ pub enum Action {
     ImportAgain,
     /// Accept the log as it is (restored from an older copy) as the truth.
     AcceptLogHead,
+    /// Replace a file that exists.
+    Overwrite,
 }
 
 impl Action {
@@ -87,6 +89,7 @@ impl Action {
             Action::WaitLonger => "wait longer",
             Action::ImportAgain => "import it again",
             Action::AcceptLogHead => "accepting the log's head",
+            Action::Overwrite => "allow replacing it",
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Action, Error, ErrorKind, Result};
 
 /// Writes `bytes` to `path` atomically. With `overwrite` false an existing
 /// target is an error (kind conflict, field `out`) and stays untouched.
@@ -51,7 +51,7 @@ pub fn write_with(
                     format!("{} already exists", path.display()),
                 )
                 .at("out")
-                .hint("choose another file, or allow replacing it")
+                .hint_to(Action::Overwrite, "choose another file, or {action}")
             } else {
                 io(e.error)
             }

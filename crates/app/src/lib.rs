@@ -10,6 +10,7 @@
 //! documented output of `--json`.
 #![deny(missing_docs)]
 
+pub mod archive;
 mod convert;
 pub mod demo;
 pub mod error;

@@ -9,6 +9,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use entitle_core::ledger::Draft;
+use entitle_core::progress::{Progress, Unit};
 use entitle_core::record::{DocumentAttached, Event};
 use entitle_core::timeline::DocumentEntry;
 use entitle_core::DocKind;
@@ -254,13 +255,59 @@ impl Archive {
     ///
     /// When the store or the index fails.
     pub fn reindex(&mut self, store: &Store) -> Result<usize, ArchiveError> {
+        self.reindex_observed(store, &entitle_core::progress::Silent)
+    }
+
+    /// [`Archive::reindex`], reporting each document indexed to `progress`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Archive::reindex`].
+    pub fn reindex_observed(
+        &mut self,
+        store: &Store,
+        progress: &dyn Progress,
+    ) -> Result<usize, ArchiveError> {
         self.index.clear()?;
         let docs = store.documents()?;
-        for doc in &docs {
-            self.index_one(store, &doc.hash)?;
-        }
+        progress.start("indexing documents", Some(docs.len() as u64), Unit::Files);
+        let result = self.index_all(store, &docs, progress);
+        progress.finish();
+        result?;
         self.index.commit(store.applied().head.seq)?;
         Ok(docs.len())
+    }
+
+    fn index_all(
+        &mut self,
+        store: &Store,
+        docs: &[DocumentEntry],
+        progress: &dyn Progress,
+    ) -> Result<(), ArchiveError> {
+        for doc in docs {
+            self.index_one(store, &doc.hash)?;
+            progress.advance(1);
+        }
+        Ok(())
+    }
+
+    /// Whether a document's text is searchable, extracting it now (and
+    /// keeping it) when no extraction is kept — as after the derived state
+    /// was rebuilt from scratch, while the index still holds the text. So
+    /// the answer agrees with what [`Archive::search`] finds.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn searchable(
+        &self,
+        store: &Store,
+        doc: &DocumentEntry,
+    ) -> Result<Searchable, ArchiveError> {
+        Ok(match self.text(store, doc)? {
+            Ok(text) => Searchable::Yes(text.chars().count()),
+            Err(why) => Searchable::No(why),
+        })
     }
 
     fn index_one(&mut self, store: &Store, hash: &str) -> Result<(), ArchiveError> {

@@ -1,0 +1,501 @@
+//! The contract archive's questions: which documents there are (`doc
+//! list`), one document's bindings (`doc show`), its exact bytes (`doc
+//! get`, re-hashed on the way), full-text search, and rebuilding the
+//! search index.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use entitle_archive::Searchable;
+use entitle_core::position::vendor_matches;
+use entitle_core::timeline::DocumentEntry;
+use entitle_core::DocKind;
+use entitle_store::Store;
+use serde::Serialize;
+
+use crate::error::{Action, Error, ErrorKind, Result};
+use crate::progress::Progress;
+
+/// Which documents to list; every field as the user gave it.
+#[derive(Debug, Clone, Default)]
+pub struct DocListRequest {
+    /// Only documents bound to this license.
+    pub license: Option<String>,
+    /// Only documents bound to this vendor or its licenses
+    /// (case-insensitive).
+    pub vendor: Option<String>,
+}
+
+/// The documents in the archive. Its JSON is `doc list --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocList {
+    /// Documents in hash order.
+    pub documents: Vec<DocRow>,
+}
+
+/// One document of [`DocList`] (stable field names).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocRow {
+    /// BLAKE3 hex of its bytes.
+    pub hash: String,
+    /// The file name of its first counted binding.
+    pub filename: String,
+    /// The kind of its first counted binding.
+    pub kind: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Media type as sniffed when first attached.
+    pub media_type: String,
+    /// Licenses it is bound to.
+    pub license_ids: Vec<String>,
+    /// Vendors it is bound to, directly or through a license.
+    pub vendors: Vec<String>,
+    /// Whether its text is searchable.
+    pub searchable: bool,
+    /// Its text's state, for a table.
+    #[serde(skip)]
+    pub text: TextStatus,
+}
+
+/// Whether a document's text could be extracted. Never "not extracted
+/// yet": a document whose extraction is not kept is extracted when asked
+/// about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextStatus {
+    /// Its text is indexed.
+    Searchable {
+        /// Characters of text.
+        characters: usize,
+    },
+    /// It is stored, but its text could not be extracted.
+    NotSearchable {
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl TextStatus {
+    fn of(s: Searchable) -> Self {
+        match s {
+            Searchable::Yes(characters) => TextStatus::Searchable { characters },
+            Searchable::No(reason) => TextStatus::NotSearchable { reason },
+        }
+    }
+
+    /// Whether the text is searchable.
+    #[must_use]
+    pub fn is_searchable(&self) -> bool {
+        matches!(self, TextStatus::Searchable { .. })
+    }
+}
+
+/// The documents bound by counted events, filtered by license and vendor.
+/// A document whose extracted text is not kept (the derived state was
+/// rebuilt from scratch) is extracted again, so that `searchable` agrees
+/// with what [`search`] finds.
+///
+/// # Errors
+///
+/// When the store or the search index fails.
+pub fn doc_list(store: &Store, req: &DocListRequest, progress: &dyn Progress) -> Result<DocList> {
+    let archive = crate::index::open(store, progress)?;
+    let mut documents = Vec::new();
+    for doc in store.documents()? {
+        // What the index holds for it: its counted bindings' licenses and
+        // vendors, and the first binding's name and kind.
+        let Some(entry) = entitle_archive::index_doc(store, &doc)? else {
+            continue;
+        };
+        if let Some(id) = &req.license {
+            if !entry.license_ids.iter().any(|l| l == id.trim()) {
+                continue;
+            }
+        }
+        if req.vendor.is_some()
+            && !entry
+                .vendors
+                .iter()
+                .any(|v| vendor_matches(req.vendor.as_deref(), v))
+        {
+            continue;
+        }
+        let text = TextStatus::of(archive.searchable(store, &doc)?);
+        documents.push(DocRow {
+            hash: doc.hash,
+            filename: entry.filename,
+            kind: entry.kind,
+            size: doc.size,
+            media_type: doc.media_type,
+            license_ids: entry.license_ids,
+            vendors: entry.vendors,
+            searchable: text.is_searchable(),
+            text,
+        });
+    }
+    Ok(DocList { documents })
+}
+
+/// One document: its metadata, where it is stored, whether it is
+/// searchable, and every event that bound it. Its JSON is `doc show
+/// --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocShow {
+    /// BLAKE3 hex of its bytes.
+    pub hash: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Media type as sniffed when first attached.
+    pub media_type: String,
+    /// The blob's path in the store.
+    pub path: PathBuf,
+    /// Whether its text is searchable.
+    pub searchable: bool,
+    /// Why its text could not be extracted, when it could not.
+    pub not_searchable_reason: Option<String>,
+    /// The events that bound it, in seq order (voided ones too).
+    pub events: Vec<Binding>,
+    /// Its text's state, for a page or table.
+    #[serde(skip)]
+    pub text: TextStatus,
+}
+
+/// One event that bound a document (stable field names).
+#[derive(Debug, Clone, Serialize)]
+pub struct Binding {
+    /// The `document_attached` event.
+    pub seq: u64,
+    /// When it was recorded (RFC 3339).
+    pub recorded_at: Option<String>,
+    /// Its effective date.
+    pub effective: String,
+    /// The file name it was attached under.
+    pub filename: String,
+    /// Its kind.
+    pub kind: String,
+    /// The license it binds the document to.
+    pub license_id: Option<String>,
+    /// The vendor, when bound to a vendor.
+    pub vendor: Option<String>,
+    /// The void that cancelled the binding.
+    pub voided_by: Option<u64>,
+}
+
+/// The document whose hash is or starts with `hash` (8 or more hex
+/// characters).
+///
+/// # Errors
+///
+/// For a malformed, unknown or ambiguous hash (field `hash`), or when the
+/// store or the search index fails.
+pub fn doc_show(store: &Store, hash: &str, progress: &dyn Progress) -> Result<DocShow> {
+    let doc = store.resolve_document(hash)?;
+    let archive = crate::index::open(store, progress)?;
+    let text = TextStatus::of(archive.searchable(store, &doc)?);
+    let mut events = Vec::with_capacity(doc.attachments.len());
+    for b in &doc.attachments {
+        let recorded_at = store
+            .seq_entry(b.seq)?
+            .map(|e| e.meta.recorded_at.to_string());
+        events.push(Binding {
+            seq: b.seq,
+            recorded_at,
+            effective: b.effective.to_string(),
+            filename: b.filename.clone(),
+            kind: b.kind.clone(),
+            license_id: b.license.clone(),
+            vendor: b.vendor.clone(),
+            voided_by: b.voided_by,
+        });
+    }
+    let not_searchable_reason = match &text {
+        TextStatus::NotSearchable { reason } => Some(reason.clone()),
+        _ => None,
+    };
+    Ok(DocShow {
+        path: store.blobs().path_of(&doc.hash),
+        hash: doc.hash,
+        size: doc.size,
+        media_type: doc.media_type,
+        searchable: text.is_searchable(),
+        not_searchable_reason,
+        events,
+        text,
+    })
+}
+
+/// Writes the exact bytes of the document whose hash is or starts with
+/// `hash` to `out`, re-hashing them: they are checked once before the
+/// first byte is written and again while they are copied. Returns the
+/// number of bytes written.
+///
+/// # Errors
+///
+/// For a malformed, unknown or ambiguous hash (field `hash`); kind
+/// integrity when the stored bytes no longer match their hash (nothing is
+/// written); when the blob cannot be read or `out` cannot be written.
+pub fn doc_get(store: &Store, hash: &str, out: &mut dyn Write) -> Result<u64> {
+    let doc = store.resolve_document(hash)?;
+    let out_name = Path::new("the document's output");
+    check(store, &doc, &mut std::io::sink(), out_name)?;
+    let n = check(store, &doc, out, out_name)?;
+    out.flush().map_err(|e| Error::io(out_name, e).at("out"))?;
+    Ok(n)
+}
+
+/// What [`doc_get_to_file`] wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    /// The document's hash.
+    pub hash: String,
+    /// Bytes written.
+    pub bytes: u64,
+    /// The file written.
+    pub path: PathBuf,
+}
+
+/// Writes the exact bytes of the document whose hash is or starts with
+/// `hash` to the file `path`: into a temporary file in the same directory,
+/// re-hashed while copied, made durable, then renamed into place. A
+/// reader never sees half a file, a failure or a mismatch leaves nothing
+/// behind, and a symbolic link at `path` is replaced, never written
+/// through. With `overwrite` false an existing `path` (a dangling link
+/// included) is refused.
+///
+/// # Errors
+///
+/// As [`doc_get`]; kind conflict (field `out`) when `path` exists and
+/// `overwrite` is false; kind I/O (field `out`) when the directory cannot
+/// be written.
+pub fn doc_get_to_file(store: &Store, hash: &str, path: &Path, overwrite: bool) -> Result<Written> {
+    let doc = store.resolve_document(hash)?;
+    let mut failure = None;
+    let mut bytes = 0;
+    let written = crate::files::write_with(path, overwrite, |f| {
+        match check(store, &doc, f, path) {
+            Ok(n) => bytes = n,
+            Err(e) => {
+                failure = Some(e);
+                return Err(std::io::Error::other("the document was not copied"));
+            }
+        }
+        Ok(())
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    written?;
+    Ok(Written {
+        hash: doc.hash,
+        bytes,
+        path: path.to_owned(),
+    })
+}
+
+/// Copies the document's blob into `out`, hashing it on the way; an error
+/// of kind integrity when the bytes do not match the document's hash.
+fn check(store: &Store, doc: &DocumentEntry, out: &mut dyn Write, out_name: &Path) -> Result<u64> {
+    let path = store.blobs().path_of(&doc.hash);
+    let mut f = File::open(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::new(
+                ErrorKind::Integrity,
+                format!("document {} is missing from the archive ({})", doc.hash, path.display()),
+            )
+            .at("hash")
+            .hint_to(
+                Action::Verify,
+                "nothing was written; run {action} to check the whole archive, and restore the file from a copy",
+            )
+        } else {
+            Error::io(&path, e)
+        }
+    })?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut n = 0u64;
+    let out_io = |e: std::io::Error| Error::io(out_name, e).at("out");
+    loop {
+        let k = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        hasher.update(&buf[..k]);
+        out.write_all(&buf[..k]).map_err(out_io)?;
+        n += k as u64;
+    }
+    let actual = hasher.finalize().to_hex();
+    if actual.as_str() != doc.hash {
+        return Err(Error::new(
+            ErrorKind::Integrity,
+            format!(
+                "document {} was changed in the archive: its stored bytes hash to {actual} ({})",
+                doc.hash,
+                path.display()
+            ),
+        )
+        .at("hash")
+        .hint_to(
+            Action::Verify,
+            "nothing was written; run {action} to check the whole archive, and restore the file from a copy",
+        ));
+    }
+    Ok(n)
+}
+
+/// The most hits a search returns.
+pub const MAX_SEARCH_LIMIT: u64 = 1000;
+
+/// The hits a search returns when no limit is given.
+pub const DEFAULT_SEARCH_LIMIT: u64 = 10;
+
+/// A full-text search; every field as the user gave it.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    /// Words, `"a phrase"`, AND/OR/NOT, `prefix*`.
+    pub query: String,
+    /// Only documents of this vendor (case-insensitive).
+    pub vendor: Option<String>,
+    /// Only documents of this product.
+    pub product: Option<String>,
+    /// Only documents of this kind (contract, invoice, …).
+    pub kind: Option<String>,
+    /// Only documents bound to this license.
+    pub license: Option<String>,
+    /// At most this many hits, 1 to [`MAX_SEARCH_LIMIT`]; none for
+    /// [`DEFAULT_SEARCH_LIMIT`].
+    pub limit: Option<String>,
+}
+
+/// What a search found. Its JSON is `search --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    /// The query as given.
+    pub query: String,
+    /// How many documents match (more than the hits when limited).
+    pub total: usize,
+    /// The best hits first.
+    pub hits: Vec<SearchHit>,
+}
+
+/// One document found (stable field names).
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    /// BLAKE3 hex of its bytes.
+    pub hash: String,
+    /// Its file name.
+    pub filename: String,
+    /// Licenses it is bound to.
+    pub license_ids: Vec<String>,
+    /// The vendor it was found under (the first that matches a vendor
+    /// filter), else its first vendor.
+    pub vendor: Option<String>,
+    /// Its kind.
+    pub kind: String,
+    /// Relevance.
+    pub score: f64,
+    /// The passage that matched, with the matched words between `**`.
+    pub snippet: String,
+    /// Every vendor it is bound to.
+    #[serde(skip)]
+    pub vendors: Vec<String>,
+    /// The passage with its highlights, for a front-end to mark its way.
+    #[serde(skip)]
+    pub passage: entitle_search::Snippet,
+}
+
+/// The hit limit of a request: 1 to [`MAX_SEARCH_LIMIT`].
+///
+/// # Errors
+///
+/// For anything else, naming the field `limit`.
+pub fn search_limit(limit: Option<&str>) -> Result<usize> {
+    let Some(raw) = limit else {
+        return Ok(usize::try_from(DEFAULT_SEARCH_LIMIT).unwrap_or(10));
+    };
+    let range = format!("must be a whole number from 1 to {MAX_SEARCH_LIMIT}");
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_SEARCH_LIMIT).contains(&n) => {
+            usize::try_from(n).map_err(|_| Error::invalid("limit", raw, range))
+        }
+        _ => Err(Error::invalid("limit", raw, range)),
+    }
+}
+
+/// Searches the archived documents' text and file names (German and
+/// English inflections), catching the index up with the log first.
+///
+/// # Errors
+///
+/// For a malformed query (field `query`), an unknown kind (field `kind`), a
+/// limit out of range (field `limit`), or when the index fails.
+pub fn search(store: &Store, req: &SearchRequest, progress: &dyn Progress) -> Result<SearchResult> {
+    let limit = search_limit(req.limit.as_deref())?;
+    let mut q = entitle_search::Query::new(req.query.clone()).limit(limit);
+    if let Some(v) = &req.vendor {
+        q = q.vendor(v.clone());
+    }
+    if let Some(p) = &req.product {
+        q = q.product(p.clone());
+    }
+    if let Some(k) = &req.kind {
+        q = q.kind(k.parse::<DocKind>()?.as_str().to_owned());
+    }
+    if let Some(l) = &req.license {
+        q = q.license(l.clone());
+    }
+    let archive = crate::index::open(store, progress)?;
+    let results = archive.search(&q)?;
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|h| SearchHit {
+            vendor: h
+                .vendors
+                .iter()
+                .find(|v| vendor_matches(req.vendor.as_deref(), v))
+                .or(h.vendors.first())
+                .cloned(),
+            snippet: h.snippet.render("**", "**"),
+            score: f64::from(h.score),
+            hash: h.hash,
+            filename: h.filename,
+            license_ids: h.license_ids,
+            kind: h.kind,
+            vendors: h.vendors,
+            passage: h.snippet,
+        })
+        .collect();
+    Ok(SearchResult {
+        query: req.query.clone(),
+        total: results.total,
+        hits,
+    })
+}
+
+/// What [`reindex`] did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reindexed {
+    /// Documents indexed.
+    pub documents: usize,
+    /// The seq the index covers.
+    pub seq: u64,
+}
+
+/// Rebuilds the full-text index from the log's documents and their kept
+/// texts (extracting those not kept), reporting each document to
+/// `progress`.
+///
+/// # Errors
+///
+/// When the store or the index fails.
+pub fn reindex(store: &Store, progress: &dyn Progress) -> Result<Reindexed> {
+    let mut archive = crate::index::open(store, progress)?;
+    let documents = archive.reindex_observed(store, progress)?;
+    Ok(Reindexed {
+        documents,
+        seq: store.applied().head.seq,
+    })
+}
