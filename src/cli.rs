@@ -74,6 +74,8 @@ impl entitle_app::Names for CliNames {
     /// name for the ones given by position (`seq` → `SEQ`).
     fn field(&self, field: &str) -> String {
         match field {
+            // `audit verify PATH`.
+            "pack" => "PATH".to_owned(),
             "seq" | "hash" | "file" | "query" | "license" | "shell" | "path" => {
                 field.to_uppercase()
             }
@@ -93,6 +95,8 @@ impl entitle_app::Names for CliNames {
             Action::ListDocuments => "entitle doc list",
             Action::WaitLonger => return "pass a longer --wait SECONDS".to_owned(),
             Action::ImportAgain => return "pass --again".to_owned(),
+            Action::VerifyAndRebuild => return "`entitle verify` and `entitle rebuild`".to_owned(),
+            Action::Replace => return "pass --force to replace it".to_owned(),
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")
