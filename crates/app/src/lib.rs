@@ -10,6 +10,7 @@
 //! documented output of `--json`.
 #![deny(missing_docs)]
 
+pub mod audit;
 mod convert;
 pub mod demo;
 pub mod error;

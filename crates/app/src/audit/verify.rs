@@ -1,0 +1,323 @@
+//! Verifying a pack: its sums, the checkpoint's signature, the chain up to
+//! the signed head, optionally that it extends an older checkpoint, the
+//! CSV files re-computed from the disclosed events, and every document
+//! against the hash its event recorded. A pack that fails is a result
+//! naming each failure, not an error.
+
+use std::path::PathBuf;
+
+use entitle_core::chain::to_hex;
+use entitle_core::Record;
+use entitle_pack::{
+    verify_chain, Checkpoint, Pack, ALLOWED_SIGNERS_FILE, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE,
+    EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
+};
+use jiff::civil::Date;
+use serde::Serialize;
+
+use super::documents::check_documents;
+use super::fold::Derived;
+use super::{read_checkpoint, LICENSES_FILE, POSITION_FILE, USAGE_FILE};
+use crate::error::{Error, Result};
+use crate::progress::{Progress, Stage, Unit};
+
+/// A pack to verify, as the user named it.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyRequest {
+    /// The pack: a directory, `.zip` or `.tar`.
+    pub pack: PathBuf,
+    /// An older checkpoint file whose seq and hash must lie on the pack's
+    /// chain.
+    pub since: Option<PathBuf>,
+}
+
+/// What [`verify_pack`] found.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackVerification {
+    /// The pack as it was named.
+    pub pack: PathBuf,
+    /// Whether every check passed.
+    pub verified: bool,
+    /// The checks made, in order; a check that could not be made because
+    /// an earlier one failed is left out.
+    pub checks: Vec<Check>,
+}
+
+/// One check of a pack.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// What was checked: `files`, `checkpoint`, `signature`, `chain`,
+    /// `since`, `records`, `position` or `documents`.
+    pub name: &'static str,
+    /// Whether it holds.
+    pub passed: bool,
+    /// The field of the request it concerns (`since`), if any.
+    pub field: Option<&'static str>,
+    /// What was found: for a passed check, what holds (none when there is
+    /// nothing to add); for a failed one, each failure, naming the file.
+    pub details: Vec<String>,
+}
+
+impl Check {
+    fn passed(name: &'static str, details: Vec<String>) -> Self {
+        Check {
+            name,
+            passed: true,
+            field: None,
+            details,
+        }
+    }
+
+    fn failed(name: &'static str, details: Vec<String>) -> Self {
+        Check {
+            name,
+            passed: false,
+            field: None,
+            details,
+        }
+    }
+
+    fn of(name: &'static str, result: std::result::Result<String, Vec<String>>) -> Self {
+        match result {
+            Ok(note) => Check::passed(name, vec![note]),
+            Err(failures) => Check::failed(name, failures),
+        }
+    }
+}
+
+/// Verifies a pack: `BLAKE3SUMS` against the files (none missing, altered
+/// or extra), the checkpoint's signature against the pack's
+/// `allowed_signers`, the chain of `events.jsonl` up to the signed head,
+/// with `since` that it extends the older checkpoint, the CSV files
+/// against the re-fold of the disclosed events, and each document against
+/// the hash its event recorded.
+///
+/// # Errors
+///
+/// When `since` cannot be read or is not a checkpoint (field `since`), or
+/// the pack cannot be opened or is not a pack at all (field `pack`). A
+/// pack that opens but fails a check is an `Ok` with `verified` false.
+pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<PackVerification> {
+    let since = request.since.as_deref().map(read_checkpoint).transpose()?;
+    let pack = Pack::open(&request.pack).map_err(|e| Error::from(e).at("pack"))?;
+    let stage = Stage::new(progress, "verifying the pack", Some(6), Unit::Files);
+    let mut checks = Vec::new();
+
+    checks.push(match pack.check_sums() {
+        Ok(report) if report.is_ok() => Check::passed(
+            "files",
+            vec![format!("{} match {SUMS_FILE}", report.ok.len())],
+        ),
+        Ok(report) => Check::failed("files", report.problems()),
+        Err(e) => Check::failed("files", vec![format!("{SUMS_FILE}: {e}")]),
+    });
+    stage.advance(1);
+
+    let text = |name: &str| -> std::result::Result<&str, String> {
+        let bytes = pack
+            .get(name)
+            .ok_or_else(|| format!("{name}: missing from the pack"))?;
+        std::str::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8"))
+    };
+
+    let checkpoint = match text(CHECKPOINT_FILE)
+        .and_then(|t| Checkpoint::parse(t).map_err(|e| format!("{CHECKPOINT_FILE}: {e}")))
+    {
+        Ok(cp) => {
+            checks.push(Check::passed("checkpoint", Vec::new()));
+            Some(cp)
+        }
+        Err(e) => {
+            checks.push(Check::failed("checkpoint", vec![e]));
+            None
+        }
+    };
+
+    if let Some(cp) = &checkpoint {
+        let checked = text(ALLOWED_SIGNERS_FILE).and_then(|allowed| {
+            let sig = text(SIGNATURE_FILE)?;
+            let message = pack.get(CHECKPOINT_FILE).unwrap_or_default();
+            entitle_pack::verify(allowed, &cp.store, CHECKPOINT_NAMESPACE, sig, message)
+                .map_err(|e| format!("{SIGNATURE_FILE}: {e}"))
+        });
+        checks.push(Check::of(
+            "signature",
+            checked
+                .map(|v| {
+                    format!(
+                        "checkpoint signed by store {} with key {}",
+                        v.identity, v.fingerprint
+                    )
+                })
+                .map_err(|e| vec![e]),
+        ));
+    }
+    stage.advance(1);
+
+    let chain = match pack.get(EVENTS_FILE) {
+        None => {
+            checks.push(Check::failed(
+                "chain",
+                vec![format!("{EVENTS_FILE}: missing from the pack")],
+            ));
+            None
+        }
+        Some(bytes) => match verify_chain(bytes) {
+            Ok(report) => Some(report),
+            Err(list) => {
+                checks.push(Check::failed(
+                    "chain",
+                    list.iter().map(|f| format!("{EVENTS_FILE} {f}")).collect(),
+                ));
+                None
+            }
+        },
+    };
+    if let Some(report) = &chain {
+        checks.push(match &checkpoint {
+            Some(cp) => Check::of(
+                "chain",
+                match report.check_head(cp.seq, &cp.hash) {
+                    Ok(()) => Ok(format!(
+                        "{} events ({} disclosed) lead to the signed head #{} {}",
+                        report.head_seq,
+                        report.disclosed.len(),
+                        cp.seq,
+                        to_hex(&cp.hash)
+                    )),
+                    Err(e) => Err(vec![format!("{EVENTS_FILE}: {e}")]),
+                },
+            ),
+            // Nothing to hold the chain against: the checkpoint failed.
+            None => Check::passed("chain", Vec::new()),
+        });
+    }
+    stage.advance(1);
+
+    if let Some(old) = &since {
+        let result = match &chain {
+            None => Err(vec![
+                "cannot be checked without a valid events.jsonl".to_owned()
+            ]),
+            Some(_) if checkpoint.as_ref().is_some_and(|cp| cp.store != old.store) => {
+                Err(vec![format!(
+                    "the old checkpoint is of store {}, the pack of another store",
+                    old.store
+                )])
+            }
+            Some(report) => match report.extends(old.seq, &old.hash) {
+                Ok(()) => Ok(format!(
+                    "the log extends the old checkpoint #{} {}",
+                    old.seq,
+                    to_hex(&old.hash)
+                )),
+                Err(e) => Err(vec![e.to_string()]),
+            },
+        };
+        let mut check = Check::of("since", result);
+        if !check.passed {
+            check.field = Some("since");
+        }
+        checks.push(check);
+    }
+    stage.advance(1);
+
+    if let (Some(report), Some(cp)) = (&chain, &checkpoint) {
+        let (records, unreadable) = disclosed_records(&report.disclosed);
+        if unreadable.is_empty() {
+            checks.push(Check::of(
+                "position",
+                check_derived(&pack, &records, cp.seq),
+            ));
+            stage.advance(1);
+            checks.push(Check::of(
+                "documents",
+                check_documents(&pack, &records, cp.seq),
+            ));
+        } else {
+            checks.push(Check::failed("records", unreadable));
+        }
+    }
+
+    Ok(PackVerification {
+        pack: request.pack.clone(),
+        verified: checks.iter().all(|c| c.passed),
+        checks,
+    })
+}
+
+/// Reads the disclosed records; every one that is not a record of its seq
+/// is a failure.
+fn disclosed_records(disclosed: &[(u64, String)]) -> (Vec<Record>, Vec<String>) {
+    let mut failures = Vec::new();
+    let mut records = Vec::new();
+    for (seq, text) in disclosed {
+        match Record::from_bytes(text.as_bytes()) {
+            Ok(r) if r.seq == *seq => records.push(r),
+            Ok(r) => failures.push(format!(
+                "{EVENTS_FILE}: the record on seq {seq} says it is event #{}",
+                r.seq
+            )),
+            Err(e) => failures.push(format!("{EVENTS_FILE}: seq {seq}: not a record: {e}")),
+        }
+    }
+    (records, failures)
+}
+
+/// Re-folds the disclosed records and holds the CSV files against them.
+fn check_derived(
+    pack: &Pack,
+    records: &[Record],
+    known: u64,
+) -> std::result::Result<String, Vec<String>> {
+    let mut failures = Vec::new();
+    let Some(position) = pack.get(POSITION_FILE) else {
+        failures.push(format!("{POSITION_FILE}: missing from the pack"));
+        return Err(failures);
+    };
+    let position = String::from_utf8_lossy(position);
+    let first = position.split("\r\n").nth(1).unwrap_or("");
+    let mut fields = first.split(',');
+    let as_of = fields.next().and_then(|d| d.parse::<Date>().ok());
+    let pack_known = fields.next().and_then(|n| n.parse::<u64>().ok());
+    let Some(as_of) = as_of else {
+        failures.push(format!(
+            "{POSITION_FILE}: the first row does not start with the as-of date"
+        ));
+        return Err(failures);
+    };
+    if pack_known != Some(known) {
+        failures.push(format!(
+            "{POSITION_FILE}: known_at_seq is not the signed checkpoint's seq {known}"
+        ));
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    let derived = match Derived::fold(records, as_of, known) {
+        Ok(d) => d,
+        Err(e) => return Err(vec![format!("{EVENTS_FILE}: {e}")]),
+    };
+    for (name, want) in [
+        (POSITION_FILE, &derived.position_csv),
+        (LICENSES_FILE, &derived.licenses_csv),
+        (USAGE_FILE, &derived.usage_csv),
+    ] {
+        match pack.get(name) {
+            None => failures.push(format!("{name}: missing from the pack")),
+            Some(have) if have == want.as_bytes() => {}
+            Some(_) => failures.push(format!(
+                "{name}: is not what the disclosed events produce as of {as_of}, known at #{known}"
+            )),
+        }
+    }
+    if failures.is_empty() {
+        Ok(format!(
+            "{} rows as of {as_of} re-computed from the {} disclosed events",
+            derived.position.len(),
+            records.len()
+        ))
+    } else {
+        Err(failures)
+    }
+}

@@ -1,0 +1,55 @@
+//! `VERIFY.md`: how an auditor checks a pack with off-the-shelf tools
+//! (`b3sum`, `ssh-keygen`, `python3`), or with entitle.
+
+use entitle_core::chain::to_hex;
+use entitle_pack::{
+    ALLOWED_SIGNERS_FILE, CHAIN_CHECK, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE,
+    SIGNATURE_FILE, SUMS_FILE,
+};
+
+use super::report::Facts;
+use super::{DOCUMENTS_DIR, VERIFY_PY};
+
+/// The text of `VERIFY.md`.
+pub(super) fn verify_md(f: &Facts<'_>) -> String {
+    format!(
+        "# How to verify this audit pack\n\n\
+         Run these commands inside the pack directory (unpack a `.zip` or `.tar` pack first). \
+         Each must succeed.\n\n\
+         1. Every file is exactly as it was written, and none is missing or added \
+         (`b3sum`: `cargo install b3sum`):\n\n    b3sum --check {SUMS_FILE}\n\n   \
+         Also check that the pack holds no file that `{SUMS_FILE}` does not list.\n\n\
+         2. The checkpoint was signed by the store's key. Before trusting `{ALLOWED_SIGNERS_FILE}`, \
+         compare its key with the one registered with you in advance (`entitle key show` prints \
+         it; its fingerprint is {fp}):\n\n    \
+         ssh-keygen -Y verify -f {ALLOWED_SIGNERS_FILE} -I {store} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\n\
+         3. The events lead to the signed checkpoint (seq {seq}, hash {hash}). With python3 and b3sum:\n\n    \
+         python3 {VERIFY_PY} {EVENTS_FILE} {seq} {hash}\n\n   \
+         It prints `{seq} {hash}`. Or re-implement the check below.\n\n\
+         {documents}\
+         ## The chain check\n\n{check}\n\n\
+         ## With entitle\n\n    entitle audit verify <pack> [--since <older checkpoint>]\n\n\
+         also re-computes position.csv, licenses.csv and usage.csv from the disclosed events, \
+         checks every document against the hash its event recorded (and that no document is \
+         missing or extra), and with `--since` checks that the log extends an older checkpoint.\n",
+        fp = f.fingerprint,
+        store = f.store_id,
+        seq = f.known,
+        hash = to_hex(f.head),
+        check = CHAIN_CHECK,
+        documents = if f.documents > 0 {
+            format!(
+                "4. The {n} documents are the ones the chain names. Each file in `{DOCUMENTS_DIR}` is named \
+                 `<BLAKE3>-<original name>`; this prints each file's hash:\n\n    b3sum {DOCUMENTS_DIR}*\n\n   \
+                 Each hash must equal the start of the file's name and the `hash` of a `document_attached` \
+                 record in {EVENTS_FILE} that no disclosed `voided` record voids; and every such record's \
+                 document must be there.\n\n",
+                n = f.documents
+            )
+        } else {
+            "4. No documents are attached to this vendor's licenses or to the vendor, so the pack \
+             has no `documents/` folder.\n\n"
+                .to_owned()
+        },
+    )
+}
