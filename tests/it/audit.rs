@@ -1018,3 +1018,72 @@ fn a_hostile_zip_is_refused_and_nothing_is_written() {
         assert!(!root.join("evil").exists() && !Path::new(absolute).exists());
     }
 }
+
+/// Issue 11, item 3: the pack's CSV files go to outsiders and carry
+/// imported text, so they get what `--format csv` has: a byte order mark
+/// and would-be formulas made inert. The pack says its format (2).
+#[test]
+fn issue_11_pack_csv_files_are_safe_in_excel() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"ACME-1","vendor":"Acme","product":"=HYPERLINK(\"http://x\",\"CAD\")","metric":"user","qty":10,"start":"2024-01-01","po":"+PO-1"}"#,
+        r#"{"type":"usage_recorded","vendor":"Acme","product":"=HYPERLINK(\"http://x\",\"CAD\")","metric":"user","count":12,"effective":"2024-06-30","source":"@inventory"}"#,
+    ]);
+    let pack = s.out("acme");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--out",
+        pack.to_str().unwrap(),
+    ]);
+    for name in ["position.csv", "licenses.csv", "usage.csv"] {
+        let bytes = std::fs::read(pack.join(name)).unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{name}: no BOM");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("\"'=HYPERLINK("), "{name}: {text}");
+        assert!(!text.contains(",\"=HYPERLINK("), "{name}: {text}");
+    }
+    let usage = std::fs::read_to_string(pack.join("usage.csv")).unwrap();
+    assert!(usage.contains(",'@inventory,"), "{usage}");
+    let licenses = std::fs::read_to_string(pack.join("licenses.csv")).unwrap();
+    assert!(licenses.contains(",'+PO-1,"), "{licenses}");
+    // A balance of -2 is a number, not a formula.
+    let position = std::fs::read_to_string(pack.join("position.csv")).unwrap();
+    assert!(position.contains(",-2,under,"), "{position}");
+    assert_eq!(
+        std::fs::read_to_string(pack.join("FORMAT")).unwrap(),
+        "entitle-pack 2\n"
+    );
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(out.contains("  format: pack format 2\n"), "{out}");
+
+    // A format this entitle does not know is refused, even re-summed.
+    let bad = s.out("acme-format-9");
+    copy_dir(&pack, &bad);
+    std::fs::write(bad.join("FORMAT"), "entitle-pack 9\n").unwrap();
+    resum(&bad, &[]);
+    let out = s.fails(1, &["audit", "verify", bad.to_str().unwrap()]);
+    assert!(
+        out.contains("FAIL FORMAT: `entitle-pack 9` is not a pack format this entitle reads"),
+        "{out}"
+    );
+}
+
+/// A pack made before format 2 (no `FORMAT`, plain CSV; made by entitle
+/// at 669a6b0 and checked in) still verifies: its CSV files re-derive the
+/// way that format wrote them.
+#[test]
+fn a_format_1_pack_still_verifies() {
+    let s = TestStore::new();
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audit-pack-v1");
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(out.starts_with("verified: "), "{out}");
+    assert!(out.contains("  format: pack format 1 ("), "{out}");
+    assert!(
+        out.contains("  position: 1 rows as of 2024-12-31 re-computed from the 3 disclosed events"),
+        "{out}"
+    );
+}

@@ -144,6 +144,7 @@ fn a_pack_discloses_one_vendor_and_verifies() {
     assert_eq!(
         names,
         [
+            "format",
             "files",
             "checkpoint",
             "signature",
@@ -152,11 +153,11 @@ fn a_pack_discloses_one_vendor_and_verifies() {
             "documents"
         ]
     );
-    let chain = &v.checks[3].details[0];
+    let chain = &v.checks[4].details[0];
     assert!(chain.starts_with("4 events (3 disclosed)"), "{chain}");
     let json = serde_json::to_value(&v).unwrap();
     assert_eq!(json["verified"], true);
-    assert_eq!(json["checks"][0]["name"], "files");
+    assert_eq!(json["checks"][0]["name"], "format");
 }
 
 #[test]

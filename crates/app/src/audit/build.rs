@@ -24,8 +24,8 @@ use super::fold::Derived;
 use super::report::{report, Facts};
 use super::verify_md::verify_md;
 use super::{
-    key, read_checkpoint, LICENSES_FILE, POSITION_FILE, REPORT_HTML, REPORT_MD, USAGE_FILE,
-    VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT,
+    key, read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML,
+    REPORT_MD, USAGE_FILE, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT,
 };
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::progress::Progress;
@@ -162,8 +162,9 @@ pub fn build_pack(
         .at("vendor"));
     }
 
-    let derived =
-        Derived::fold(&records, as_of, known).map_err(|e| Error::new(ErrorKind::Integrity, e))?;
+    let layout = Layout::CURRENT;
+    let derived = Derived::fold(layout, &records, as_of, known)
+        .map_err(|e| Error::new(ErrorKind::Integrity, e))?;
     if derived.position.is_empty() {
         return Err(Error::not_found(format!(
             "vendor {vendor} has no license or usage count on or before {as_of} (as known at #{known})"
@@ -175,7 +176,7 @@ pub fn build_pack(
     // the store's numbers too.
     let from_store =
         crate::query::reviewed(store, as_of, known, Some(&wanted), DEFAULT_STALE_AFTER_DAYS)?;
-    if position_csv(&from_store, as_of, known) != derived.position_csv {
+    if position_csv(layout, &from_store, as_of, known) != derived.position_csv {
         return Err(Error::new(
             ErrorKind::Integrity,
             format!(
@@ -250,11 +251,12 @@ pub fn build_pack(
         w.add_file(&d.entry, &store.blobs().path_of(&d.hash))
             .map_err(out)?;
     }
-    let files: [(&str, Vec<u8>); 11] = [
+    let files: [(&str, Vec<u8>); 12] = [
+        (FORMAT_FILE, layout.file_text().into_bytes()),
         (EVENTS_FILE, events),
-        (POSITION_FILE, derived.position_csv.into_bytes()),
-        (LICENSES_FILE, derived.licenses_csv.into_bytes()),
-        (USAGE_FILE, derived.usage_csv.into_bytes()),
+        (POSITION_FILE, derived.position_csv),
+        (LICENSES_FILE, derived.licenses_csv),
+        (USAGE_FILE, derived.usage_csv),
         (REPORT_MD, report.markdown().into_bytes()),
         (
             REPORT_HTML,

@@ -11,6 +11,7 @@ use entitle_core::{Event, Record};
 use jiff::civil::Date;
 
 use super::csv::{licenses_csv, position_csv, usage_csv};
+use super::Layout;
 
 /// What the disclosed records say, as of a date and known at a seq.
 pub(super) struct Derived {
@@ -19,17 +20,23 @@ pub(super) struct Derived {
     /// The position with its money.
     pub(super) position: Vec<ReviewedRow>,
     /// `position.csv`.
-    pub(super) position_csv: String,
+    pub(super) position_csv: Vec<u8>,
     /// `licenses.csv`.
-    pub(super) licenses_csv: String,
+    pub(super) licenses_csv: Vec<u8>,
     /// `usage.csv`.
-    pub(super) usage_csv: String,
+    pub(super) usage_csv: Vec<u8>,
 }
 
 impl Derived {
-    /// Re-folds the disclosed records from nothing with entitle_core.
-    /// A record the ledger refuses is named (`event #N: why`).
-    pub(super) fn fold(records: &[Record], as_of: Date, known: u64) -> Result<Self, String> {
+    /// Re-folds the disclosed records from nothing with entitle_core, the
+    /// CSV files written as pack format `layout` writes them. A record the
+    /// ledger refuses is named (`event #N: why`).
+    pub(super) fn fold(
+        layout: Layout,
+        records: &[Record],
+        as_of: Date,
+        known: u64,
+    ) -> Result<Self, String> {
         let mut batch = Batch::new(&Empty, Head::default());
         for r in records {
             batch
@@ -51,9 +58,9 @@ impl Derived {
             known,
             DEFAULT_STALE_AFTER_DAYS,
         );
-        let position_csv = position_csv(&position, as_of, known);
-        let licenses_csv = licenses_csv(&views);
-        let usage_csv = usage_csv(records, as_of, known);
+        let position_csv = position_csv(layout, &position, as_of, known);
+        let licenses_csv = licenses_csv(layout, &views);
+        let usage_csv = usage_csv(layout, records, as_of, known);
         Ok(Derived {
             views,
             position,

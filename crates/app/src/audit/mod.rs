@@ -51,6 +51,53 @@ const VERIFY_PY: &str = "verify_chain.py";
 const VERIFY_PY_TEXT: &str = include_str!("../../../pack/verify_chain.py");
 /// The folder of the pack that holds the vendor's documents.
 const DOCUMENTS_DIR: &str = "documents/";
+/// The file that names the pack's format (none: format 1).
+const FORMAT_FILE: &str = "FORMAT";
+
+/// How a pack's files are laid out and written: the pack format. A pack
+/// names it in `FORMAT` (`entitle-pack 2`); a pack without one is of
+/// format 1. Verification re-derives files the way the pack's format
+/// writes them, so every format stays readable. Frozen: a change is a new
+/// format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Format 1: CSV files in plain RFC 4180, no `FORMAT` file.
+    V1,
+    /// Format 2: CSV files as `--format csv` writes them (UTF-8 with a
+    /// byte order mark, would-be formulas prefixed with `'`).
+    V2,
+}
+
+impl Layout {
+    /// The format packs are made in.
+    const CURRENT: Layout = Layout::V2;
+
+    fn number(self) -> u32 {
+        match self {
+            Layout::V1 => 1,
+            Layout::V2 => 2,
+        }
+    }
+
+    /// The text of `FORMAT`.
+    fn file_text(self) -> String {
+        format!("entitle-pack {}\n", self.number())
+    }
+
+    /// The format a pack is in, from its `FORMAT` file (none: format 1).
+    fn of(file: Option<&[u8]>) -> std::result::Result<Self, String> {
+        let Some(bytes) = file else {
+            return Ok(Layout::V1);
+        };
+        match bytes {
+            b"entitle-pack 2\n" => Ok(Layout::V2),
+            _ => Err(format!(
+                "{FORMAT_FILE}: `{}` is not a pack format this entitle reads (`entitle-pack 2`, or no {FORMAT_FILE} for format 1); a newer entitle may read it",
+                String::from_utf8_lossy(bytes).trim_end().escape_debug()
+            )),
+        }
+    }
+}
 
 /// Reads an older pack's checkpoint, named in field `since`.
 fn read_checkpoint(path: &Path) -> Result<Checkpoint> {

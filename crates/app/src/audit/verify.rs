@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::documents::check_documents;
 use super::fold::Derived;
-use super::{read_checkpoint, LICENSES_FILE, POSITION_FILE, USAGE_FILE};
+use super::{read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, USAGE_FILE};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Stage, Unit};
 
@@ -46,7 +46,7 @@ pub struct PackVerification {
 /// One check of a pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    /// What was checked: `files`, `checkpoint`, `signature`, `chain`,
+    /// What was checked: `format`, `files`, `checkpoint`, `signature`, `chain`,
     /// `since`, `records`, `position` or `documents`.
     pub name: &'static str,
     /// Whether it holds.
@@ -102,6 +102,15 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
     let pack = Pack::open(&request.pack).map_err(|e| Error::from(e).at("pack"))?;
     let stage = Stage::new(progress, "verifying the pack", Some(6), Unit::Files);
     let mut checks = Vec::new();
+
+    let layout = Layout::of(pack.get(FORMAT_FILE));
+    checks.push(Check::of(
+        "format",
+        layout.as_ref().map(|l| match l {
+            Layout::V1 => "pack format 1 (made by an older entitle: its CSV files have no byte order mark and no formula guard)".to_owned(),
+            other => format!("pack format {}", other.number()),
+        }).map_err(|e| vec![e.clone()]),
+    ));
 
     checks.push(match pack.check_sums() {
         Ok(report) if report.is_ok() => Check::passed(
@@ -222,12 +231,12 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
     }
     stage.advance(1);
 
-    if let (Some(report), Some(cp)) = (&chain, &checkpoint) {
+    if let (Some(report), Some(cp), Ok(layout)) = (&chain, &checkpoint, layout) {
         let (records, unreadable) = disclosed_records(&report.disclosed);
         if unreadable.is_empty() {
             checks.push(Check::of(
                 "position",
-                check_derived(&pack, &records, cp.seq),
+                check_derived(layout, &pack, &records, cp.seq),
             ));
             stage.advance(1);
             checks.push(Check::of(
@@ -266,6 +275,7 @@ fn disclosed_records(disclosed: &[(u64, String)]) -> (Vec<Record>, Vec<String>) 
 
 /// Re-folds the disclosed records and holds the CSV files against them.
 fn check_derived(
+    layout: Layout,
     pack: &Pack,
     records: &[Record],
     known: u64,
@@ -294,7 +304,7 @@ fn check_derived(
     if !failures.is_empty() {
         return Err(failures);
     }
-    let derived = match Derived::fold(records, as_of, known) {
+    let derived = match Derived::fold(layout, records, as_of, known) {
         Ok(d) => d,
         Err(e) => return Err(vec![format!("{EVENTS_FILE}: {e}")]),
     };
@@ -305,7 +315,7 @@ fn check_derived(
     ] {
         match pack.get(name) {
             None => failures.push(format!("{name}: missing from the pack")),
-            Some(have) if have == want.as_bytes() => {}
+            Some(have) if have == want.as_slice() => {}
             Some(_) => failures.push(format!(
                 "{name}: is not what the disclosed events produce as of {as_of}, known at #{known}"
             )),
