@@ -46,6 +46,7 @@ pub fn verify(a: &AuditVerifyArgs) -> Result<ExitCode> {
     let req = VerifyRequest {
         pack: a.path.clone(),
         since: a.since.clone(),
+        signer: a.signer.clone(),
     };
     let v = entitle_app::audit::verify_pack(&req, &Bar::new(false))?;
     print_verification(&v);
@@ -56,10 +57,24 @@ pub fn verify(a: &AuditVerifyArgs) -> Result<ExitCode> {
     })
 }
 
-/// Every note of a verified pack, or every failure of one that is not.
+/// Who signed, and every note of a verified pack or every failure of one
+/// that is not.
 fn print_verification(v: &PackVerification) {
+    let header = if v.verified {
+        "verified"
+    } else {
+        "NOT verified"
+    };
+    println!("{header}: {}", v.pack.display());
+    match (&v.signed_by, v.signer_given) {
+        (Some(fp), true) => println!("  signed by {fp} (checked against --signer)"),
+        (Some(fp), false) => println!(
+            "  signed by {fp} (checked against the pack's own allowed_signers, not against a key \
+             you were given: pass --signer with the key `entitle key show` printed for you)"
+        ),
+        (None, _) => println!("  signed by: unknown (no readable checkpoint.sig)"),
+    }
     if v.verified {
-        println!("verified: {}", v.pack.display());
         for c in &v.checks {
             for d in &c.details {
                 println!("  {}: {d}", c.name);
@@ -67,7 +82,6 @@ fn print_verification(v: &PackVerification) {
         }
         return;
     }
-    println!("NOT verified: {}", v.pack.display());
     for c in v.checks.iter().filter(|c| !c.passed) {
         let label = c
             .field

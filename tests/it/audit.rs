@@ -1087,3 +1087,128 @@ fn a_format_1_pack_still_verifies() {
         "{out}"
     );
 }
+
+/// Issue 11, item 2: a pack re-keyed, re-signed and re-summed by someone
+/// else verified, because `audit verify` trusted the pack's own
+/// `allowed_signers`. Against the key the auditor was given (`--signer`,
+/// a key file or its fingerprint) it fails; and every verification says
+/// which key signed and what it was checked against.
+#[test]
+fn issue_11_a_re_signed_pack_fails_against_the_signer_given() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"ACME-1","vendor":"Acme","product":"CAD","metric":"user","qty":10,"start":"2024-01-01"}"#,
+    ]);
+    let key = s.ok(&["key", "show"]);
+    let fingerprint = key
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint "))
+        .unwrap()
+        .to_owned();
+    let key_file = s.out("given-key.txt");
+    std::fs::write(&key_file, &key).unwrap();
+    let key_file = key_file.to_str().unwrap();
+    let pack = s.out("genuine");
+    let p = pack.to_str().unwrap();
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--out",
+        p,
+    ]);
+
+    for signer in [fingerprint.as_str(), key_file] {
+        let out = s.ok(&["audit", "verify", p, "--signer", signer]);
+        assert!(
+            out.contains(&format!(
+                "  signed by {fingerprint} (checked against --signer)\n"
+            )),
+            "{out}"
+        );
+    }
+    let out = s.ok(&["audit", "verify", p]);
+    assert!(
+        out.contains(&format!(
+            "  signed by {fingerprint} (checked against the pack's own allowed_signers"
+        )),
+        "{out}"
+    );
+
+    // The forger signs the same checkpoint with a key of their own, writes
+    // allowed_signers for it and re-sums the pack.
+    let forged = s.out("forged");
+    copy_dir(&pack, &forged);
+    let forger_key = s.out("forger");
+    run_in(
+        &forged,
+        "ssh-keygen",
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-f",
+            forger_key.to_str().unwrap(),
+        ],
+        None,
+    );
+    std::fs::remove_file(forged.join("checkpoint.sig")).unwrap();
+    run_in(
+        &forged,
+        "ssh-keygen",
+        &[
+            "-Y",
+            "sign",
+            "-f",
+            forger_key.to_str().unwrap(),
+            "-n",
+            "entitle-checkpoint",
+            "checkpoint",
+        ],
+        None,
+    );
+    let public = std::fs::read_to_string(forger_key.with_extension("pub")).unwrap();
+    let public: Vec<&str> = public.split_whitespace().take(2).collect();
+    std::fs::write(
+        forged.join("allowed_signers"),
+        format!(
+            "{} namespaces=\"entitle-checkpoint\" {}\n",
+            store_id(&forged),
+            public.join(" ")
+        ),
+    )
+    .unwrap();
+    resum(&forged, &[]);
+    let f = forged.to_str().unwrap();
+    // Trusting the pack's own file, the forgery passes — and says so.
+    let out = s.ok(&["audit", "verify", f]);
+    assert!(!out.contains(&fingerprint), "{out}");
+    assert!(out.contains("the pack's own allowed_signers"), "{out}");
+    // Against the key the auditor was given, it fails.
+    for signer in [fingerprint.as_str(), key_file] {
+        let out = s.fails(1, &["audit", "verify", f, "--signer", signer]);
+        assert!(
+            out.contains("FAIL checkpoint.sig: the signature was made by key SHA256:")
+                && out.contains(&format!("not by the signer given ({fingerprint})")),
+            "{out}"
+        );
+    }
+
+    // A signer that is neither a fingerprint nor a key file is an error.
+    let err = s.fails(2, &["audit", "verify", p, "--signer", "SHA256:short"]);
+    assert!(
+        err.contains("--signer SHA256:short is not a fingerprint"),
+        "{err}"
+    );
+    let err = s.fails(2, &["audit", "verify", p, "--signer", "/no/such/key.pub"]);
+    assert!(
+        err.contains("--signer: cannot read /no/such/key.pub"),
+        "{err}"
+    );
+    let err = s.fails(2, &["audit", "verify", p, "--signer", p]);
+    assert!(err.contains("--signer"), "{err}");
+}

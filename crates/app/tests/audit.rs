@@ -103,6 +103,7 @@ fn verify(pack: &Path, since: Option<PathBuf>) -> PackVerification {
         &VerifyRequest {
             pack: pack.to_owned(),
             since,
+            signer: None,
         },
         &Silent,
     )
@@ -155,8 +156,30 @@ fn a_pack_discloses_one_vendor_and_verifies() {
     );
     let chain = &v.checks[4].details[0];
     assert!(chain.starts_with("4 events (3 disclosed)"), "{chain}");
+    assert_eq!(v.signed_by.as_deref(), Some(key.fingerprint.as_str()));
+    assert!(!v.signer_given);
     let json = serde_json::to_value(&v).unwrap();
     assert_eq!(json["verified"], true);
+
+    // Against the key the auditor was given, and against another.
+    let against = |signer: &str| {
+        audit::verify_pack(
+            &VerifyRequest {
+                pack: out.clone(),
+                since: None,
+                signer: Some(signer.to_owned()),
+            },
+            &Silent,
+        )
+        .unwrap()
+    };
+    let v = against(&key.fingerprint);
+    assert!(v.verified && v.signer_given, "{:?}", failures(&v));
+    let v = against(&format!("SHA256:{}", "A".repeat(43)));
+    assert!(!v.verified);
+    let signature = v.checks.iter().find(|c| c.name == "signature").unwrap();
+    assert!(!signature.passed);
+    assert_eq!(v.signed_by.as_deref(), Some(key.fingerprint.as_str()));
     assert_eq!(json["checks"][0]["name"], "format");
 }
 
@@ -414,6 +437,7 @@ fn bad_requests_are_refused_naming_their_field() {
         &VerifyRequest {
             pack: dir.path().join("s"),
             since: None,
+            signer: None,
         },
         &Silent,
     )
@@ -424,6 +448,7 @@ fn bad_requests_are_refused_naming_their_field() {
         &VerifyRequest {
             pack: out.clone(),
             since: Some(not_a_checkpoint),
+            signer: None,
         },
         &Silent,
     )

@@ -10,8 +10,7 @@ use entitle_core::chain::{to_hex, Hash32};
 use entitle_core::timeline::LicenseView;
 use entitle_core::{Event, Record};
 use entitle_pack::{
-    Checkpoint, ALLOWED_SIGNERS_FILE, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE,
-    SIGNATURE_FILE, SUMS_FILE,
+    Checkpoint, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
 };
 use jiff::civil::Date;
 
@@ -551,8 +550,9 @@ pub(super) fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: 
     doc.p(
         "You do not need entitle to check this pack. In the unpacked pack directory: \
          `b3sum --check BLAKE3SUMS` shows that no file was changed, added or removed; \
-         `ssh-keygen -Y verify` shows that the checkpoint (the last event number and \
-         the chain hash) was signed by this store's key; and the chain check shows \
+         `ssh-keygen -Y verify` against the key the store's owner registered with you \
+         (not the pack's own allowed_signers, which whoever signs a pack writes) shows that \
+         the checkpoint (the last event number and the chain hash) was signed by that key; and the chain check shows \
          that events.jsonl leads to exactly that hash, so none of its events was \
          changed, removed, inserted or reordered. Each document's file name starts \
          with its BLAKE3 hash, the hash its binding event records in the chain. \
@@ -565,7 +565,8 @@ pub(super) fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: 
 fn verify_commands(f: &Facts<'_>) -> String {
     format!(
         "b3sum --check {SUMS_FILE}\n\
-         ssh-keygen -Y verify -f {ALLOWED_SIGNERS_FILE} -I {} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\
+         # given_signers: one line, <store id> namespaces=\"{CHECKPOINT_NAMESPACE}\" <the key you were given>\n\
+         ssh-keygen -Y verify -f given_signers -I {} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\
          python3 {VERIFY_PY} {EVENTS_FILE} {} {}\n{}",
         f.store_id,
         f.known,

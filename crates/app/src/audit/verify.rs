@@ -4,13 +4,13 @@
 //! against the hash its event recorded. A pack that fails is a result
 //! naming each failure, not an error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use entitle_core::chain::to_hex;
 use entitle_core::Record;
 use entitle_pack::{
-    verify_chain, Checkpoint, Pack, ALLOWED_SIGNERS_FILE, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE,
-    EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
+    verify_chain, Checkpoint, Pack, TrustedSigner, ALLOWED_SIGNERS_FILE, CHECKPOINT_FILE,
+    CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
 };
 use jiff::civil::Date;
 use serde::Serialize;
@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::documents::check_documents;
 use super::fold::Derived;
 use super::{read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, USAGE_FILE};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::progress::{Progress, Stage, Unit};
 
 /// A pack to verify, as the user named it.
@@ -29,6 +29,11 @@ pub struct VerifyRequest {
     /// An older checkpoint file whose seq and hash must lie on the pack's
     /// chain.
     pub since: Option<PathBuf>,
+    /// The key the checkpoint must be signed with, as the auditor was
+    /// given it: a `SHA256:…` fingerprint, or a file with the public key
+    /// (what `key` reports, a `.pub` file or an `allowed_signers` file).
+    /// None trusts the pack's own `allowed_signers`.
+    pub signer: Option<String>,
 }
 
 /// What [`verify_pack`] found.
@@ -38,6 +43,13 @@ pub struct PackVerification {
     pub pack: PathBuf,
     /// Whether every check passed.
     pub verified: bool,
+    /// The fingerprint of the key that made the checkpoint's signature,
+    /// whether or not it holds (none when there is no readable signature).
+    pub signed_by: Option<String>,
+    /// Whether the signature was checked against the signer given (else
+    /// against the pack's own `allowed_signers`, which shows only that the
+    /// pack agrees with itself).
+    pub signer_given: bool,
     /// The checks made, in order; a check that could not be made because
     /// an earlier one failed is left out.
     pub checks: Vec<Check>,
@@ -86,19 +98,23 @@ impl Check {
 }
 
 /// Verifies a pack: `BLAKE3SUMS` against the files (none missing, altered
-/// or extra), the checkpoint's signature against the pack's
-/// `allowed_signers`, the chain of `events.jsonl` up to the signed head,
+/// or extra), the checkpoint's signature against the signer given (else
+/// against the pack's own `allowed_signers`, which anyone who re-signs a
+/// pack writes too), the chain of `events.jsonl` up to the signed head,
 /// with `since` that it extends the older checkpoint, the CSV files
 /// against the re-fold of the disclosed events, and each document against
 /// the hash its event recorded.
 ///
 /// # Errors
 ///
-/// When `since` cannot be read or is not a checkpoint (field `since`), or
+/// When `since` cannot be read or is not a checkpoint (field `since`),
+/// `signer` is no fingerprint or a file without a public key (field
+/// `signer`), or
 /// the pack cannot be opened or is not a pack at all (field `pack`). A
 /// pack that opens but fails a check is an `Ok` with `verified` false.
 pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<PackVerification> {
     let since = request.since.as_deref().map(read_checkpoint).transpose()?;
+    let signer = request.signer.as_deref().map(read_signer).transpose()?;
     let pack = Pack::open(&request.pack).map_err(|e| Error::from(e).at("pack"))?;
     let stage = Stage::new(progress, "verifying the pack", Some(6), Unit::Files);
     let mut checks = Vec::new();
@@ -142,13 +158,22 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         }
     };
 
+    let signed_by = text(SIGNATURE_FILE)
+        .ok()
+        .and_then(|sig| entitle_pack::signing_key(sig).ok());
     if let Some(cp) = &checkpoint {
-        let checked = text(ALLOWED_SIGNERS_FILE).and_then(|allowed| {
-            let sig = text(SIGNATURE_FILE)?;
-            let message = pack.get(CHECKPOINT_FILE).unwrap_or_default();
-            entitle_pack::verify(allowed, &cp.store, CHECKPOINT_NAMESPACE, sig, message)
-                .map_err(|e| format!("{SIGNATURE_FILE}: {e}"))
-        });
+        let message = pack.get(CHECKPOINT_FILE).unwrap_or_default();
+        let checked = match &signer {
+            Some(trusted) => text(SIGNATURE_FILE).and_then(|sig| {
+                entitle_pack::verify_by(trusted, &cp.store, CHECKPOINT_NAMESPACE, sig, message)
+                    .map_err(|e| format!("{SIGNATURE_FILE}: {e}"))
+            }),
+            None => text(ALLOWED_SIGNERS_FILE).and_then(|allowed| {
+                let sig = text(SIGNATURE_FILE)?;
+                entitle_pack::verify(allowed, &cp.store, CHECKPOINT_NAMESPACE, sig, message)
+                    .map_err(|e| format!("{SIGNATURE_FILE}: {e}"))
+            }),
+        };
         checks.push(Check::of(
             "signature",
             checked
@@ -251,7 +276,41 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
     Ok(PackVerification {
         pack: request.pack.clone(),
         verified: checks.iter().all(|c| c.passed),
+        signed_by,
+        signer_given: signer.is_some(),
         checks,
+    })
+}
+
+/// The signer as given: a fingerprint, or a file holding public keys.
+fn read_signer(value: &str) -> Result<TrustedSigner> {
+    let t = value.trim();
+    if t.starts_with("SHA256:") {
+        return TrustedSigner::parse(t).map_err(|_| {
+            Error::invalid(
+                "signer",
+                value,
+                "is not a fingerprint (SHA256: and 43 base64 characters)",
+            )
+        });
+    }
+    let path = Path::new(t);
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Io
+        };
+        Error::about(
+            kind,
+            "signer",
+            format!("cannot read {}: {e}", path.display()),
+        )
+        .hint("give the key file or the SHA256 fingerprint the store's owner registered with you")
+    })?;
+    TrustedSigner::parse(&text).map_err(|e| {
+        Error::about(ErrorKind::BadInput, "signer", e.to_string())
+            .valued(path.display().to_string())
     })
 }
 
