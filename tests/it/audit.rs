@@ -421,7 +421,8 @@ fn every_kind_of_tampering_is_named() {
         "{out}"
     );
 
-    // A forger who also rewrites BLAKE3SUMS is still caught by the re-fold.
+    // A forger who also rewrites BLAKE3SUMS is caught by the signed
+    // checkpoint, which pins BLAKE3SUMS, and by the re-fold.
     let out = tampered("position-resummed", &|d| {
         edit(d, "position.csv", ",220,", ",250,");
         let sums = std::fs::read_to_string(d.join("BLAKE3SUMS")).unwrap();
@@ -435,18 +436,20 @@ fn every_kind_of_tampering_is_named() {
             .collect();
         std::fs::write(d.join("BLAKE3SUMS"), new).unwrap();
     });
-    assert!(!out.contains("BLAKE3SUMS"), "{out}");
+    assert!(!out.contains("does not match BLAKE3SUMS"), "{out}");
+    assert!(out.contains("FAIL BLAKE3SUMS: its BLAKE3 is "), "{out}");
     assert!(
         out.contains("position.csv: is not what the disclosed events produce"),
         "{out}"
     );
 
+    // The checkpoint pins BLAKE3SUMS, so BLAKE3SUMS does not list it: the
+    // signature catches an edit.
     let out = tampered("checkpoint", &|d| edit(d, "checkpoint", "seq 17", "seq 16"));
     assert!(
-        out.contains("altered (does not match BLAKE3SUMS): checkpoint"),
+        out.contains("FAIL checkpoint.sig: the signature does not match the signed file"),
         "{out}"
     );
-    assert!(out.contains("checkpoint.sig: "), "{out}");
 
     let out = tampered("signature", &|d| {
         std::fs::copy(other.join("checkpoint.sig"), d.join("checkpoint.sig")).unwrap();
@@ -551,7 +554,9 @@ fn packs_are_deterministic_but_for_the_checkpoint() {
             differ.push(na.as_str());
         }
     }
-    assert_eq!(differ, ["BLAKE3SUMS", "checkpoint", "checkpoint.sig"]);
+    // BLAKE3SUMS lists every file but the checkpoint and its signature
+    // (the checkpoint pins it).
+    assert_eq!(differ, ["checkpoint", "checkpoint.sig"]);
     let za = s.pack("a.zip", &["--known-at", "#15"]);
     s.ok(&["audit", "verify", za.to_str().unwrap()]);
 }
@@ -820,8 +825,9 @@ fn documents_are_packed_byte_identical_and_tied_to_the_chain() {
         s.fails(1, &["audit", "verify", dir.to_str().unwrap()])
     };
 
-    // Altered, with BLAKE3SUMS rewritten to match: b3sum is content, only
-    // the tie to the chain catches it.
+    // Altered, with BLAKE3SUMS rewritten to match: b3sum --check passes,
+    // but the signed checkpoint pins BLAKE3SUMS, and the tie to the chain
+    // names the document.
     let out = tampered("altered", &|d| {
         let path = d.join(&contract);
         let mut bytes = std::fs::read(&path).unwrap();
@@ -831,7 +837,8 @@ fn documents_are_packed_byte_identical_and_tied_to_the_chain() {
         resum(d, &[]);
         run_in(d, b3sum(), &["--check", "BLAKE3SUMS"], None);
     });
-    assert!(!out.contains("BLAKE3SUMS"), "{out}");
+    assert!(!out.contains("does not match BLAKE3SUMS"), "{out}");
+    assert!(out.contains("FAIL BLAKE3SUMS: its BLAKE3 is "), "{out}");
     assert!(
         out.contains(&format!("FAIL {contract}: altered: its bytes hash to "))
             && out.contains(&format!(
@@ -1083,6 +1090,11 @@ fn a_format_1_pack_still_verifies() {
     assert!(out.starts_with("verified: "), "{out}");
     assert!(out.contains("  format: pack format 1 ("), "{out}");
     assert!(
+        out.contains("  checkpoint: v1: the signature covers the checkpoint only, not BLAKE3SUMS"),
+        "{out}"
+    );
+    assert!(!out.contains("reports:"), "{out}");
+    assert!(
         out.contains("  position: 1 rows as of 2024-12-31 re-computed from the 3 disclosed events"),
         "{out}"
     );
@@ -1184,10 +1196,15 @@ fn issue_11_a_re_signed_pack_fails_against_the_signer_given() {
     .unwrap();
     resum(&forged, &[]);
     let f = forged.to_str().unwrap();
-    // Trusting the pack's own file, the forgery passes — and says so.
-    let out = s.ok(&["audit", "verify", f]);
+    // Trusting the pack's own file, it says which key signed and that the
+    // pack's own file was trusted (the signed BLAKE3SUMS, item 1, and the
+    // re-derived report, which names the key, fail it too).
+    let out = String::from_utf8(s.run(&["audit", "verify", f]).stdout).unwrap();
     assert!(!out.contains(&fingerprint), "{out}");
-    assert!(out.contains("the pack's own allowed_signers"), "{out}");
+    assert!(
+        out.contains("  signed by SHA256:") && out.contains("the pack's own allowed_signers"),
+        "{out}"
+    );
     // Against the key the auditor was given, it fails.
     for signer in [fingerprint.as_str(), key_file] {
         let out = s.fails(1, &["audit", "verify", f, "--signer", signer]);
@@ -1211,4 +1228,91 @@ fn issue_11_a_re_signed_pack_fails_against_the_signer_given() {
     );
     let err = s.fails(2, &["audit", "verify", p, "--signer", p]);
     assert!(err.contains("--signer"), "{err}");
+}
+
+/// Issue 11, item 1: editing `report.html`, `report.md`, `VERIFY.md` or
+/// `verify_chain.py` and regenerating `BLAKE3SUMS` passed, because the
+/// signature covered only `checkpoint`. A v2 checkpoint pins `BLAKE3SUMS`,
+/// and `audit verify` re-derives those files byte for byte.
+#[test]
+fn issue_11_the_signature_covers_every_file() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"ACME-1","vendor":"Acme","product":"CAD","metric":"user","qty":10,"start":"2024-01-01"}"#,
+        r#"{"type":"usage_recorded","vendor":"Acme","product":"CAD","metric":"user","count":12,"effective":"2024-06-30"}"#,
+    ]);
+    let old = s.out("old");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--known-at",
+        "#1",
+        "--out",
+        old.to_str().unwrap(),
+    ]);
+    let old_cp = old.join("checkpoint");
+    let pack = s.out("pack");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--out",
+        pack.to_str().unwrap(),
+        "--since",
+        old_cp.to_str().unwrap(),
+    ]);
+    let checkpoint = std::fs::read_to_string(pack.join("checkpoint")).unwrap();
+    assert!(
+        checkpoint.starts_with("entitle-checkpoint v2\n"),
+        "{checkpoint}"
+    );
+    let sums = std::fs::read(pack.join("BLAKE3SUMS")).unwrap();
+    assert!(
+        checkpoint.ends_with(&format!("\nsums {}\n", blake3::hash(&sums).to_hex())),
+        "{checkpoint}"
+    );
+    let listed = String::from_utf8(sums).unwrap();
+    assert!(!listed.contains("  checkpoint"), "{listed}");
+    assert!(listed.contains("  since-checkpoint\n"), "{listed}");
+    run_in(&pack, b3sum(), &["--check", "BLAKE3SUMS"], None);
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(
+        out.contains("  checkpoint: v2: it pins BLAKE3SUMS, so the signature covers every file\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  reports: report.md, report.html, VERIFY.md, verify_chain.py re-derived"),
+        "{out}"
+    );
+
+    for (name, from, to) in [
+        ("report.md", "Acme", "Acme Corp"),
+        ("report.html", "Acme", "Acme Corp"),
+        ("VERIFY.md", "b3sum --check", "echo"),
+        ("verify_chain.py", "import", "import os;"),
+    ] {
+        let dir = s.out(&format!("edited-{name}"));
+        copy_dir(&pack, &dir);
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(text.contains(from), "{name}");
+        std::fs::write(dir.join(name), text.replacen(from, to, 1)).unwrap();
+        resum(&dir, &[]);
+        run_in(&dir, b3sum(), &["--check", "BLAKE3SUMS"], None);
+        let out = s.fails(1, &["audit", "verify", dir.to_str().unwrap()]);
+        assert!(
+            out.contains("FAIL BLAKE3SUMS: its BLAKE3 is "),
+            "{name}: {out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "FAIL {name}: is not what the disclosed events and the signed checkpoint produce"
+            )),
+            "{name}: {out}"
+        );
+    }
 }

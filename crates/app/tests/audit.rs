@@ -151,7 +151,8 @@ fn a_pack_discloses_one_vendor_and_verifies() {
             "signature",
             "chain",
             "position",
-            "documents"
+            "documents",
+            "reports"
         ]
     );
     let chain = &v.checks[4].details[0];
@@ -209,6 +210,20 @@ fn a_changed_file_fails_its_checks() {
         list.iter()
             .any(|f| f.starts_with("position.csv: is not what the disclosed events produce")),
         "{list:?}"
+    );
+
+    // An edited report is named, though BLAKE3SUMS is not rewritten here.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    std::fs::write(
+        out.join("report.md"),
+        report.replace("Microsoft", "Macrosoft"),
+    )
+    .unwrap();
+    let v = verify(&out, None);
+    let reports = v.checks.iter().find(|c| c.name == "reports").unwrap();
+    assert_eq!(
+        reports.details,
+        ["report.md: is not what the disclosed events and the signed checkpoint produce"]
     );
 
     // A document swapped for other bytes is named by its own check.

@@ -36,6 +36,7 @@ fn checkpoint() -> Checkpoint {
         seq: 3,
         hash: [0x42; 32],
         time: "2025-09-02T10:00:00Z".parse().unwrap(),
+        sums: None,
     }
 }
 

@@ -18,14 +18,12 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::csv::position_csv;
-use super::disclose::Disclosure;
+use super::disclose::{display_vendor, Disclosure};
 use super::documents::{check_blobs, Documents};
 use super::fold::Derived;
-use super::report::{report, Facts};
-use super::verify_md::verify_md;
+use super::report::{texts, Facts};
 use super::{
-    key, read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML,
-    REPORT_MD, USAGE_FILE, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT,
+    key, read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, SINCE_FILE, USAGE_FILE,
 };
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::progress::Progress;
@@ -155,6 +153,9 @@ pub fn build_pack(
         return Err(Error::new(ErrorKind::Integrity, e));
     }
     let records = picker.records;
+    // As the disclosed events name it, so that a verifier re-derives the
+    // reports from them alone.
+    let vendor = display_vendor(&records).unwrap_or(vendor);
     if records.is_empty() {
         return Err(Error::not_found(format!(
             "vendor {vendor} has no events as known at #{known}: there is nothing to disclose"
@@ -216,20 +217,15 @@ pub fn build_pack(
     if let Some(notice) = key_info.created_notice() {
         progress.notice(&notice);
     }
-    let checkpoint = Checkpoint {
-        store: store_id.clone(),
-        seq: known,
-        hash: head,
-        time: when::now(),
-    };
-    let checkpoint_text = checkpoint
-        .render()
-        .map_err(|e| Error::new(ErrorKind::Integrity, e.to_string()))?;
-    let signature = sign(&key, CHECKPOINT_NAMESPACE, checkpoint_text.as_bytes())?;
     let allowed = allowed_signers_line(&store_id, &key)?;
 
     let documents = Documents::of(&records, known);
     check_blobs(store, &documents, known, progress)?;
+    let since_text = since
+        .as_ref()
+        .map(Checkpoint::render)
+        .transpose()
+        .map_err(|e| Error::new(ErrorKind::Integrity, e.to_string()))?;
     let facts = Facts {
         vendor: &vendor,
         as_of,
@@ -242,7 +238,7 @@ pub fn build_pack(
         since,
         documents: documents.packed.len(),
     };
-    let report = report(&facts, &records, &derived, &documents);
+    let texts = texts(&facts, &records, &derived, &documents);
 
     let out = |e: entitle_pack::PackError| Error::from(e).at("out");
     let mut w = PackWriter::new();
@@ -251,26 +247,37 @@ pub fn build_pack(
         w.add_file(&d.entry, &store.blobs().path_of(&d.hash))
             .map_err(out)?;
     }
-    let files: [(&str, Vec<u8>); 12] = [
+    let files = [
         (FORMAT_FILE, layout.file_text().into_bytes()),
         (EVENTS_FILE, events),
         (POSITION_FILE, derived.position_csv),
         (LICENSES_FILE, derived.licenses_csv),
         (USAGE_FILE, derived.usage_csv),
-        (REPORT_MD, report.markdown().into_bytes()),
-        (
-            REPORT_HTML,
-            report.html(&format!("Audit pack: {vendor}")).into_bytes(),
-        ),
-        (VERIFY_MD, verify_md(&facts).into_bytes()),
-        (VERIFY_PY, VERIFY_PY_TEXT.as_bytes().to_vec()),
-        (CHECKPOINT_FILE, checkpoint_text.into_bytes()),
-        (SIGNATURE_FILE, signature.into_bytes()),
         (ALLOWED_SIGNERS_FILE, allowed.into_bytes()),
     ];
-    for (name, bytes) in files {
+    for (name, bytes) in files.into_iter().chain(texts) {
         w.add_bytes(name, bytes).map_err(out)?;
     }
+    if let Some(text) = since_text {
+        w.add_bytes(SINCE_FILE, text.into_bytes()).map_err(out)?;
+    }
+    // The checkpoint pins BLAKE3SUMS, so the signature covers every file.
+    let sums = w.sums().map_err(out)?;
+    let checkpoint = Checkpoint {
+        store: store_id.clone(),
+        seq: known,
+        hash: head,
+        time: when::now(),
+        sums: Some(*blake3::hash(sums.as_bytes()).as_bytes()),
+    };
+    let checkpoint_text = checkpoint
+        .render()
+        .map_err(|e| Error::new(ErrorKind::Integrity, e.to_string()))?;
+    let signature = sign(&key, CHECKPOINT_NAMESPACE, checkpoint_text.as_bytes())?;
+    w.add_unsummed(CHECKPOINT_FILE, checkpoint_text.into_bytes())
+        .map_err(out)?;
+    w.add_unsummed(SIGNATURE_FILE, signature.into_bytes())
+        .map_err(out)?;
     let written = w.write(&request.out, request.force).map_err(out)?;
     Ok(PackBuilt {
         path: written.path,

@@ -67,3 +67,13 @@ impl<'a> Disclosure<'a> {
         show
     }
 }
+
+/// The vendor as the first disclosed purchase or usage count names it
+/// (trimmed): what the reports call it.
+pub(super) fn display_vendor(records: &[Record]) -> Option<String> {
+    records.iter().find_map(|r| match &r.event {
+        Event::Purchased(p) => Some(p.vendor.trim().to_owned()),
+        Event::UsageRecorded(u) => Some(u.vendor.trim().to_owned()),
+        _ => None,
+    })
+}

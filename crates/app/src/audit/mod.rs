@@ -51,6 +51,9 @@ const VERIFY_PY: &str = "verify_chain.py";
 const VERIFY_PY_TEXT: &str = include_str!("../../../pack/verify_chain.py");
 /// The folder of the pack that holds the vendor's documents.
 const DOCUMENTS_DIR: &str = "documents/";
+/// The older checkpoint a pack was checked to extend (`--since`), as it
+/// was given.
+const SINCE_FILE: &str = "since-checkpoint";
 /// The file that names the pack's format (none: format 1).
 const FORMAT_FILE: &str = "FORMAT";
 
@@ -64,7 +67,11 @@ enum Layout {
     /// Format 1: CSV files in plain RFC 4180, no `FORMAT` file.
     V1,
     /// Format 2: CSV files as `--format csv` writes them (UTF-8 with a
-    /// byte order mark, would-be formulas prefixed with `'`).
+    /// byte order mark, would-be formulas prefixed with `'`); a v2
+    /// checkpoint that pins `BLAKE3SUMS` (which lists every file but the
+    /// checkpoint and its signature); the reports, `VERIFY.md` and
+    /// `verify_chain.py` re-derived when verified; `since-checkpoint` when
+    /// the pack was made against an older checkpoint.
     V2,
 }
 

@@ -17,7 +17,8 @@ use jiff::civil::Date;
 use super::csv::opt;
 use super::documents::Documents;
 use super::fold::{voids, Derived};
-use super::{DOCUMENTS_DIR, VERIFY_PY};
+use super::verify_md::verify_md;
+use super::{DOCUMENTS_DIR, REPORT_HTML, REPORT_MD, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT};
 
 /// What the report and `VERIFY.md` say about the pack itself.
 pub(super) struct Facts<'a> {
@@ -253,8 +254,29 @@ fn describe(r: &Record) -> String {
     }
 }
 
+/// The files of a pack that are text about its data, re-derived byte for
+/// byte when a pack is verified: `report.md`, `report.html`, `VERIFY.md`
+/// and `verify_chain.py`.
+pub(super) fn texts(
+    f: &Facts<'_>,
+    records: &[Record],
+    d: &Derived,
+    documents: &Documents,
+) -> [(&'static str, Vec<u8>); 4] {
+    let doc = report(f, records, d, documents);
+    [
+        (REPORT_MD, doc.markdown().into_bytes()),
+        (
+            REPORT_HTML,
+            doc.html(&format!("Audit pack: {}", f.vendor)).into_bytes(),
+        ),
+        (VERIFY_MD, verify_md(f).into_bytes()),
+        (VERIFY_PY, VERIFY_PY_TEXT.as_bytes().to_vec()),
+    ]
+}
+
 /// The report of a pack.
-pub(super) fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents) -> Doc {
+fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents) -> Doc {
     let voided = voids(records);
     let by_seq: BTreeMap<u64, &Record> = records.iter().map(|r| (r.seq, r)).collect();
     let mut doc = Doc::default();

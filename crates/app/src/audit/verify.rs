@@ -15,9 +15,14 @@ use entitle_pack::{
 use jiff::civil::Date;
 use serde::Serialize;
 
-use super::documents::check_documents;
+use super::disclose::display_vendor;
+use super::documents::{check_documents, Documents};
 use super::fold::Derived;
-use super::{read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, USAGE_FILE};
+use super::report::{texts, Facts};
+use super::{
+    read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML, REPORT_MD,
+    SINCE_FILE, USAGE_FILE, VERIFY_MD, VERIFY_PY,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::{Progress, Stage, Unit};
 
@@ -58,8 +63,8 @@ pub struct PackVerification {
 /// One check of a pack.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
-    /// What was checked: `format`, `files`, `checkpoint`, `signature`, `chain`,
-    /// `since`, `records`, `position` or `documents`.
+    /// What was checked: `format`, `files`, `checkpoint`, `signature`,
+    /// `chain`, `since`, `records`, `position`, `documents` or `reports`.
     pub name: &'static str,
     /// Whether it holds.
     pub passed: bool,
@@ -128,7 +133,21 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         }).map_err(|e| vec![e.clone()]),
     ));
 
-    checks.push(match pack.check_sums() {
+    let text = |name: &str| -> std::result::Result<&str, String> {
+        let bytes = pack
+            .get(name)
+            .ok_or_else(|| format!("{name}: missing from the pack"))?;
+        std::str::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8"))
+    };
+    let checkpoint = text(CHECKPOINT_FILE)
+        .and_then(|t| Checkpoint::parse(t).map_err(|e| format!("{CHECKPOINT_FILE}: {e}")));
+    // A v2 checkpoint pins BLAKE3SUMS, which cannot list it.
+    let unlisted: &[&str] = match &checkpoint {
+        Ok(cp) if cp.sums.is_some() => &[CHECKPOINT_FILE, SIGNATURE_FILE],
+        _ => &[],
+    };
+
+    checks.push(match pack.check_sums_except(unlisted) {
         Ok(report) if report.is_ok() => Check::passed(
             "files",
             vec![format!("{} match {SUMS_FILE}", report.ok.len())],
@@ -138,18 +157,9 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
     });
     stage.advance(1);
 
-    let text = |name: &str| -> std::result::Result<&str, String> {
-        let bytes = pack
-            .get(name)
-            .ok_or_else(|| format!("{name}: missing from the pack"))?;
-        std::str::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8"))
-    };
-
-    let checkpoint = match text(CHECKPOINT_FILE)
-        .and_then(|t| Checkpoint::parse(t).map_err(|e| format!("{CHECKPOINT_FILE}: {e}")))
-    {
+    let checkpoint = match checkpoint {
         Ok(cp) => {
-            checks.push(Check::passed("checkpoint", Vec::new()));
+            checks.push(Check::of("checkpoint", covers(&pack, &cp)));
             Some(cp)
         }
         Err(e) => {
@@ -268,6 +278,12 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
                 "documents",
                 check_documents(&pack, &records, cp.seq),
             ));
+            if layout != Layout::V1 {
+                checks.push(Check::of(
+                    "reports",
+                    check_texts(layout, &pack, &records, cp, signed_by.as_deref()),
+                ));
+            }
         } else {
             checks.push(Check::failed("records", unreadable));
         }
@@ -280,6 +296,99 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         signer_given: signer.is_some(),
         checks,
     })
+}
+
+/// What the signed checkpoint covers: a v2 checkpoint pins `BLAKE3SUMS`
+/// (and so every file it lists); a v1 checkpoint only itself.
+fn covers(pack: &Pack, cp: &Checkpoint) -> std::result::Result<String, Vec<String>> {
+    let Some(want) = cp.sums else {
+        return Ok(format!(
+            "v1: the signature covers the checkpoint only, not {SUMS_FILE} (a pack made by an older entitle)"
+        ));
+    };
+    let have = blake3::hash(pack.get(SUMS_FILE).unwrap_or_default());
+    if have.as_bytes() == &want {
+        Ok(format!(
+            "v2: it pins {SUMS_FILE}, so the signature covers every file"
+        ))
+    } else {
+        Err(vec![format!(
+            "{SUMS_FILE}: its BLAKE3 is {}, the signed checkpoint names {}",
+            have.to_hex(),
+            to_hex(&want)
+        )])
+    }
+}
+
+/// Re-derives the reports, `VERIFY.md` and `verify_chain.py` from the
+/// disclosed events and the checkpoint, and holds the pack's against them
+/// byte for byte.
+fn check_texts(
+    layout: Layout,
+    pack: &Pack,
+    records: &[Record],
+    cp: &Checkpoint,
+    signed_by: Option<&str>,
+) -> std::result::Result<String, Vec<String>> {
+    let names = [REPORT_MD, REPORT_HTML, VERIFY_MD, VERIFY_PY].join(", ");
+    let as_of = pack_as_of(pack).ok_or_else(|| {
+        vec![format!(
+            "{names}: cannot be re-derived: {POSITION_FILE} does not name the as-of date"
+        )]
+    })?;
+    let fingerprint = signed_by.ok_or_else(|| {
+        vec![format!(
+            "{names}: cannot be re-derived without a readable {SIGNATURE_FILE}"
+        )]
+    })?;
+    let vendor = display_vendor(records).unwrap_or_default();
+    let since = match pack.get(SINCE_FILE) {
+        None => None,
+        Some(bytes) => Some(
+            std::str::from_utf8(bytes)
+                .map_err(|_| "not UTF-8".to_owned())
+                .and_then(|t| Checkpoint::parse(t).map_err(|e| e.to_string()))
+                .map_err(|e| vec![format!("{SINCE_FILE}: {e}")])?,
+        ),
+    };
+    let derived = Derived::fold(layout, records, as_of, cp.seq)
+        .map_err(|e| vec![format!("{EVENTS_FILE}: {e}")])?;
+    let documents = Documents::of(records, cp.seq);
+    let facts = Facts {
+        vendor: &vendor,
+        as_of,
+        known: cp.seq,
+        head: &cp.hash,
+        store_id: &cp.store,
+        fingerprint: fingerprint.to_owned(),
+        events: cp.seq,
+        disclosed: records.len(),
+        since,
+        documents: documents.packed.len(),
+    };
+    let mut failures = Vec::new();
+    for (name, want) in texts(&facts, records, &derived, &documents) {
+        match pack.get(name) {
+            None => failures.push(format!("{name}: missing from the pack")),
+            Some(have) if have == want.as_slice() => {}
+            Some(_) => failures.push(format!(
+                "{name}: is not what the disclosed events and the signed checkpoint produce"
+            )),
+        }
+    }
+    if failures.is_empty() {
+        Ok(format!("{names} re-derived from the disclosed events"))
+    } else {
+        Err(failures)
+    }
+}
+
+/// The as-of date of a pack: the first field of `position.csv`'s first
+/// row.
+fn pack_as_of(pack: &Pack) -> Option<Date> {
+    let position = String::from_utf8_lossy(pack.get(POSITION_FILE)?);
+    let first = position.split("\r\n").nth(1)?;
+    first.split(',').next()?.parse::<Date>().ok()
 }
 
 /// The signer as given: a fingerprint, or a file holding public keys.

@@ -18,7 +18,8 @@ pub(super) fn verify_md(f: &Facts<'_>) -> String {
          Each must succeed.\n\n\
          1. Every file is exactly as it was written, and none is missing or added \
          (`b3sum`: `cargo install b3sum`):\n\n    b3sum --check {SUMS_FILE}\n\n   \
-         Also check that the pack holds no file that `{SUMS_FILE}` does not list.\n\n\
+         Also check that the pack holds no file that `{SUMS_FILE}` does not list, but \
+         `{CHECKPOINT_FILE}` and `{SIGNATURE_FILE}`.\n\n\
          2. The checkpoint was signed by the key the store's owner registered with you in advance \
          (the public key `entitle key show` printed), not merely by the key in this pack's \
          `{ALLOWED_SIGNERS_FILE}`: whoever re-signs a pack writes that file too. This pack says it \
@@ -29,7 +30,9 @@ pub(super) fn verify_md(f: &Facts<'_>) -> String {
          ssh-keygen -Y verify -f given_signers -I {store} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\n   \
          The same command with the pack's own file,\n\n    \
          ssh-keygen -Y verify -f {ALLOWED_SIGNERS_FILE} -I {store} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\n   \
-         shows only that the pack agrees with itself.\n\n\
+         shows only that the pack agrees with itself.\n\n   \
+         The checkpoint's last line, `sums`, is the BLAKE3 of `{SUMS_FILE}`, so the signature \
+         covers every file; this must print the same hash:\n\n    b3sum {SUMS_FILE}\n\n\
          3. The events lead to the signed checkpoint (seq {seq}, hash {hash}). With python3 and b3sum:\n\n    \
          python3 {VERIFY_PY} {EVENTS_FILE} {seq} {hash}\n\n   \
          It prints `{seq} {hash}`. Or re-implement the check below.\n\n\
@@ -37,7 +40,8 @@ pub(super) fn verify_md(f: &Facts<'_>) -> String {
          ## The chain check\n\n{check}\n\n\
          ## With entitle\n\n    entitle audit verify <pack> --signer <the key file or SHA256 fingerprint you were given> [--since <older checkpoint>]\n\n\
          checks the signature against the key you give it (without `--signer` it trusts the pack's \
-         own `{ALLOWED_SIGNERS_FILE}`, and says so), and also re-computes position.csv, licenses.csv and usage.csv from the disclosed events, \
+         own `{ALLOWED_SIGNERS_FILE}`, and says so), and also re-computes position.csv, licenses.csv, \
+         usage.csv, the reports, this file and {VERIFY_PY} from the disclosed events, \
          checks every document against the hash its event recorded (and that no document is \
          missing or extra), and with `--since` checks that the log extends an older checkpoint.\n",
         fp = f.fingerprint,
