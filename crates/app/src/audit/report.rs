@@ -560,7 +560,7 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents)
         doc.p(format!(
             "This log extends the earlier checkpoint of store {} at event #{} (hash {}, made {}): \
              nothing recorded up to it has been changed since. This was checked when the pack \
-             was made; check it again with `entitle audit verify <pack> --since <old checkpoint>`.",
+             was made; check it again with `entitle audit verify <pack> --signer <the key you were given> --since <old checkpoint>`.",
             old.store,
             old.seq,
             to_hex(&old.hash),
