@@ -74,6 +74,8 @@ impl entitle_app::Names for CliNames {
     /// name for the ones given by position (`seq` → `SEQ`).
     fn field(&self, field: &str) -> String {
         match field {
+            // `audit verify PATH`.
+            "pack" => "PATH".to_owned(),
             "seq" | "hash" | "file" | "query" | "license" | "shell" | "path" => {
                 field.to_uppercase()
             }
@@ -95,6 +97,7 @@ impl entitle_app::Names for CliNames {
             Action::ImportAgain => return "pass --again".to_owned(),
             Action::AcceptLogHead => "entitle rebuild --accept-log-head",
             Action::Overwrite => return "pass --force".to_owned(),
+            Action::VerifyAndRebuild => return "`entitle verify` and `entitle rebuild`".to_owned(),
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")
@@ -595,7 +598,7 @@ pub struct AuditPackArgs {
 pub enum AuditCommand {
     /// Check a pack: sums, signature, chain, position; exit 1 naming each failure.
     #[command(
-        after_help = "Example:\n  entitle audit verify microsoft-2024.zip --since last-year/checkpoint"
+        after_help = "Example:\n  entitle audit verify microsoft-2024.zip --signer SHA256:…  # the fingerprint `entitle key show` printed\n  entitle audit verify microsoft-2024.zip --signer store-key.pub --since last-year/checkpoint"
     )]
     Verify(AuditVerifyArgs),
 }
@@ -607,6 +610,10 @@ pub struct AuditVerifyArgs {
     /// An older checkpoint file whose seq and hash must lie on this pack's chain
     #[arg(long, value_name = "OLD_CHECKPOINT")]
     pub since: Option<PathBuf>,
+    /// The key you were given (`entitle key show`): a key file or its SHA256 fingerprint.
+    /// Without it the pack's own allowed_signers is trusted.
+    #[arg(long, value_name = "KEYFILE|FINGERPRINT")]
+    pub signer: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

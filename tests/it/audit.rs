@@ -421,7 +421,8 @@ fn every_kind_of_tampering_is_named() {
         "{out}"
     );
 
-    // A forger who also rewrites BLAKE3SUMS is still caught by the re-fold.
+    // A forger who also rewrites BLAKE3SUMS is caught by the signed
+    // checkpoint, which pins BLAKE3SUMS, and by the re-fold.
     let out = tampered("position-resummed", &|d| {
         edit(d, "position.csv", ",220,", ",250,");
         let sums = std::fs::read_to_string(d.join("BLAKE3SUMS")).unwrap();
@@ -435,18 +436,20 @@ fn every_kind_of_tampering_is_named() {
             .collect();
         std::fs::write(d.join("BLAKE3SUMS"), new).unwrap();
     });
-    assert!(!out.contains("BLAKE3SUMS"), "{out}");
+    assert!(!out.contains("does not match BLAKE3SUMS"), "{out}");
+    assert!(out.contains("FAIL BLAKE3SUMS: its BLAKE3 is "), "{out}");
     assert!(
         out.contains("position.csv: is not what the disclosed events produce"),
         "{out}"
     );
 
+    // The checkpoint pins BLAKE3SUMS, so BLAKE3SUMS does not list it: the
+    // signature catches an edit.
     let out = tampered("checkpoint", &|d| edit(d, "checkpoint", "seq 17", "seq 16"));
     assert!(
-        out.contains("altered (does not match BLAKE3SUMS): checkpoint"),
+        out.contains("FAIL checkpoint.sig: the signature does not match the signed file"),
         "{out}"
     );
-    assert!(out.contains("checkpoint.sig: "), "{out}");
 
     let out = tampered("signature", &|d| {
         std::fs::copy(other.join("checkpoint.sig"), d.join("checkpoint.sig")).unwrap();
@@ -551,7 +554,9 @@ fn packs_are_deterministic_but_for_the_checkpoint() {
             differ.push(na.as_str());
         }
     }
-    assert_eq!(differ, ["BLAKE3SUMS", "checkpoint", "checkpoint.sig"]);
+    // BLAKE3SUMS lists every file but the checkpoint and its signature
+    // (the checkpoint pins it).
+    assert_eq!(differ, ["checkpoint", "checkpoint.sig"]);
     let za = s.pack("a.zip", &["--known-at", "#15"]);
     s.ok(&["audit", "verify", za.to_str().unwrap()]);
 }
@@ -820,8 +825,9 @@ fn documents_are_packed_byte_identical_and_tied_to_the_chain() {
         s.fails(1, &["audit", "verify", dir.to_str().unwrap()])
     };
 
-    // Altered, with BLAKE3SUMS rewritten to match: b3sum is content, only
-    // the tie to the chain catches it.
+    // Altered, with BLAKE3SUMS rewritten to match: b3sum --check passes,
+    // but the signed checkpoint pins BLAKE3SUMS, and the tie to the chain
+    // names the document.
     let out = tampered("altered", &|d| {
         let path = d.join(&contract);
         let mut bytes = std::fs::read(&path).unwrap();
@@ -831,7 +837,8 @@ fn documents_are_packed_byte_identical_and_tied_to_the_chain() {
         resum(d, &[]);
         run_in(d, b3sum(), &["--check", "BLAKE3SUMS"], None);
     });
-    assert!(!out.contains("BLAKE3SUMS"), "{out}");
+    assert!(!out.contains("does not match BLAKE3SUMS"), "{out}");
+    assert!(out.contains("FAIL BLAKE3SUMS: its BLAKE3 is "), "{out}");
     assert!(
         out.contains(&format!("FAIL {contract}: altered: its bytes hash to "))
             && out.contains(&format!(
@@ -1016,5 +1023,296 @@ fn a_hostile_zip_is_refused_and_nothing_is_written() {
         assert!(err.contains(why), "{case}: {err}");
         assert_eq!(snapshot(&root), before, "{case}: something was written");
         assert!(!root.join("evil").exists() && !Path::new(absolute).exists());
+    }
+}
+
+/// Issue 11, item 3: the pack's CSV files go to outsiders and carry
+/// imported text, so they get what `--format csv` has: a byte order mark
+/// and would-be formulas made inert. The pack says its format (2).
+#[test]
+fn issue_11_pack_csv_files_are_safe_in_excel() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"ACME-1","vendor":"Acme","product":"=HYPERLINK(\"http://x\",\"CAD\")","metric":"user","qty":10,"start":"2024-01-01","po":"+PO-1"}"#,
+        r#"{"type":"usage_recorded","vendor":"Acme","product":"=HYPERLINK(\"http://x\",\"CAD\")","metric":"user","count":12,"effective":"2024-06-30","source":"@inventory"}"#,
+    ]);
+    let pack = s.out("acme");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--out",
+        pack.to_str().unwrap(),
+    ]);
+    for name in ["position.csv", "licenses.csv", "usage.csv"] {
+        let bytes = std::fs::read(pack.join(name)).unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{name}: no BOM");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("\"'=HYPERLINK("), "{name}: {text}");
+        assert!(!text.contains(",\"=HYPERLINK("), "{name}: {text}");
+    }
+    let usage = std::fs::read_to_string(pack.join("usage.csv")).unwrap();
+    assert!(usage.contains(",'@inventory,"), "{usage}");
+    let licenses = std::fs::read_to_string(pack.join("licenses.csv")).unwrap();
+    assert!(licenses.contains(",'+PO-1,"), "{licenses}");
+    // A balance of -2 is a number, not a formula.
+    let position = std::fs::read_to_string(pack.join("position.csv")).unwrap();
+    assert!(position.contains(",-2,under,"), "{position}");
+    assert_eq!(
+        std::fs::read_to_string(pack.join("FORMAT")).unwrap(),
+        "entitle-pack 2\n"
+    );
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(out.contains("  format: pack format 2\n"), "{out}");
+
+    // A format this entitle does not know is refused, even re-summed.
+    let bad = s.out("acme-format-9");
+    copy_dir(&pack, &bad);
+    std::fs::write(bad.join("FORMAT"), "entitle-pack 9\n").unwrap();
+    resum(&bad, &[]);
+    let out = s.fails(1, &["audit", "verify", bad.to_str().unwrap()]);
+    assert!(
+        out.contains("FAIL FORMAT: `entitle-pack 9` is not a pack format this entitle reads"),
+        "{out}"
+    );
+}
+
+/// A pack made before format 2 (no `FORMAT`, plain CSV; made by entitle
+/// at 669a6b0 and checked in) still verifies: its CSV files re-derive the
+/// way that format wrote them.
+#[test]
+fn a_format_1_pack_still_verifies() {
+    let s = TestStore::new();
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audit-pack-v1");
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(out.starts_with("verified: "), "{out}");
+    assert!(out.contains("  format: pack format 1 ("), "{out}");
+    assert!(
+        out.contains("  checkpoint: v1: the signature covers the checkpoint only, not BLAKE3SUMS"),
+        "{out}"
+    );
+    assert!(!out.contains("reports:"), "{out}");
+    assert!(
+        out.contains("  position: 1 rows as of 2024-12-31 re-computed from the 3 disclosed events"),
+        "{out}"
+    );
+}
+
+/// Issue 11, item 2: a pack re-keyed, re-signed and re-summed by someone
+/// else verified, because `audit verify` trusted the pack's own
+/// `allowed_signers`. Against the key the auditor was given (`--signer`,
+/// a key file or its fingerprint) it fails; and every verification says
+/// which key signed and what it was checked against.
+#[test]
+fn issue_11_a_re_signed_pack_fails_against_the_signer_given() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"ACME-1","vendor":"Acme","product":"CAD","metric":"user","qty":10,"start":"2024-01-01"}"#,
+    ]);
+    let key = s.ok(&["key", "show"]);
+    let fingerprint = key
+        .lines()
+        .find_map(|l| l.strip_prefix("fingerprint "))
+        .unwrap()
+        .to_owned();
+    let key_file = s.out("given-key.txt");
+    std::fs::write(&key_file, &key).unwrap();
+    let key_file = key_file.to_str().unwrap();
+    let pack = s.out("genuine");
+    let p = pack.to_str().unwrap();
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--out",
+        p,
+    ]);
+
+    for signer in [fingerprint.as_str(), key_file] {
+        let out = s.ok(&["audit", "verify", p, "--signer", signer]);
+        assert!(
+            out.contains(&format!(
+                "  signed by {fingerprint} (checked against --signer)\n"
+            )),
+            "{out}"
+        );
+    }
+    let out = s.ok(&["audit", "verify", p]);
+    assert!(
+        out.contains(&format!(
+            "  signed by {fingerprint} (checked against the pack's own allowed_signers"
+        )),
+        "{out}"
+    );
+
+    // The forger signs the same checkpoint with a key of their own, writes
+    // allowed_signers for it and re-sums the pack.
+    let forged = s.out("forged");
+    copy_dir(&pack, &forged);
+    let forger_key = s.out("forger");
+    run_in(
+        &forged,
+        "ssh-keygen",
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-f",
+            forger_key.to_str().unwrap(),
+        ],
+        None,
+    );
+    std::fs::remove_file(forged.join("checkpoint.sig")).unwrap();
+    run_in(
+        &forged,
+        "ssh-keygen",
+        &[
+            "-Y",
+            "sign",
+            "-f",
+            forger_key.to_str().unwrap(),
+            "-n",
+            "entitle-checkpoint",
+            "checkpoint",
+        ],
+        None,
+    );
+    let public = std::fs::read_to_string(forger_key.with_extension("pub")).unwrap();
+    let public: Vec<&str> = public.split_whitespace().take(2).collect();
+    std::fs::write(
+        forged.join("allowed_signers"),
+        format!(
+            "{} namespaces=\"entitle-checkpoint\" {}\n",
+            store_id(&forged),
+            public.join(" ")
+        ),
+    )
+    .unwrap();
+    resum(&forged, &[]);
+    let f = forged.to_str().unwrap();
+    // Trusting the pack's own file, it says which key signed and that the
+    // pack's own file was trusted (the signed BLAKE3SUMS, item 1, and the
+    // re-derived report, which names the key, fail it too).
+    let out = String::from_utf8(s.run(&["audit", "verify", f]).stdout).unwrap();
+    assert!(!out.contains(&fingerprint), "{out}");
+    assert!(
+        out.contains("  signed by SHA256:") && out.contains("the pack's own allowed_signers"),
+        "{out}"
+    );
+    // Against the key the auditor was given, it fails.
+    for signer in [fingerprint.as_str(), key_file] {
+        let out = s.fails(1, &["audit", "verify", f, "--signer", signer]);
+        assert!(
+            out.contains("FAIL checkpoint.sig: the signature was made by key SHA256:")
+                && out.contains(&format!("not by the signer given ({fingerprint})")),
+            "{out}"
+        );
+    }
+
+    // A signer that is neither a fingerprint nor a key file is an error.
+    let err = s.fails(2, &["audit", "verify", p, "--signer", "SHA256:short"]);
+    assert!(
+        err.contains("--signer SHA256:short is not a fingerprint"),
+        "{err}"
+    );
+    let err = s.fails(2, &["audit", "verify", p, "--signer", "/no/such/key.pub"]);
+    assert!(
+        err.contains("--signer: cannot read /no/such/key.pub"),
+        "{err}"
+    );
+    let err = s.fails(2, &["audit", "verify", p, "--signer", p]);
+    assert!(err.contains("--signer"), "{err}");
+}
+
+/// Issue 11, item 1: editing `report.html`, `report.md`, `VERIFY.md` or
+/// `verify_chain.py` and regenerating `BLAKE3SUMS` passed, because the
+/// signature covered only `checkpoint`. A v2 checkpoint pins `BLAKE3SUMS`,
+/// and `audit verify` re-derives those files byte for byte.
+#[test]
+fn issue_11_the_signature_covers_every_file() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"ACME-1","vendor":"Acme","product":"CAD","metric":"user","qty":10,"start":"2024-01-01"}"#,
+        r#"{"type":"usage_recorded","vendor":"Acme","product":"CAD","metric":"user","count":12,"effective":"2024-06-30"}"#,
+    ]);
+    let old = s.out("old");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--known-at",
+        "#1",
+        "--out",
+        old.to_str().unwrap(),
+    ]);
+    let old_cp = old.join("checkpoint");
+    let pack = s.out("pack");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "acme",
+        "--as-of",
+        "2024-12-31",
+        "--out",
+        pack.to_str().unwrap(),
+        "--since",
+        old_cp.to_str().unwrap(),
+    ]);
+    let checkpoint = std::fs::read_to_string(pack.join("checkpoint")).unwrap();
+    assert!(
+        checkpoint.starts_with("entitle-checkpoint v2\n"),
+        "{checkpoint}"
+    );
+    let sums = std::fs::read(pack.join("BLAKE3SUMS")).unwrap();
+    assert!(
+        checkpoint.ends_with(&format!("\nsums {}\n", blake3::hash(&sums).to_hex())),
+        "{checkpoint}"
+    );
+    let listed = String::from_utf8(sums).unwrap();
+    assert!(!listed.contains("  checkpoint"), "{listed}");
+    assert!(listed.contains("  since-checkpoint\n"), "{listed}");
+    run_in(&pack, b3sum(), &["--check", "BLAKE3SUMS"], None);
+    let out = s.ok(&["audit", "verify", pack.to_str().unwrap()]);
+    assert!(
+        out.contains("  checkpoint: v2: it pins BLAKE3SUMS, so the signature covers every file\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  reports: report.md, report.html, VERIFY.md, verify_chain.py re-derived"),
+        "{out}"
+    );
+
+    for (name, from, to) in [
+        ("report.md", "Acme", "Acme Corp"),
+        ("report.html", "Acme", "Acme Corp"),
+        ("VERIFY.md", "b3sum --check", "echo"),
+        ("verify_chain.py", "import", "import os;"),
+    ] {
+        let dir = s.out(&format!("edited-{name}"));
+        copy_dir(&pack, &dir);
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(text.contains(from), "{name}");
+        std::fs::write(dir.join(name), text.replacen(from, to, 1)).unwrap();
+        resum(&dir, &[]);
+        run_in(&dir, b3sum(), &["--check", "BLAKE3SUMS"], None);
+        let out = s.fails(1, &["audit", "verify", dir.to_str().unwrap()]);
+        assert!(
+            out.contains("FAIL BLAKE3SUMS: its BLAKE3 is "),
+            "{name}: {out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "FAIL {name}: is not what the disclosed events and the signed checkpoint produce"
+            )),
+            "{name}: {out}"
+        );
     }
 }

@@ -276,6 +276,38 @@ impl From<entitle_sheet::SheetError> for Error {
     }
 }
 
+impl From<entitle_pack::PackError> for Error {
+    fn from(e: entitle_pack::PackError) -> Self {
+        use entitle_pack::PackError;
+        match e {
+            PackError::Exists { path } => Error::new(
+                ErrorKind::Conflict,
+                format!("{} already exists", path.display()),
+            )
+            .at("out")
+            .hint_to(Action::Overwrite, "choose another output path or {action}"),
+            PackError::RefuseReplace { path } => Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "{} is a directory that is not an audit pack; refusing to replace it",
+                    path.display()
+                ),
+            )
+            .at("out")
+            .hint("choose another output path"),
+            PackError::NotAPack { .. } => Error::new(ErrorKind::BadInput, e.to_string()),
+            PackError::Io { path, source } => Error::io(&path, source),
+            other => Error::new(ErrorKind::Integrity, other.to_string()),
+        }
+    }
+}
+
+impl From<entitle_pack::SignatureError> for Error {
+    fn from(e: entitle_pack::SignatureError) -> Self {
+        Error::new(ErrorKind::Integrity, e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,5 +335,19 @@ mod tests {
         let e = Error::from(Rejection::VoidOfVoid(3));
         assert_eq!(e.kind(), ErrorKind::Conflict);
         assert_eq!(e.field(), Some("seq"));
+    }
+
+    #[test]
+    fn an_existing_pack_names_no_flag() {
+        let e = Error::from(entitle_pack::PackError::Exists {
+            path: "p.zip".into(),
+        });
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        assert_eq!(e.field(), Some("out"));
+        assert_eq!(e.action(), Some(Action::Overwrite));
+        assert_eq!(
+            e.to_string(),
+            "p.zip already exists; choose another output path or allow replacing it"
+        );
     }
 }

@@ -73,6 +73,8 @@ pub enum Action {
     AcceptLogHead,
     /// Replace a file that exists.
     Overwrite,
+    /// Check the whole log, then rebuild the derived state from it.
+    VerifyAndRebuild,
 }
 
 impl Action {
@@ -90,6 +92,7 @@ impl Action {
             Action::ImportAgain => "import it again",
             Action::AcceptLogHead => "accepting the log's head",
             Action::Overwrite => "allow replacing it",
+            Action::VerifyAndRebuild => "verify and rebuild",
         }
     }
 }
@@ -129,6 +132,9 @@ struct Inner {
     /// Whether `message` is a predicate that reads after the field and
     /// value (`must be at least 1`), or a sentence of its own.
     predicate: bool,
+    /// Whether `message` is a sentence about the field, shown after it
+    /// and its value as a label (`since old/checkpoint: not a checkpoint`).
+    labelled: bool,
     message: String,
     hint: Option<String>,
     action: Option<Action>,
@@ -150,6 +156,7 @@ impl Error {
             field: None,
             value: None,
             predicate: false,
+            labelled: false,
             message: message.into(),
             hint: None,
             action: None,
@@ -178,6 +185,25 @@ impl Error {
         e
     }
 
+    /// A sentence about a field, shown after the field as a label
+    /// (`since: the old checkpoint is of another store`); with
+    /// [`Error::valued`], after the field and the value.
+    #[must_use]
+    pub fn about(kind: ErrorKind, field: &str, message: impl Into<String>) -> Self {
+        let mut e = Error::new(kind, message);
+        e.0.field = Some(field.to_owned());
+        e.0.labelled = true;
+        e
+    }
+
+    /// Adds the value that was given (shown as it is by a labelled
+    /// error: `since old/checkpoint: …`).
+    #[must_use]
+    pub fn valued(mut self, value: impl Into<String>) -> Self {
+        self.0.value = Some(value.into());
+        self
+    }
+
     /// Something that is not there.
     #[must_use]
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -200,7 +226,8 @@ impl Error {
         self
     }
 
-    /// Adds what to do about it.
+    /// Adds what to do about it (with `{field}` where the front-end's
+    /// name for the field goes: "choose a later {field}").
     #[must_use]
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.0.hint = Some(hint.into());
@@ -236,10 +263,11 @@ impl Error {
     /// predicate keeps its field: the result reads `PREFIX field "v" …`.
     #[must_use]
     pub fn located(mut self, prefix: &str) -> Self {
-        if self.0.predicate {
+        if self.0.predicate || self.0.labelled {
             let subject = self.subject(&PlainNames);
             self.0.message = format!("{prefix}{subject}{}", self.0.message);
             self.0.predicate = false;
+            self.0.labelled = false;
         } else {
             self.0.message = format!("{prefix}{}", self.0.message);
         }
@@ -299,10 +327,14 @@ impl Error {
         text.push_str(&self.0.message);
         if let Some(h) = &self.0.hint {
             text.push_str("; ");
-            match self.0.action {
-                Some(a) => text.push_str(&h.replace("{action}", &names.action(a))),
-                None => text.push_str(h),
+            let mut h = match self.0.action {
+                Some(a) => h.replace("{action}", &names.action(a)),
+                None => h.clone(),
+            };
+            if let Some(f) = &self.0.field {
+                h = h.replace("{field}", &names.field(f));
             }
+            text.push_str(&h);
         }
         for d in &self.0.details {
             text.push_str("\n  ");
@@ -311,11 +343,21 @@ impl Error {
         text
     }
 
-    /// `field value ` before a predicate, else nothing. The value is
+    /// `field value ` before a predicate, `field value: ` before a
+    /// labelled sentence, else nothing. The value of a predicate is
     /// quoted when it is empty or holds spaces, quotes or control
-    /// characters.
+    /// characters; a label shows it as it is.
     fn subject(&self, names: &dyn Names) -> String {
         match (&self.0.field, self.0.predicate) {
+            (Some(f), false) if self.0.labelled => {
+                let mut s = names.field(f);
+                if let Some(v) = &self.0.value {
+                    s.push(' ');
+                    s.push_str(v);
+                }
+                s.push_str(": ");
+                s
+            }
             (Some(f), true) => {
                 let mut s = names.field(f);
                 if let Some(v) = &self.0.value {
@@ -409,6 +451,33 @@ mod tests {
             "the log is damaged; run `entitle verify` for details"
         );
         assert_eq!(e.to_string(), "the log is damaged; run verify for details");
+    }
+
+    #[test]
+    fn a_labelled_sentence_follows_its_field() {
+        let e = Error::about(
+            ErrorKind::Conflict,
+            "since",
+            "the old checkpoint is of store a",
+        );
+        assert_eq!(e.field(), Some("since"));
+        assert_eq!(
+            e.render(&Flags),
+            "--since: the old checkpoint is of store a"
+        );
+        let e = Error::about(ErrorKind::NotFound, "as_of", "nothing then")
+            .hint("choose a later {field}");
+        assert_eq!(
+            e.render(&Flags),
+            "--as_of: nothing then; choose a later --as_of"
+        );
+        assert_eq!(e.to_string(), "as of: nothing then; choose a later as of");
+        let e = Error::about(ErrorKind::BadInput, "since", "not a checkpoint").valued("old cp");
+        assert_eq!(e.render(&Flags), "--since old cp: not a checkpoint");
+        assert_eq!(
+            e.located("x: ").to_string(),
+            "x: since old cp: not a checkpoint"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod archive;
+pub mod audit;
 mod convert;
 pub mod demo;
 pub mod error;

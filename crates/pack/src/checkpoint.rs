@@ -11,8 +11,14 @@
 //! Exactly these five lines, in this order, each ended by a line feed, no
 //! other whitespace. `seq` is the last event the chain covers (0 for an
 //! empty chain) and `hash` is `hash(seq)` of the chain; `time` is when the
-//! checkpoint was made (UTC, whole seconds). The format is frozen: a change
-//! is a new version line, and a reader refuses versions it does not know.
+//! checkpoint was made (UTC, whole seconds).
+//!
+//! Version 2 (`entitle-checkpoint v2`) adds a sixth line, `sums <64
+//! lowercase hex>`: the BLAKE3 of the pack's `BLAKE3SUMS`, which lists
+//! every other file of the pack, so that the signature covers them all (a
+//! v1 signature covers only the checkpoint). Each version is frozen: a
+//! change is a new version line, and a reader refuses versions it does not
+//! know.
 
 use std::fmt;
 
@@ -23,8 +29,9 @@ use crate::sig::validate_identity;
 
 /// The first line of every checkpoint.
 pub const CHECKPOINT_MAGIC: &str = "entitle-checkpoint";
-/// The checkpoint format version this crate reads and writes.
-pub const CHECKPOINT_VERSION: &str = "v1";
+/// The newest checkpoint format version, written when there is a `sums`
+/// line (else `v1`); this crate reads both.
+pub const CHECKPOINT_VERSION: &str = "v2";
 
 /// A parsed checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +44,9 @@ pub struct Checkpoint {
     pub hash: Hash32,
     /// When the checkpoint was made; rendered in whole seconds.
     pub time: Timestamp,
+    /// The BLAKE3 of the pack's `BLAKE3SUMS` (version 2); none for a
+    /// version 1 checkpoint.
+    pub sums: Option<Hash32>,
 }
 
 /// Why a checkpoint could not be parsed or rendered.
@@ -44,11 +54,11 @@ pub struct Checkpoint {
 #[non_exhaustive]
 pub enum CheckpointError {
     /// The text does not start with `entitle-checkpoint`.
-    #[error("not an entitle checkpoint: the first line must be `entitle-checkpoint v1`")]
+    #[error("not an entitle checkpoint: the first line must be `entitle-checkpoint v1` or `v2`")]
     NotACheckpoint,
     /// A checkpoint of a version this crate does not read.
     #[error(
-        "checkpoint format `{0}` is not supported (this entitle reads v1); use a newer entitle"
+        "checkpoint format `{0}` is not supported (this entitle reads v1 and v2); use a newer entitle"
     )]
     UnsupportedVersion(String),
     /// A line that is missing or wrong.
@@ -82,6 +92,7 @@ impl Checkpoint {
     ///     seq: 2,
     ///     hash: [0xab; 32],
     ///     time: "2025-03-01T12:00:00Z".parse().unwrap(),
+    ///     sums: None,
     /// };
     /// let text = cp.render()?;
     /// assert!(text.starts_with("entitle-checkpoint v1\nstore st-1\nseq 2\nhash abab"));
@@ -92,8 +103,12 @@ impl Checkpoint {
         if validate_identity(&self.store).is_err() {
             return Err(CheckpointError::BadStoreId(self.store.clone()));
         }
+        let (version, sums) = match &self.sums {
+            None => ("v1", String::new()),
+            Some(h) => (CHECKPOINT_VERSION, format!("sums {}\n", to_hex(h))),
+        };
         Ok(format!(
-            "{CHECKPOINT_MAGIC} {CHECKPOINT_VERSION}\nstore {}\nseq {}\nhash {}\ntime {}\n",
+            "{CHECKPOINT_MAGIC} {version}\nstore {}\nseq {}\nhash {}\ntime {}\n{sums}",
             self.store,
             self.seq,
             to_hex(&self.hash),
@@ -116,9 +131,11 @@ impl Checkpoint {
         let Some(version) = version.strip_prefix(' ') else {
             return Err(CheckpointError::NotACheckpoint);
         };
-        if version != CHECKPOINT_VERSION {
-            return Err(CheckpointError::UnsupportedVersion(version.to_owned()));
-        }
+        let v2 = match version {
+            "v1" => false,
+            "v2" => true,
+            other => return Err(CheckpointError::UnsupportedVersion(other.to_owned())),
+        };
         let mut field = |line: usize, name: &str| -> Result<String, CheckpointError> {
             let err = |problem: String| CheckpointError::Line { line, problem };
             match lines.next() {
@@ -162,21 +179,43 @@ impl Checkpoint {
                 ),
             )
         })?;
+        let sums = if v2 {
+            let text = field(6, "sums")?;
+            let hash = (text.bytes().all(|b| !b.is_ascii_uppercase()))
+                .then(|| from_hex(&text))
+                .flatten()
+                .ok_or_else(|| {
+                    line_err(
+                        6,
+                        format!("`{}` is not 64 lowercase hex digits", shorten(&text)),
+                    )
+                })?;
+            Some(hash)
+        } else {
+            None
+        };
+        let (last, name) = if v2 { (6, "sums") } else { (5, "time") };
         match lines.next() {
             Some("") if lines.next().is_none() => {}
             None => {
                 return Err(line_err(
-                    5,
+                    last,
                     "the line is not ended by a line feed (truncated file?)".into(),
                 ))
             }
-            Some(_) => return Err(line_err(6, "unexpected text after the `time` line".into())),
+            Some(_) => {
+                return Err(line_err(
+                    last + 1,
+                    format!("unexpected text after the `{name}` line"),
+                ))
+            }
         }
         Ok(Self {
             store,
             seq,
             hash,
             time,
+            sums,
         })
     }
 }
@@ -236,6 +275,7 @@ mod tests {
             seq: 42,
             hash: [0x5a; 32],
             time: "2025-06-30T08:15:00Z".parse().unwrap(),
+            sums: None,
         }
     }
 
@@ -253,6 +293,25 @@ mod tests {
     }
 
     #[test]
+    fn version_2_carries_the_sums_hash() {
+        let mut cp = sample();
+        cp.sums = Some([0x11; 32]);
+        let text = cp.render().unwrap();
+        assert!(text.starts_with("entitle-checkpoint v2\n"), "{text}");
+        assert!(text.ends_with(&format!(
+            "time 2025-06-30T08:15:00Z\nsums {}\n",
+            "11".repeat(32)
+        )));
+        assert_eq!(Checkpoint::parse(&text).unwrap(), cp);
+        assert_eq!(
+            Checkpoint::parse(&format!("{text}more\n"))
+                .unwrap_err()
+                .to_string(),
+            "checkpoint line 7: unexpected text after the `sums` line"
+        );
+    }
+
+    #[test]
     fn subseconds_are_dropped() {
         let mut cp = sample();
         cp.time = "2025-06-30T08:15:00.123456Z".parse().unwrap();
@@ -263,8 +322,9 @@ mod tests {
     fn errors() {
         let good = sample().render().unwrap();
         let cases: Vec<(String, &str)> = vec![
-            ("hello\n".into(), "not an entitle checkpoint: the first line must be `entitle-checkpoint v1`"),
-            (good.replace("v1", "v2"), "checkpoint format `v2` is not supported (this entitle reads v1); use a newer entitle"),
+            ("hello\n".into(), "not an entitle checkpoint: the first line must be `entitle-checkpoint v1` or `v2`"),
+            (good.replace("v1", "v3"), "checkpoint format `v3` is not supported (this entitle reads v1 and v2); use a newer entitle"),
+            (good.replace("v1", "v2"), "checkpoint line 6: missing; expected `sums …`"),
             (good.replace("seq 42", "seq 042"), "checkpoint line 3: `042` is not a whole number"),
             (good.replace("seq 42", "sequence 42"), "checkpoint line 3: expected `seq …`, found `sequence 42`"),
             (good.replace(&"5a".repeat(32), &"5A".repeat(32)), "checkpoint line 4: `5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A` is not 64 lowercase hex digits"),

@@ -89,6 +89,12 @@ pub enum PackError {
         /// The entry name.
         entry: String,
     },
+    /// An entry `BLAKE3SUMS` must list, added after it was computed.
+    #[error("pack entry `{entry}` was added after BLAKE3SUMS was computed")]
+    AfterSums {
+        /// The entry name.
+        entry: String,
+    },
     /// An entry the writer makes itself.
     #[error("pack entry `{entry}` is written by the pack writer itself; do not add it")]
     Reserved {
@@ -314,7 +320,16 @@ enum Source {
 #[derive(Debug, Default)]
 pub struct PackWriter {
     entries: BTreeMap<String, Source>,
+    /// Entries `BLAKE3SUMS` does not list: the checkpoint and its
+    /// signature, which pin `BLAKE3SUMS` itself.
+    unsummed: BTreeSet<String>,
+    /// The hashes of the summed entries and the `BLAKE3SUMS` text, once
+    /// [`PackWriter::sums`] computed them.
+    sealed: Option<(Vec<Hashed>, String)>,
 }
+
+/// An entry's name, BLAKE3 and size.
+type Hashed = (String, Hash32, u64);
 
 /// What [`PackWriter::write`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,10 +357,11 @@ impl PackWriter {
     ///
     /// [`PackError::EntryPath`] for a name [`check_portable_path`] refuses,
     /// [`PackError::Duplicate`], [`PackError::Reserved`] for `BLAKE3SUMS`,
+    /// [`PackError::AfterSums`] once [`PackWriter::sums`] was called,
     /// [`PackError::Conflict`] for a name that collides with another
     /// (same name but for case, or a file where another needs a directory).
     pub fn add_bytes(&mut self, path: &str, bytes: Vec<u8>) -> Result<&mut Self, PackError> {
-        self.add(path, Source::Bytes(bytes))
+        self.add_summed(path, Source::Bytes(bytes))
     }
 
     /// Adds an entry whose contents are streamed from `source` when the pack
@@ -355,7 +371,53 @@ impl PackWriter {
     ///
     /// As [`PackWriter::add_bytes`].
     pub fn add_file(&mut self, path: &str, source: &Path) -> Result<&mut Self, PackError> {
-        self.add(path, Source::File(source.to_owned()))
+        self.add_summed(path, Source::File(source.to_owned()))
+    }
+
+    fn add_summed(&mut self, path: &str, source: Source) -> Result<&mut Self, PackError> {
+        if self.sealed.is_some() {
+            return Err(PackError::AfterSums {
+                entry: path.to_owned(),
+            });
+        }
+        self.add(path, source)
+    }
+
+    /// Adds an entry that `BLAKE3SUMS` does not list: a checkpoint that
+    /// carries the BLAKE3 of `BLAKE3SUMS`, and its signature.
+    ///
+    /// # Errors
+    ///
+    /// As [`PackWriter::add_bytes`].
+    pub fn add_unsummed(&mut self, path: &str, bytes: Vec<u8>) -> Result<&mut Self, PackError> {
+        self.add(path, Source::Bytes(bytes))?;
+        self.unsummed.insert(path.to_owned());
+        Ok(self)
+    }
+
+    /// `BLAKE3SUMS` as [`PackWriter::write`] will write it: every entry
+    /// added so far but the unsummed ones, hashed now (files are checked
+    /// against these hashes as they are written). Only unsummed entries
+    /// may be added afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`PackError::Io`] when a file cannot be read.
+    pub fn sums(&mut self) -> Result<String, PackError> {
+        let mut hashed = Vec::with_capacity(self.entries.len());
+        for (name, source) in &self.entries {
+            if self.unsummed.contains(name) {
+                continue;
+            }
+            let (hash, len) = match source {
+                Source::Bytes(bytes) => (*blake3::hash(bytes).as_bytes(), bytes.len() as u64),
+                Source::File(path) => hash_file(path)?,
+            };
+            hashed.push((name.clone(), hash, len));
+        }
+        let sums = render_sums(hashed.iter().map(|(n, h, _)| (n.as_str(), *h)));
+        self.sealed = Some((hashed, sums.clone()));
+        Ok(sums)
     }
 
     fn add(&mut self, path: &str, source: Source) -> Result<&mut Self, PackError> {
@@ -420,17 +482,25 @@ impl PackWriter {
         fs::create_dir_all(&parent).map_err(io_at(&parent))?;
 
         // First pass: hash everything, so BLAKE3SUMS (which sorts first)
-        // can be written before the files it covers.
-        let mut hashed = Vec::with_capacity(self.entries.len() + 1);
-        for (name, source) in &self.entries {
-            let (hash, len) = match source {
-                Source::Bytes(bytes) => (*blake3::hash(bytes).as_bytes(), bytes.len() as u64),
-                Source::File(path) => hash_file(path)?,
-            };
-            hashed.push((name.clone(), hash, len));
+        // can be written before the files it covers — unless `sums` did.
+        let mut this = self;
+        let (mut hashed, sums) = match this.sealed.take() {
+            Some(sealed) => sealed,
+            None => {
+                this.sums()?;
+                this.sealed.take().unwrap_or_default()
+            }
+        };
+        for (name, source) in &this.entries {
+            if let (true, Source::Bytes(bytes)) = (this.unsummed.contains(name), source) {
+                hashed.push((
+                    name.clone(),
+                    *blake3::hash(bytes).as_bytes(),
+                    bytes.len() as u64,
+                ));
+            }
         }
-        let sums = render_sums(hashed.iter().map(|(n, h, _)| (n.as_str(), *h)));
-        let mut entries = self.entries;
+        let mut entries = this.entries;
         entries.insert(
             SUMS_FILE.to_owned(),
             Source::Bytes(sums.clone().into_bytes()),
@@ -926,6 +996,17 @@ impl Pack {
     ///
     /// [`SumsError`] when `BLAKE3SUMS` cannot be parsed (or is not UTF-8).
     pub fn check_sums(&self) -> Result<SumsReport, SumsError> {
+        self.check_sums_except(&[])
+    }
+
+    /// Like [`Pack::check_sums`], but `unlisted` entries are not extra when
+    /// `BLAKE3SUMS` does not list them (a v2 checkpoint and its signature,
+    /// which pin `BLAKE3SUMS` itself).
+    ///
+    /// # Errors
+    ///
+    /// As [`Pack::check_sums`].
+    pub fn check_sums_except(&self, unlisted: &[&str]) -> Result<SumsReport, SumsError> {
         let text = self.get(SUMS_FILE).unwrap_or_default();
         let text = std::str::from_utf8(text).map_err(|e| SumsError::Line {
             line: 1 + text[..e.valid_up_to()]
@@ -934,7 +1015,9 @@ impl Pack {
                 .count(),
             problem: "not UTF-8".into(),
         })?;
-        check_sums(text, &self.hashes())
+        let mut report = check_sums(text, &self.hashes())?;
+        report.extra.retain(|e| !unlisted.contains(&e.as_str()));
+        Ok(report)
     }
 }
 

@@ -36,8 +36,8 @@ pub use export::{
 };
 pub use key::{KeyError, StoreKey};
 pub use sig::{
-    allowed_signers_line, sign, validate_identity, verify, SignatureError, Verified,
-    CHECKPOINT_NAMESPACE,
+    allowed_signers_line, sign, signing_key, validate_identity, verify, verify_by, SignatureError,
+    TrustedSigner, Verified, CHECKPOINT_NAMESPACE,
 };
 pub use sums::{check_sums, parse_sums, render_sums, sums_line, SumsError, SumsReport, SUMS_FILE};
 

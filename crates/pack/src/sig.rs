@@ -53,6 +53,19 @@ pub enum SignatureError {
     /// Signing failed.
     #[error("could not sign: {0}")]
     Sign(String),
+    /// The signature was made by a key other than the one the verifier
+    /// trusts.
+    #[error("the signature was made by key {found}, not by the signer given ({expected})")]
+    NotTheSigner {
+        /// The fingerprint of the key that made the signature.
+        found: String,
+        /// The fingerprints the verifier trusts.
+        expected: String,
+    },
+    /// The text given as a signer holds no public key and is no
+    /// fingerprint.
+    #[error("holds no OpenSSH public key (`ssh-ed25519 AAAA…`) and is no SHA256 fingerprint")]
+    NoSignerKey,
 }
 
 /// Checks that `identity` is safe in an `allowed_signers` principals field
@@ -178,6 +191,118 @@ pub fn verify(
     Ok(Verified {
         identity: identity.to_owned(),
         fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+    })
+}
+
+/// The keys a verifier trusts, given by the verifier rather than read from
+/// the pack: public keys (a `.pub` file, an `allowed_signers` file, or what
+/// `entitle key show` prints) or a bare `SHA256:…` fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedSigner {
+    fingerprints: Vec<String>,
+}
+
+impl TrustedSigner {
+    /// Reads the keys in `text`: a `SHA256:…` fingerprint on its own, or
+    /// every line that is an OpenSSH public key or an `allowed_signers`
+    /// line (others, such as `fingerprint …` lines, are skipped).
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError::NoSignerKey`] when there is no key and no
+    /// fingerprint in it.
+    pub fn parse(text: &str) -> Result<Self, SignatureError> {
+        let t = text.trim();
+        if let Some(b64) = t.strip_prefix("SHA256:") {
+            // 32 bytes in base64 without padding, as ssh-keygen prints them.
+            let plausible = b64.len() == 43
+                && b64
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'));
+            return if plausible {
+                Ok(TrustedSigner {
+                    fingerprints: vec![t.to_owned()],
+                })
+            } else {
+                Err(SignatureError::NoSignerKey)
+            };
+        }
+        let mut fingerprints: Vec<String> = Vec::new();
+        for line in t.lines() {
+            let line = line.trim();
+            let key = PublicKey::from_openssh(line)
+                .ok()
+                .or_else(|| parse_allowed_signer(line).map(|s| s.key));
+            if let Some(key) = key {
+                let fp = key.fingerprint(HashAlg::Sha256).to_string();
+                if !fingerprints.contains(&fp) {
+                    fingerprints.push(fp);
+                }
+            }
+        }
+        if fingerprints.is_empty() {
+            return Err(SignatureError::NoSignerKey);
+        }
+        Ok(TrustedSigner { fingerprints })
+    }
+
+    /// The `SHA256:…` fingerprints trusted.
+    #[must_use]
+    pub fn fingerprints(&self) -> &[String] {
+        &self.fingerprints
+    }
+}
+
+/// The `SHA256:…` fingerprint of the key that made `signature` (armored
+/// SSHSIG), whether or not the signature holds: what a verifier reports as
+/// "signed by".
+///
+/// # Errors
+///
+/// [`SignatureError::Malformed`] when it is not an SSH signature.
+pub fn signing_key(signature: &str) -> Result<String, SignatureError> {
+    let sig: SshSig = SshSig::from_pem(signature.trim().as_bytes())
+        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    Ok(sig.public_key().fingerprint(HashAlg::Sha256).to_string())
+}
+
+/// Verifies `signature` over `message` against a key the verifier trusts
+/// (not against a file that came with the signature): the signing key must
+/// be one of `signer`'s, and the signature must hold. `identity` is only
+/// reported back.
+///
+/// # Errors
+///
+/// [`SignatureError::Malformed`], [`SignatureError::WrongNamespace`],
+/// [`SignatureError::NotTheSigner`] or [`SignatureError::BadSignature`].
+pub fn verify_by(
+    signer: &TrustedSigner,
+    identity: &str,
+    namespace: &str,
+    signature: &str,
+    message: &[u8],
+) -> Result<Verified, SignatureError> {
+    let sig: SshSig = SshSig::from_pem(signature.trim().as_bytes())
+        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    if sig.namespace() != namespace {
+        return Err(SignatureError::WrongNamespace {
+            expected: namespace.to_owned(),
+            found: sig.namespace().to_owned(),
+        });
+    }
+    let found = sig.public_key().fingerprint(HashAlg::Sha256).to_string();
+    if !signer.fingerprints.contains(&found) {
+        return Err(SignatureError::NotTheSigner {
+            found,
+            expected: signer.fingerprints.join(", "),
+        });
+    }
+    PublicKey::new(sig.public_key().clone(), "")
+        .verify(namespace, message, &sig)
+        .map_err(|_| SignatureError::BadSignature)?;
+    Ok(Verified {
+        identity: identity.to_owned(),
+        fingerprint: found,
     })
 }
 

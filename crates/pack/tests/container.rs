@@ -442,6 +442,7 @@ fn signed_pack_verifies_with_off_the_shelf_tools() {
         seq: chain.seq(),
         hash: *chain.head(),
         time: jiff::Timestamp::now(),
+        sums: None,
     }
     .render()
     .unwrap();
@@ -537,4 +538,28 @@ fn rearchived_packs_open() {
         assert_eq!(got, expected, "{}", archive.display());
         assert!(pack.check_sums().unwrap().is_ok());
     }
+}
+
+/// A checkpoint that pins BLAKE3SUMS cannot be listed in it: the writer
+/// computes the sums first and adds the checkpoint and its signature
+/// unsummed; a reader does not count them as extra when told so.
+#[test]
+fn unsummed_entries_pin_the_sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    let mut w = PackWriter::new();
+    w.add_bytes("a.txt", b"a".to_vec()).unwrap();
+    let sums = w.sums().unwrap();
+    assert!(matches!(
+        w.add_bytes("b.txt", b"b".to_vec()),
+        Err(PackError::AfterSums { .. })
+    ));
+    w.add_unsummed("checkpoint", b"pins the sums".to_vec())
+        .unwrap();
+    let written = w.write(&out, false).unwrap();
+    assert_eq!(written.sums, sums);
+    assert!(!sums.contains("checkpoint"));
+    let pack = Pack::open(&out).unwrap();
+    assert_eq!(pack.check_sums().unwrap().extra, ["checkpoint"]);
+    assert!(pack.check_sums_except(&["checkpoint"]).unwrap().is_ok());
 }

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use entitle_pack::{
-    allowed_signers_line, sign, verify, Checkpoint, KeyError, SignatureError, StoreKey,
-    CHECKPOINT_NAMESPACE,
+    allowed_signers_line, sign, signing_key, verify, verify_by, Checkpoint, KeyError,
+    SignatureError, StoreKey, TrustedSigner, CHECKPOINT_NAMESPACE,
 };
 
 const STORE: &str = "st-01J9ZX";
@@ -36,6 +36,7 @@ fn checkpoint() -> Checkpoint {
         seq: 3,
         hash: [0x42; 32],
         time: "2025-09-02T10:00:00Z".parse().unwrap(),
+        sums: None,
     }
 }
 
@@ -331,4 +332,65 @@ fn bad_identities_are_refused() {
             key.public_key_bare()
         )
     );
+}
+
+/// A verifier's own key decides, not a file that came with the signature.
+#[test]
+fn verify_by_trusts_only_the_signer_given() {
+    let store = StoreKey::generate("entitle store st-01J9ZX").unwrap();
+    let other = StoreKey::generate("forger").unwrap();
+    let text = checkpoint().render().unwrap();
+    let sig = sign(&store, CHECKPOINT_NAMESPACE, text.as_bytes()).unwrap();
+    assert_eq!(signing_key(&sig).unwrap(), store.fingerprint());
+
+    // Each form the key is given in: the public key, an allowed_signers
+    // line, what `entitle key show` prints, or the fingerprint alone.
+    let shown = format!(
+        "{}\nfingerprint {}\nstore id    {STORE}\n",
+        store.public_key_openssh(),
+        store.fingerprint()
+    );
+    for given in [
+        store.public_key_openssh(),
+        allowed_signers_line(STORE, &store).unwrap(),
+        shown,
+        store.fingerprint(),
+    ] {
+        let trusted = TrustedSigner::parse(&given).unwrap();
+        assert_eq!(trusted.fingerprints(), [store.fingerprint()]);
+        let v = verify_by(&trusted, STORE, CHECKPOINT_NAMESPACE, &sig, text.as_bytes()).unwrap();
+        assert_eq!(v.fingerprint, store.fingerprint());
+        let altered = text.replace("seq 3", "seq 4");
+        assert!(matches!(
+            verify_by(
+                &trusted,
+                STORE,
+                CHECKPOINT_NAMESPACE,
+                &sig,
+                altered.as_bytes()
+            ),
+            Err(SignatureError::BadSignature)
+        ));
+    }
+    let forged = sign(&other, CHECKPOINT_NAMESPACE, text.as_bytes()).unwrap();
+    let trusted = TrustedSigner::parse(&store.fingerprint()).unwrap();
+    match verify_by(
+        &trusted,
+        STORE,
+        CHECKPOINT_NAMESPACE,
+        &forged,
+        text.as_bytes(),
+    ) {
+        Err(SignatureError::NotTheSigner { found, expected }) => {
+            assert_eq!(found, other.fingerprint());
+            assert_eq!(expected, store.fingerprint());
+        }
+        other => panic!("{other:?}"),
+    }
+    for bad in ["", "SHA256:short", "hello\nworld\n"] {
+        assert!(matches!(
+            TrustedSigner::parse(bad),
+            Err(SignatureError::NoSignerKey)
+        ));
+    }
 }
