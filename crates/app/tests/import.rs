@@ -417,20 +417,25 @@ fn many_bad_rows_are_counted_beyond_those_listed() {
     );
 }
 
-#[test]
-fn an_imported_document_event_must_name_bytes_the_archive_holds() {
-    let dir = TempDir::new().unwrap();
-    let mut store = new_store(&dir);
-    // A document attached the ordinary way: its bytes are archived.
-    let contract = file(&dir, "contract.txt", "Vertrag: Kuendigungsfrist 90 Tage");
-    let w = Write::Purchase(Purchase {
+/// Five users of Acme CAD from 2024.
+fn acme_cad() -> Write {
+    Write::Purchase(Purchase {
         vendor: "Acme".into(),
         product: "CAD".into(),
         metric: "user".into(),
         qty: "5".into(),
         start: "2024-01-01".into(),
         ..Purchase::default()
-    });
+    })
+}
+
+#[test]
+fn an_imported_document_event_must_name_bytes_the_archive_holds() {
+    let dir = TempDir::new().unwrap();
+    let mut store = new_store(&dir);
+    // A document attached the ordinary way: its bytes are archived.
+    let contract = file(&dir, "contract.txt", "Vertrag: Kuendigungsfrist 90 Tage");
+    let w = acme_cad();
     let docs = Documents {
         sources: vec![record::Source::Path(contract)],
         kind: None,
@@ -491,4 +496,53 @@ fn an_imported_document_event_must_name_bytes_the_archive_holds() {
     );
     let report = entitle_app::maintenance::verify(&store, &Silent).unwrap();
     assert!(report.intact, "{:?}", report.problems);
+}
+
+#[test]
+fn a_note_that_quotes_a_files_hash_does_not_block_importing_it() {
+    let dir = TempDir::new().unwrap();
+    let mut store = new_store(&dir);
+    let path = file(
+        &dir,
+        "usage.csv",
+        "vendor,product,metric,count,date\nAcme,CAD,user,3,2024-06-30\n",
+    );
+    let hash = blake3::hash(&std::fs::read(&path).unwrap())
+        .to_hex()
+        .to_string();
+    // Someone writes the file's hash into an ordinary note …
+    let w = acme_cad();
+    let common = Common {
+        note: Some(format!("counts to follow in usage.csv blake3:{hash}")),
+        ..Common::default()
+    };
+    record::record(
+        &mut store,
+        &ctx(),
+        &w,
+        &common,
+        Documents::default(),
+        &Silent,
+    )
+    .unwrap();
+    // … which is not an import of it: the file imports.
+    let req = UsageImport {
+        file: path,
+        ..UsageImport::default()
+    };
+    let done = import::usage(Target::Open(&mut store), &ctx(), &req, &Silent).unwrap();
+    assert_eq!(done.first_seq, Some(2));
+    // The import itself is remembered, also after the derived state is
+    // rebuilt from the log.
+    let err = import::usage(Target::Open(&mut store), &ctx(), &req, &Silent).unwrap_err();
+    assert!(
+        err.message().contains("(event #2 carries its hash"),
+        "{err}"
+    );
+    entitle_app::maintenance::rebuild(&mut store, &Silent).unwrap();
+    let err = import::usage(Target::Open(&mut store), &ctx(), &req, &Silent).unwrap_err();
+    assert!(
+        err.message().contains("(event #2 carries its hash"),
+        "{err}"
+    );
 }

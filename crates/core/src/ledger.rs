@@ -244,8 +244,28 @@ pub struct Changes {
     pub events: Vec<EventMeta>,
     /// Documents newly bound or whose bindings changed.
     pub documents: Vec<DocumentEntry>,
+    /// Files imported: the BLAKE3 (hex) an event's note names as
+    /// `import <file> blake3:<hash>`, with that event's seq (the first of
+    /// this batch to name it).
+    pub imports: Vec<(String, u64)>,
     /// The new head.
     pub head: Head,
+}
+
+/// The BLAKE3 (64 lowercase hex) of the file an import's note names: every
+/// event a spreadsheet import writes carries `import <file> blake3:<hash>`,
+/// as its note or after the row's notes in parentheses.
+#[must_use]
+pub fn import_marker(note: &str) -> Option<&str> {
+    // The whole note, or after the row's own notes: `<notes> (<marker>)`.
+    let marker = match note.strip_suffix(')') {
+        Some(inner) => &inner[inner.rfind(" (import ")? + 2..],
+        None => note,
+    };
+    let rest = marker.strip_prefix("import ")?;
+    let (_, hash) = rest.rsplit_once(" blake3:")?;
+    (hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then_some(hash)
 }
 
 /// New events applied in memory on top of a backing.
@@ -266,6 +286,8 @@ pub struct Batch<'b, B: Backing> {
     usage_voids: Vec<(UsageYear, u64, u64)>,
     /// Set by the first spill: from then on the store merges counts.
     append_usage: bool,
+    /// See [`Changes::imports`].
+    imports: Vec<(String, u64)>,
     count: usize,
 }
 
@@ -285,6 +307,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             usage_appends: HashMap::new(),
             usage_voids: Vec::new(),
             append_usage: false,
+            imports: Vec::new(),
             count: 0,
         }
     }
@@ -613,6 +636,11 @@ impl<'b, B: Backing> Batch<'b, B> {
     /// Only when the backing cannot be read.
     pub fn apply(&mut self, record: &Record) -> Result<(), Rejection> {
         let seq = record.seq;
+        if let Some(hash) = record.note.as_deref().and_then(import_marker) {
+            if !self.imports.iter().any(|(h, _)| h == hash) {
+                self.imports.push((hash.to_owned(), seq));
+            }
+        }
         let effective = record.effective;
         let (kind, target) = match &record.event {
             Event::Purchased(p) => {
@@ -879,6 +907,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             usage_voids: std::mem::take(&mut self.usage_voids),
             events: std::mem::take(&mut self.events).into_values().collect(),
             documents,
+            imports: std::mem::take(&mut self.imports),
             head: self.head.clone(),
         }
     }
@@ -972,5 +1001,25 @@ fn check_renewal_months(months: Option<u32>) -> Result<(), InputError> {
     match months {
         Some(m) if !(1..=120).contains(&m) => Err(InputError::BadRenewalMonths(m)),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::import_marker;
+
+    #[test]
+    fn an_import_marker_is_the_note_or_its_parenthesised_end() {
+        let hash = "ef".repeat(32);
+        let marker = format!("import usage.csv blake3:{hash}");
+        assert_eq!(import_marker(&marker), Some(hash.as_str()));
+        assert_eq!(
+            import_marker(&format!("Team plan ({marker})")),
+            Some(hash.as_str())
+        );
+        // A note that only quotes a hash is not an import.
+        assert_eq!(import_marker(&format!("see blake3:{hash}")), None);
+        assert_eq!(import_marker(&format!("{marker} checked")), None);
+        assert_eq!(import_marker("import x.csv blake3:EF"), None);
     }
 }

@@ -373,10 +373,14 @@ impl Store {
         }
         if len < offset {
             let seq = self.applied.head.seq;
-            return self.ends_elsewhere(
-                access,
-                format!("it is {} bytes shorter than the {offset} bytes holding events #1..#{seq}: events were removed or cut", offset - len),
-            );
+            let what = format!("it is {} bytes shorter than the {offset} bytes holding events #1..#{seq}: events were removed or cut", offset - len);
+            // Cut at an event's end (an older copy): a log that ends
+            // elsewhere; anything else (a line deleted inside it) is damage.
+            return if self.ends_at_an_event()? {
+                self.ends_elsewhere(access, what)
+            } else {
+                self.damaged(access, what)
+            };
         }
         match intent {
             Some(intent) if intent.offset_before == offset => self.finish_interrupted(&intent),
@@ -475,6 +479,34 @@ impl Store {
             end.0
         ));
         Ok(())
+    }
+
+    /// Whether the log ends exactly where one of the events the derived
+    /// state knows ended: the last line is that event, at its offset.
+    fn ends_at_an_event(&mut self) -> Result<bool, StoreError> {
+        let len = self.log.len();
+        if len == 0 {
+            return Ok(true);
+        }
+        if self.log.complete_len()? != len {
+            return Ok(false);
+        }
+        let window = len.min(1 << 20);
+        let bytes = self
+            .log
+            .read_at(len - window, u32::try_from(window).unwrap_or(u32::MAX))?;
+        let body = &bytes[..bytes.len() - 1];
+        let line = match body.iter().rposition(|&b| b == b'\n') {
+            Some(i) => &body[i + 1..],
+            None if window == len => body,
+            None => return Ok(false),
+        };
+        let Ok(record) = Record::from_bytes(line) else {
+            return Ok(false);
+        };
+        Ok(self.proj.seq_entry(record.seq)?.is_some_and(|e| {
+            e.len as usize == line.len() && e.offset + u64::from(e.len) + 1 == len
+        }))
     }
 
     /// Whether `log/HEAD` says entitle wrote the log beyond `seq`.
@@ -1041,6 +1073,16 @@ impl Store {
                 missing: false,
             }),
         }
+    }
+
+    /// The first event that carries an import of the file with this BLAKE3
+    /// (hex) in its note (`import <file> blake3:<hash>`), if any.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn imported(&self, hash: &str) -> Result<Option<u64>, StoreError> {
+        self.proj.imported(hash)
     }
 
     /// Hashes of documents bound or unbound by events after `seq` (for

@@ -17,7 +17,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 6;
+const SCHEMA: u32 = 7;
 /// Digests per chunk in the `digests` tree, and seq entries per chunk in
 /// the `events` tree: a million events are a thousand values, not a
 /// million keys (sled opens and writes far faster that way).
@@ -109,6 +109,8 @@ struct Trees {
     documents: sled::Tree,
     doc_events: sled::Tree,
     texts: sled::Tree,
+    /// BLAKE3 of an imported file → the first event that named it.
+    imports: sled::Tree,
 }
 
 /// sled keeps every page written in memory until the database is closed,
@@ -224,6 +226,7 @@ fn open_trees_once(path: &Path) -> Result<Trees, StoreError> {
         documents: open_tree("documents")?,
         doc_events: open_tree("doc_events")?,
         texts: open_tree("texts")?,
+        imports: open_tree("imports")?,
         db,
     })
 }
@@ -287,6 +290,7 @@ impl Projections {
             &self.trees()?.digests,
             &self.trees()?.documents,
             &self.trees()?.doc_events,
+            &self.trees()?.imports,
         ] {
             tree.clear().map_err(|e| derived(&self.path, e))?;
         }
@@ -485,6 +489,16 @@ impl Projections {
         Ok(out)
     }
 
+    /// The first event that names an imported file's BLAKE3 (hex).
+    pub(crate) fn imported(&self, hash: &str) -> Result<Option<u64>, StoreError> {
+        let trees = self.trees()?;
+        let value = trees
+            .imports
+            .get(hash.as_bytes())
+            .map_err(|e| derived(&self.path, e))?;
+        Ok(value.and_then(|v| Some(u64::from_be_bytes(v.as_ref().try_into().ok()?))))
+    }
+
     /// One license.
     pub(crate) fn license(&self, id: &str) -> Result<Option<LicenseTimeline>, StoreError> {
         self.get(&self.trees()?.licenses, id.as_bytes())
@@ -592,6 +606,14 @@ impl Projections {
             }
         }
         trees.doc_events.apply_batch(doc_events).map_err(err)?;
+        for (hash, seq) in &changes.imports {
+            // The first event that named the file stays (applying again,
+            // or a later import of the same file, keeps it).
+            let _ = trees
+                .imports
+                .compare_and_swap(hash.as_bytes(), None::<&[u8]>, Some(&seq.to_be_bytes()[..]))
+                .map_err(err)?;
+        }
 
         if let Some(applied) = applied {
             trees.db.insert("applied", encode(applied)).map_err(err)?;

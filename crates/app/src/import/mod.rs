@@ -197,15 +197,8 @@ fn refuse_if_imported(store: &Store, file: &str, marker: &str, again: bool) -> R
     if again {
         return Ok(());
     }
-    let finder = memchr::memmem::Finder::new(marker.as_bytes());
-    let mut found: Option<u64> = None;
-    store.export(&mut std::io::sink(), u64::MAX, &mut |seq, bytes| {
-        if found.is_none() && finder.find(bytes).is_some() {
-            found = Some(seq);
-        }
-        false
-    })?;
-    match found {
+    let hash = marker.strip_prefix("blake3:").unwrap_or(marker);
+    match store.imported(hash)? {
         None => Ok(()),
         Some(seq) => Err(Error::new(
             ErrorKind::Conflict,
