@@ -154,6 +154,10 @@ fn missing_header_column() {
         err.contains(&format!("{file}:1: missing required column `count`")),
         "{err}"
     );
+    assert!(
+        err.contains("name it in the column map (--map), e.g. --map count="),
+        "the hint names the flag: {err}"
+    );
     assert_eq!(s.log(), before);
 }
 

@@ -272,7 +272,15 @@ impl From<entitle_sheet::SheetError> for Error {
             entitle_sheet::ErrorKind::Io(_) => ErrorKind::Io,
             _ => ErrorKind::BadInput,
         };
-        Error::new(kind, e.to_string()).at("file")
+        // The column map is a field of its own (`--map` on the command
+        // line): a header that does not fit points at it.
+        match e.map_hint() {
+            Some((words, example)) => Error::new(kind, e.to_string())
+                .at("map")
+                .hint(format!("{words} ({{field}}), e.g. {{field}} {example}")),
+            None if e.is_map_error() => Error::new(kind, e.to_string()).at("map"),
+            None => Error::new(kind, e.to_string()).at("file"),
+        }
     }
 }
 

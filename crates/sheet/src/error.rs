@@ -48,6 +48,34 @@ impl SheetError {
         &self.0.kind
     }
 
+    /// What to do about a header that does not fit, when a column map
+    /// entry would mend it: the words before the example, and an example
+    /// entry (`("if one of them holds it, name it in the column map",
+    /// "vendor=Publisher")`). The front-end names its column-map option.
+    #[must_use]
+    pub fn map_hint(&self) -> Option<(&'static str, String)> {
+        match &self.0.kind {
+            ErrorKind::MissingColumns { example, .. } => Some((
+                "if one of them holds it, name it in the column map",
+                example.clone(),
+            )),
+            ErrorKind::AmbiguousHeader { header, first, .. } => Some((
+                "say which in the column map",
+                format!("{first}=\"{header}\""),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether the error is about an entry of the column map.
+    #[must_use]
+    pub fn is_map_error(&self) -> bool {
+        matches!(
+            self.0.kind,
+            ErrorKind::MapUnknownColumn { .. } | ErrorKind::MapUnknownHeader { .. }
+        )
+    }
+
     /// Whether reading can go on after this error.
     ///
     /// Row errors (wrong field count, a bad value, a quote never closed) are
@@ -141,7 +169,7 @@ pub enum ErrorKind {
         limit: usize,
     },
     /// Required columns are absent from the header.
-    #[error("missing required column{} {missing}; columns found: {found}; if one of them holds it, name it with --map, e.g. --map {example}", if *.count > 1 { "s" } else { "" })]
+    #[error("missing required column{} {missing}; columns found: {found}", if *.count > 1 { "s" } else { "" })]
     MissingColumns {
         /// How many are missing.
         count: usize,
@@ -149,7 +177,7 @@ pub enum ErrorKind {
         missing: String,
         /// The header names found in the file.
         found: String,
-        /// An example `--map` argument.
+        /// An example column map entry (`vendor=Publisher`).
         example: String,
     },
     /// Two header columns mean the same schema column.
@@ -167,7 +195,7 @@ pub enum ErrorKind {
         second_name: String,
     },
     /// One header column matches two schema columns (through aliases or `--map`).
-    #[error("column {position} (`{header}`) could mean `{first}` or `{second}`; say which with --map, e.g. --map {first}=\"{header}\"")]
+    #[error("column {position} (`{header}`) could mean `{first}` or `{second}`")]
     AmbiguousHeader {
         /// 1-based position of the header column.
         position: usize,
@@ -180,7 +208,7 @@ pub enum ErrorKind {
     },
     /// A `--map` entry names a column the schema does not have.
     #[error(
-        "--map {entry}: `{column}` is not a column of this import; its columns are {expected}"
+        "column map {entry}: `{column}` is not a column of this import; its columns are {expected}"
     )]
     MapUnknownColumn {
         /// The `--map` entry as written.
@@ -191,7 +219,7 @@ pub enum ErrorKind {
         expected: String,
     },
     /// A `--map` entry names a header the file does not have.
-    #[error("--map {entry}: the file has no column `{header}`; columns found: {found}")]
+    #[error("column map {entry}: the file has no column `{header}`; columns found: {found}")]
     MapUnknownHeader {
         /// The `--map` entry as written.
         entry: String,
@@ -287,13 +315,13 @@ impl ValueError {
 #[non_exhaustive]
 pub enum MapError {
     /// An entry has no `=`.
-    #[error("--map entry `{0}` has no `=`; write COLUMN=HEADER, e.g. count=Installations")]
+    #[error("column map entry `{0}` has no `=`; write COLUMN=HEADER, e.g. count=Installations")]
     NoEquals(String),
     /// An entry has nothing before or after the `=`.
-    #[error("--map entry `{0}` is incomplete; write COLUMN=HEADER, e.g. count=Installations")]
+    #[error("column map entry `{0}` is incomplete; write COLUMN=HEADER, e.g. count=Installations")]
     Empty(String),
     /// A column is mapped twice.
-    #[error("--map names column `{0}` twice")]
+    #[error("the column map names column `{0}` twice")]
     Twice(String),
 }
 

@@ -338,18 +338,18 @@ mod tests {
                 .parse::<ColumnMap>()
                 .unwrap_err()
                 .to_string(),
-            "--map entry `product` has no `=`; write COLUMN=HEADER, e.g. count=Installations"
+            "column map entry `product` has no `=`; write COLUMN=HEADER, e.g. count=Installations"
         );
         assert_eq!(
             "count=".parse::<ColumnMap>().unwrap_err().to_string(),
-            "--map entry `count=` is incomplete; write COLUMN=HEADER, e.g. count=Installations"
+            "column map entry `count=` is incomplete; write COLUMN=HEADER, e.g. count=Installations"
         );
         assert_eq!(
             "count=A,count=B"
                 .parse::<ColumnMap>()
                 .unwrap_err()
                 .to_string(),
-            "--map names column `count` twice"
+            "the column map names column `count` twice"
         );
         let m: ColumnMap = " count = Anzahl Geräte ,".parse().unwrap();
         assert_eq!(m.header_for("count"), Some("Anzahl Geräte"));

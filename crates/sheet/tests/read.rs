@@ -263,7 +263,15 @@ fn header_errors() {
     let d = ReadOptions::default();
     assert_eq!(
         open_err("missing_header.csv", &d),
-        "missing_header.csv:1: missing required columns `vendor`, `product`, `count`; columns found: `Publisher`, `Software`, `Metric`, `Installs`, `Date`; if one of them holds it, name it with --map, e.g. --map vendor=Publisher"
+        "missing_header.csv:1: missing required columns `vendor`, `product`, `count`; columns found: `Publisher`, `Software`, `Metric`, `Installs`, `Date`"
+    );
+    let e = open("missing_header.csv", &usage_schema(), &d).unwrap_err();
+    assert_eq!(
+        e.map_hint(),
+        Some((
+            "if one of them holds it, name it in the column map",
+            "vendor=Publisher".to_owned()
+        ))
     );
     assert_eq!(
         open_err("duplicate_header.csv", &d),
@@ -275,15 +283,18 @@ fn header_errors() {
     };
     assert_eq!(
         open_err("missing_header.csv", &map("vendor=Publisher,product=Software,count=Installed")),
-        "missing_header.csv:1: --map count=Installed: the file has no column `Installed`; columns found: `Publisher`, `Software`, `Metric`, `Installs`, `Date`"
+        "missing_header.csv:1: column map count=Installed: the file has no column `Installed`; columns found: `Publisher`, `Software`, `Metric`, `Installs`, `Date`"
     );
     assert_eq!(
         open_err("missing_header.csv", &map("seats=Installs")),
-        "missing_header.csv:1: --map seats=Installs: `seats` is not a column of this import; its columns are vendor, product, metric, count, date, notes"
+        "missing_header.csv:1: column map seats=Installs: `seats` is not a column of this import; its columns are vendor, product, metric, count, date, notes"
     );
     assert_eq!(
-        open_err("missing_header.csv", &map("vendor=Publisher,product=Software,count=Metric,metric=Metric")),
-        "missing_header.csv:1: column 3 (`Metric`) could mean `metric` or `count`; say which with --map, e.g. --map metric=\"Metric\""
+        open_err(
+            "missing_header.csv",
+            &map("vendor=Publisher,product=Software,count=Metric,metric=Metric")
+        ),
+        "missing_header.csv:1: column 3 (`Metric`) could mean `metric` or `count`"
     );
     assert_eq!(
         open_err("empty.csv", &d),
