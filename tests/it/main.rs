@@ -13,6 +13,7 @@ mod color;
 mod crash;
 mod documents;
 mod format_csv;
+mod golden;
 mod head;
 mod import_licenses;
 mod ledger;
