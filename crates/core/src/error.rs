@@ -349,6 +349,16 @@ pub enum Rejection {
         /// The earlier void.
         by: u64,
     },
+    /// A document bound to a license under another vendor's name.
+    #[error("vendor {vendor:?} is not the vendor of {id} ({of:?}); a document bound to a license belongs to that license's vendor")]
+    VendorNotOfLicense {
+        /// The vendor given.
+        vendor: String,
+        /// The license.
+        id: String,
+        /// Its vendor.
+        of: String,
+    },
     /// Something the backing store could not read.
     #[error("reading the derived state failed: {0}")]
     Backing(String),
@@ -366,6 +376,7 @@ impl Rejection {
             | Rejection::LicenseCancelled { .. }
             | Rejection::ExtendPerpetual(_) => Some("license"),
             Rejection::DuplicateId { .. } => Some("id"),
+            Rejection::VendorNotOfLicense { .. } => Some("vendor"),
             Rejection::ExtendNotLater { .. } | Rejection::UntilBeforeStart { .. } => Some("until"),
             Rejection::UnknownSeq { .. }
             | Rejection::VoidOfVoid(_)
@@ -380,6 +391,9 @@ impl Rejection {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Rejection::Input(e) => e.hint(),
+            Rejection::VendorNotOfLicense { .. } => {
+                Some("leave the vendor out when the document belongs to one license")
+            }
             _ => None,
         }
     }

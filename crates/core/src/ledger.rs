@@ -551,9 +551,19 @@ impl<'b, B: Backing> Batch<'b, B> {
                 match (&a.id, &a.vendor) {
                     (Some(id), vendor) => {
                         let id = id.clone();
-                        self.known_license(&id)?;
+                        let of = match self.known_license(&id)?.purchase() {
+                            Some((_, terms)) => terms.vendor.clone(),
+                            None => return Err(Rejection::UnknownLicense(id)),
+                        };
                         if let Some(vendor) = vendor {
-                            a.vendor = Some(text::clean("vendor", vendor, Kind::Name)?);
+                            // Named twice, the two must agree: an audit
+                            // pack for one vendor discloses the documents
+                            // of its licenses, and no other vendor's.
+                            let vendor = text::clean("vendor", vendor, Kind::Name)?;
+                            if crate::types::match_key(&vendor) != crate::types::match_key(&of) {
+                                return Err(Rejection::VendorNotOfLicense { vendor, id, of });
+                            }
+                            a.vendor = Some(vendor);
                         }
                     }
                     (None, Some(vendor)) => {

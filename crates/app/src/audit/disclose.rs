@@ -52,10 +52,13 @@ impl<'a> Disclosure<'a> {
             }
             Event::UsageRecorded(u) => ours(&u.vendor),
             Event::Voided(v) => self.shown.contains(&v.voids),
-            Event::DocumentAttached(d) => {
-                d.vendor.as_deref().is_some_and(ours)
-                    || d.id.as_ref().is_some_and(|id| self.licenses.contains(id))
-            }
+            // A document bound to a license is that license's vendor's,
+            // whatever vendor name the record also carries (a log written
+            // before the ledger checked that they agree may hold another).
+            Event::DocumentAttached(d) => match &d.id {
+                Some(id) => self.licenses.contains(id),
+                None => d.vendor.as_deref().is_some_and(ours),
+            },
             other => other
                 .license_id()
                 .is_some_and(|id| self.licenses.contains(id)),
