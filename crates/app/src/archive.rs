@@ -237,8 +237,15 @@ pub fn doc_show(store: &Store, hash: &str, progress: &dyn Progress) -> Result<Do
 pub fn doc_get(store: &Store, hash: &str, out: &mut dyn Write) -> Result<u64> {
     let doc = store.resolve_document(hash)?;
     let out_name = Path::new("the document's output");
-    check(store, &doc, &mut std::io::sink(), out_name)?;
-    let n = check(store, &doc, out, out_name)?;
+    check(store, &doc, &mut std::io::sink(), out_name, NOTHING_WRITTEN)?;
+    // Changed between the two reads: bytes are out already.
+    let n = check(
+        store,
+        &doc,
+        out,
+        out_name,
+        "the output is incomplete: do not use it",
+    )?;
     out.flush().map_err(|e| Error::io(out_name, e).at("out"))?;
     Ok(n)
 }
@@ -272,7 +279,7 @@ pub fn doc_get_to_file(store: &Store, hash: &str, path: &Path, overwrite: bool) 
     let mut failure = None;
     let mut bytes = 0;
     let written = crate::files::write_with(path, overwrite, |f| {
-        match check(store, &doc, f, path) {
+        match check(store, &doc, f, path, NOTHING_WRITTEN) {
             Ok(n) => bytes = n,
             Err(e) => {
                 failure = Some(e);
@@ -294,7 +301,19 @@ pub fn doc_get_to_file(store: &Store, hash: &str, path: &Path, overwrite: bool) 
 
 /// Copies the document's blob into `out`, hashing it on the way; an error
 /// of kind integrity when the bytes do not match the document's hash.
-fn check(store: &Store, doc: &DocumentEntry, out: &mut dyn Write, out_name: &Path) -> Result<u64> {
+/// What became of the output when [`check`] fails before any byte of it
+/// reached the reader.
+const NOTHING_WRITTEN: &str = "nothing was written";
+
+/// Copies the document to `out`, re-hashing it; `on_failure` says what
+/// became of the output when its bytes do not match.
+fn check(
+    store: &Store,
+    doc: &DocumentEntry,
+    out: &mut dyn Write,
+    out_name: &Path,
+    on_failure: &str,
+) -> Result<u64> {
     let path = store.blobs().path_of(&doc.hash);
     let mut f = File::open(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -339,7 +358,7 @@ fn check(store: &Store, doc: &DocumentEntry, out: &mut dyn Write, out_name: &Pat
         .at("hash")
         .hint_to(
             Action::Verify,
-            "nothing was written; run {action} to check the whole archive, and restore the file from a copy",
+            format!("{on_failure}; run {{action}} to check the whole archive, and restore the file from a copy"),
         ));
     }
     Ok(n)

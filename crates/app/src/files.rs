@@ -34,11 +34,13 @@ pub fn write_with(
         _ => Path::new("."),
     };
     let io = |e: std::io::Error| Error::io(path, e).at("out");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".entitle-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".entitle-").suffix(".tmp");
+    // A file the user asked for gets the mode any new file of theirs gets
+    // (0666 less the umask), not a temporary file's 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
     fill(tmp.as_file_mut()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     if overwrite {
@@ -57,7 +59,10 @@ pub fn write_with(
             }
         })?;
     }
-    Ok(())
+    // The rename is durable only once the directory is.
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io)
 }
 
 #[cfg(test)]
@@ -75,6 +80,16 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"one");
         write_atomically(&p, b"three", true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"three");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // The mode any new file gets here (0666 less the umask).
+            let other = tempfile::tempdir().unwrap();
+            let plain = other.path().join("plain");
+            std::fs::File::create(&plain).unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&p), mode(&plain), "not a temporary file's 0600");
+        }
         let failed = write_with(&p, true, |_| Err(std::io::Error::other("disk full")));
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"three");
