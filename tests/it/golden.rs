@@ -19,7 +19,14 @@ const QUERIES: &[(&str, &[&str])] = &[
     ),
     (
         "state-known-at-20.json",
-        &["state", "--as-of", "2024-06-30", "--known-at", "#20", "--json"],
+        &[
+            "state",
+            "--as-of",
+            "2024-06-30",
+            "--known-at",
+            "#20",
+            "--json",
+        ],
     ),
     (
         "position.json",
@@ -31,17 +38,37 @@ const QUERIES: &[(&str, &[&str])] = &[
     ),
     (
         "position-known-at-20.json",
-        &["position", "--as-of", "2024-06-30", "--known-at", "#20", "--json"],
+        &[
+            "position",
+            "--as-of",
+            "2024-06-30",
+            "--known-at",
+            "#20",
+            "--json",
+        ],
     ),
     ("history-L-0003.json", &["history", "L-0003", "--json"]),
     (
         "renewals.json",
-        &["renewals", "--as-of", "2024-06-30", "--within", "365", "--json"],
+        &[
+            "renewals",
+            "--as-of",
+            "2024-06-30",
+            "--within",
+            "365",
+            "--json",
+        ],
     ),
     (
         "renewals.csv",
         &[
-            "renewals", "--as-of", "2024-06-30", "--within", "365", "--format", "csv",
+            "renewals",
+            "--as-of",
+            "2024-06-30",
+            "--within",
+            "365",
+            "--format",
+            "csv",
         ],
     ),
     ("spend.json", &["spend", "--json"]),
@@ -77,7 +104,10 @@ fn the_demo_stores_answers_are_the_documented_ones() {
                 .zip(want.lines())
                 .position(|(a, b)| a != b)
                 .map_or_else(|| "its length".to_owned(), |i| format!("line {}", i + 1));
-            changed.push(format!("entitle {} differs from {name} at {line}", args.join(" ")));
+            changed.push(format!(
+                "entitle {} differs from {name} at {line}",
+                args.join(" ")
+            ));
         }
     }
     assert!(

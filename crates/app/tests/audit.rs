@@ -470,3 +470,31 @@ fn bad_requests_are_refused_naming_their_field() {
     .unwrap_err();
     assert_eq!(e.field(), Some("since"));
 }
+
+/// D2: the report's "How to verify" claimed `b3sum --check` shows that no
+/// file was added (it never notices one) and never asked for `b3sum
+/// BLAKE3SUMS` against the checkpoint's `sums` line, so a report edited
+/// and re-summed passed every command it listed.
+#[test]
+fn d2_the_report_ties_blake3sums_to_the_signed_checkpoint() {
+    let (dir, s) = company();
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    for name in ["report.md", "report.html"] {
+        let report = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!report.contains("changed, added or removed"), "{name}");
+        assert!(
+            report.contains("it does not notice an added file"),
+            "{name}"
+        );
+        assert!(
+            report.contains("\nb3sum BLAKE3SUMS\n"),
+            "{name} lacks the command"
+        );
+        assert!(
+            report.contains("checkpoint&#39;s `sums` line")
+                || report.contains("checkpoint's `sums` line"),
+            "{name}"
+        );
+    }
+}

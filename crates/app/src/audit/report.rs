@@ -571,10 +571,14 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents)
     doc.h(2, "How to verify");
     doc.p(
         "You do not need entitle to check this pack. In the unpacked pack directory: \
-         `b3sum --check BLAKE3SUMS` shows that no file was changed, added or removed; \
-         `ssh-keygen -Y verify` against the key the store's owner registered with you \
-         (not the pack's own allowed_signers, which whoever signs a pack writes) shows that \
-         the checkpoint (the last event number and the chain hash) was signed by that key; and the chain check shows \
+         `b3sum --check BLAKE3SUMS` shows that no file it lists was changed or removed \
+         (it does not notice an added file: the pack must hold no file it does not list \
+         but checkpoint and checkpoint.sig); `ssh-keygen -Y verify` against the key the \
+         store's owner registered with you (not the pack's own allowed_signers, which \
+         whoever signs a pack writes) shows that the checkpoint (the last event number, \
+         the chain hash and the hash of BLAKE3SUMS) was signed by that key; `b3sum BLAKE3SUMS` \
+         must print the hash on the checkpoint's `sums` line, so the signature covers \
+         BLAKE3SUMS and every file it lists, this report included; and the chain check shows \
          that events.jsonl leads to exactly that hash, so none of its events was \
          changed, removed, inserted or reordered. Each document's file name starts \
          with its BLAKE3 hash, the hash its binding event records in the chain. \
@@ -589,6 +593,8 @@ fn verify_commands(f: &Facts<'_>) -> String {
         "b3sum --check {SUMS_FILE}\n\
          # given_signers: one line, <store id> namespaces=\"{CHECKPOINT_NAMESPACE}\" <the key you were given>\n\
          ssh-keygen -Y verify -f given_signers -I {} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\
+         # must print the hash on the last line of {CHECKPOINT_FILE}, `sums <hash>`\n\
+         b3sum {SUMS_FILE}\n\
          python3 {VERIFY_PY} {EVENTS_FILE} {} {}\n{}",
         f.store_id,
         f.known,
