@@ -498,3 +498,20 @@ fn d2_the_report_ties_blake3sums_to_the_signed_checkpoint() {
         );
     }
 }
+
+/// D3: with a checkpoint that does not parse, the chain cannot be held
+/// against a signed head; it was reported as passed.
+#[test]
+fn d3_a_check_that_cannot_be_made_is_left_out() {
+    let (dir, s) = company();
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    std::fs::write(out.join("checkpoint"), "not a checkpoint\n").unwrap();
+    let v = verify(&out, None);
+    assert!(!v.verified);
+    let names: Vec<(&str, bool)> = v.checks.iter().map(|c| (c.name, c.passed)).collect();
+    assert_eq!(
+        names,
+        [("format", true), ("files", false), ("checkpoint", false)]
+    );
+}
