@@ -1095,6 +1095,10 @@ fn a_format_1_pack_still_verifies() {
     );
     assert!(!out.contains("reports:"), "{out}");
     assert!(
+        out.contains("  not signed: report.md, report.html, VERIFY.md and verify_chain.py"),
+        "{out}"
+    );
+    assert!(
         out.contains("  position: 1 rows as of 2024-12-31 re-computed from the 3 disclosed events"),
         "{out}"
     );

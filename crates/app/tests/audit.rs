@@ -515,3 +515,76 @@ fn d3_a_check_that_cannot_be_made_is_left_out() {
         [("format", true), ("files", false), ("checkpoint", false)]
     );
 }
+
+fn v1_fixture(dir: &TempDir) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/audit-pack-v1");
+    let to = dir.path().join("v1");
+    std::fs::create_dir_all(to.join("documents")).unwrap();
+    for sub in ["", "documents"] {
+        for e in std::fs::read_dir(from.join(sub)).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), to.join(sub).join(e.file_name())).unwrap();
+            }
+        }
+    }
+    to
+}
+
+/// Rewrites `BLAKE3SUMS` for what it lists, and `add`.
+fn resum(dir: &Path, add: &[&str]) {
+    let sums = std::fs::read_to_string(dir.join("BLAKE3SUMS")).unwrap();
+    let mut names: Vec<String> = sums.lines().map(|l| l[66..].to_owned()).collect();
+    names.extend(add.iter().map(|n| (*n).to_owned()));
+    names.retain(|n| dir.join(n).is_file());
+    names.sort();
+    let new: String = names
+        .iter()
+        .map(|n| {
+            format!(
+                "{}  {n}\n",
+                blake3::hash(&std::fs::read(dir.join(n)).unwrap()).to_hex()
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("BLAKE3SUMS"), new).unwrap();
+}
+
+/// R1: a v1 checkpoint (whose signature covers only itself) in a pack
+/// that says it is of format 2 would lend its signature to reports it
+/// never saw; a v2 checkpoint without `FORMAT` is as mixed. Both are
+/// refused, and a format-1 pack says its reports are not signed.
+#[test]
+fn r1_mixed_packs_are_refused_and_format_1_reports_are_unsigned() {
+    let dir = TempDir::new().unwrap();
+    let v1 = v1_fixture(&dir);
+    let v = verify(&v1, None);
+    assert!(v.verified, "{:?}", failures(&v));
+    assert!(!v.reports_signed);
+
+    std::fs::write(v1.join("FORMAT"), "entitle-pack 2\n").unwrap();
+    resum(&v1, &["FORMAT"]);
+    let v = verify(&v1, None);
+    assert!(!v.verified);
+    let checkpoint = v.checks.iter().find(|c| c.name == "checkpoint").unwrap();
+    assert!(!checkpoint.passed);
+    assert!(
+        checkpoint.details[0].starts_with("checkpoint: a v1 checkpoint in a pack of format 2"),
+        "{:?}",
+        checkpoint.details
+    );
+
+    let (dir, s) = company();
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    assert!(verify(&out, None).reports_signed);
+    std::fs::remove_file(out.join("FORMAT")).unwrap();
+    let v = verify(&out, None);
+    assert!(!v.verified && !v.reports_signed);
+    let checkpoint = v.checks.iter().find(|c| c.name == "checkpoint").unwrap();
+    assert!(
+        checkpoint.details[0].starts_with("checkpoint: a v2 checkpoint in a pack without FORMAT"),
+        "{:?}",
+        checkpoint.details
+    );
+}

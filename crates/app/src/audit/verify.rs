@@ -55,6 +55,13 @@ pub struct PackVerification {
     /// against the pack's own `allowed_signers`, which shows only that the
     /// pack agrees with itself).
     pub signer_given: bool,
+    /// Whether the signature covers the reports, `VERIFY.md` and
+    /// `verify_chain.py` (format 2, whose v2 checkpoint pins
+    /// `BLAKE3SUMS`). False for a format-1 pack: its signature covers the
+    /// checkpoint only, so its reports are the packer's word, not signed
+    /// evidence (its CSV files are still re-computed from the signed
+    /// chain).
+    pub reports_signed: bool,
     /// The checks made, in order; a check that could not be made because
     /// an earlier one failed is left out.
     pub checks: Vec<Check>,
@@ -159,7 +166,10 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
 
     let checkpoint = match checkpoint {
         Ok(cp) => {
-            checks.push(Check::of("checkpoint", covers(&pack, &cp)));
+            checks.push(Check::of(
+                "checkpoint",
+                matches_format(layout.as_ref().ok(), &cp).and_then(|()| covers(&pack, &cp)),
+            ));
             Some(cp)
         }
         Err(e) => {
@@ -168,6 +178,8 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         }
     };
 
+    let reports_signed =
+        layout == Ok(Layout::V2) && checkpoint.as_ref().is_some_and(|cp| cp.sums.is_some());
     let signed_by = text(SIGNATURE_FILE)
         .ok()
         .and_then(|sig| entitle_pack::signing_key(sig).ok());
@@ -292,8 +304,31 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         verified: checks.iter().all(|c| c.passed),
         signed_by,
         signer_given: signer.is_some(),
+        reports_signed,
         checks,
     })
+}
+
+/// A pack's checkpoint must be of its format's version: a format-2 pack
+/// (with `FORMAT`) has a v2 checkpoint, a format-1 pack (without) a v1
+/// one. Mixed, a v1 checkpoint's signature, which covers nothing but the
+/// checkpoint, could vouch for reports it never saw.
+fn matches_format(
+    layout: Option<&Layout>,
+    cp: &Checkpoint,
+) -> std::result::Result<(), Vec<String>> {
+    match (layout, cp.sums.is_some()) {
+        (Some(Layout::V2), false) => Err(vec![format!(
+            "{CHECKPOINT_FILE}: a v1 checkpoint in a pack of format 2 ({FORMAT_FILE} says so): \
+             format 2 is signed by a v2 checkpoint that pins {SUMS_FILE}; a v1 checkpoint's \
+             signature covers none of the other files"
+        )]),
+        (Some(Layout::V1), true) => Err(vec![format!(
+            "{CHECKPOINT_FILE}: a v2 checkpoint in a pack without {FORMAT_FILE} (format 1): \
+             format 1 has only v1 checkpoints, so {FORMAT_FILE} was removed or the checkpoint replaced"
+        )]),
+        _ => Ok(()),
+    }
 }
 
 /// What the signed checkpoint covers: a v2 checkpoint pins `BLAKE3SUMS`
