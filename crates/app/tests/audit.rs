@@ -588,3 +588,64 @@ fn r1_mixed_packs_are_refused_and_format_1_reports_are_unsigned() {
         checkpoint.details
     );
 }
+
+/// R3: the pack's own `since-checkpoint` was never checked again, and it
+/// carried the old checkpoint's time and sums line. It now holds only
+/// store, seq and hash, and verification checks that the chain extends it.
+#[test]
+fn r3_the_packs_since_checkpoint_is_checked_again() {
+    let (dir, s) = company();
+    let old = dir.path().join("old");
+    audit::build_pack(
+        &s,
+        &PackRequest {
+            known_at: Some("#3".into()),
+            ..request(&old)
+        },
+        &Silent,
+    )
+    .unwrap();
+    let new = dir.path().join("new");
+    audit::build_pack(
+        &s,
+        &PackRequest {
+            since: Some(old.join("checkpoint")),
+            ..request(&new)
+        },
+        &Silent,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(new.join("since-checkpoint")).unwrap();
+    assert!(text.starts_with("entitle-since v1\nstore "), "{text}");
+    assert!(!text.contains("time ") && !text.contains("sums "), "{text}");
+    let v = verify(&new, None);
+    assert!(v.verified, "{:?}", failures(&v));
+    let check = v
+        .checks
+        .iter()
+        .find(|c| c.name == "since-checkpoint")
+        .unwrap();
+    assert!(
+        check.details[0].starts_with("the log extends the checkpoint #3 "),
+        "{:?}",
+        check.details
+    );
+
+    // One not on the chain is named (the sums, no longer matching, too).
+    let line = text.lines().find(|l| l.starts_with("hash ")).unwrap();
+    let forged = text.replace(line, &format!("hash {}", "0".repeat(64)));
+    std::fs::write(new.join("since-checkpoint"), forged).unwrap();
+    resum(&new, &[]);
+    let v = verify(&new, None);
+    let check = v
+        .checks
+        .iter()
+        .find(|c| c.name == "since-checkpoint")
+        .unwrap();
+    assert!(!check.passed);
+    assert!(
+        check.details[0].starts_with("since-checkpoint: at seq 3 the chain hash differs"),
+        "{:?}",
+        check.details
+    );
+}

@@ -9,16 +9,16 @@ use std::fmt::Write as _;
 use entitle_core::chain::{to_hex, Hash32};
 use entitle_core::timeline::LicenseView;
 use entitle_core::{Event, Record};
-use entitle_pack::{
-    Checkpoint, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
-};
+use entitle_pack::{CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE};
 use jiff::civil::Date;
 
 use super::csv::opt;
 use super::documents::Documents;
 use super::fold::{voids, Derived};
 use super::verify_md::verify_md;
-use super::{DOCUMENTS_DIR, REPORT_HTML, REPORT_MD, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT};
+use super::{
+    SinceRef, DOCUMENTS_DIR, REPORT_HTML, REPORT_MD, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT,
+};
 
 /// What the report and `VERIFY.md` say about the pack itself.
 pub(super) struct Facts<'a> {
@@ -39,7 +39,7 @@ pub(super) struct Facts<'a> {
     /// The events disclosed in full.
     pub(super) disclosed: usize,
     /// The older checkpoint this log was checked to extend.
-    pub(super) since: Option<Checkpoint>,
+    pub(super) since: Option<SinceRef>,
     /// How many documents the pack carries.
     pub(super) documents: usize,
 }
@@ -558,13 +558,12 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents)
     if let Some(old) = &f.since {
         doc.h(2, "Consistency with an earlier audit");
         doc.p(format!(
-            "This log extends the earlier checkpoint of store {} at event #{} (hash {}, made {}): \
+            "This log extends the earlier checkpoint of store {} at event #{} (hash {}): \
              nothing recorded up to it has been changed since. This was checked when the pack \
              was made; check it again with `entitle audit verify <pack> --signer <the key you were given> --since <old checkpoint>`.",
             old.store,
             old.seq,
             to_hex(&old.hash),
-            old.time.strftime("%Y-%m-%dT%H:%M:%SZ")
         ));
     }
 

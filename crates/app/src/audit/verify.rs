@@ -20,8 +20,8 @@ use super::documents::{check_documents, Documents};
 use super::fold::Derived;
 use super::report::{texts, Facts};
 use super::{
-    read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML, REPORT_MD,
-    SINCE_FILE, USAGE_FILE, VERIFY_MD, VERIFY_PY,
+    read_checkpoint, Layout, SinceRef, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML,
+    REPORT_MD, SINCE_FILE, USAGE_FILE, VERIFY_MD, VERIFY_PY,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::{Progress, Stage, Unit};
@@ -71,7 +71,8 @@ pub struct PackVerification {
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
     /// What was checked: `format`, `files`, `checkpoint`, `signature`,
-    /// `chain`, `since`, `records`, `position`, `documents` or `reports`.
+    /// `chain`, `since`, `since-checkpoint`, `records`, `position`,
+    /// `documents` or `reports`.
     pub name: &'static str,
     /// Whether it holds.
     pub passed: bool,
@@ -276,6 +277,37 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
     }
     stage.advance(1);
 
+    // The older checkpoint the pack says it was checked against when made:
+    // checked again, as `--since` is.
+    if let Some(bytes) = pack.get(SINCE_FILE) {
+        let result = std::str::from_utf8(bytes)
+            .map_err(|_| "not UTF-8".to_owned())
+            .and_then(SinceRef::parse)
+            .map_err(|e| vec![format!("{SINCE_FILE}: {e}")]);
+        let result = match (result, &chain) {
+            (Err(e), _) => Some(Err(e)),
+            // Cannot be checked without a valid chain, which failed already.
+            (Ok(_), None) => None,
+            (Ok(old), Some(_)) if checkpoint.as_ref().is_some_and(|cp| cp.store != old.store) => {
+                Some(Err(vec![format!(
+                    "{SINCE_FILE}: the old checkpoint is of store {}, the pack of another store",
+                    old.store
+                )]))
+            }
+            (Ok(old), Some(report)) => Some(match report.extends(old.seq, &old.hash) {
+                Ok(()) => Ok(format!(
+                    "the log extends the checkpoint #{} {} it was checked against when made",
+                    old.seq,
+                    to_hex(&old.hash)
+                )),
+                Err(e) => Err(vec![format!("{SINCE_FILE}: {e}")]),
+            }),
+        };
+        if let Some(result) = result {
+            checks.push(Check::of("since-checkpoint", result));
+        }
+    }
+
     if let (Some(report), Some(cp), Ok(layout)) = (&chain, &checkpoint, layout) {
         let (records, unreadable) = disclosed_records(&report.disclosed);
         if unreadable.is_empty() {
@@ -380,7 +412,7 @@ fn check_texts(
         Some(bytes) => Some(
             std::str::from_utf8(bytes)
                 .map_err(|_| "not UTF-8".to_owned())
-                .and_then(|t| Checkpoint::parse(t).map_err(|e| e.to_string()))
+                .and_then(SinceRef::parse)
                 .map_err(|e| vec![format!("{SINCE_FILE}: {e}")])?,
         ),
     };
