@@ -649,3 +649,55 @@ fn r3_the_packs_since_checkpoint_is_checked_again() {
         check.details
     );
 }
+
+/// R2: a format-2 pack made by entitle at the commit that checked it in
+/// (a document, a since-checkpoint; store made by `company`) verifies
+/// forever: a change to the report, CSV, `VERIFY.md` or `verify_chain.py`
+/// text that would break issued format-2 packs fails here. Never
+/// regenerate it: a change of those texts is a new pack format.
+#[test]
+fn a_format_2_pack_still_verifies() {
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/audit-pack-v2");
+    let v = audit::verify_pack(
+        &VerifyRequest {
+            pack: pack.clone(),
+            since: None,
+            signer: Some("SHA256:INIcanCFgMkk8fbkBXg0DFbild9eCPFMG2SBSTkgU9M".into()),
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(v.verified, "{:?}", failures(&v));
+    assert!(v.reports_signed && v.signer_given);
+    let names: Vec<&str> = v.checks.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        [
+            "format",
+            "files",
+            "checkpoint",
+            "signature",
+            "chain",
+            "since-checkpoint",
+            "position",
+            "documents",
+            "reports"
+        ]
+    );
+    let details: Vec<&str> = v
+        .checks
+        .iter()
+        .flat_map(|c| c.details.iter().map(String::as_str))
+        .collect();
+    assert!(details.contains(&"pack format 2"), "{details:?}");
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("the log extends the checkpoint #3 ")),
+        "{details:?}"
+    );
+    assert!(
+        details.contains(&"report.md, report.html, VERIFY.md, verify_chain.py re-derived from the disclosed events"),
+        "{details:?}"
+    );
+}
