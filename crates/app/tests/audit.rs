@@ -701,3 +701,42 @@ fn a_format_2_pack_still_verifies() {
         "{details:?}"
     );
 }
+
+/// R9: a note with line feeds, in a list item of `report.md`, ended the
+/// item and added Markdown of its own (a heading, a list item).
+#[test]
+fn r9_a_note_with_line_feeds_stays_in_its_list_item() {
+    let (dir, mut s) = company();
+    write_with_note(
+        &mut s,
+        Write::Void(entitle_app::record::Void { seq: "3".into() }),
+        "recount\n# Forged heading\r\n- forged item",
+    );
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("recount # Forged heading - forged item\n"),
+        "{report}"
+    );
+    assert!(!report
+        .lines()
+        .any(|l| l.starts_with("# Forged") || l.starts_with("- forged")));
+    let v = verify(&out, None);
+    assert!(v.verified, "{:?}", failures(&v));
+}
+
+fn write_with_note(store: &mut Store, w: Write, note: &str) {
+    record::record(
+        store,
+        &entitle_app::when::context("tester"),
+        &w,
+        &Common {
+            note: Some(note.into()),
+            ..Common::default()
+        },
+        Documents::default(),
+        &Silent,
+    )
+    .unwrap();
+}

@@ -91,7 +91,9 @@ impl Doc {
                 }
                 Block::List(items) => {
                     for i in items {
-                        let _ = writeln!(out, "- {}", md_escape(i));
+                        // A line break would end the item and start
+                        // Markdown of the text's own (a heading, a list).
+                        let _ = writeln!(out, "- {}", one_line(&md_escape(i)));
                     }
                 }
                 Block::Code(t) => {
@@ -211,6 +213,11 @@ fn md_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Line breaks (`\r\n`, `\r`, `\n`) replaced with a space.
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", " ").replace(['\r', '\n'], " ")
 }
 
 fn describe(r: &Record) -> String {
