@@ -74,6 +74,13 @@ fn print_verification(v: &PackVerification) {
         ),
         (None, _) => println!("  signed by: unknown (no readable checkpoint.sig)"),
     }
+    if !v.reports_signed {
+        println!(
+            "  not signed: report.md, report.html, VERIFY.md and verify_chain.py (the signature \
+             does not cover them: a format-1 pack, or no valid v2 checkpoint); rely on the \
+             checked events, CSV files and documents"
+        );
+    }
     if v.verified {
         for c in &v.checks {
             for d in &c.details {

@@ -1095,7 +1095,41 @@ fn a_format_1_pack_still_verifies() {
     );
     assert!(!out.contains("reports:"), "{out}");
     assert!(
+        out.contains("  not signed: report.md, report.html, VERIFY.md and verify_chain.py"),
+        "{out}"
+    );
+    assert!(
         out.contains("  position: 1 rows as of 2024-12-31 re-computed from the 3 disclosed events"),
+        "{out}"
+    );
+}
+
+/// A format-2 pack (checked in with the library test that verifies it,
+/// `a_format_2_pack_still_verifies`) verifies through the binary, against
+/// the key it was signed with.
+#[test]
+fn a_format_2_pack_still_verifies() {
+    let s = TestStore::new();
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/audit-pack-v2");
+    let fingerprint = "SHA256:INIcanCFgMkk8fbkBXg0DFbild9eCPFMG2SBSTkgU9M";
+    let out = s.ok(&[
+        "audit",
+        "verify",
+        pack.to_str().unwrap(),
+        "--signer",
+        fingerprint,
+    ]);
+    assert!(out.starts_with("verified: "), "{out}");
+    assert!(
+        out.contains(&format!(
+            "  signed by {fingerprint} (checked against --signer)\n"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("not signed:"), "{out}");
+    assert!(out.contains("  format: pack format 2\n"), "{out}");
+    assert!(
+        out.contains("  since-checkpoint: the log extends the checkpoint #3 "),
         "{out}"
     );
 }

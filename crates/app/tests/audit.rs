@@ -470,3 +470,273 @@ fn bad_requests_are_refused_naming_their_field() {
     .unwrap_err();
     assert_eq!(e.field(), Some("since"));
 }
+
+/// D2: the report's "How to verify" claimed `b3sum --check` shows that no
+/// file was added (it never notices one) and never asked for `b3sum
+/// BLAKE3SUMS` against the checkpoint's `sums` line, so a report edited
+/// and re-summed passed every command it listed.
+#[test]
+fn d2_the_report_ties_blake3sums_to_the_signed_checkpoint() {
+    let (dir, s) = company();
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    for name in ["report.md", "report.html"] {
+        let report = std::fs::read_to_string(out.join(name)).unwrap();
+        assert!(!report.contains("changed, added or removed"), "{name}");
+        assert!(
+            report.contains("it does not notice an added file"),
+            "{name}"
+        );
+        assert!(
+            report.contains("\nb3sum BLAKE3SUMS\n"),
+            "{name} lacks the command"
+        );
+        assert!(
+            report.contains("checkpoint&#39;s `sums` line")
+                || report.contains("checkpoint's `sums` line"),
+            "{name}"
+        );
+    }
+}
+
+/// D3: with a checkpoint that does not parse, the chain cannot be held
+/// against a signed head; it was reported as passed.
+#[test]
+fn d3_a_check_that_cannot_be_made_is_left_out() {
+    let (dir, s) = company();
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    std::fs::write(out.join("checkpoint"), "not a checkpoint\n").unwrap();
+    let v = verify(&out, None);
+    assert!(!v.verified);
+    let names: Vec<(&str, bool)> = v.checks.iter().map(|c| (c.name, c.passed)).collect();
+    assert_eq!(
+        names,
+        [("format", true), ("files", false), ("checkpoint", false)]
+    );
+}
+
+fn v1_fixture(dir: &TempDir) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/audit-pack-v1");
+    let to = dir.path().join("v1");
+    std::fs::create_dir_all(to.join("documents")).unwrap();
+    for sub in ["", "documents"] {
+        for e in std::fs::read_dir(from.join(sub)).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), to.join(sub).join(e.file_name())).unwrap();
+            }
+        }
+    }
+    to
+}
+
+/// Rewrites `BLAKE3SUMS` for what it lists, and `add`.
+fn resum(dir: &Path, add: &[&str]) {
+    let sums = std::fs::read_to_string(dir.join("BLAKE3SUMS")).unwrap();
+    let mut names: Vec<String> = sums.lines().map(|l| l[66..].to_owned()).collect();
+    names.extend(add.iter().map(|n| (*n).to_owned()));
+    names.retain(|n| dir.join(n).is_file());
+    names.sort();
+    let new: String = names
+        .iter()
+        .map(|n| {
+            format!(
+                "{}  {n}\n",
+                blake3::hash(&std::fs::read(dir.join(n)).unwrap()).to_hex()
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("BLAKE3SUMS"), new).unwrap();
+}
+
+/// R1: a v1 checkpoint (whose signature covers only itself) in a pack
+/// that says it is of format 2 would lend its signature to reports it
+/// never saw; a v2 checkpoint without `FORMAT` is as mixed. Both are
+/// refused, and a format-1 pack says its reports are not signed.
+#[test]
+fn r1_mixed_packs_are_refused_and_format_1_reports_are_unsigned() {
+    let dir = TempDir::new().unwrap();
+    let v1 = v1_fixture(&dir);
+    let v = verify(&v1, None);
+    assert!(v.verified, "{:?}", failures(&v));
+    assert!(!v.reports_signed);
+
+    std::fs::write(v1.join("FORMAT"), "entitle-pack 2\n").unwrap();
+    resum(&v1, &["FORMAT"]);
+    let v = verify(&v1, None);
+    assert!(!v.verified);
+    let checkpoint = v.checks.iter().find(|c| c.name == "checkpoint").unwrap();
+    assert!(!checkpoint.passed);
+    assert!(
+        checkpoint.details[0].starts_with("checkpoint: a v1 checkpoint in a pack of format 2"),
+        "{:?}",
+        checkpoint.details
+    );
+
+    let (dir, s) = company();
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    assert!(verify(&out, None).reports_signed);
+    std::fs::remove_file(out.join("FORMAT")).unwrap();
+    let v = verify(&out, None);
+    assert!(!v.verified && !v.reports_signed);
+    let checkpoint = v.checks.iter().find(|c| c.name == "checkpoint").unwrap();
+    assert!(
+        checkpoint.details[0].starts_with("checkpoint: a v2 checkpoint in a pack without FORMAT"),
+        "{:?}",
+        checkpoint.details
+    );
+}
+
+/// R3: the pack's own `since-checkpoint` was never checked again, and it
+/// carried the old checkpoint's time and sums line. It now holds only
+/// store, seq and hash, and verification checks that the chain extends it.
+#[test]
+fn r3_the_packs_since_checkpoint_is_checked_again() {
+    let (dir, s) = company();
+    let old = dir.path().join("old");
+    audit::build_pack(
+        &s,
+        &PackRequest {
+            known_at: Some("#3".into()),
+            ..request(&old)
+        },
+        &Silent,
+    )
+    .unwrap();
+    let new = dir.path().join("new");
+    audit::build_pack(
+        &s,
+        &PackRequest {
+            since: Some(old.join("checkpoint")),
+            ..request(&new)
+        },
+        &Silent,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(new.join("since-checkpoint")).unwrap();
+    assert!(text.starts_with("entitle-since v1\nstore "), "{text}");
+    assert!(!text.contains("time ") && !text.contains("sums "), "{text}");
+    let v = verify(&new, None);
+    assert!(v.verified, "{:?}", failures(&v));
+    let check = v
+        .checks
+        .iter()
+        .find(|c| c.name == "since-checkpoint")
+        .unwrap();
+    assert!(
+        check.details[0].starts_with("the log extends the checkpoint #3 "),
+        "{:?}",
+        check.details
+    );
+
+    // One not on the chain is named (the sums, no longer matching, too).
+    let line = text.lines().find(|l| l.starts_with("hash ")).unwrap();
+    let forged = text.replace(line, &format!("hash {}", "0".repeat(64)));
+    std::fs::write(new.join("since-checkpoint"), forged).unwrap();
+    resum(&new, &[]);
+    let v = verify(&new, None);
+    let check = v
+        .checks
+        .iter()
+        .find(|c| c.name == "since-checkpoint")
+        .unwrap();
+    assert!(!check.passed);
+    assert!(
+        check.details[0].starts_with("since-checkpoint: at seq 3 the chain hash differs"),
+        "{:?}",
+        check.details
+    );
+}
+
+/// R2: a format-2 pack made by entitle at the commit that checked it in
+/// (a document, a since-checkpoint; store made by `company`) verifies
+/// forever: a change to the report, CSV, `VERIFY.md` or `verify_chain.py`
+/// text that would break issued format-2 packs fails here. Never
+/// regenerate it: a change of those texts is a new pack format.
+#[test]
+fn a_format_2_pack_still_verifies() {
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/audit-pack-v2");
+    let v = audit::verify_pack(
+        &VerifyRequest {
+            pack: pack.clone(),
+            since: None,
+            signer: Some("SHA256:INIcanCFgMkk8fbkBXg0DFbild9eCPFMG2SBSTkgU9M".into()),
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert!(v.verified, "{:?}", failures(&v));
+    assert!(v.reports_signed && v.signer_given);
+    let names: Vec<&str> = v.checks.iter().map(|c| c.name).collect();
+    assert_eq!(
+        names,
+        [
+            "format",
+            "files",
+            "checkpoint",
+            "signature",
+            "chain",
+            "since-checkpoint",
+            "position",
+            "documents",
+            "reports"
+        ]
+    );
+    let details: Vec<&str> = v
+        .checks
+        .iter()
+        .flat_map(|c| c.details.iter().map(String::as_str))
+        .collect();
+    assert!(details.contains(&"pack format 2"), "{details:?}");
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("the log extends the checkpoint #3 ")),
+        "{details:?}"
+    );
+    assert!(
+        details.contains(&"report.md, report.html, VERIFY.md, verify_chain.py re-derived from the disclosed events"),
+        "{details:?}"
+    );
+}
+
+/// R9: a note with line feeds, in a list item of `report.md`, ended the
+/// item and added Markdown of its own (a heading, a list item).
+#[test]
+fn r9_a_note_with_line_feeds_stays_in_its_list_item() {
+    let (dir, mut s) = company();
+    write_with_note(
+        &mut s,
+        Write::Void(entitle_app::record::Void { seq: "3".into() }),
+        "recount\n# Forged heading\r\n- forged item",
+    );
+    let out = dir.path().join("pack");
+    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("recount # Forged heading - forged item\n"),
+        "{report}"
+    );
+    assert!(!report
+        .lines()
+        .any(|l| l.starts_with("# Forged") || l.starts_with("- forged")));
+    let v = verify(&out, None);
+    assert!(v.verified, "{:?}", failures(&v));
+}
+
+fn write_with_note(store: &mut Store, w: Write, note: &str) {
+    record::record(
+        store,
+        &entitle_app::when::context("tester"),
+        &w,
+        &Common {
+            note: Some(note.into()),
+            ..Common::default()
+        },
+        Documents::default(),
+        &Silent,
+    )
+    .unwrap();
+}

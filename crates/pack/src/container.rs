@@ -63,14 +63,14 @@ impl PackFormat {
 #[non_exhaustive]
 pub enum PackError {
     /// The output path exists and `force` was not given.
-    #[error("{} already exists; choose another output path or pass --force to replace it", path.display())]
+    #[error("{} already exists; choose another output path or allow replacing it", path.display())]
     Exists {
         /// The output path.
         path: PathBuf,
     },
     /// `force` was given but the existing path is a directory that is not
     /// a pack: replacing it could destroy unrelated files.
-    #[error("{} is a directory that is not an audit pack; refusing to replace it even with --force", path.display())]
+    #[error("{} is a directory that is not an audit pack; refusing to replace it, even when allowed to", path.display())]
     RefuseReplace {
         /// The output path.
         path: PathBuf,

@@ -62,6 +62,19 @@ pub enum SignatureError {
         /// The fingerprints the verifier trusts.
         expected: String,
     },
+    /// The signer given lists the signing key, but only for other
+    /// identities (principals) or namespaces.
+    #[error(
+        "the signer given lists key {fingerprint} only for other stores or namespaces, not for `{identity}` with namespace `{namespace}`"
+    )]
+    SignerNotFor {
+        /// The fingerprint of the key that made the signature.
+        fingerprint: String,
+        /// The identity (store id) asked for.
+        identity: String,
+        /// The namespace asked for.
+        namespace: String,
+    },
     /// The text given as a signer holds no public key and is no
     /// fingerprint.
     #[error("holds no OpenSSH public key (`ssh-ed25519 AAAA…`) and is no SHA256 fingerprint")]
@@ -167,11 +180,7 @@ pub fn verify(
         .lines()
         .filter_map(parse_allowed_signer)
         .filter(|s| principals_match(&s.principals, identity))
-        .filter(|s| {
-            s.namespaces
-                .as_ref()
-                .is_none_or(|list| list.split(',').any(|p| pattern_match(p.trim(), namespace)))
-        })
+        .filter(|s| namespaces_allow(s.namespaces.as_deref(), namespace))
         .map(|s| s.key)
         .collect();
     if candidates.is_empty() {
@@ -200,6 +209,32 @@ pub fn verify(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedSigner {
     fingerprints: Vec<String>,
+    /// Each key as given, with the principals and `namespaces=` of its
+    /// `allowed_signers` line (none: a bare key or fingerprint, trusted
+    /// for any store and namespace).
+    scopes: Vec<Scope>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Scope {
+    fingerprint: String,
+    principals: Option<String>,
+    namespaces: Option<String>,
+}
+
+impl Scope {
+    fn allows(&self, identity: &str, namespace: &str) -> bool {
+        self.principals
+            .as_ref()
+            .is_none_or(|p| principals_match(p, identity))
+            && namespaces_allow(self.namespaces.as_deref(), namespace)
+    }
+}
+
+/// Whether a `namespaces="…"` option (none: any) lets a key sign for
+/// `namespace`.
+fn namespaces_allow(namespaces: Option<&str>, namespace: &str) -> bool {
+    namespaces.is_none_or(|list| list.split(',').any(|p| pattern_match(p.trim(), namespace)))
 }
 
 impl TrustedSigner {
@@ -222,28 +257,47 @@ impl TrustedSigner {
             return if plausible {
                 Ok(TrustedSigner {
                     fingerprints: vec![t.to_owned()],
+                    scopes: vec![Scope {
+                        fingerprint: t.to_owned(),
+                        principals: None,
+                        namespaces: None,
+                    }],
                 })
             } else {
                 Err(SignatureError::NoSignerKey)
             };
         }
         let mut fingerprints: Vec<String> = Vec::new();
+        let mut scopes = Vec::new();
         for line in t.lines() {
             let line = line.trim();
-            let key = PublicKey::from_openssh(line)
-                .ok()
-                .or_else(|| parse_allowed_signer(line).map(|s| s.key));
-            if let Some(key) = key {
-                let fp = key.fingerprint(HashAlg::Sha256).to_string();
-                if !fingerprints.contains(&fp) {
-                    fingerprints.push(fp);
+            // A bare key is trusted for any store; an allowed_signers line
+            // only for its principals and namespaces, as ssh-keygen would.
+            let scoped = match PublicKey::from_openssh(line) {
+                Ok(key) => Some((key, None, None)),
+                Err(_) => {
+                    parse_allowed_signer(line).map(|s| (s.key, Some(s.principals), s.namespaces))
                 }
+            };
+            if let Some((key, principals, namespaces)) = scoped {
+                let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
+                if !fingerprints.contains(&fingerprint) {
+                    fingerprints.push(fingerprint.clone());
+                }
+                scopes.push(Scope {
+                    fingerprint,
+                    principals,
+                    namespaces,
+                });
             }
         }
         if fingerprints.is_empty() {
             return Err(SignatureError::NoSignerKey);
         }
-        Ok(TrustedSigner { fingerprints })
+        Ok(TrustedSigner {
+            fingerprints,
+            scopes,
+        })
     }
 
     /// The `SHA256:…` fingerprints trusted.
@@ -295,6 +349,17 @@ pub fn verify_by(
         return Err(SignatureError::NotTheSigner {
             found,
             expected: signer.fingerprints.join(", "),
+        });
+    }
+    if !signer
+        .scopes
+        .iter()
+        .any(|s| s.fingerprint == found && s.allows(identity, namespace))
+    {
+        return Err(SignatureError::SignerNotFor {
+            fingerprint: found,
+            identity: identity.to_owned(),
+            namespace: namespace.to_owned(),
         });
     }
     PublicKey::new(sig.public_key().clone(), "")
@@ -437,6 +502,40 @@ mod tests {
         assert!(!pattern_match("store", "store-1"));
         assert!(principals_match("a,store-*", "store-9"));
         assert!(!principals_match("store-*,!store-9", "store-9"));
+    }
+
+    /// R4: an allowed_signers file given as the signer was read for its
+    /// keys only: its principals and `namespaces=` were ignored.
+    #[test]
+    fn a_given_allowed_signers_line_is_held_to_its_principals_and_namespaces() {
+        let key = StoreKey::generate("test").unwrap();
+        let bare = key.public_key_bare();
+        let message = b"entitle-checkpoint v2\n";
+        let sig = sign(&key, CHECKPOINT_NAMESPACE, message).unwrap();
+        let check = |signer: &str| {
+            let trusted = TrustedSigner::parse(signer).unwrap();
+            verify_by(&trusted, "st-1", CHECKPOINT_NAMESPACE, &sig, message)
+        };
+        assert!(check(&bare).is_ok());
+        assert!(check(&format!(
+            "st-1 namespaces=\"{CHECKPOINT_NAMESPACE}\" {bare}"
+        ))
+        .is_ok());
+        assert!(check(&format!("st-* {bare}")).is_ok());
+        for refused in [
+            format!("other-store namespaces=\"{CHECKPOINT_NAMESPACE}\" {bare}"),
+            format!("st-1 namespaces=\"git\" {bare}"),
+            format!("*,!st-1 {bare}"),
+        ] {
+            let err = check(&refused).unwrap_err();
+            assert!(
+                matches!(err, SignatureError::SignerNotFor { .. }),
+                "{refused}: {err}"
+            );
+            assert!(err
+                .to_string()
+                .contains("not for `st-1` with namespace `entitle-checkpoint`"));
+        }
     }
 
     #[test]

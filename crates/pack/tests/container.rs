@@ -159,7 +159,7 @@ fn existing_output_is_refused_unless_forced() {
         assert_eq!(
             err.to_string(),
             format!(
-                "{} already exists; choose another output path or pass --force to replace it",
+                "{} already exists; choose another output path or allow replacing it",
                 out.display()
             )
         );
@@ -174,6 +174,8 @@ fn existing_output_is_refused_unless_forced() {
     fs::write(precious.join("thesis.tex"), "years of work").unwrap();
     let err = writer(&source).write(&precious, true).unwrap_err();
     assert!(matches!(err, PackError::RefuseReplace { .. }), "{err}");
+    // A library's message names no command-line flag.
+    assert!(!err.to_string().contains("--force"), "{err}");
     assert!(precious.join("thesis.tex").exists());
     // No temporary siblings are left behind.
     let leftovers: Vec<_> = fs::read_dir(tmp.path())

@@ -23,7 +23,8 @@ use super::documents::{check_blobs, Documents};
 use super::fold::Derived;
 use super::report::{texts, Facts};
 use super::{
-    key, read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, SINCE_FILE, USAGE_FILE,
+    key, read_checkpoint, Layout, SinceRef, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, SINCE_FILE,
+    USAGE_FILE,
 };
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::progress::Progress;
@@ -221,11 +222,10 @@ pub fn build_pack(
 
     let documents = Documents::of(&records, known);
     check_blobs(store, &documents, known, progress)?;
-    let since_text = since
-        .as_ref()
-        .map(Checkpoint::render)
-        .transpose()
-        .map_err(|e| Error::new(ErrorKind::Integrity, e.to_string()))?;
+    // Only what a verifier needs to check it again: not the old
+    // checkpoint's time or sums line.
+    let since = since.as_ref().map(SinceRef::of);
+    let since_text = since.as_ref().map(SinceRef::render);
     let facts = Facts {
         vendor: &vendor,
         as_of,

@@ -33,7 +33,8 @@ mod verify_md;
 
 use std::path::Path;
 
-use entitle_pack::Checkpoint;
+use entitle_core::chain::{from_hex, to_hex, Hash32};
+use entitle_pack::{validate_identity, Checkpoint, CHECKPOINT_MAGIC};
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -123,4 +124,82 @@ fn read_checkpoint(path: &Path) -> Result<Checkpoint> {
     Checkpoint::parse(&text).map_err(|e| {
         Error::about(ErrorKind::BadInput, "since", e.to_string()).valued(path.display().to_string())
     })
+}
+
+/// The first line of `since-checkpoint` as packs now write it.
+const SINCE_MAGIC: &str = "entitle-since v1";
+
+/// What a pack keeps of the older checkpoint it was checked to extend
+/// (`since-checkpoint`): the store, seq and hash, all a verifier needs to
+/// check again that the pack's chain extends it, and nothing of the old
+/// checkpoint's time or `sums` line. Written as
+///
+/// ```text
+/// entitle-since v1
+/// store <store id>
+/// seq <N>
+/// hash <64 lowercase hex>
+/// ```
+///
+/// each line ended by a line feed. A format-2 pack made before this was
+/// written holds the whole old checkpoint instead, which is read too.
+/// Frozen: a change is a new first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SinceRef {
+    store: String,
+    seq: u64,
+    hash: Hash32,
+}
+
+impl SinceRef {
+    fn of(cp: &Checkpoint) -> Self {
+        SinceRef {
+            store: cp.store.clone(),
+            seq: cp.seq,
+            hash: cp.hash,
+        }
+    }
+
+    fn render(&self) -> String {
+        format!(
+            "{SINCE_MAGIC}\nstore {}\nseq {}\nhash {}\n",
+            self.store,
+            self.seq,
+            to_hex(&self.hash)
+        )
+    }
+
+    /// Reads `since-checkpoint`: the form above, or a whole checkpoint.
+    fn parse(text: &str) -> std::result::Result<Self, String> {
+        if text.starts_with(CHECKPOINT_MAGIC) {
+            return Checkpoint::parse(text)
+                .map(|cp| Self::of(&cp))
+                .map_err(|e| e.to_string());
+        }
+        let lines: Vec<&str> = text.split('\n').collect();
+        let [SINCE_MAGIC, store, seq, hash, ""] = lines.as_slice() else {
+            return Err(format!(
+                "not `{SINCE_MAGIC}` and the lines `store`, `seq` and `hash`, each ended by a line feed"
+            ));
+        };
+        let store = store
+            .strip_prefix("store ")
+            .filter(|s| validate_identity(s).is_ok())
+            .ok_or("line 2: expected `store <store id>`")?;
+        let seq = seq
+            .strip_prefix("seq ")
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && (*n == "0" || !n.starts_with('0')))
+            .and_then(|n| n.parse().ok())
+            .ok_or("line 3: expected `seq <whole number>`")?;
+        let hash = hash
+            .strip_prefix("hash ")
+            .filter(|h| !h.bytes().any(|b| b.is_ascii_uppercase()))
+            .and_then(from_hex)
+            .ok_or("line 4: expected `hash <64 lowercase hex digits>`")?;
+        Ok(SinceRef {
+            store: store.to_owned(),
+            seq,
+            hash,
+        })
+    }
 }

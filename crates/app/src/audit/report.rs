@@ -9,16 +9,16 @@ use std::fmt::Write as _;
 use entitle_core::chain::{to_hex, Hash32};
 use entitle_core::timeline::LicenseView;
 use entitle_core::{Event, Record};
-use entitle_pack::{
-    Checkpoint, CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE,
-};
+use entitle_pack::{CHECKPOINT_FILE, CHECKPOINT_NAMESPACE, EVENTS_FILE, SIGNATURE_FILE, SUMS_FILE};
 use jiff::civil::Date;
 
 use super::csv::opt;
 use super::documents::Documents;
 use super::fold::{voids, Derived};
 use super::verify_md::verify_md;
-use super::{DOCUMENTS_DIR, REPORT_HTML, REPORT_MD, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT};
+use super::{
+    SinceRef, DOCUMENTS_DIR, REPORT_HTML, REPORT_MD, VERIFY_MD, VERIFY_PY, VERIFY_PY_TEXT,
+};
 
 /// What the report and `VERIFY.md` say about the pack itself.
 pub(super) struct Facts<'a> {
@@ -39,7 +39,7 @@ pub(super) struct Facts<'a> {
     /// The events disclosed in full.
     pub(super) disclosed: usize,
     /// The older checkpoint this log was checked to extend.
-    pub(super) since: Option<Checkpoint>,
+    pub(super) since: Option<SinceRef>,
     /// How many documents the pack carries.
     pub(super) documents: usize,
 }
@@ -91,7 +91,9 @@ impl Doc {
                 }
                 Block::List(items) => {
                     for i in items {
-                        let _ = writeln!(out, "- {}", md_escape(i));
+                        // A line break would end the item and start
+                        // Markdown of the text's own (a heading, a list).
+                        let _ = writeln!(out, "- {}", one_line(&md_escape(i)));
                     }
                 }
                 Block::Code(t) => {
@@ -211,6 +213,11 @@ fn md_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Line breaks (`\r\n`, `\r`, `\n`) replaced with a space.
+fn one_line(s: &str) -> String {
+    s.replace("\r\n", " ").replace(['\r', '\n'], " ")
 }
 
 fn describe(r: &Record) -> String {
@@ -558,23 +565,26 @@ fn report(f: &Facts<'_>, records: &[Record], d: &Derived, documents: &Documents)
     if let Some(old) = &f.since {
         doc.h(2, "Consistency with an earlier audit");
         doc.p(format!(
-            "This log extends the earlier checkpoint of store {} at event #{} (hash {}, made {}): \
+            "This log extends the earlier checkpoint of store {} at event #{} (hash {}): \
              nothing recorded up to it has been changed since. This was checked when the pack \
              was made; check it again with `entitle audit verify <pack> --signer <the key you were given> --since <old checkpoint>`.",
             old.store,
             old.seq,
             to_hex(&old.hash),
-            old.time.strftime("%Y-%m-%dT%H:%M:%SZ")
         ));
     }
 
     doc.h(2, "How to verify");
     doc.p(
         "You do not need entitle to check this pack. In the unpacked pack directory: \
-         `b3sum --check BLAKE3SUMS` shows that no file was changed, added or removed; \
-         `ssh-keygen -Y verify` against the key the store's owner registered with you \
-         (not the pack's own allowed_signers, which whoever signs a pack writes) shows that \
-         the checkpoint (the last event number and the chain hash) was signed by that key; and the chain check shows \
+         `b3sum --check BLAKE3SUMS` shows that no file it lists was changed or removed \
+         (it does not notice an added file: the pack must hold no file it does not list \
+         but checkpoint and checkpoint.sig); `ssh-keygen -Y verify` against the key the \
+         store's owner registered with you (not the pack's own allowed_signers, which \
+         whoever signs a pack writes) shows that the checkpoint (the last event number, \
+         the chain hash and the hash of BLAKE3SUMS) was signed by that key; `b3sum BLAKE3SUMS` \
+         must print the hash on the checkpoint's `sums` line, so the signature covers \
+         BLAKE3SUMS and every file it lists, this report included; and the chain check shows \
          that events.jsonl leads to exactly that hash, so none of its events was \
          changed, removed, inserted or reordered. Each document's file name starts \
          with its BLAKE3 hash, the hash its binding event records in the chain. \
@@ -589,6 +599,8 @@ fn verify_commands(f: &Facts<'_>) -> String {
         "b3sum --check {SUMS_FILE}\n\
          # given_signers: one line, <store id> namespaces=\"{CHECKPOINT_NAMESPACE}\" <the key you were given>\n\
          ssh-keygen -Y verify -f given_signers -I {} -n {CHECKPOINT_NAMESPACE} -s {SIGNATURE_FILE} < {CHECKPOINT_FILE}\n\
+         # must print the hash on the last line of {CHECKPOINT_FILE}, `sums <hash>`\n\
+         b3sum {SUMS_FILE}\n\
          python3 {VERIFY_PY} {EVENTS_FILE} {} {}\n{}",
         f.store_id,
         f.known,

@@ -20,8 +20,8 @@ use super::documents::{check_documents, Documents};
 use super::fold::Derived;
 use super::report::{texts, Facts};
 use super::{
-    read_checkpoint, Layout, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML, REPORT_MD,
-    SINCE_FILE, USAGE_FILE, VERIFY_MD, VERIFY_PY,
+    read_checkpoint, Layout, SinceRef, FORMAT_FILE, LICENSES_FILE, POSITION_FILE, REPORT_HTML,
+    REPORT_MD, SINCE_FILE, USAGE_FILE, VERIFY_MD, VERIFY_PY,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::progress::{Progress, Stage, Unit};
@@ -55,6 +55,13 @@ pub struct PackVerification {
     /// against the pack's own `allowed_signers`, which shows only that the
     /// pack agrees with itself).
     pub signer_given: bool,
+    /// Whether the signature covers the reports, `VERIFY.md` and
+    /// `verify_chain.py` (format 2, whose v2 checkpoint pins
+    /// `BLAKE3SUMS`). False for a format-1 pack: its signature covers the
+    /// checkpoint only, so its reports are the packer's word, not signed
+    /// evidence (its CSV files are still re-computed from the signed
+    /// chain).
+    pub reports_signed: bool,
     /// The checks made, in order; a check that could not be made because
     /// an earlier one failed is left out.
     pub checks: Vec<Check>,
@@ -64,7 +71,8 @@ pub struct PackVerification {
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
     /// What was checked: `format`, `files`, `checkpoint`, `signature`,
-    /// `chain`, `since`, `records`, `position`, `documents` or `reports`.
+    /// `chain`, `since`, `since-checkpoint`, `records`, `position`,
+    /// `documents` or `reports`.
     pub name: &'static str,
     /// Whether it holds.
     pub passed: bool,
@@ -159,7 +167,10 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
 
     let checkpoint = match checkpoint {
         Ok(cp) => {
-            checks.push(Check::of("checkpoint", covers(&pack, &cp)));
+            checks.push(Check::of(
+                "checkpoint",
+                matches_format(layout.as_ref().ok(), &cp).and_then(|()| covers(&pack, &cp)),
+            ));
             Some(cp)
         }
         Err(e) => {
@@ -168,6 +179,8 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         }
     };
 
+    let reports_signed =
+        layout == Ok(Layout::V2) && checkpoint.as_ref().is_some_and(|cp| cp.sums.is_some());
     let signed_by = text(SIGNATURE_FILE)
         .ok()
         .and_then(|sig| entitle_pack::signing_key(sig).ok());
@@ -217,24 +230,22 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
             }
         },
     };
-    if let Some(report) = &chain {
-        checks.push(match &checkpoint {
-            Some(cp) => Check::of(
-                "chain",
-                match report.check_head(cp.seq, &cp.hash) {
-                    Ok(()) => Ok(format!(
-                        "{} events ({} disclosed) lead to the signed head #{} {}",
-                        report.head_seq,
-                        report.disclosed.len(),
-                        cp.seq,
-                        to_hex(&cp.hash)
-                    )),
-                    Err(e) => Err(vec![format!("{EVENTS_FILE}: {e}")]),
-                },
-            ),
-            // Nothing to hold the chain against: the checkpoint failed.
-            None => Check::passed("chain", Vec::new()),
-        });
+    // Without a checkpoint there is nothing to hold the chain against: the
+    // check cannot be made, so it is left out (the checkpoint failed).
+    if let (Some(report), Some(cp)) = (&chain, &checkpoint) {
+        checks.push(Check::of(
+            "chain",
+            match report.check_head(cp.seq, &cp.hash) {
+                Ok(()) => Ok(format!(
+                    "{} events ({} disclosed) lead to the signed head #{} {}",
+                    report.head_seq,
+                    report.disclosed.len(),
+                    cp.seq,
+                    to_hex(&cp.hash)
+                )),
+                Err(e) => Err(vec![format!("{EVENTS_FILE}: {e}")]),
+            },
+        ));
     }
     stage.advance(1);
 
@@ -266,6 +277,37 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
     }
     stage.advance(1);
 
+    // The older checkpoint the pack says it was checked against when made:
+    // checked again, as `--since` is.
+    if let Some(bytes) = pack.get(SINCE_FILE) {
+        let result = std::str::from_utf8(bytes)
+            .map_err(|_| "not UTF-8".to_owned())
+            .and_then(SinceRef::parse)
+            .map_err(|e| vec![format!("{SINCE_FILE}: {e}")]);
+        let result = match (result, &chain) {
+            (Err(e), _) => Some(Err(e)),
+            // Cannot be checked without a valid chain, which failed already.
+            (Ok(_), None) => None,
+            (Ok(old), Some(_)) if checkpoint.as_ref().is_some_and(|cp| cp.store != old.store) => {
+                Some(Err(vec![format!(
+                    "{SINCE_FILE}: the old checkpoint is of store {}, the pack of another store",
+                    old.store
+                )]))
+            }
+            (Ok(old), Some(report)) => Some(match report.extends(old.seq, &old.hash) {
+                Ok(()) => Ok(format!(
+                    "the log extends the checkpoint #{} {} it was checked against when made",
+                    old.seq,
+                    to_hex(&old.hash)
+                )),
+                Err(e) => Err(vec![format!("{SINCE_FILE}: {e}")]),
+            }),
+        };
+        if let Some(result) = result {
+            checks.push(Check::of("since-checkpoint", result));
+        }
+    }
+
     if let (Some(report), Some(cp), Ok(layout)) = (&chain, &checkpoint, layout) {
         let (records, unreadable) = disclosed_records(&report.disclosed);
         if unreadable.is_empty() {
@@ -294,8 +336,31 @@ pub fn verify_pack(request: &VerifyRequest, progress: &dyn Progress) -> Result<P
         verified: checks.iter().all(|c| c.passed),
         signed_by,
         signer_given: signer.is_some(),
+        reports_signed,
         checks,
     })
+}
+
+/// A pack's checkpoint must be of its format's version: a format-2 pack
+/// (with `FORMAT`) has a v2 checkpoint, a format-1 pack (without) a v1
+/// one. Mixed, a v1 checkpoint's signature, which covers nothing but the
+/// checkpoint, could vouch for reports it never saw.
+fn matches_format(
+    layout: Option<&Layout>,
+    cp: &Checkpoint,
+) -> std::result::Result<(), Vec<String>> {
+    match (layout, cp.sums.is_some()) {
+        (Some(Layout::V2), false) => Err(vec![format!(
+            "{CHECKPOINT_FILE}: a v1 checkpoint in a pack of format 2 ({FORMAT_FILE} says so): \
+             format 2 is signed by a v2 checkpoint that pins {SUMS_FILE}; a v1 checkpoint's \
+             signature covers none of the other files"
+        )]),
+        (Some(Layout::V1), true) => Err(vec![format!(
+            "{CHECKPOINT_FILE}: a v2 checkpoint in a pack without {FORMAT_FILE} (format 1): \
+             format 1 has only v1 checkpoints, so {FORMAT_FILE} was removed or the checkpoint replaced"
+        )]),
+        _ => Ok(()),
+    }
 }
 
 /// What the signed checkpoint covers: a v2 checkpoint pins `BLAKE3SUMS`
@@ -347,7 +412,7 @@ fn check_texts(
         Some(bytes) => Some(
             std::str::from_utf8(bytes)
                 .map_err(|_| "not UTF-8".to_owned())
-                .and_then(|t| Checkpoint::parse(t).map_err(|e| e.to_string()))
+                .and_then(SinceRef::parse)
                 .map_err(|e| vec![format!("{SINCE_FILE}: {e}")])?,
         ),
     };
