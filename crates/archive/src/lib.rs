@@ -290,7 +290,7 @@ impl Archive {
         docs: &[DocumentEntry],
         progress: &dyn Progress,
     ) -> Result<(), ArchiveError> {
-        let mut terms = Terms::new();
+        let mut terms = Terms::default();
         let mut entries = Vec::with_capacity(docs.len());
         let mut jobs: Vec<Job> = Vec::new();
         let mut unsupported = Vec::new();
@@ -497,22 +497,28 @@ pub fn searchable(store: &Store, hash: &str) -> Result<Option<Searchable>, Store
 }
 
 /// The index entry of a document as the log stands: its counted bindings'
-/// licenses, vendors and products; `None` when no binding counts.
+/// licenses, vendors and products; `None` when no binding counts. For many
+/// documents, use [`index_doc_with`].
 ///
 /// # Errors
 ///
 /// When the store fails.
 pub fn index_doc(store: &Store, doc: &DocumentEntry) -> Result<Option<IndexDoc>, StoreError> {
-    index_doc_with(store, doc, &mut Terms::new())
+    index_doc_with(store, doc, &mut Terms::default())
 }
 
-/// Each license's vendor and product, as far as looked up: a license's
-/// timeline holds every event about it, its documents' too, so decoding it
-/// once per document made indexing a large attach quadratic.
-type Terms = HashMap<String, Option<(String, String)>>;
+/// Each license's vendor and product, as far as looked up by
+/// [`index_doc_with`]: a license's timeline holds every event about it, its
+/// documents' too, so decoding it once per document made indexing (and
+/// listing) many documents of one license quadratic.
+pub type Terms = HashMap<String, Option<(String, String)>>;
 
-/// [`index_doc`], with the licenses' terms looked up once per `terms`.
-fn index_doc_with(
+/// [`index_doc`], with each license's terms looked up once per `terms`.
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn index_doc_with(
     store: &Store,
     doc: &DocumentEntry,
     terms: &mut Terms,
