@@ -930,3 +930,64 @@ fn bad_input_is_refused_and_nothing_is_written() {
         1
     );
 }
+
+/// Issue 14: documents are extracted several to a child. Hostile files in
+/// the same attach as good ones (a PDF the parser panics on, a zip bomb,
+/// garbage named .pdf) cost only their own text: every good file around
+/// them is searchable, each hostile one says why it is not.
+#[test]
+fn issue_14_hostile_files_in_one_attach_cost_the_others_nothing() {
+    let s = TestStore::new();
+    let id = purchase(&s, "Nordlicht Software AG", "Nordlicht CAD 3D");
+    let dir = tempfile::tempdir().unwrap();
+    let panicking = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/extract/tests/fixtures/panics-missing-object.pdf");
+    let bomb = dir.path().join("contract.docx");
+    std::fs::write(&bomb, zip_bomb_docx()).unwrap();
+    let garbage = dir.path().join("invoice.pdf");
+    std::fs::write(&garbage, b"no PDF at all").unwrap();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for i in 0..90 {
+        match i {
+            10 => files.push(panicking.clone()),
+            40 => files.push(bomb.clone()),
+            70 => files.push(garbage.clone()),
+            _ => {}
+        }
+        let p = dir.path().join(format!("vertrag-{i:03}.txt"));
+        std::fs::write(
+            &p,
+            format!("Vertrag {i}: Kündigungsfrist 90 Tage, Standort {i}."),
+        )
+        .unwrap();
+        files.push(p);
+    }
+    let names: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let v = attach(&s, &[&id], &names, "contract");
+    let docs = v["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 93);
+    for d in docs {
+        let name = d["filename"].as_str().unwrap();
+        let reason = d["not_searchable_reason"].as_str().unwrap_or("");
+        match name {
+            "panics-missing-object.pdf" => {
+                assert!(
+                    reason.starts_with("the extractor failed unexpectedly: "),
+                    "{d:#}"
+                );
+            }
+            "contract.docx" => {
+                assert!(
+                    reason.starts_with("refused as a likely zip bomb: "),
+                    "{d:#}"
+                );
+            }
+            "invoice.pdf" => assert!(reason.starts_with("not a PDF: "), "{d:#}"),
+            _ => assert_eq!(d["searchable"], true, "{d:#}"),
+        }
+    }
+    let found = search(&s, &["Kündigungsfrist", "--limit", "1000"]);
+    assert_eq!(found["total"], 90, "{found:#}");
+    let found = search(&s, &["Standort 71"]);
+    assert_eq!(filenames(&found), ["vertrag-071.txt"]);
+}

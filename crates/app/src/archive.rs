@@ -101,10 +101,11 @@ impl TextStatus {
 pub fn doc_list(store: &Store, req: &DocListRequest, progress: &dyn Progress) -> Result<DocList> {
     let archive = crate::index::open(store, progress)?;
     let mut documents = Vec::new();
+    let mut terms = entitle_archive::Terms::default();
     for doc in store.documents()? {
         // What the index holds for it: its counted bindings' licenses and
         // vendors, and the first binding's name and kind.
-        let Some(entry) = entitle_archive::index_doc(store, &doc)? else {
+        let Some(entry) = entitle_archive::index_doc_with(store, &doc, &mut terms)? else {
             continue;
         };
         if let Some(id) = &req.license {

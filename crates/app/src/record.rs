@@ -558,33 +558,55 @@ fn store_sources(
         Unit::Files,
     );
     let mut out: Vec<Incoming> = Vec::with_capacity(sources.len());
+    // Files named by path are stored a group at a time, their fsyncs
+    // together; an upload is stored as it streams in.
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    let flush = |paths: &mut Vec<std::path::PathBuf>, out: &mut Vec<Incoming>| -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let stored = entitle_archive::store_files(store, paths)?;
+        stage.advance(stored.len() as u64);
+        out.extend(stored);
+        paths.clear();
+        Ok(())
+    };
     for source in sources {
-        let stored: Result<Incoming> = match source {
-            Source::Path(path) => entitle_archive::store_files(store, std::slice::from_ref(&path))
-                .map(|mut v| v.remove(0))
-                .map_err(Error::from),
+        let stored: Result<()> = match source {
+            Source::Path(path) => {
+                paths.push(path);
+                if paths.len() >= FILES_PER_GROUP {
+                    flush(&mut paths, &mut out)
+                } else {
+                    Ok(())
+                }
+            }
             Source::Upload {
                 filename,
                 reader,
                 limit,
-            } => entitle_core::document::check_filename(&filename)
-                .map_err(Error::from)
-                .and_then(|()| {
-                    entitle_archive::store_upload(store, reader, &filename, limit)
-                        .map_err(Error::from)
-                }),
+            } => flush(&mut paths, &mut out).and_then(|()| {
+                entitle_core::document::check_filename(&filename)?;
+                let i = entitle_archive::store_upload(store, reader, &filename, limit)?;
+                out.push(i);
+                stage.advance(1);
+                Ok(())
+            }),
         };
-        match stored {
-            Ok(i) => out.push(i),
-            Err(e) => {
-                entitle_archive::discard_new(store, &out);
-                return Err(e);
-            }
+        if let Err(e) = stored {
+            entitle_archive::discard_new(store, &out);
+            return Err(e);
         }
-        stage.advance(1);
+    }
+    if let Err(e) = flush(&mut paths, &mut out) {
+        entitle_archive::discard_new(store, &out);
+        return Err(e);
     }
     Ok(out)
 }
+
+/// Files stored with their fsyncs together (see [`store_sources`]).
+const FILES_PER_GROUP: usize = 256;
 
 /// The attached documents with whether their text is searchable.
 fn attached(store: &Store, incoming: &[Incoming]) -> Result<Vec<Attached>> {

@@ -3,10 +3,11 @@
 //! the log.
 #![deny(missing_docs)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use entitle_core::ledger::Draft;
 use entitle_core::progress::{Progress, Unit};
@@ -58,29 +59,26 @@ pub enum Owner {
 /// Stores files by content, all or nothing: when one cannot be archived,
 /// the blobs this call added are removed again. Every file is stored
 /// before any event is written; if the events are then refused, call
-/// [`discard_new`].
+/// [`discard_new`]. The files' fsyncs are done together (see
+/// [`entitle_store::Blobs::put_files`]).
 ///
 /// # Errors
 ///
 /// The first file that cannot be archived, named.
 pub fn store_files(store: &Store, files: &[PathBuf]) -> Result<Vec<Incoming>, ArchiveError> {
-    let blobs = store.blobs();
-    let mut out = Vec::with_capacity(files.len());
-    for path in files {
-        let blob = match blobs.put_file(path) {
-            Ok(b) => b,
-            Err(e) => {
-                discard_new(store, &out);
-                return Err(e.into());
-            }
-        };
-        let filename = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        out.push(incoming(store, path.clone(), filename, blob));
-    }
-    Ok(out)
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let blobs = store.blobs().put_files(&paths)?;
+    Ok(files
+        .iter()
+        .zip(blobs)
+        .map(|(path, blob)| {
+            let filename = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            incoming(store, path.clone(), filename, blob)
+        })
+        .collect())
 }
 
 /// Stores an upload by content, streamed from `src` (at most `limit`
@@ -242,9 +240,11 @@ impl Archive {
     /// When the store or the index fails (an extraction failure is not an
     /// error: it is recorded as the reason the document is not searchable).
     pub fn refresh(&mut self, store: &Store, hashes: &[String]) -> Result<(), ArchiveError> {
+        let mut docs = Vec::with_capacity(hashes.len());
         for hash in hashes {
-            self.index_one(store, hash)?;
+            docs.extend(store.document(hash)?);
         }
+        self.index_docs(store, &docs, &entitle_core::progress::Silent)?;
         self.index.commit(store.applied().head.seq)?;
         Ok(())
     }
@@ -271,24 +271,96 @@ impl Archive {
         self.index.clear()?;
         let docs = store.documents()?;
         progress.start("indexing documents", Some(docs.len() as u64), Unit::Files);
-        let result = self.index_all(store, &docs, progress);
+        let result = self.index_docs(store, &docs, progress);
         progress.finish();
         result?;
         self.index.commit(store.applied().head.seq)?;
         Ok(docs.len())
     }
 
-    fn index_all(
+    /// Indexes `docs` (removing those no counted event binds), extracting
+    /// the texts not kept yet on the way: several documents per sandboxed
+    /// child (each under its own limits; see
+    /// [`entitle_extract::extract_batch_in_child`]), the children run on a
+    /// thread of their own so that the next batch is extracted while this
+    /// one is indexed, and each batch's texts kept with one flush.
+    fn index_docs(
         &mut self,
         store: &Store,
         docs: &[DocumentEntry],
         progress: &dyn Progress,
     ) -> Result<(), ArchiveError> {
+        let mut terms = Terms::default();
+        let mut entries = Vec::with_capacity(docs.len());
+        let mut jobs: Vec<Job> = Vec::new();
+        let mut unsupported = Vec::new();
+        let mut queued = HashSet::new();
         for doc in docs {
-            self.index_one(store, &doc.hash)?;
-            progress.advance(1);
+            let entry = index_doc_with(store, doc, &mut terms)?;
+            if entry.is_some()
+                && !queued.contains(doc.hash.as_str())
+                && store.text(&doc.hash)?.is_none()
+            {
+                queued.insert(doc.hash.as_str());
+                if entitle_extract::is_supported(&doc.media_type) {
+                    jobs.push(Job {
+                        hash: doc.hash.clone(),
+                        path: store.blobs().path_of(&doc.hash),
+                        media_type: doc.media_type.clone(),
+                        size: doc.size,
+                    });
+                } else {
+                    unsupported.push((doc.hash.clone(), Err(no_extraction(&doc.media_type))));
+                }
+            }
+            entries.push(entry);
         }
-        Ok(())
+        if !unsupported.is_empty() {
+            store.put_texts(&unsupported)?;
+        }
+        let extractor = &self.extractor;
+        let index = &mut self.index;
+        std::thread::scope(|scope| {
+            // At most two batches' texts wait in memory.
+            let (tx, rx) = mpsc::sync_channel::<Vec<(String, Result<String, String>)>>(1);
+            let batches = batches(jobs);
+            scope.spawn(move || {
+                for batch in batches {
+                    if tx.send(extract_batch(extractor, &batch)).is_err() {
+                        break; // indexing stopped on an error
+                    }
+                }
+            });
+            let mut fresh: HashMap<String, Result<String, String>> = HashMap::new();
+            for (doc, entry) in docs.iter().zip(entries) {
+                let Some(mut entry) = entry else {
+                    index.remove(&doc.hash)?;
+                    progress.advance(1);
+                    continue;
+                };
+                let mut text = fresh.remove(&doc.hash);
+                while text.is_none() && queued.contains(doc.hash.as_str()) {
+                    let Ok(batch) = rx.recv() else {
+                        break;
+                    };
+                    store.put_texts(&batch)?;
+                    fresh.extend(batch);
+                    text = fresh.remove(&doc.hash);
+                }
+                let text = match text {
+                    Some(t) => t,
+                    // Kept before (or, should the extraction thread have
+                    // died, extracted now).
+                    None => kept_or_extract(extractor, store, doc)?,
+                };
+                // A document whose text could not be extracted is still
+                // findable by its file name and filters.
+                entry.text = text.unwrap_or_default();
+                index.upsert(&entry)?;
+                progress.advance(1);
+            }
+            Ok(())
+        })
     }
 
     /// Whether a document's text is searchable, extracting it now (and
@@ -310,22 +382,6 @@ impl Archive {
         })
     }
 
-    fn index_one(&mut self, store: &Store, hash: &str) -> Result<(), ArchiveError> {
-        let Some(doc) = store.document(hash)? else {
-            return Ok(());
-        };
-        match index_doc(store, &doc)? {
-            None => self.index.remove(hash)?,
-            Some(mut entry) => {
-                // A document whose text could not be extracted is still
-                // findable by its file name and filters.
-                entry.text = self.text(store, &doc)?.unwrap_or_default();
-                self.index.upsert(&entry)?;
-            }
-        }
-        Ok(())
-    }
-
     /// The document's text: kept from an earlier extraction, or extracted
     /// now in the sandboxed child (and kept).
     ///
@@ -337,23 +393,7 @@ impl Archive {
         store: &Store,
         doc: &DocumentEntry,
     ) -> Result<Result<String, String>, ArchiveError> {
-        if let Some(kept) = store.text(&doc.hash)? {
-            return Ok(kept);
-        }
-        let path = store.blobs().path_of(&doc.hash);
-        let result = if entitle_extract::is_supported(&doc.media_type) {
-            entitle_extract::extract_in_child(
-                &self.extractor.exe,
-                &path,
-                &doc.media_type,
-                &self.extractor.limits,
-            )
-            .map_err(|e| e.to_string())
-        } else {
-            Err(format!("no text extraction for {}", doc.media_type))
-        };
-        store.put_text(&doc.hash, &result)?;
-        Ok(result)
+        kept_or_extract(&self.extractor, store, doc)
     }
 
     /// Searches.
@@ -364,6 +404,84 @@ impl Archive {
     pub fn search(&self, query: &Query) -> Result<SearchResults, ArchiveError> {
         Ok(self.index.search(query)?)
     }
+}
+
+/// Most documents one extraction child is given.
+const BATCH_DOCS: usize = 64;
+
+/// Most bytes of documents one extraction child is given (a larger
+/// document gets a child of its own): the texts of a batch are held in
+/// memory until the batch is done.
+const BATCH_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A document whose text is to be extracted.
+struct Job {
+    hash: String,
+    path: PathBuf,
+    media_type: String,
+    size: u64,
+}
+
+/// `jobs` cut into batches of at most [`BATCH_DOCS`] documents and
+/// [`BATCH_BYTES`] bytes (or one larger document), in order.
+fn batches(jobs: Vec<Job>) -> Vec<Vec<Job>> {
+    let mut out: Vec<Vec<Job>> = Vec::new();
+    let mut bytes = 0u64;
+    for job in jobs {
+        match out.last_mut() {
+            Some(batch)
+                if batch.len() < BATCH_DOCS && bytes.saturating_add(job.size) <= BATCH_BYTES =>
+            {
+                bytes += job.size;
+                batch.push(job);
+            }
+            _ => {
+                bytes = job.size;
+                out.push(vec![job]);
+            }
+        }
+    }
+    out
+}
+
+/// Extracts a batch in sandboxed children: each document's hash with its
+/// text or why there is none.
+fn extract_batch(extractor: &Extractor, batch: &[Job]) -> Vec<(String, Result<String, String>)> {
+    let jobs: Vec<(&Path, &str)> = batch
+        .iter()
+        .map(|j| (j.path.as_path(), j.media_type.as_str()))
+        .collect();
+    let results = entitle_extract::extract_batch_in_child(&extractor.exe, &jobs, &extractor.limits);
+    batch
+        .iter()
+        .zip(results)
+        .map(|(job, r)| (job.hash.clone(), r.map_err(|e| e.to_string())))
+        .collect()
+}
+
+/// The document's kept text, or its text extracted now in a sandboxed
+/// child (and kept).
+fn kept_or_extract(
+    extractor: &Extractor,
+    store: &Store,
+    doc: &DocumentEntry,
+) -> Result<Result<String, String>, ArchiveError> {
+    if let Some(kept) = store.text(&doc.hash)? {
+        return Ok(kept);
+    }
+    let path = store.blobs().path_of(&doc.hash);
+    let result = if entitle_extract::is_supported(&doc.media_type) {
+        entitle_extract::extract_in_child(&extractor.exe, &path, &doc.media_type, &extractor.limits)
+            .map_err(|e| e.to_string())
+    } else {
+        Err(no_extraction(&doc.media_type))
+    };
+    store.put_text(&doc.hash, &result)?;
+    Ok(result)
+}
+
+fn no_extraction(media_type: &str) -> String {
+    format!("no text extraction for {media_type}")
 }
 
 /// Whether a document's kept text makes it searchable.
@@ -379,12 +497,32 @@ pub fn searchable(store: &Store, hash: &str) -> Result<Option<Searchable>, Store
 }
 
 /// The index entry of a document as the log stands: its counted bindings'
-/// licenses, vendors and products; `None` when no binding counts.
+/// licenses, vendors and products; `None` when no binding counts. For many
+/// documents, use [`index_doc_with`].
 ///
 /// # Errors
 ///
 /// When the store fails.
 pub fn index_doc(store: &Store, doc: &DocumentEntry) -> Result<Option<IndexDoc>, StoreError> {
+    index_doc_with(store, doc, &mut Terms::default())
+}
+
+/// Each license's vendor and product, as far as looked up by
+/// [`index_doc_with`]: a license's timeline holds every event about it, its
+/// documents' too, so decoding it once per document made indexing (and
+/// listing) many documents of one license quadratic.
+pub type Terms = HashMap<String, Option<(String, String)>>;
+
+/// [`index_doc`], with each license's terms looked up once per `terms`.
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn index_doc_with(
+    store: &Store,
+    doc: &DocumentEntry,
+    terms: &mut Terms,
+) -> Result<Option<IndexDoc>, StoreError> {
     let head = store.applied().head.seq;
     let mut licenses = BTreeSet::new();
     let mut vendors = BTreeSet::new();
@@ -394,11 +532,16 @@ pub fn index_doc(store: &Store, doc: &DocumentEntry) -> Result<Option<IndexDoc>,
         first.get_or_insert(a);
         if let Some(id) = &a.license {
             licenses.insert(id.clone());
-            if let Some(t) = store.timeline(id)? {
-                if let Some((_, terms)) = t.purchase() {
-                    vendors.insert(terms.vendor.clone());
-                    products.insert(terms.product.clone());
-                }
+            if !terms.contains_key(id) {
+                let found = store.timeline(id)?.and_then(|t| {
+                    t.purchase()
+                        .map(|(_, p)| (p.vendor.clone(), p.product.clone()))
+                });
+                terms.insert(id.clone(), found);
+            }
+            if let Some(Some((vendor, product))) = terms.get(id) {
+                vendors.insert(vendor.clone());
+                products.insert(product.clone());
             }
         }
         if let Some(v) = &a.vendor {

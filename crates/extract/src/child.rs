@@ -17,21 +17,21 @@ use crate::{essence, extract_file, is_supported, ExtractError, Limits, MAX_TEXT_
 pub const CHILD_SUBCOMMAND: &str = "__extract";
 
 const MEDIA_TYPE_FLAG: &str = "--media-type";
-const MEMORY_FLAG: &str = "--memory-bytes";
+pub(crate) const MEMORY_FLAG: &str = "--memory-bytes";
 
 /// Exit code: extraction failed; the reason is the last line on stderr.
-const EXIT_FAILED: i32 = 1;
+pub(crate) const EXIT_FAILED: i32 = 1;
 /// Exit code: the command line was not the one [`child_args`] builds.
 const EXIT_USAGE: i32 = 2;
 /// Exit code: the media type is not supported.
-const EXIT_UNSUPPORTED: i32 = 3;
+pub(crate) const EXIT_UNSUPPORTED: i32 = 3;
 /// Exit code: the extractor panicked.
-const EXIT_PANICKED: i32 = 4;
+pub(crate) const EXIT_PANICKED: i32 = 4;
 
 /// Prefix of the child's one-line reason on stderr.
 const REASON_PREFIX: &str = "entitle-extract: ";
 /// Most bytes of the child's stderr the parent keeps.
-const MAX_STDERR: usize = 64 * 1024;
+pub(crate) const MAX_STDERR: usize = 64 * 1024;
 /// Stack of the thread that runs the extractor in the child.
 const EXTRACT_STACK_BYTES: usize = 16 * 1024 * 1024;
 
@@ -141,7 +141,10 @@ pub fn extract_in_child(
     interpret(status, out, &err, media_type, limits)
 }
 
-fn read_capped(source: impl Read + Send + 'static, cap: usize) -> thread::JoinHandle<Vec<u8>> {
+pub(crate) fn read_capped(
+    source: impl Read + Send + 'static,
+    cap: usize,
+) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
         let mut source = source;
         let mut buf = Vec::new();
@@ -152,11 +155,11 @@ fn read_capped(source: impl Read + Send + 'static, cap: usize) -> thread::JoinHa
     })
 }
 
-fn join(handle: thread::JoinHandle<Vec<u8>>) -> Vec<u8> {
+pub(crate) fn join(handle: thread::JoinHandle<Vec<u8>>) -> Vec<u8> {
     handle.join().unwrap_or_default()
 }
 
-fn interpret(
+pub(crate) fn interpret(
     status: ExitStatus,
     out: Vec<u8>,
     err: &[u8],
@@ -225,15 +228,25 @@ pub fn child_main(file: &Path, media_type: &str, memory_bytes: u64) -> i32 {
             &format!("could not apply the memory limit: {e}"),
         );
     }
-    if !is_supported(media_type) {
-        return fail(
-            EXIT_UNSUPPORTED,
-            &ExtractError::Unsupported {
-                media_type: media_type.to_owned(),
+    install_panic_hook();
+    match run_one(file, media_type) {
+        Ok(text) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => 0,
+                Err(e) => fail(EXIT_FAILED, &format!("could not write the text: {e}")),
             }
-            .to_string(),
-        );
+        }
+        Err((code, reason)) => fail(code, &reason),
     }
+}
+
+/// Keeps the message and place of a panic in the extractor for
+/// [`run_one`] (the default hook would print it to stderr).
+pub(crate) fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = panic_message(info.payload());
         let at = info
@@ -244,7 +257,19 @@ pub fn child_main(file: &Path, media_type: &str, memory_bytes: u64) -> i32 {
             *slot = Some(format!("{message}{at}"));
         }
     }));
+}
 
+/// Extracts one file in the child, on a thread of its own with a large
+/// stack, catching a panic: the text, or the exit code and one-line reason
+/// that say why not ([`EXIT_FAILED`], [`EXIT_UNSUPPORTED`],
+/// [`EXIT_PANICKED`]).
+pub(crate) fn run_one(file: &Path, media_type: &str) -> Result<String, (i32, String)> {
+    if !is_supported(media_type) {
+        let e = ExtractError::Unsupported {
+            media_type: media_type.to_owned(),
+        };
+        return Err((EXIT_UNSUPPORTED, e.to_string()));
+    }
     let file = file.to_owned();
     let media_type = essence(media_type);
     let worker = thread::Builder::new()
@@ -254,35 +279,26 @@ pub fn child_main(file: &Path, media_type: &str, memory_bytes: u64) -> i32 {
     let result = match worker {
         Ok(handle) => handle.join(),
         Err(e) => {
-            return fail(
+            return Err((
                 EXIT_FAILED,
-                &format!("could not start the extraction thread: {e}"),
-            )
+                format!("could not start the extraction thread: {e}"),
+            ))
         }
     };
     match result {
-        Ok(Ok(text)) => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => 0,
-                Err(e) => fail(EXIT_FAILED, &format!("could not write the text: {e}")),
-            }
-        }
-        Ok(Err(e @ ExtractError::Unsupported { .. })) => fail(EXIT_UNSUPPORTED, &e.to_string()),
-        Ok(Err(e)) => fail(EXIT_FAILED, &e.to_string()),
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(e @ ExtractError::Unsupported { .. })) => Err((EXIT_UNSUPPORTED, e.to_string())),
+        Ok(Err(e)) => Err((EXIT_FAILED, e.to_string())),
         Err(payload) => {
             let message = PANIC
                 .lock()
                 .ok()
                 .and_then(|mut slot| slot.take())
                 .unwrap_or_else(|| panic_message(payload.as_ref()));
-            fail(
+            Err((
                 EXIT_PANICKED,
-                &ExtractError::Panicked { message }.to_string(),
-            )
+                ExtractError::Panicked { message }.to_string(),
+            ))
         }
     }
 }
@@ -298,6 +314,18 @@ pub fn child_main_from_args(args: &[OsString]) -> i32 {
         Some(first) if first == CHILD_SUBCOMMAND => &args[1..],
         _ => args,
     };
+    if args.first().is_some_and(|a| a == crate::batch::BATCH_FLAG) {
+        return match crate::batch::parse_batch_args(&args[1..]) {
+            Some((jobs, memory_bytes)) => crate::batch::child_batch_main(&jobs, memory_bytes),
+            None => fail(
+                EXIT_USAGE,
+                &format!(
+                    "usage: {CHILD_SUBCOMMAND} {} {MEMORY_FLAG} <BYTES> -- <MEDIA-TYPE> <FILE>…",
+                    crate::batch::BATCH_FLAG
+                ),
+            ),
+        };
+    }
     match parse_child_args(args) {
         Some((file, media_type, memory_bytes)) => child_main(&file, &media_type, memory_bytes),
         None => fail(
@@ -348,13 +376,13 @@ fn short_path(path: &str) -> String {
     parts[parts.len().saturating_sub(3)..].join("/")
 }
 
-fn fail(code: i32, reason: &str) -> i32 {
+pub(crate) fn fail(code: i32, reason: &str) -> i32 {
     let one_line = reason.replace(['\n', '\r'], " ");
     let _ = writeln!(std::io::stderr(), "{REASON_PREFIX}{one_line}");
     code
 }
 
-fn limit_self(memory_bytes: u64) -> rustix::io::Result<()> {
+pub(crate) fn limit_self(memory_bytes: u64) -> rustix::io::Result<()> {
     use rustix::process::{setrlimit, Resource, Rlimit};
     setrlimit(
         Resource::Core,

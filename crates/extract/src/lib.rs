@@ -11,6 +11,11 @@
 //! can fail into an [`ExtractError`] whose message says why, in plain words
 //! ("timed out after 20 s", "crashed (signal 11)", "not a PDF: …").
 //!
+//! Starting a process costs more than extracting a small text file, so
+//! [`extract_batch_in_child`] gives one child many documents, each still
+//! under its own limits: a document that hangs, crashes or runs out of
+//! memory costs only its own text, never the others' in its batch.
+//!
 //! # Wiring the child into a binary
 //!
 //! The child's command line is `EXE __extract --media-type M --memory-bytes N
@@ -44,6 +49,7 @@
 
 #![deny(missing_docs)]
 
+mod batch;
 mod child;
 mod eml;
 mod error;
@@ -56,6 +62,7 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
+pub use batch::{batch_child_args, extract_batch_in_child};
 pub use child::{child_args, child_main, child_main_from_args, extract_in_child, CHILD_SUBCOMMAND};
 pub use error::ExtractError;
 

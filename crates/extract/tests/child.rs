@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use entitle_extract::{extract_in_child, ExtractError, Limits, DOCX, EML, PDF, TEXT};
+use entitle_extract::{
+    extract_batch_in_child, extract_in_child, ExtractError, Limits, DOCX, EML, PDF, TEXT,
+};
 
 const CHILD: &str = env!("CARGO_BIN_EXE_entitle-extract-child");
 
@@ -345,4 +347,110 @@ fn email_with_panicking_attachment_keeps_its_text() {
         text.contains("Attachment: terms.pdf\n(not searchable: the extractor failed unexpectedly: missing object reference"),
         "{text}"
     );
+}
+
+/// A stand-in batch child that answers each file with its own bytes, except
+/// that it hangs on a file named `hang*` and crashes on one named `crash*`:
+/// the parent's handling of a batch, independently of any parser.
+fn batch_script(dir: &tempfile::TempDir) -> PathBuf {
+    script(
+        dir,
+        r#"shift 5
+while [ $# -gt 0 ]; do
+  f=$2; shift 2
+  case $(basename "$f") in
+    hang*) exec sleep 30 ;;
+    crash*) kill -SEGV $$ ;;
+  esac
+  t=$(cat "$f")
+  printf '0 %d\n%s' "${#t}" "$t"
+done"#,
+    )
+}
+
+#[test]
+fn a_hanging_or_crashing_document_costs_its_batch_only_its_own_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = batch_script(&dir);
+    let files: Vec<PathBuf> = ["a.txt", "hang.txt", "b.txt", "crash.txt", "c.txt"]
+        .iter()
+        .map(|name| temp_file(&dir, name, format!("text of {name}").as_bytes()))
+        .collect();
+    let jobs: Vec<(&Path, &str)> = files.iter().map(|f| (f.as_path(), TEXT)).collect();
+    let limits = Limits {
+        wall_time: Duration::from_millis(500),
+        ..limits()
+    };
+    let start = Instant::now();
+    let results: Vec<String> = extract_batch_in_child(&exe, &jobs, &limits)
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| format!("error: {e}")))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            "text of a.txt",
+            "error: timed out after 0.5 s",
+            "text of b.txt",
+            "error: crashed (signal 11)",
+            "text of c.txt",
+        ]
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// The real child, one batch: a PDF, a file over the memory limit, a PDF
+/// on which the parser panics, a missing file, an unsupported type and
+/// plain text. Each gets what a child of its own would have given it.
+#[test]
+fn a_batch_answers_each_document_as_a_lone_child_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = temp_file(&dir, "big.txt", &vec![b'a'; 16 * 1024 * 1024]);
+    let small = temp_file(&dir, "small.txt", b"Kuendigungsfrist 90 Tage");
+    let pdf = documents().join("apache-2.0.pdf");
+    let panics = fixture("panics-missing-object.pdf");
+    let missing = dir.path().join("missing.txt");
+    let jobs: Vec<(&Path, &str)> = vec![
+        (&small, TEXT),
+        (&big, TEXT),
+        (&pdf, PDF),
+        (&panics, PDF),
+        (&missing, TEXT),
+        (&small, "image/png"),
+        (&pdf, PDF),
+        (&small, TEXT),
+    ];
+    let limits = Limits {
+        memory_bytes: 48 * 1024 * 1024,
+        ..limits()
+    };
+    let results = extract_batch_in_child(Path::new(CHILD), &jobs, &limits);
+    let alone: Vec<Result<String, ExtractError>> = jobs
+        .iter()
+        .map(|(file, media_type)| extract_in_child(Path::new(CHILD), file, media_type, &limits))
+        .collect();
+    assert_eq!(results.len(), jobs.len());
+    for ((batch, alone), (file, _)) in results.iter().zip(&alone).zip(&jobs) {
+        match (batch, alone) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", file.display()),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{}", file.display()),
+            _ => panic!("{}: {batch:?} alone: {alone:?}", file.display()),
+        }
+    }
+    assert_eq!(results[0].as_deref().unwrap(), "Kuendigungsfrist 90 Tage");
+    assert_eq!(
+        results[1].as_ref().unwrap_err().to_string(),
+        "ran out of memory (limit 48 MiB)"
+    );
+    assert!(results[2].as_ref().unwrap().contains("Apache License"));
+    assert!(matches!(
+        results[3],
+        Err(ExtractError::Child { code: 4, .. })
+    ));
+    assert!(results[6].as_ref().unwrap().contains("Apache License"));
+    assert_eq!(results[7].as_deref().unwrap(), "Kuendigungsfrist 90 Tage");
 }

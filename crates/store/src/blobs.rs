@@ -4,9 +4,11 @@
 //! fsynced; the same content is stored once however often it is attached.
 //! Files are streamed, never read whole into memory.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use entitle_core::chain::{self, Hash32};
 
@@ -110,6 +112,111 @@ impl Blobs {
         self.put_stream(&mut src, path, Some(expected), None)
     }
 
+    /// Stores many files by content, as [`Blobs::put_file`] each, with the
+    /// fsyncs of all of them done together: every file is copied (and
+    /// hashed) to a temporary file first, the temporary files are fsynced
+    /// at once, renamed into place, and each directory that got a name is
+    /// fsynced once. Returns one [`StoredBlob`] per path, in order (the
+    /// same content twice is stored once, the second not `new`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Blobs::put_file`], for the first file that fails. Nothing this
+    /// call stored is left behind.
+    pub fn put_files(&self, paths: &[&Path]) -> Result<Vec<StoredBlob>, BlobError> {
+        let tmp_dir = self.tmp_dir()?;
+        let mut copied: Vec<(PathBuf, Hash32, u64)> = Vec::with_capacity(paths.len());
+        let remove_tmps = |copied: &[(PathBuf, Hash32, u64)]| {
+            for (tmp, _, _) in copied {
+                let _ = disk::remove(tmp);
+            }
+        };
+        for path in paths {
+            match self.copy_file(path, &tmp_dir) {
+                Ok(c) => copied.push(c),
+                Err(e) => {
+                    remove_tmps(&copied);
+                    return Err(e);
+                }
+            }
+        }
+        let tmps: Vec<&Path> = copied.iter().map(|(tmp, _, _)| tmp.as_path()).collect();
+        if let Err(e) = disk::sync_files(&tmps).at(&tmp_dir) {
+            remove_tmps(&copied);
+            return Err(e.into());
+        }
+        let mut out = Vec::with_capacity(copied.len());
+        let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        let undo = |out: &[StoredBlob], copied: &[(PathBuf, Hash32, u64)]| {
+            for b in out.iter().filter(|b| b.new) {
+                let _ = disk::remove(&self.path_of(&b.hash));
+            }
+            remove_tmps(copied);
+        };
+        for (i, (tmp, hash, size)) in copied.iter().enumerate() {
+            let hex = chain::to_hex(hash);
+            let target = self.path_of(&hex);
+            if target.is_file() {
+                let _ = disk::remove(tmp);
+                out.push(StoredBlob {
+                    hash: hex,
+                    size: *size,
+                    new: false,
+                });
+                continue;
+            }
+            let parent = target.parent().expect("blob paths have a parent");
+            let renamed = fs::create_dir_all(parent)
+                .at(parent)
+                .and_then(|()| disk::rename(tmp, &target).at(&target));
+            if let Err(e) = renamed {
+                undo(&out, &copied[i..]);
+                return Err(e.into());
+            }
+            dirs.insert(parent.to_owned());
+            out.push(StoredBlob {
+                hash: hex,
+                size: *size,
+                new: true,
+            });
+        }
+        if !dirs.is_empty() {
+            dirs.insert(self.dir.clone());
+        }
+        let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+        if let Err(e) = disk::sync_dirs(&dirs).at(&self.dir) {
+            undo(&out, &[]);
+            return Err(e.into());
+        }
+        Ok(out)
+    }
+
+    /// Copies a file to a new temporary file in `tmp_dir`, hashing it, not
+    /// fsynced: the temporary file, the hash and the size.
+    fn copy_file(&self, path: &Path, tmp_dir: &Path) -> Result<(PathBuf, Hash32, u64), BlobError> {
+        let expected = Blobs::check_file(path)?;
+        let mut src = File::open(path).map_err(|source| BlobError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        let tmp = incoming_name(tmp_dir);
+        match self.copy_hashing(&mut src, &tmp, path, Some(expected), None, false) {
+            Ok((hash, size)) => Ok((tmp, hash, size)),
+            Err(e) => {
+                let _ = disk::remove(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    /// `blobs/tmp/`, created, with what killed writers left in it removed.
+    fn tmp_dir(&self) -> Result<PathBuf, BlobError> {
+        let tmp_dir = self.dir.join("tmp");
+        fs::create_dir_all(&tmp_dir).at(&tmp_dir)?;
+        clean_incoming(&tmp_dir);
+        Ok(tmp_dir)
+    }
+
     /// Checks that `path` names a regular file with bytes in it (a symbolic
     /// link is followed) and returns its size, without opening it: a FIFO
     /// would block its reader, a device never end. Callers check every file
@@ -161,11 +268,9 @@ impl Blobs {
         expected: Option<u64>,
         limit: Option<u64>,
     ) -> Result<StoredBlob, BlobError> {
-        let tmp_dir = self.dir.join("tmp");
-        fs::create_dir_all(&tmp_dir).at(&tmp_dir)?;
-        clean_incoming(&tmp_dir);
-        let tmp = tmp_dir.join(format!("incoming-{}-{}", std::process::id(), unique()));
-        let result = self.copy_hashing(src, &tmp, path, expected, limit);
+        let tmp_dir = self.tmp_dir()?;
+        let tmp = incoming_name(&tmp_dir);
+        let result = self.copy_hashing(src, &tmp, path, expected, limit, true);
         let (hash, size) = match result {
             Ok(v) => v,
             Err(e) => {
@@ -202,6 +307,7 @@ impl Blobs {
         path: &Path,
         expected: Option<u64>,
         limit: Option<u64>,
+        sync: bool,
     ) -> Result<(Hash32, u64), BlobError> {
         let mut out = disk::create(tmp).at(tmp)?;
         let mut hasher = blake3::Hasher::new();
@@ -245,7 +351,9 @@ impl Blobs {
             None if size == 0 => return Err(BlobError::Empty(path.to_owned())),
             _ => {}
         }
-        disk::sync(&out, tmp).at(tmp)?;
+        if sync {
+            disk::sync(&out, tmp).at(tmp)?;
+        }
         Ok((*hasher.finalize().as_bytes(), size))
     }
 
@@ -284,11 +392,15 @@ fn clean_incoming(tmp_dir: &Path) {
     }
 }
 
-fn unique() -> u128 {
-    std::time::SystemTime::now()
+/// A new temporary file name in `tmp_dir`, `incoming-PID-…`.
+fn incoming_name(tmp_dir: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    tmp_dir.join(format!("incoming-{}-{nanos}-{n}", std::process::id()))
 }
 
 #[cfg(test)]
@@ -334,7 +446,7 @@ mod tests {
         let mut src = File::open(&file).unwrap();
         let tmp = dir.path().join("blobs/tmp/incoming");
         let err = blobs
-            .copy_hashing(&mut src, &tmp, &file, Some(20), None)
+            .copy_hashing(&mut src, &tmp, &file, Some(20), None, true)
             .unwrap_err();
         assert!(
             err.to_string()

@@ -1115,6 +1115,19 @@ impl Store {
         self.proj.flush()
     }
 
+    /// Keeps many documents' extracted texts, flushed once (a flush is an
+    /// fsync: one per document made a large attach wait on the disk).
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be written.
+    pub fn put_texts(&self, texts: &[(String, Result<String, String>)]) -> Result<(), StoreError> {
+        for (hash, text) in texts {
+            self.proj.put_text(hash, text)?;
+        }
+        self.proj.flush()
+    }
+
     /// Bytes used on disk by the log and by the derived state.
     #[must_use]
     pub fn sizes(&self) -> (u64, u64) {
