@@ -184,28 +184,23 @@ impl Store {
         wait: &LockWait<'_>,
     ) -> Result<Store, StoreError> {
         let layout = Layout::new(root);
-        let (info, lock) = match layout::read_format(&layout)? {
-            Some(_) => {
-                let lock = StoreLock::acquire(&layout, command, wait)?;
-                // Read again under the lock: an upgrade may have rewritten it.
-                let info = layout::read_format(&layout)?
-                    .ok_or_else(|| StoreError::NoStore(root.to_owned()))?;
-                (info, lock)
-            }
-            None if access == Open::CreateIfMissing => {
+        if layout::read_format(&layout)?.is_none() {
+            match access {
                 // Lock before creating, so that two first writes at once
                 // create one store, not two halves of one.
-                layout::prepare(&layout)?;
-                let lock = StoreLock::acquire(&layout, command, wait)?;
-                let info = match layout::read_format(&layout)? {
-                    Some(info) => info,
-                    None => layout::create(&layout)?,
-                };
-                (info, lock)
+                Open::CreateIfMissing => layout::prepare(&layout)?,
+                _ if root.is_dir() && std::fs::read_dir(root).at(root)?.next().is_some() => {
+                    return Err(StoreError::NotAStore(root.to_owned()))
+                }
+                _ => return Err(StoreError::NoStore(root.to_owned())),
             }
-            None if root.is_dir() && std::fs::read_dir(root).at(root)?.next().is_some() => {
-                return Err(StoreError::NotAStore(root.to_owned()))
-            }
+        }
+        let lock = StoreLock::acquire(&layout, command, wait)?;
+        // Read under the lock: another process may have created or
+        // upgraded the store meanwhile.
+        let info = match layout::read_format(&layout)? {
+            Some(info) => info,
+            None if access == Open::CreateIfMissing => layout::create(&layout)?,
             None => return Err(StoreError::NoStore(root.to_owned())),
         };
         let log_path = layout.log();

@@ -53,7 +53,7 @@ impl std::fmt::Debug for LockWait<'_> {
 /// when the process dies).
 #[derive(Debug)]
 pub struct StoreLock {
-    _file: File,
+    file: File,
 }
 
 impl StoreLock {
@@ -116,7 +116,7 @@ impl StoreLock {
         file.set_len(0).at(&path)?;
         file.seek(SeekFrom::Start(0)).at(&path)?;
         file.write_all(me.as_bytes()).at(&path)?;
-        Ok(StoreLock { _file: file })
+        Ok(StoreLock { file })
     }
 }
 
@@ -125,7 +125,7 @@ impl Drop for StoreLock {
         // Still held here: empty the file, so that it names nobody once
         // released (a process killed before this leaves its name, which
         // the pid and start time then show to be gone).
-        let _ = self._file.set_len(0);
+        let _ = self.file.set_len(0);
     }
 }
 
