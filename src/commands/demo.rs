@@ -19,7 +19,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
     };
     let bar = Bar::new(false);
     let demo = entitle_app::demo::load(&path, &bar)?;
-    let mut store = demo.store;
+    let store = demo.store;
     let today = entitle_app::when::today();
     let ex = |args: &str| format!("entitle --store {} {args}", path.display());
     println!(
@@ -63,7 +63,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         "How Microsoft 365 got there, both times shown",
         &ex("history L-0001"),
     );
-    super::history::print(&entitle_app::query::history(&mut store, "L-0001")?)?;
+    super::history::print(&entitle_app::query::history(&store, "L-0001")?)?;
 
     section(
         "The contract archive: which documents mention a notice period (Kündigungsfrist)?",

@@ -11,8 +11,8 @@ use crate::output::{self, Align, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &HistoryArgs) -> Result<ExitCode> {
-    let mut store = request::open(cli, Open::MustExist, "entitle history")?;
-    let history = entitle_app::query::history(&mut store, &a.id)?;
+    let store = request::open(cli, Open::MustExist, "entitle history")?;
+    let history = entitle_app::query::history(&store, &a.id)?;
     match a.output.format() {
         Format::Json => output::json(&history)?,
         Format::Csv => {

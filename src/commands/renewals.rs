@@ -18,13 +18,13 @@ use crate::output::{self, or_dash, Align, Paint, Table};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
-    let mut store = request::open(cli, Open::MustExist, "entitle renewals")?;
+    let store = request::open(cli, Open::MustExist, "entitle renewals")?;
     let req = RenewalsRequest {
         as_of: a.as_of.clone(),
         within: a.within,
         known_at: a.known_at.clone(),
     };
-    let renewals = entitle_app::query::renewals(&mut store, &req)?;
+    let renewals = entitle_app::query::renewals(&store, &req)?;
     if let Some(path) = &a.ics {
         let ics = entitle_app::query::calendar(&renewals)?;
         entitle_app::files::write_atomically(path, ics.as_bytes(), true)?;

@@ -257,7 +257,7 @@ fn extend_adjust_cancel_move_the_license_through_its_life() {
     )
     .unwrap();
     assert_eq!(c.id.as_deref(), Some("L-0001"));
-    let h = query::history(&mut store, "L-0001").unwrap();
+    let h = query::history(&store, "L-0001").unwrap();
     let types: Vec<_> = h.events.iter().map(|e| e.event_type).collect();
     assert_eq!(types, ["purchased", "extended", "adjusted", "cancelled"]);
     // cancelled: a further extension is refused.

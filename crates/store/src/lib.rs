@@ -849,7 +849,7 @@ impl Store {
     /// # Errors
     ///
     /// When there is no such seq or the log cannot be read.
-    pub fn record(&mut self, seq: u64) -> Result<Record, StoreError> {
+    pub fn record(&self, seq: u64) -> Result<Record, StoreError> {
         let entry = self.proj.seq_entry(seq)?.ok_or_else(|| StoreError::Query {
             field: "seq",
             value: format!("#{seq}"),

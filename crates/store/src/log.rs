@@ -1,7 +1,7 @@
 //! The event log: one record per line, appended and fsynced, never rewritten.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::disk;
@@ -51,7 +51,7 @@ impl LogFile {
     }
 
     /// The offset just past the last line feed (where a torn tail starts).
-    pub(crate) fn complete_len(&mut self) -> Result<u64, StoreError> {
+    pub(crate) fn complete_len(&self) -> Result<u64, StoreError> {
         if self.len == 0 {
             return Ok(0);
         }
@@ -68,13 +68,14 @@ impl LogFile {
         Ok(0)
     }
 
-    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), StoreError> {
-        self.file.seek(SeekFrom::Start(offset)).at(&self.path)?;
-        self.file.read_exact(buf).at(&self.path)
+    /// Reads at an offset without moving a shared cursor (`pread`), so
+    /// that concurrent readers of one open store need no exclusive access.
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), StoreError> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset).at(&self.path)
     }
 
     /// Reads `len` bytes at `offset` (one record).
-    pub(crate) fn read_at(&mut self, offset: u64, len: u32) -> Result<Vec<u8>, StoreError> {
+    pub(crate) fn read_at(&self, offset: u64, len: u32) -> Result<Vec<u8>, StoreError> {
         let mut buf = vec![0u8; len as usize];
         self.read_exact_at(offset, &mut buf)?;
         Ok(buf)

@@ -51,7 +51,7 @@ pub struct HistoryEvent {
 ///
 /// When no license has the id (kind not found, field `license`), or the
 /// store fails.
-pub fn history(store: &mut Store, id: &str) -> Result<History> {
+pub fn history(store: &Store, id: &str) -> Result<History> {
     let Some(timeline) = store.timeline(id.trim())? else {
         return Err(Error::not_found(format!("unknown license id {id:?}"))
             .at("license")

@@ -84,7 +84,7 @@ pub struct Renewal {
 ///
 /// For a malformed date or moment, a window past the calendar's end, or a
 /// store failure.
-pub fn renewals(store: &mut Store, req: &RenewalsRequest) -> Result<Renewals> {
+pub fn renewals(store: &Store, req: &RenewalsRequest) -> Result<Renewals> {
     let as_of = when::as_of(req.as_of.as_deref())?;
     let known = store.known_seq(when::known_at(req.known_at.as_deref())?)?;
     let until = as_of
