@@ -142,6 +142,12 @@ impl<'s> Appender<'s> {
         Ok(Ok(appended))
     }
 
+    /// Who records the drafts pushed from now on, and when: a group commit
+    /// joins writes of several people into one durable write.
+    pub fn set_context(&mut self, ctx: &Context) {
+        self.ctx = ctx.clone();
+    }
+
     /// How many drafts were refused so far.
     #[must_use]
     pub fn rejected(&self) -> u64 {

@@ -664,6 +664,53 @@ impl Store {
         Ok(appended)
     }
 
+    /// Makes several independent writes durable with one fsync (group
+    /// commit, as a server does for concurrent requests): each write is
+    /// all or nothing on its own, judged after the writes before it, and
+    /// gets its own answer. When any of them is refused, the group is
+    /// dropped and every write is made on its own instead, so that a
+    /// refused one never takes the others with it.
+    ///
+    /// A group should stay well below [`SPILL_EVERY`] records.
+    ///
+    /// # Errors
+    ///
+    /// A store failure, for the whole group (nothing of it is recorded).
+    pub fn append_group(
+        &mut self,
+        writes: Vec<(Vec<Draft>, Context)>,
+    ) -> Result<Vec<Result<Vec<Appended>, AppendError>>, StoreError> {
+        if writes.len() <= 1 {
+            return Ok(writes
+                .into_iter()
+                .map(|(drafts, ctx)| self.append(drafts, &ctx))
+                .collect());
+        }
+        let mut answers = Vec::with_capacity(writes.len());
+        let mut refused = false;
+        {
+            let mut appender = self.appender(&writes[0].1);
+            for (drafts, ctx) in &writes {
+                appender.set_context(ctx);
+                let (appended, rejected) = push_all(&mut appender, drafts.iter().cloned())?;
+                refused |= !rejected.is_empty();
+                answers.push(appended);
+            }
+            if refused {
+                appender.abort()?;
+            } else {
+                appender.commit()?;
+            }
+        }
+        if !refused {
+            return Ok(answers.into_iter().map(Ok).collect());
+        }
+        Ok(writes
+            .into_iter()
+            .map(|(drafts, ctx)| self.append(drafts, &ctx))
+            .collect())
+    }
+
     /// Validates drafts exactly as [`Store::append`] would and returns what
     /// they would become, writing nothing (a dry run; the drafts are held
     /// in memory).
