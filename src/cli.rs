@@ -212,6 +212,11 @@ pub enum Command {
     /// Re-read the whole log and check the chain; exit 1 naming the first bad event.
     #[command(after_help = "Example:\n  entitle verify")]
     Verify,
+    /// Serve the store over HTTP to signed-in people and API tokens (one process owns the store).
+    #[command(
+        after_help = "The first start without an account prints a one-time setup token (valid one hour) that\ncreates the first admin through POST /api/v1/setup. SIGTERM or Ctrl-C finishes the requests in\nflight and every queued write, then exits 0.\n\nExample:\n  entitle serve --store /srv/entitle\n  entitle serve --listen 127.0.0.1:8080 --behind-proxy 127.0.0.1"
+    )]
+    Serve(ServeArgs),
     /// Drop all derived state and rebuild it from the log.
     #[command(
         after_help = "Example:\n  entitle rebuild\n  entitle rebuild --accept-log-head   # after restoring log/events.jsonl from an older copy on purpose"
@@ -725,4 +730,14 @@ pub struct RebuildArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen (loopback unless --behind-proxy names the TLS-terminating proxy)
+    #[arg(long, value_name = "ADDR", env = "ENTITLE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The reverse proxy in front (its address): its X-Forwarded-For is believed, and a non-loopback --listen is allowed
+    #[arg(long, value_name = "ADDR")]
+    pub behind_proxy: Option<String>,
 }

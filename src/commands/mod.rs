@@ -17,6 +17,7 @@ mod position;
 mod purchase;
 mod rebuild;
 mod renewals;
+mod serve;
 mod sheet_out;
 mod spend;
 mod state;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
         Command::Verify => verify::run(&cli),
+        Command::Serve(args) => serve::run(&cli, args),
         Command::Rebuild(args) => rebuild::run(&cli, args),
         Command::Demo => demo::run(&cli),
         Command::Completions { shell } => completions::run(*shell),

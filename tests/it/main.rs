@@ -21,6 +21,7 @@ mod lock;
 mod messages;
 mod position_money;
 mod renewals;
+mod serve;
 mod spend;
 mod tamper;
 mod text;

@@ -481,14 +481,7 @@ pub fn attach(
     progress: &dyn Progress,
 ) -> Result<AttachResult> {
     let kind = req.kind.parse::<DocKind>()?;
-    let owner = match (&req.vendor, &req.license) {
-        (Some(v), _) if v.trim().is_empty() => {
-            return Err(Error::missing("vendor", "must not be empty"))
-        }
-        (Some(v), _) => Owner::Vendor(v.trim().to_owned()),
-        (None, Some(id)) => Owner::License(license_id(id)?),
-        (None, None) => return Err(Error::missing("license", "must be given (or a vendor)")),
-    };
+    let owner = owner(req)?;
     if sources.is_empty() {
         return Err(Error::missing(
             "file",
@@ -496,18 +489,101 @@ pub fn attach(
         ));
     }
     let incoming = store_sources(store, sources, progress)?;
-    let drafts = entitle_archive::drafts(&incoming, &owner, kind, req.note.as_deref());
+    bind(store, ctx, kind, owner, req.note.as_deref(), &incoming, progress)
+}
+
+/// A document archived by [`archive_upload`], not yet bound to anything.
+#[derive(Debug)]
+pub struct Archived(Incoming);
+
+impl Archived {
+    /// Its BLAKE3 hex.
+    #[must_use]
+    pub fn hash(&self) -> &str {
+        &self.0.blob.hash
+    }
+}
+
+/// Archives an upload as it streams in (hashing while it is written; at
+/// most `limit` bytes), without binding it: needs the store only for
+/// reading, so a server streams uploads while other requests go on, then
+/// binds them with [`attach_archived`].
+///
+/// # Errors
+///
+/// For a bad file name, an empty or too large upload, a reader that
+/// fails (a client gone mid-upload: nothing is kept), or a store failure.
+pub fn archive_upload(
+    store: &Store,
+    filename: &str,
+    reader: &mut dyn Read,
+    limit: Option<u64>,
+) -> Result<Archived> {
+    entitle_core::document::check_filename(filename)?;
+    Ok(Archived(entitle_archive::store_upload(
+        store, reader, filename, limit,
+    )?))
+}
+
+/// Binds documents archived by [`archive_upload`] as [`attach`] does.
+///
+/// # Errors
+///
+/// As [`attach`]; a refused write removes the documents it archived.
+pub fn attach_archived(
+    store: &mut Store,
+    ctx: &Context,
+    req: &Attach,
+    archived: Vec<Archived>,
+    progress: &dyn Progress,
+) -> Result<AttachResult> {
+    let kind = req.kind.parse::<DocKind>()?;
+    let owner = owner(req)?;
+    let incoming: Vec<Incoming> = archived.into_iter().map(|a| a.0).collect();
+    if incoming.is_empty() {
+        return Err(Error::missing(
+            "file",
+            "must be given: name the documents to attach",
+        ));
+    }
+    bind(store, ctx, kind, owner, req.note.as_deref(), &incoming, progress)
+}
+
+/// What the documents are bound to.
+fn owner(req: &Attach) -> Result<Owner> {
+    Ok(match (&req.vendor, &req.license) {
+        (Some(v), _) if v.trim().is_empty() => {
+            return Err(Error::missing("vendor", "must not be empty"))
+        }
+        (Some(v), _) => Owner::Vendor(v.trim().to_owned()),
+        (None, Some(id)) => Owner::License(license_id(id)?),
+        (None, None) => return Err(Error::missing("license", "must be given (or a vendor)")),
+    })
+}
+
+/// Records the `document_attached` events for archived documents and
+/// indexes their text.
+fn bind(
+    store: &mut Store,
+    ctx: &Context,
+    kind: DocKind,
+    owner: Owner,
+    note: Option<&str>,
+    incoming: &[Incoming],
+    progress: &dyn Progress,
+) -> Result<AttachResult> {
+    let drafts = entitle_archive::drafts(incoming, &owner, kind, note);
     let appended = match store.append(drafts, ctx) {
         Ok(a) => a,
         Err(e) => {
-            discard_if_refused(store, &incoming, &e);
+            discard_if_refused(store, incoming, &e);
             return Err(e.into());
         }
     };
     crate::index::open(store, progress)?;
     Ok(AttachResult {
         seqs: appended.iter().map(|a| a.seq).collect(),
-        documents: attached(store, &incoming)?,
+        documents: attached(store, incoming)?,
         to: match owner {
             Owner::License(id) => id,
             Owner::Vendor(v) => format!("vendor {v}"),

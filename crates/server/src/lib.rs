@@ -1,0 +1,221 @@
+//! `entitle serve`: one process owns a store and serves it over HTTP — a
+//! JSON API under `/api/v1/` for every use case of `crates/app`, to
+//! people signed in with a session cookie and to API tokens, every read
+//! and write checked against the account's role and vendor scope inside
+//! the query (an object outside the scope is 404, as one that does not
+//! exist).
+//!
+//! Writes go through one writer thread (concurrent writes share one
+//! fsync, each answered only once durable); reads run concurrently on
+//! blocking threads. SIGTERM or SIGINT stops accepting connections,
+//! finishes the requests in flight and the queued writes, and closes the
+//! store: no acknowledged write is lost.
+#![deny(missing_docs)]
+
+mod api;
+mod error;
+mod headers;
+mod principal;
+mod session;
+mod state;
+mod throttle;
+mod writer;
+mod shim;
+
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use entitle_app::{Error, ErrorKind, Open};
+use entitle_auth::AuthDir;
+use parking_lot::{Mutex, RwLock};
+
+use crate::state::Shared;
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The store directory.
+    pub store: PathBuf,
+    /// Where to listen (port 0: any free port).
+    pub listen: SocketAddr,
+    /// The reverse proxy in front, whose `X-Forwarded-For` is believed;
+    /// required to listen on a non-loopback address without TLS.
+    pub behind_proxy: Option<IpAddr>,
+}
+
+/// What the server tells its starter once it listens.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The address it listens on (the port chosen when 0 was asked for).
+    pub address: SocketAddr,
+    /// The base URL.
+    pub url: String,
+    /// When the store has no account: the one-time secret (valid one
+    /// hour) that creates the first admin through `POST /api/v1/setup`.
+    pub setup_token: Option<String>,
+}
+
+/// Checks the options before anything is opened.
+///
+/// # Errors
+///
+/// For a non-loopback address without TLS or a named proxy (field
+/// `listen`).
+pub fn check(options: &Options) -> Result<(), Error> {
+    if !options.listen.ip().is_loopback() && options.behind_proxy.is_none() {
+        return Err(Error::invalid(
+            "listen",
+            options.listen.to_string(),
+            "is reachable from other machines, and this server speaks plain HTTP",
+        )
+        .hint("listen on 127.0.0.1 behind a TLS-terminating reverse proxy and name it with --behind-proxy ADDR"));
+    }
+    Ok(())
+}
+
+/// Serves the store until SIGTERM or SIGINT (or until `stop` completes,
+/// for tests), then shuts down gracefully. `started` is called once the
+/// server listens.
+///
+/// # Errors
+///
+/// For bad options, a store that cannot be opened (held by another
+/// process, damaged), an address that cannot be bound, or an auth
+/// directory that cannot be read.
+pub fn run(
+    options: &Options,
+    started: impl FnOnce(&Started),
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    check(options)?;
+    let listener = TcpListener::bind(options.listen).map_err(|e| {
+        Error::invalid("listen", options.listen.to_string(), format!("cannot be bound: {e}"))
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::io(std::path::Path::new("the listening socket"), e))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Error::io(std::path::Path::new("the listening socket"), e))?;
+    let url = format!("http://{address}");
+    let store = entitle_app::store::open(
+        &options.store,
+        Open::MustExist,
+        &format!("{} --listen {url}", entitle_app::store::SERVER_COMMAND),
+    )?;
+    let auth_dir = store.layout().root().join("auth");
+    let mut auth = AuthDir::open(&auth_dir).map_err(accounts_error)?;
+    let setup_token = if auth.is_empty() {
+        Some(auth.create_setup_token().map_err(accounts_error)?)
+    } else {
+        None
+    };
+    let store = Arc::new(RwLock::new(store));
+    let shared = Arc::new(Shared {
+        writer: writer::Writer::start(Arc::clone(&store)),
+        store,
+        auth: RwLock::new(auth),
+        sessions: session::Sessions::new(session::IDLE, session::ABSOLUTE),
+        throttle: throttle::Throttle::default(),
+        tls: false,
+        proxy: options.behind_proxy,
+        remembered: Mutex::new(std::collections::HashMap::new()),
+    });
+    let router = router(Arc::clone(&shared));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("entitle-serve")
+        .build()
+        .map_err(|e| Error::io(std::path::Path::new("the server's threads"), e))?;
+    started(&Started {
+        address,
+        url: url.clone(),
+        setup_token,
+    });
+    tracing::info!(%url, "listening");
+    let served = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = stop => {}
+                () = signal() => {}
+            }
+            tracing::info!("shutting down: finishing the requests in flight");
+        })
+        .await
+    });
+    // Requests are done; the queued writes are finished before the store
+    // is closed (and flushed) with the last reference.
+    shared.writer.stop();
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    served.map_err(|e| Error::io(std::path::Path::new("the server's socket"), e))?;
+    tracing::info!("stopped; every acknowledged write is durable");
+    Ok(())
+}
+
+/// The routes with their layers.
+fn router(shared: Arc<Shared>) -> axum::Router {
+    let tls = headers::Tls(shared.tls);
+    api::routes()
+        .with_state(shared)
+        .layer(middleware::from_fn_with_state(tls, headers::secure))
+        .layer(middleware::from_fn(log_request))
+}
+
+/// One line per request: method, path (a calendar secret hidden), status
+/// and time. Never a header, a body, a password or a token.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let shown = if path.starts_with("/calendar/") {
+        "/calendar/…".to_owned()
+    } else {
+        path
+    };
+    let began = std::time::Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path = %shown,
+        status = response.status().as_u16(),
+        ms = began.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+/// SIGTERM or SIGINT.
+async fn signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// An auth directory failure as a use-case error.
+pub(crate) fn accounts_error(e: entitle_auth::Error) -> Error {
+    Error::new(ErrorKind::Io, e.to_string())
+}

@@ -1,0 +1,668 @@
+//! `entitle serve` as a real process on an ephemeral port, spoken to over
+//! real HTTP: the first admin, sessions and CSRF, the authorization
+//! matrix with an auditor who sees one vendor, throttling, tokens,
+//! uploads, concurrent writers and a SIGTERM in the middle of them.
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, Response};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::util::{bin, TestStore};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A running `entitle serve`.
+struct Served {
+    child: Child,
+    url: String,
+    setup: Option<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    fn start(store: &TestStore) -> Served {
+        let mut child = Command::new(bin())
+            .arg("--store")
+            .arg(&store.path)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("ENTITLE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start entitle serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("a first line").expect("utf-8");
+        let url = first
+            .rsplit(' ')
+            .next()
+            .expect("the url ends the first line")
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+        let mut setup = None;
+        if store_is_new_to_accounts(store) {
+            for line in lines.by_ref().take(3) {
+                let line = line.expect("utf-8");
+                if let Some(rest) = line.split("\"token\":\"").nth(1) {
+                    setup = rest.split('"').next().map(str::to_owned);
+                }
+            }
+        }
+        // Keep reading so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Served { child, url, setup }
+    }
+
+    fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// SIGTERM, and the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().expect("the server exits");
+        std::mem::forget(self);
+        status
+    }
+}
+
+fn store_is_new_to_accounts(store: &TestStore) -> bool {
+    !store.path.join("auth").join("accounts.json").exists()
+}
+
+/// A store with one license of each of two vendors, and a document of
+/// each whose text only that vendor's contract has.
+fn two_vendor_store() -> TestStore {
+    let s = TestStore::new();
+    for (vendor, id) in [("Acme", "L-0001"), ("Borg", "L-0002")] {
+        s.ok(&[
+            "purchase", "--id", id, "--vendor", vendor, "--product", "Anvil", "--metric",
+            "user", "--qty", "10", "--start", "2024-01-01", "--end", "2030-12-31",
+            "--cost", "1000", "--currency", "EUR", "--notice-days", "30",
+        ]);
+        s.ok(&[
+            "usage", "record", "--vendor", vendor, "--product", "Anvil", "--metric", "user",
+            "--count", "12", "--date", "2024-06-01",
+        ]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let acme = dir.path().join("acme-contract.txt");
+    std::fs::write(&acme, "Acme framework agreement: quarterly true-up").unwrap();
+    let borg = dir.path().join("borg-contract.txt");
+    std::fs::write(&borg, "Borg agreement: resistance is futile, assimilation clause").unwrap();
+    s.ok(&["attach", "L-0001", acme.to_str().unwrap(), "--kind", "contract"]);
+    s.ok(&["attach", "L-0002", borg.to_str().unwrap(), "--kind", "contract"]);
+    s
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// A signed-in browser and its CSRF token.
+struct Browser {
+    http: Client,
+    csrf: String,
+}
+
+fn sign_in(server: &Served, name: &str, password: &str) -> Browser {
+    let http = client();
+    let r = http
+        .post(server.at("/api/v1/session"))
+        .json(&json!({"name": name, "password": password}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "sign-in of {name}: {}", r.text().unwrap());
+    let me: Value = r.json().unwrap();
+    Browser {
+        http,
+        csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// The first admin through the setup token, signed in.
+fn admin(server: &Served) -> Browser {
+    let token = server.setup.clone().expect("a setup token on a store without accounts");
+    let r = client()
+        .post(server.at("/api/v1/setup"))
+        .json(&json!({"token": token, "name": "admin", "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
+    sign_in(server, "admin", PASSWORD)
+}
+
+impl Browser {
+    fn get(&self, server: &Served, path: &str) -> Response {
+        self.http.get(server.at(path)).send().unwrap()
+    }
+
+    fn post(&self, server: &Served, path: &str, body: &Value) -> Response {
+        self.http
+            .post(server.at(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(body)
+            .send()
+            .unwrap()
+    }
+
+    fn add_user(&self, server: &Served, name: &str, role: &str, vendors: &[&str]) {
+        let r = self.post(
+            server,
+            "/api/v1/users",
+            &json!({"name": name, "role": role, "vendors": vendors, "password": PASSWORD}),
+        );
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
+    }
+
+    fn token(&self, server: &Served, user: &str) -> String {
+        let r = self.post(server, "/api/v1/tokens", &json!({"user": user, "name": "test"}));
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
+        r.json::<Value>().unwrap()["secret"].as_str().unwrap().to_owned()
+    }
+}
+
+fn bearer(server: &Served, token: &str, path: &str) -> Response {
+    client()
+        .get(server.at(path))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+}
+
+fn event(vendor: &str, count: u64) -> Value {
+    json!({"type": "usage_recorded", "vendor": vendor, "product": "Anvil", "metric": "user",
+           "count": count, "effective": "2024-07-01"})
+}
+
+#[test]
+fn the_first_admin_signs_in_and_a_write_needs_the_sites_csrf_token() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    // Nothing without signing in.
+    let anon = client().get(server.at("/api/v1/position")).send().unwrap();
+    assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
+    let error: Value = anon.json().unwrap();
+    assert_eq!(error["error"]["kind"], "unauthenticated");
+
+    let admin = admin(&server);
+    // The setup token works once.
+    let again = client()
+        .post(server.at("/api/v1/setup"))
+        .json(&json!({"token": server.setup.clone().unwrap(), "name": "eve", "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let position: Value = admin.get(&server, "/api/v1/position?as_of=2024-06-30").json().unwrap();
+    assert_eq!(position["products"].as_array().unwrap().len(), 2);
+    let r = admin.get(&server, "/api/v1/position?as_of=2024-02-30");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["field"], "as_of");
+    let r = admin.get(&server, "/api/v1/position?asof=2024-06-30");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "an unknown parameter is an error");
+
+    // A write without the CSRF token, or from another site, is refused.
+    let no_token = admin
+        .http
+        .post(server.at("/api/v1/events"))
+        .json(&event("Acme", 5))
+        .send()
+        .unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let cross = admin
+        .http
+        .post(server.at("/api/v1/events"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .header("Origin", "https://evil.example")
+        .header("Sec-Fetch-Site", "cross-site")
+        .json(&event("Acme", 5))
+        .send()
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let before = store.log().lines().count();
+    assert_eq!(before, store.log().lines().count(), "nothing was recorded");
+    let ok = admin.post(&server, "/api/v1/events", &event("Acme", 5));
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let recorded: Value = ok.json().unwrap();
+    assert_eq!(recorded["events"], 1);
+    assert!(store.log().contains("\"actor\":\"admin\""), "the signed-in user is the actor");
+
+    // Security headers on every answer.
+    let r = admin.get(&server, "/api/v1/state");
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    for part in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+        assert!(csp.contains(part), "{csp}");
+    }
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+
+    // Signing out ends the session on the server.
+    let cookie_jar_client = &admin.http;
+    let out = cookie_jar_client
+        .delete(server.at("/api/v1/session"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .send()
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    assert_eq!(admin.get(&server, "/api/v1/state").status(), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn a_session_id_is_new_at_every_sign_in_and_a_made_up_one_is_refused() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let _admin = admin(&server);
+    let cookie = |r: &Response| {
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let sign = || {
+        Client::new()
+            .post(server.at("/api/v1/session"))
+            .json(&json!({"name": "admin", "password": PASSWORD}))
+            .send()
+            .unwrap()
+    };
+    let (a, b) = (sign(), sign());
+    let set = a.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    assert_ne!(cookie(&a), cookie(&b));
+    let forged = Client::new()
+        .get(server.at("/api/v1/state"))
+        .header("Cookie", "entitle_session=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+        .send()
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+    let real = Client::new()
+        .get(server.at("/api/v1/state"))
+        .header("Cookie", cookie(&a))
+        .send()
+        .unwrap();
+    assert_eq!(real.status(), StatusCode::OK);
+}
+
+#[test]
+fn an_auditor_sees_one_vendor_and_nothing_of_the_other() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "anna", "auditor", &["Acme"]);
+    admin.add_user(&server, "ed", "editor", &[]);
+    admin.add_user(&server, "vic", "viewer", &[]);
+    let auditor = admin.token(&server, "anna");
+    let viewer = admin.token(&server, "vic");
+    let editor = admin.token(&server, "ed");
+
+    let docs: Value = admin.get(&server, "/api/v1/documents").json().unwrap();
+    let hash_of = |vendor: &str| {
+        docs["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d.to_string().contains(vendor))
+            .map(|d| d["hash"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("a document of {vendor} in {docs}"))
+    };
+    let (acme_doc, borg_doc) = (hash_of("acme-contract"), hash_of("borg-contract"));
+
+    // Every role reads; the auditor's answers hold only Acme.
+    for path in [
+        "/api/v1/position?as_of=2024-06-30",
+        "/api/v1/state?as_of=2024-06-30",
+        "/api/v1/spend",
+        "/api/v1/renewals?as_of=2030-11-01&within=90",
+        "/api/v1/documents",
+    ] {
+        for token in [&auditor, &viewer, &editor] {
+            assert_eq!(bearer(&server, token, path).status(), StatusCode::OK, "{path}");
+        }
+        let text = bearer(&server, &auditor, path).text().unwrap();
+        assert!(!text.contains("Borg") && !text.contains("L-0002"), "{path} leaks: {text}");
+        assert!(admin.get(&server, path).text().unwrap().contains("Borg"), "{path}");
+    }
+    // B's objects are 404, exactly like objects that do not exist.
+    let missing = bearer(&server, &auditor, "/api/v1/licenses/L-9999/history");
+    let (status, unknown) = (missing.status(), missing.text().unwrap());
+    let theirs = bearer(&server, &auditor, "/api/v1/licenses/L-0002/history");
+    assert_eq!(theirs.status(), status);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        theirs.text().unwrap().replace("L-0002", "L-9999"),
+        unknown,
+        "the answer for another vendor's license reads like one for no license"
+    );
+    assert_eq!(
+        bearer(&server, &auditor, &format!("/api/v1/licenses/L-0001/history")).status(),
+        StatusCode::OK
+    );
+    for path in [
+        format!("/api/v1/documents/{borg_doc}"),
+        format!("/api/v1/documents/{borg_doc}/content"),
+    ] {
+        let r = bearer(&server, &auditor, &path);
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(!r.text().unwrap().contains("Borg"));
+    }
+    assert_eq!(
+        bearer(&server, &auditor, &format!("/api/v1/documents/{acme_doc}/content")).status(),
+        StatusCode::OK
+    );
+    // A word only Borg's contract holds finds nothing for the auditor.
+    let hits: Value = bearer(&server, &auditor, "/api/v1/search?q=assimilation").json().unwrap();
+    assert_eq!(hits["hits"].as_array().unwrap().len(), 0, "{hits}");
+    assert!(!hits.to_string().contains("Borg"));
+    let hits: Value = bearer(&server, &viewer, "/api/v1/search?q=assimilation").json().unwrap();
+    assert_eq!(hits["hits"].as_array().unwrap().len(), 1, "{hits}");
+    // The whole chain is not theirs to export.
+    assert_eq!(bearer(&server, &auditor, "/api/v1/export").status(), StatusCode::NOT_FOUND);
+    assert_eq!(bearer(&server, &viewer, "/api/v1/export").status(), StatusCode::OK);
+    // Counts and the chain head are everyone's.
+    let v: Value = bearer(&server, &auditor, "/api/v1/verify").json().unwrap();
+    assert_eq!(v["intact"], true);
+
+    // Only editors and admins write; only admins manage accounts.
+    let write = |token: &str| {
+        client()
+            .post(server.at("/api/v1/events"))
+            .bearer_auth(token)
+            .json(&event("Acme", 7))
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(write(&auditor), StatusCode::FORBIDDEN);
+    assert_eq!(write(&viewer), StatusCode::FORBIDDEN);
+    assert_eq!(write(&editor), StatusCode::CREATED);
+    for token in [&auditor, &viewer, &editor] {
+        assert_eq!(bearer(&server, token, "/api/v1/users").status(), StatusCode::FORBIDDEN);
+        assert_eq!(bearer(&server, token, "/api/v1/access-log").status(), StatusCode::FORBIDDEN);
+    }
+    let log: Value = admin.get(&server, "/api/v1/access-log").json().unwrap();
+    assert!(log.to_string().contains("token-create"), "{log}");
+    assert!(!log.to_string().contains(PASSWORD));
+}
+
+#[test]
+fn the_sixth_wrong_password_is_throttled_and_an_unknown_user_answers_the_same() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let _admin = admin(&server);
+    let try_sign_in = |name: &str, password: &str| {
+        client()
+            .post(server.at("/api/v1/session"))
+            .json(&json!({"name": name, "password": password}))
+            .send()
+            .unwrap()
+    };
+    let unknown = try_sign_in("nobody", "wrong password!");
+    let wrong = try_sign_in("admin", "wrong password!");
+    assert_eq!(unknown.status(), wrong.status());
+    assert_eq!(unknown.text().unwrap(), wrong.text().unwrap());
+    for _ in 0..4 {
+        assert_eq!(try_sign_in("admin", "wrong password!").status(), StatusCode::UNAUTHORIZED);
+    }
+    let throttled = try_sign_in("admin", PASSWORD);
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait > 0);
+}
+
+#[test]
+fn a_revoked_token_and_a_disabled_users_session_stop_at_once() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "vic", "viewer", &[]);
+    let token = admin.token(&server, "vic");
+    assert_eq!(bearer(&server, &token, "/api/v1/state").status(), StatusCode::OK);
+    let tokens: Value = admin.get(&server, "/api/v1/tokens").json().unwrap();
+    let id = tokens[0]["id"].as_str().unwrap().to_owned();
+    let r = admin
+        .http
+        .delete(server.at(&format!("/api/v1/tokens/{id}")))
+        .header("X-CSRF-Token", &admin.csrf)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(bearer(&server, &token, "/api/v1/state").status(), StatusCode::UNAUTHORIZED);
+
+    let vic = sign_in(&server, "vic", PASSWORD);
+    assert_eq!(vic.get(&server, "/api/v1/state").status(), StatusCode::OK);
+    let r = admin
+        .http
+        .patch(server.at("/api/v1/users/vic"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .json(&json!({"disabled": true}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().unwrap());
+    assert_eq!(vic.get(&server, "/api/v1/state").status(), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn uploads_are_stored_whole_or_not_at_all() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let blobs = || {
+        walk(&store.path.join("blobs"))
+    };
+    let before = blobs();
+    let form = reqwest::blocking::multipart::Form::new().part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(b"Invoice 2024-17: 10 seats".to_vec())
+            .file_name("invoice-17.txt"),
+    );
+    let r = admin
+        .http
+        .post(server.at("/api/v1/documents?license=L-0001&kind=invoice"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
+    let done: Value = r.json().unwrap();
+    let hash = done["documents"][0]["hash"].as_str().unwrap().to_owned();
+    let got = admin.get(&server, &format!("/api/v1/documents/{hash}/content"));
+    assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+    assert!(got.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(got.bytes().unwrap().as_ref(), b"Invoice 2024-17: 10 seats");
+    assert_eq!(blobs().len(), before.len() + 1);
+
+    // No file, two files, an unknown license: refused, nothing kept.
+    let empty = reqwest::blocking::multipart::Form::new().text("note", "x");
+    let r = admin
+        .http
+        .post(server.at("/api/v1/documents?license=L-0001"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .multipart(empty)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let part = || {
+        reqwest::blocking::multipart::Part::bytes(b"other bytes".to_vec()).file_name("o.txt")
+    };
+    let two = reqwest::blocking::multipart::Form::new()
+        .part("file", part())
+        .part("file", part());
+    let r = admin
+        .http
+        .post(server.at("/api/v1/documents?license=L-0001"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .multipart(two)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = admin
+        .http
+        .post(server.at("/api/v1/documents?license=L-0404"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .multipart(reqwest::blocking::multipart::Form::new().part("file", part()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // A client that leaves mid-upload leaves nothing behind.
+    let token = admin.token(&server, "admin");
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut tcp = std::net::TcpStream::connect(&address).unwrap();
+    let head = format!(
+        "POST /api/v1/documents?license=L-0001 HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: 100000\r\n\r\n\
+         --XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.txt\"\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).unwrap();
+    tcp.write_all(&[b'a'; 5000]).unwrap();
+    drop(tcp);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(blobs().len(), before.len() + 1, "nothing of the cut upload is kept");
+}
+
+/// Every file under a directory.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn eight_clients_writing_at_once_record_every_acknowledged_event_once() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "ed", "editor", &[]);
+    let token = admin.token(&server, "ed");
+    let before = store.log().lines().count();
+    let seqs: Vec<u64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..8)
+            .map(|w| {
+                let (url, token) = (server.at("/api/v1/events"), token.clone());
+                scope.spawn(move || {
+                    let http = client();
+                    (0..200)
+                        .map(|i| {
+                            let r = http
+                                .post(&url)
+                                .bearer_auth(&token)
+                                .json(&event("Acme", 1000 + w * 1000 + i))
+                                .send()
+                                .unwrap();
+                            assert_eq!(r.status(), StatusCode::CREATED);
+                            r.json::<Value>().unwrap()["first_seq"].as_u64().unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    let mut unique = seqs.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 1600);
+    drop(server);
+    assert_eq!(store.log().lines().count(), before + 1600);
+    let verify = store.json(&["verify"]);
+    assert_eq!(verify["intact"], true);
+}
+
+#[test]
+fn sigterm_while_clients_write_loses_no_acknowledged_write() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let token = admin.token(&server, "admin");
+    let url = server.at("/api/v1/events");
+    let acknowledged: Vec<u64> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|w| {
+                let (url, token) = (url.clone(), token.clone());
+                scope.spawn(move || {
+                    let http = client();
+                    let mut acked = Vec::new();
+                    for i in 0..10_000u64 {
+                        let Ok(r) = http
+                            .post(&url)
+                            .bearer_auth(&token)
+                            .json(&event("Acme", 50_000 + w * 10_000 + i))
+                            .send()
+                        else {
+                            break;
+                        };
+                        if r.status() != StatusCode::CREATED {
+                            break;
+                        }
+                        let Ok(v) = r.json::<Value>() else { break };
+                        acked.push(v["first_seq"].as_u64().unwrap());
+                    }
+                    acked
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(800));
+        let status = server.terminate();
+        assert!(status.success(), "the server exits 0 after SIGTERM: {status:?}");
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
+    });
+    assert!(!acknowledged.is_empty(), "writes were acknowledged before the signal");
+    let verify = store.json(&["verify"]);
+    assert_eq!(verify["intact"], true);
+    let log = store.log();
+    let seqs: std::collections::HashSet<u64> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].as_u64().unwrap())
+        .collect();
+    for seq in acknowledged {
+        assert!(seqs.contains(&seq), "acknowledged #{seq} is in the log");
+    }
+}
+
+#[test]
+fn a_local_command_on_a_served_store_names_the_server_at_once() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let began = std::time::Instant::now();
+    let err = store.fails(2, &["state"]);
+    assert!(began.elapsed() < Duration::from_secs(10), "it does not wait");
+    assert!(err.contains("entitle serve"), "{err}");
+    assert!(err.contains(&server.url), "{err}");
+}
