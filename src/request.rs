@@ -60,6 +60,12 @@ pub fn actor(cli: &Cli) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Who changes accounts or tokens, for the access log: the actor, marked
+/// as the local command line.
+pub fn auth_actor(cli: &Cli) -> entitle_app::accounts::Actor {
+    entitle_app::accounts::Actor::local_cli(actor(cli))
+}
+
 /// The clock and the actor for a write.
 pub fn context(cli: &Cli) -> Context {
     entitle_app::when::context(&actor(cli))

@@ -122,13 +122,7 @@ impl AuthDir {
         vendors: Vec<String>,
         password: &str,
     ) -> Result<Account> {
-        let name = names::check("name", name)?;
-        if let Some(i) = self.position(&name) {
-            return Err(Error::DuplicateUser {
-                existing: self.accounts[i].account.name.clone(),
-            });
-        }
-        let vendors = scope(role, vendors)?;
+        let (name, vendors) = self.new_account(name, role, vendors)?;
         let now = self.now();
         let stored = Stored {
             account: Account {
@@ -147,6 +141,32 @@ impl AuthDir {
         self.save_accounts(next)?;
         self.record(by, action::USER_ADD, describe(&account))?;
         Ok(account)
+    }
+
+    /// Checks everything about a new account but its password, so that a
+    /// front-end can refuse a bad request before it asks for one.
+    ///
+    /// # Errors
+    ///
+    /// As [`AuthDir::add_user`] for the name, the role and the vendors.
+    pub fn check_new_user(&self, name: &str, role: Role, vendors: Vec<String>) -> Result<()> {
+        self.new_account(name, role, vendors).map(drop)
+    }
+
+    /// The checked name and vendors of a new account.
+    fn new_account(
+        &self,
+        name: &str,
+        role: Role,
+        vendors: Vec<String>,
+    ) -> Result<(String, Vec<String>)> {
+        let name = names::check("name", name)?;
+        if let Some(i) = self.position(&name) {
+            return Err(Error::DuplicateUser {
+                existing: self.accounts[i].account.name.clone(),
+            });
+        }
+        Ok((name, scope(role, vendors)?))
     }
 
     /// Sets a new password.
@@ -372,6 +392,22 @@ mod tests {
             .unwrap();
         assert_eq!(a.vendors, ["Acme", "Globex"]);
         assert!(f.auth.list().len() == 1, "refused accounts were not added");
+    }
+
+    #[test]
+    fn a_new_account_is_checked_before_a_password_is_asked_for() {
+        let mut f = Fixture::new();
+        f.user("ada", Role::Admin);
+        assert!(f.auth.check_new_user("bob", Role::Viewer, vec![]).is_ok());
+        assert!(matches!(
+            f.auth.check_new_user("Ada", Role::Viewer, vec![]),
+            Err(Error::DuplicateUser { .. })
+        ));
+        assert!(matches!(
+            f.auth.check_new_user("bob", Role::Auditor, vec![]),
+            Err(Error::VendorsRequired)
+        ));
+        assert_eq!(f.auth.list().len(), 1);
     }
 
     #[test]
