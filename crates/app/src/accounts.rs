@@ -244,10 +244,13 @@ fn role(text: &str) -> Result<Role> {
     })
 }
 
-/// An error of the auth directory as a use case's error; `account` is
-/// the field that names the account in this use case (`account` where it
-/// is the subject, `user` where a token acts for it).
-fn from_auth(err: entitle_auth::Error, account: &str) -> Error {
+/// An error of the auth directory as a use case's error (for a front-end
+/// that calls [`AuthDir`] itself, as the server does for sign-in and
+/// calendar links); `account` is the field that names the account in the
+/// request (`account` where it is the subject, `user` where a token acts
+/// for it).
+#[must_use]
+pub fn from_auth(err: entitle_auth::Error, account: &str) -> Error {
     use entitle_auth::Error as E;
     let text = err.to_string();
     match err {
