@@ -40,6 +40,19 @@ pub fn open(cli: &Cli, mode: Open, command: &str) -> Result<Store> {
     Ok(store)
 }
 
+/// Opens the store and its accounts; the store is returned too, because
+/// holding it (its lock) is what keeps a server from changing the accounts
+/// at the same time.
+pub fn open_accounts(
+    cli: &Cli,
+    mode: Open,
+    command: &str,
+) -> Result<(Store, entitle_app::accounts::AuthDir)> {
+    let store = open(cli, mode, command)?;
+    let auth = entitle_app::accounts::open(&store)?;
+    Ok((store, auth))
+}
+
 /// Shows what opening the store reported (recovery) on standard error.
 pub fn show_notices(notices: &[String]) {
     let bar = Bar::new(true);

@@ -11,13 +11,13 @@ use crate::output::{self, Align, Table};
 use crate::request;
 
 pub fn create(cli: &Cli, a: &TokenCreateArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle token create")?;
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle token create")?;
     let req = CreateToken {
         user: a.user.clone(),
         name: a.name.clone(),
         expires: a.expires.clone(),
     };
-    let created = accounts::create_token(&store, &request::auth_actor(cli), &req)?;
+    let created = accounts::create_token(&mut auth, &request::auth_actor(cli), &req)?;
     if a.json {
         output::json(&created)?;
     } else {
@@ -36,8 +36,8 @@ pub fn create(cli: &Cli, a: &TokenCreateArgs) -> Result<ExitCode> {
 }
 
 pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle token list")?;
-    let tokens = accounts::list_tokens(&store)?;
+    let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle token list")?;
+    let tokens = accounts::list_tokens(&auth);
     if a.json {
         output::json(&tokens)?;
         return Ok(ExitCode::SUCCESS);
@@ -70,8 +70,8 @@ pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
 }
 
 pub fn revoke(cli: &Cli, a: &TokenRevokeArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle token revoke")?;
-    let revoked = accounts::revoke_token(&store, &request::auth_actor(cli), &a.token)?;
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle token revoke")?;
+    let revoked = accounts::revoke_token(&mut auth, &request::auth_actor(cli), &a.token)?;
     if a.json {
         output::json(&revoked)?;
     } else {

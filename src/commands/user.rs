@@ -12,7 +12,8 @@ use crate::output::{self, Align, Table};
 use crate::request;
 
 pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::CreateIfMissing, "entitle user add")?;
+    let (_store, mut auth) =
+        request::open_accounts(cli, Open::CreateIfMissing, "entitle user add")?;
     let mut req = AddUser {
         name: a.account.clone(),
         role: a.role.clone(),
@@ -20,16 +21,16 @@ pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
         password: String::new(),
     };
     // A bad name, role or vendor is said before the password is asked for.
-    accounts::check_add_user(&store, &req)?;
+    accounts::check_add_user(&auth, &req)?;
     req.password = new_password(a.password_stdin)?;
-    let account = accounts::add_user(&store, &request::auth_actor(cli), &req)?;
+    let account = accounts::add_user(&mut auth, &request::auth_actor(cli), &req)?;
     println!("added {}", describe(&account));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle user list")?;
-    let all = accounts::list(&store)?;
+    let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user list")?;
+    let all = accounts::list(&auth);
     if a.json {
         output::json(&all)?;
         return Ok(ExitCode::SUCCESS);
@@ -64,45 +65,45 @@ pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
 }
 
 pub fn passwd(cli: &Cli, a: &UserPasswdArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle user passwd")?;
-    let by = request::auth_actor(cli);
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user passwd")?;
     // Ask only for an account that exists.
-    accounts::get(&store, &a.account)?;
+    accounts::get(&auth, &a.account)?;
     let password = new_password(a.password_stdin)?;
-    let account = accounts::set_password(&store, &by, &a.account, &password)?;
+    let by = request::auth_actor(cli);
+    let account = accounts::set_password(&mut auth, &by, &a.account, &password)?;
     println!("password of {} changed", account.name);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn disable(cli: &Cli, a: &UserNameArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle user disable")?;
-    let account = accounts::disable(&store, &request::auth_actor(cli), &a.account)?;
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user disable")?;
+    let account = accounts::disable(&mut auth, &request::auth_actor(cli), &a.account)?;
     println!("disabled {}", account.name);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn enable(cli: &Cli, a: &UserNameArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle user enable")?;
-    let account = accounts::enable(&store, &request::auth_actor(cli), &a.account)?;
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user enable")?;
+    let account = accounts::enable(&mut auth, &request::auth_actor(cli), &a.account)?;
     println!("enabled {}", account.name);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn role(cli: &Cli, a: &UserRoleArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle user role")?;
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user role")?;
     let req = SetRole {
         name: a.account.clone(),
         role: a.role.clone(),
         vendors: a.vendors.clone(),
     };
-    let account = accounts::set_role(&store, &request::auth_actor(cli), &req)?;
+    let account = accounts::set_role(&mut auth, &request::auth_actor(cli), &req)?;
     println!("{} is now {}", account.name, role_words(&account));
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn log(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle user log")?;
-    let entries = accounts::access_log(&store)?;
+    let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user log")?;
+    let entries = accounts::access_log(&auth)?;
     if a.json {
         output::json(&entries)?;
         return Ok(ExitCode::SUCCESS);

@@ -2,9 +2,12 @@
 //! see `entitle-auth`): the use cases behind `entitle user …` and
 //! `entitle token …`, and what the server's admin pages call.
 //!
-//! Each takes the open [`Store`] — holding it proves that no other process
-//! (a running server) changes the accounts at the same time — and who acts
-//! ([`Actor`]), for the access log.
+//! [`open`] takes the open [`Store`] — holding it proves that no other
+//! process (a running server) changes the accounts at the same time — and
+//! gives the [`AuthDir`] every use case here works on. A server opens it
+//! once and keeps it: each change goes through the one copy in memory, so
+//! that a disabled account or a revoked token is refused at once. Each
+//! change names who acts ([`Actor`]), for the access log.
 
 use serde::Serialize;
 
@@ -43,10 +46,9 @@ pub struct AddUser {
 ///
 /// For a bad name, role, vendor or password, a name taken; or when the
 /// auth directory cannot be written.
-pub fn add_user(store: &Store, by: &Actor, req: &AddUser) -> Result<Account> {
+pub fn add_user(auth: &mut AuthDir, by: &Actor, req: &AddUser) -> Result<Account> {
     let role = role(&req.role)?;
-    open(store)?
-        .add_user(by, &req.name, role, req.vendors.clone(), &req.password)
+    auth.add_user(by, &req.name, role, req.vendors.clone(), &req.password)
         .map_err(|e| from_auth(e, "account"))
 }
 
@@ -56,20 +58,16 @@ pub fn add_user(store: &Store, by: &Actor, req: &AddUser) -> Result<Account> {
 /// # Errors
 ///
 /// As [`add_user`], but for the password.
-pub fn check_add_user(store: &Store, req: &AddUser) -> Result<()> {
+pub fn check_add_user(auth: &AuthDir, req: &AddUser) -> Result<()> {
     let role = role(&req.role)?;
-    open(store)?
-        .check_new_user(&req.name, role, req.vendors.clone())
+    auth.check_new_user(&req.name, role, req.vendors.clone())
         .map_err(|e| from_auth(e, "account"))
 }
 
 /// Every account, in the order they were added.
-///
-/// # Errors
-///
-/// When the auth directory cannot be read.
-pub fn list(store: &Store) -> Result<Vec<Account>> {
-    Ok(open(store)?.list())
+#[must_use]
+pub fn list(auth: &AuthDir) -> Vec<Account> {
+    auth.list()
 }
 
 /// The account named `name` (ignoring case).
@@ -77,8 +75,8 @@ pub fn list(store: &Store) -> Result<Vec<Account>> {
 /// # Errors
 ///
 /// For an unknown account.
-pub fn get(store: &Store, name: &str) -> Result<Account> {
-    open(store)?.get(name).ok_or_else(|| {
+pub fn get(auth: &AuthDir, name: &str) -> Result<Account> {
+    auth.get(name).ok_or_else(|| {
         from_auth(
             entitle_auth::Error::UnknownUser(name.trim().to_owned()),
             "account",
@@ -91,9 +89,8 @@ pub fn get(store: &Store, name: &str) -> Result<Account> {
 /// # Errors
 ///
 /// For an unknown account or a bad password.
-pub fn set_password(store: &Store, by: &Actor, name: &str, password: &str) -> Result<Account> {
-    open(store)?
-        .set_password(by, name, password)
+pub fn set_password(auth: &mut AuthDir, by: &Actor, name: &str, password: &str) -> Result<Account> {
+    auth.set_password(by, name, password)
         .map_err(|e| from_auth(e, "account"))
 }
 
@@ -102,10 +99,8 @@ pub fn set_password(store: &Store, by: &Actor, name: &str, password: &str) -> Re
 /// # Errors
 ///
 /// For an unknown account or the last enabled admin.
-pub fn disable(store: &Store, by: &Actor, name: &str) -> Result<Account> {
-    open(store)?
-        .disable(by, name)
-        .map_err(|e| from_auth(e, "account"))
+pub fn disable(auth: &mut AuthDir, by: &Actor, name: &str) -> Result<Account> {
+    auth.disable(by, name).map_err(|e| from_auth(e, "account"))
 }
 
 /// Enables account `name` again.
@@ -113,10 +108,8 @@ pub fn disable(store: &Store, by: &Actor, name: &str) -> Result<Account> {
 /// # Errors
 ///
 /// For an unknown account.
-pub fn enable(store: &Store, by: &Actor, name: &str) -> Result<Account> {
-    open(store)?
-        .enable(by, name)
-        .map_err(|e| from_auth(e, "account"))
+pub fn enable(auth: &mut AuthDir, by: &Actor, name: &str) -> Result<Account> {
+    auth.enable(by, name).map_err(|e| from_auth(e, "account"))
 }
 
 /// A new role for an account, as typed.
@@ -136,10 +129,9 @@ pub struct SetRole {
 ///
 /// For an unknown account, a bad role or vendor, or the demotion of the
 /// last enabled admin.
-pub fn set_role(store: &Store, by: &Actor, req: &SetRole) -> Result<Account> {
+pub fn set_role(auth: &mut AuthDir, by: &Actor, req: &SetRole) -> Result<Account> {
     let role = role(&req.role)?;
-    open(store)?
-        .set_role(by, &req.name, role, req.vendors.clone())
+    auth.set_role(by, &req.name, role, req.vendors.clone())
         .map_err(|e| from_auth(e, "account"))
 }
 
@@ -148,10 +140,8 @@ pub fn set_role(store: &Store, by: &Actor, req: &SetRole) -> Result<Account> {
 /// # Errors
 ///
 /// When it cannot be read or is damaged.
-pub fn access_log(store: &Store) -> Result<Vec<AccessEntry>> {
-    open(store)?
-        .read_access_log()
-        .map_err(|e| from_auth(e, "account"))
+pub fn access_log(auth: &AuthDir) -> Result<Vec<AccessEntry>> {
+    auth.read_access_log().map_err(|e| from_auth(e, "account"))
 }
 
 /// A new API token, as typed.
@@ -191,30 +181,24 @@ pub struct TokenCreated {
 /// # Errors
 ///
 /// For an unknown or disabled account, a bad name, a bad or past expiry.
-pub fn create_token(store: &Store, by: &Actor, req: &CreateToken) -> Result<TokenCreated> {
+pub fn create_token(auth: &mut AuthDir, by: &Actor, req: &CreateToken) -> Result<TokenCreated> {
     let expires = when::opt_date("expires", req.expires.as_deref())?;
-    let mut auth = open(store)?;
     let (secret, token) = auth
         .create_token(by, &req.user, &req.name, expires)
         .map_err(|e| from_auth(e, "user"))?;
     Ok(TokenCreated {
         secret,
-        token: view(&auth, token),
+        token: view(auth, token),
     })
 }
 
-/// Every API token, oldest first.
-///
-/// # Errors
-///
-/// When the auth directory cannot be read.
-pub fn list_tokens(store: &Store) -> Result<Vec<TokenView>> {
-    let auth = open(store)?;
-    Ok(auth
-        .list_tokens()
+/// Every API token, oldest first, with today's state.
+#[must_use]
+pub fn list_tokens(auth: &AuthDir) -> Vec<TokenView> {
+    auth.list_tokens()
         .into_iter()
-        .map(|t| view(&auth, t))
-        .collect())
+        .map(|t| view(auth, t))
+        .collect()
 }
 
 /// Revokes the API token `id` (`T-0001`).
@@ -222,12 +206,11 @@ pub fn list_tokens(store: &Store) -> Result<Vec<TokenView>> {
 /// # Errors
 ///
 /// For an unknown id or a token revoked before.
-pub fn revoke_token(store: &Store, by: &Actor, id: &str) -> Result<TokenView> {
-    let mut auth = open(store)?;
+pub fn revoke_token(auth: &mut AuthDir, by: &Actor, id: &str) -> Result<TokenView> {
     let token = auth
         .revoke_token(by, id)
         .map_err(|e| from_auth(e, "user"))?;
-    Ok(view(&auth, token))
+    Ok(view(auth, token))
 }
 
 fn view(auth: &AuthDir, token: TokenInfo) -> TokenView {
@@ -326,16 +309,17 @@ mod tests {
 
     const PASSWORD: &str = "correct horse battery";
 
-    fn store() -> (tempfile::TempDir, Store) {
+    fn store() -> (tempfile::TempDir, Store, AuthDir) {
         let tmp = tempfile::tempdir().unwrap();
         let store =
             crate::store::open(&tmp.path().join("s"), Open::CreateIfMissing, "test").unwrap();
-        (tmp, store)
+        let auth = open(&store).unwrap();
+        (tmp, store, auth)
     }
 
-    fn add(store: &Store, name: &str, role: &str, vendors: &[&str]) -> Result<Account> {
+    fn add(auth: &mut AuthDir, name: &str, role: &str, vendors: &[&str]) -> Result<Account> {
         add_user(
-            store,
+            auth,
             &Actor::local_cli("root"),
             &AddUser {
                 name: name.into(),
@@ -348,19 +332,19 @@ mod tests {
 
     #[test]
     fn accounts_live_in_the_stores_auth_directory() {
-        let (_tmp, store) = store();
-        add(&store, "ada", "Admin", &[]).unwrap();
+        let (_tmp, store, mut auth) = store();
+        add(&mut auth, "ada", "Admin", &[]).unwrap();
         assert!(store.layout().root().join("auth/accounts.json").exists());
-        assert_eq!(list(&store).unwrap()[0].role, Role::Admin);
-        let json = serde_json::to_value(&list(&store).unwrap()[0]).unwrap();
+        assert_eq!(list(&auth)[0].role, Role::Admin);
+        let json = serde_json::to_value(&list(&auth)[0]).unwrap();
         assert_eq!(json["role"], "admin");
         assert!(json.get("password").is_none());
     }
 
     #[test]
     fn errors_name_their_field() {
-        let (_tmp, store) = store();
-        let e = add(&store, "ada", "owner", &[]).unwrap_err();
+        let (_tmp, _store, mut auth) = store();
+        let e = add(&mut auth, "ada", "owner", &[]).unwrap_err();
         assert_eq!(
             (e.kind(), e.field(), e.to_string().as_str()),
             (
@@ -369,58 +353,58 @@ mod tests {
                 "role owner is unknown; use admin, editor, viewer or auditor"
             )
         );
-        let e = add(&store, "eve", "auditor", &[]).unwrap_err();
+        let e = add(&mut auth, "eve", "auditor", &[]).unwrap_err();
         assert_eq!(e.field(), Some("vendor"));
         assert_eq!(
             e.to_string(),
             "vendor is required for an auditor; name each vendor the auditor may see with vendor"
         );
-        add(&store, "ada", "admin", &[]).unwrap();
-        let e = add(&store, "ADA", "viewer", &[]).unwrap_err();
+        add(&mut auth, "ada", "admin", &[]).unwrap();
+        let e = add(&mut auth, "ADA", "viewer", &[]).unwrap_err();
         assert_eq!(
             (e.kind(), e.field()),
             (ErrorKind::Conflict, Some("account"))
         );
-        let e = disable(&store, &Actor::local_cli("root"), "ada").unwrap_err();
+        let e = disable(&mut auth, &Actor::local_cli("root"), "ada").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Conflict);
         assert!(
             e.to_string()
                 .starts_with("\"ada\" is the last enabled admin"),
             "{e}"
         );
-        let e = disable(&store, &Actor::local_cli("root"), "bob").unwrap_err();
+        let e = disable(&mut auth, &Actor::local_cli("root"), "bob").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         assert_eq!(e.action(), Some(Action::ListAccounts));
     }
 
     #[test]
     fn a_token_is_created_listed_and_revoked() {
-        let (_tmp, store) = store();
+        let (_tmp, _store, mut auth) = store();
         let by = Actor::local_cli("root");
-        add(&store, "ada", "editor", &[]).unwrap();
+        add(&mut auth, "ada", "editor", &[]).unwrap();
         let req = CreateToken {
             user: "ada".into(),
             name: "nightly".into(),
             expires: Some("2999-12-31".into()),
         };
-        let created = create_token(&store, &by, &req).unwrap();
+        let created = create_token(&mut auth, &by, &req).unwrap();
         let json = serde_json::to_value(&created).unwrap();
         assert_eq!(json["id"], "T-0001");
         assert_eq!(json["state"], "active");
         assert_eq!(json["expires"], "2999-12-31");
         assert!(json["secret"].as_str().unwrap().starts_with("ent_"));
-        let revoked = revoke_token(&store, &by, "T-0001").unwrap();
+        let revoked = revoke_token(&mut auth, &by, "T-0001").unwrap();
         assert_eq!(revoked.state, TokenState::Revoked);
-        assert_eq!(list_tokens(&store).unwrap()[0].state, TokenState::Revoked);
+        assert_eq!(list_tokens(&auth)[0].state, TokenState::Revoked);
         let bad = CreateToken {
             expires: Some("2024-02-30".into()),
             ..req
         };
-        let e = create_token(&store, &by, &bad).unwrap_err();
+        let e = create_token(&mut auth, &by, &bad).unwrap_err();
         assert_eq!(e.field(), Some("expires"));
-        let e = revoke_token(&store, &by, "T-0009").unwrap_err();
+        let e = revoke_token(&mut auth, &by, "T-0009").unwrap_err();
         assert_eq!((e.kind(), e.field()), (ErrorKind::NotFound, Some("token")));
-        let log = access_log(&store).unwrap();
+        let log = access_log(&auth).unwrap();
         assert_eq!(
             log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
             ["user-add", "token-create", "token-revoke"]
