@@ -315,3 +315,43 @@ fn account_commands_need_an_existing_store_except_the_first_add() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(s.path.join("auth").is_dir());
 }
+
+#[test]
+fn accounts_and_tokens_stay_out_of_the_log_the_export_and_audit_packs() {
+    let s = TestStore::new();
+    s.ok(&crate::util::purchase("Acme", "5", &[]));
+    add(&s, &["zelda-the-admin", "--role", "admin"]);
+    let secret = s.ok(&[
+        "token",
+        "create",
+        "--user",
+        "zelda-the-admin",
+        "--name",
+        "ci",
+    ]);
+    let pack = s.path.with_file_name("pack");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "Acme",
+        "--out",
+        pack.to_str().unwrap(),
+    ]);
+    let mut texts = vec![s.log(), s.ok(&["export"])];
+    let mut dirs = vec![pack];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                texts.push(String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned());
+            }
+        }
+    }
+    assert!(texts.len() > 3, "the pack has files");
+    for text in texts {
+        assert!(!text.contains("zelda-the-admin"));
+        assert!(!text.contains("argon2") && !text.contains(&secret.trim()[4..]));
+    }
+}
