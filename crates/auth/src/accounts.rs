@@ -37,6 +37,19 @@ pub struct Account {
 }
 
 impl Account {
+    /// Whether the account may see what concerns `vendor`: every role but
+    /// an auditor sees every vendor; an auditor only those on its account,
+    /// compared as vendors are everywhere in entitle (trimmed, ignoring
+    /// case).
+    #[must_use]
+    pub fn sees_vendor(&self, vendor: &str) -> bool {
+        self.role != Role::Auditor
+            || self
+                .vendors
+                .iter()
+                .any(|v| names::same(v.trim(), vendor.trim()))
+    }
+
     /// Whether it is an admin that can sign in.
     fn is_live_admin(&self) -> bool {
         self.role == Role::Admin && !self.disabled
@@ -342,6 +355,16 @@ mod tests {
             .unwrap()
             .starts_with("$argon2id$"));
         assert!(!text.contains(PASSWORD));
+    }
+
+    #[test]
+    fn an_auditor_sees_only_its_vendors_and_everyone_else_all() {
+        let mut f = Fixture::new();
+        let eve = f.user("eve", Role::Auditor);
+        assert!(eve.sees_vendor("Acme") && eve.sees_vendor(" ACME "));
+        assert!(!eve.sees_vendor("Globex") && !eve.sees_vendor(""));
+        let bob = f.user("bob", Role::Viewer);
+        assert!(bob.sees_vendor("Globex"));
     }
 
     #[test]
