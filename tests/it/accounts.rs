@@ -355,3 +355,83 @@ fn accounts_and_tokens_stay_out_of_the_log_the_export_and_audit_packs() {
         assert!(!text.contains("argon2") && !text.contains(&secret.trim()[4..]));
     }
 }
+
+/// Runs `entitle ARGS` on a pseudo-terminal (through util-linux `script`)
+/// and answers each prompt of `answers` with its line once it is shown;
+/// returns everything the terminal showed. `None` without `script`.
+fn on_terminal(store: &TestStore, args: &[&str], answers: &[(&str, &str)]) -> Option<String> {
+    use std::io::Read;
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return None;
+    }
+    let mut line = format!(
+        "{} --store {}",
+        crate::util::bin().display(),
+        store.path.display()
+    );
+    for a in args {
+        line.push_str(&format!(" '{a}'"));
+    }
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("ENTITLE_ACTOR", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run script");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut shown = Vec::new();
+    let mut byte = [0u8; 1];
+    for (prompt, answer) in answers {
+        while !String::from_utf8_lossy(&shown).ends_with(prompt) {
+            assert_eq!(
+                stdout.read(&mut byte).unwrap(),
+                1,
+                "ended before {prompt:?}"
+            );
+            shown.push(byte[0]);
+        }
+        // The prompt is printed just before echo is switched off: give the
+        // program time to switch it, as a person typing would.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+    }
+    stdout.read_to_end(&mut shown).unwrap();
+    drop(stdin);
+    child.wait().unwrap();
+    Some(String::from_utf8_lossy(&shown).replace('\r', ""))
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_twice_without_echo() {
+    let s = TestStore::new();
+    let first = "password (at least 12 characters): ";
+    let again = "the same password again: ";
+    let answers = [(first, PASSWORD), (again, PASSWORD)];
+    let Some(shown) = on_terminal(&s, &["user", "add", "ada", "--role", "admin"], &answers) else {
+        return;
+    };
+    assert_eq!(shown, format!("{first}\n{again}\nadded ada (admin)\n"));
+    assert!(!shown.contains(PASSWORD), "echoed: {shown}");
+    let answers = [
+        (first, "one long password"),
+        (again, "another long password"),
+    ];
+    let shown = on_terminal(&s, &["user", "passwd", "ada"], &answers).unwrap();
+    assert!(
+        shown.ends_with("error: the two passwords differ; nothing was changed\n"),
+        "{shown}"
+    );
+    let log = s.json(&["user", "log"]);
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        1,
+        "no password change logged"
+    );
+}
