@@ -79,6 +79,9 @@ impl entitle_app::Names for CliNames {
             "seq" | "hash" | "file" | "query" | "license" | "shell" | "path" => {
                 field.to_uppercase()
             }
+            // `user add NAME`, `token revoke ID`.
+            "account" => "NAME".to_owned(),
+            "token" => "ID".to_owned(),
             other => format!("--{}", other.replace('_', "-")),
         }
     }
@@ -98,6 +101,8 @@ impl entitle_app::Names for CliNames {
             Action::AcceptLogHead => "entitle rebuild --accept-log-head",
             Action::Overwrite => return "pass --force".to_owned(),
             Action::VerifyAndRebuild => return "`entitle verify` and `entitle rebuild`".to_owned(),
+            Action::ListAccounts => "entitle user list",
+            Action::ListTokens => "entitle token list",
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")
@@ -252,6 +257,12 @@ pub enum Command {
     /// Rebuild the full-text index from the log and the archived documents.
     #[command(after_help = "Example:\n  entitle reindex")]
     Reindex,
+    /// Accounts that may use the store through `entitle serve`, and the access log.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for scripts and other programs (`Authorization: Bearer`).
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Print shell completions.
     #[command(
         after_help = "Example:\n  entitle completions bash > ~/.local/share/bash-completion/completions/entitle"
@@ -740,4 +751,121 @@ pub struct ServeArgs {
     /// The reverse proxy in front (its address): its X-Forwarded-For is believed, and a non-loopback --listen is allowed
     #[arg(long, value_name = "ADDR")]
     pub behind_proxy: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account; the password is asked twice (or read from standard input).
+    #[command(
+        after_help = "Roles: admin (everything, accounts), editor (record, attach, import, packs), viewer (read all),\nauditor (read only what concerns the --vendor names on the account).\nPasswords have at least 12 characters; they are never taken from the command line.\n\nExample:\n  entitle user add ada --role admin\n  entitle user add kpmg --role auditor --vendor Microsoft --vendor Oracle\n  printf '%s\\n' \"$PASSWORD\" | entitle user add ci --role editor --password-stdin"
+    )]
+    Add(UserAddArgs),
+    /// The accounts.
+    #[command(after_help = "Example:\n  entitle user list --json")]
+    List(JsonArgs),
+    /// Set an account's password.
+    #[command(after_help = "Example:\n  entitle user passwd ada")]
+    Passwd(UserPasswdArgs),
+    /// Disable an account: no sign-in, its tokens and calendar link answer nothing.
+    #[command(after_help = "Example:\n  entitle user disable bob")]
+    Disable(UserNameArgs),
+    /// Enable a disabled account again.
+    #[command(after_help = "Example:\n  entitle user enable bob")]
+    Enable(UserNameArgs),
+    /// Give an account another role (and an auditor its vendors).
+    #[command(after_help = "Example:\n  entitle user role kpmg --role auditor --vendor Microsoft")]
+    Role(UserRoleArgs),
+    /// The access log: every sign-in and every change to accounts and tokens.
+    #[command(after_help = "Example:\n  entitle user log --json")]
+    Log(JsonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// The account name (unique ignoring case, at most 64 characters)
+    pub account: String,
+    /// admin, editor, viewer or auditor
+    #[arg(long)]
+    pub role: String,
+    /// A vendor an auditor may see (repeatable; auditors only)
+    #[arg(long = "vendor", value_name = "VENDOR")]
+    pub vendors: Vec<String>,
+    /// Read the password from the first line of standard input instead of asking
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    /// The account name
+    pub account: String,
+    /// Read the password from the first line of standard input instead of asking
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    /// The account name
+    pub account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UserRoleArgs {
+    /// The account name
+    pub account: String,
+    /// admin, editor, viewer or auditor
+    #[arg(long)]
+    pub role: String,
+    /// A vendor an auditor may see (repeatable; auditors only)
+    #[arg(long = "vendor", value_name = "VENDOR")]
+    pub vendors: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token that acts for an account with its role and scope; the secret is shown once.
+    #[command(
+        after_help = "The secret goes to standard output alone, the rest to standard error, so that a script can\ncapture it. entitle keeps only its hash: store it now.\n\nExample:\n  entitle token create --user ci --name \"nightly usage import\" --expires 2027-06-30"
+    )]
+    Create(TokenCreateArgs),
+    /// The tokens, revoked and expired ones too (never their secrets).
+    #[command(after_help = "Example:\n  entitle token list")]
+    List(JsonArgs),
+    /// Revoke a token: it is refused from now on.
+    #[command(after_help = "Example:\n  entitle token revoke T-0003")]
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// The account it acts for
+    #[arg(long)]
+    pub user: String,
+    /// What it is for
+    #[arg(long)]
+    pub name: String,
+    /// Its last day, YYYY-MM-DD (UTC) [default: no expiry]
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// Print {"secret":…,"id":…,…} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, e.g. T-0001 (`entitle token list` shows them)
+    #[arg(value_name = "ID")]
+    pub token: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }

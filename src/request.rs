@@ -40,6 +40,19 @@ pub fn open(cli: &Cli, mode: Open, command: &str) -> Result<Store> {
     Ok(store)
 }
 
+/// Opens the store and its accounts; the store is returned too, because
+/// holding it (its lock) is what keeps a server from changing the accounts
+/// at the same time.
+pub fn open_accounts(
+    cli: &Cli,
+    mode: Open,
+    command: &str,
+) -> Result<(Store, entitle_app::accounts::AuthDir)> {
+    let store = open(cli, mode, command)?;
+    let auth = entitle_app::accounts::open(&store)?;
+    Ok((store, auth))
+}
+
 /// Shows what opening the store reported (recovery) on standard error.
 pub fn show_notices(notices: &[String]) {
     let bar = Bar::new(true);
@@ -58,6 +71,12 @@ pub fn actor(cli: &Cli) -> String {
         .or_else(|| std::env::var("USERNAME").ok())
         .filter(|a| !a.trim().is_empty())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// Who changes accounts or tokens, for the access log: the actor, marked
+/// as the local command line.
+pub fn auth_actor(cli: &Cli) -> entitle_app::accounts::Actor {
+    entitle_app::accounts::Actor::local_cli(actor(cli))
 }
 
 /// The clock and the actor for a write.

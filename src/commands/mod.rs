@@ -21,8 +21,10 @@ mod serve;
 mod sheet_out;
 mod spend;
 mod state;
+mod token;
 mod usage;
 mod usage_import;
+mod user;
 mod verify;
 mod void;
 
@@ -33,7 +35,8 @@ use entitle_app::record::{Common, Documents, Recorded, Source, Write};
 use entitle_app::Open;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, UsageCommand, WriteArgs,
+    AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, TokenCommand, UsageCommand,
+    UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
 use crate::{output, request};
@@ -70,6 +73,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Doc(DocCommand::Get(args)) => archive::get(&cli, args),
         Command::Search(args) => archive::search(&cli, args),
         Command::Reindex => archive::reindex(&cli),
+        Command::User(UserCommand::Add(args)) => user::add(&cli, args),
+        Command::User(UserCommand::List(args)) => user::list(&cli, args),
+        Command::User(UserCommand::Passwd(args)) => user::passwd(&cli, args),
+        Command::User(UserCommand::Disable(args)) => user::disable(&cli, args),
+        Command::User(UserCommand::Enable(args)) => user::enable(&cli, args),
+        Command::User(UserCommand::Role(args)) => user::role(&cli, args),
+        Command::User(UserCommand::Log(args)) => user::log(&cli, args),
+        Command::Token(TokenCommand::Create(args)) => token::create(&cli, args),
+        Command::Token(TokenCommand::List(args)) => token::list(&cli, args),
+        Command::Token(TokenCommand::Revoke(args)) => token::revoke(&cli, args),
     }
 }
 

@@ -7,6 +7,7 @@ mod util;
 #[allow(dead_code)]
 mod common;
 
+mod accounts;
 mod archive;
 mod audit;
 mod color;

@@ -75,6 +75,10 @@ pub enum Action {
     Overwrite,
     /// Check the whole log, then rebuild the derived state from it.
     VerifyAndRebuild,
+    /// List the accounts.
+    ListAccounts,
+    /// List the API tokens.
+    ListTokens,
 }
 
 impl Action {
@@ -93,6 +97,8 @@ impl Action {
             Action::AcceptLogHead => "accepting the log's head",
             Action::Overwrite => "allow replacing it",
             Action::VerifyAndRebuild => "verify and rebuild",
+            Action::ListAccounts => "the account list",
+            Action::ListTokens => "the token list",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! documented output of `--json`.
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod archive;
 pub mod audit;
 mod convert;

@@ -171,6 +171,35 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_appends_keep_every_line_whole() {
+        let f = Fixture::new();
+        let auth = std::sync::Arc::new(f.auth);
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let auth = std::sync::Arc::clone(&auth);
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        let by = Actor::new(format!("t{t}"), None);
+                        auth.record(&by, action::LOGIN, format!("{i:>200}"))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let log = auth.read_access_log().unwrap();
+        assert_eq!(log.len(), 400);
+        for t in 0..8 {
+            assert_eq!(
+                log.iter().filter(|e| e.actor == format!("t{t}")).count(),
+                50
+            );
+        }
+    }
+
+    #[test]
     fn a_torn_last_line_is_left_out_and_a_bad_line_before_it_is_corruption() {
         let f = Fixture::new();
         f.auth

@@ -37,6 +37,19 @@ pub struct Account {
 }
 
 impl Account {
+    /// Whether the account may see what concerns `vendor`: every role but
+    /// an auditor sees every vendor; an auditor only those on its account,
+    /// compared as vendors are everywhere in entitle (trimmed, ignoring
+    /// case).
+    #[must_use]
+    pub fn sees_vendor(&self, vendor: &str) -> bool {
+        self.role != Role::Auditor
+            || self
+                .vendors
+                .iter()
+                .any(|v| names::same(v.trim(), vendor.trim()))
+    }
+
     /// Whether it is an admin that can sign in.
     fn is_live_admin(&self) -> bool {
         self.role == Role::Admin && !self.disabled
@@ -122,13 +135,7 @@ impl AuthDir {
         vendors: Vec<String>,
         password: &str,
     ) -> Result<Account> {
-        let name = names::check("name", name)?;
-        if let Some(i) = self.position(&name) {
-            return Err(Error::DuplicateUser {
-                existing: self.accounts[i].account.name.clone(),
-            });
-        }
-        let vendors = scope(role, vendors)?;
+        let (name, vendors) = self.new_account(name, role, vendors)?;
         let now = self.now();
         let stored = Stored {
             account: Account {
@@ -147,6 +154,32 @@ impl AuthDir {
         self.save_accounts(next)?;
         self.record(by, action::USER_ADD, describe(&account))?;
         Ok(account)
+    }
+
+    /// Checks everything about a new account but its password, so that a
+    /// front-end can refuse a bad request before it asks for one.
+    ///
+    /// # Errors
+    ///
+    /// As [`AuthDir::add_user`] for the name, the role and the vendors.
+    pub fn check_new_user(&self, name: &str, role: Role, vendors: Vec<String>) -> Result<()> {
+        self.new_account(name, role, vendors).map(drop)
+    }
+
+    /// The checked name and vendors of a new account.
+    fn new_account(
+        &self,
+        name: &str,
+        role: Role,
+        vendors: Vec<String>,
+    ) -> Result<(String, Vec<String>)> {
+        let name = names::check("name", name)?;
+        if let Some(i) = self.position(&name) {
+            return Err(Error::DuplicateUser {
+                existing: self.accounts[i].account.name.clone(),
+            });
+        }
+        Ok((name, scope(role, vendors)?))
     }
 
     /// Sets a new password.
@@ -325,6 +358,16 @@ mod tests {
     }
 
     #[test]
+    fn an_auditor_sees_only_its_vendors_and_everyone_else_all() {
+        let mut f = Fixture::new();
+        let eve = f.user("eve", Role::Auditor);
+        assert!(eve.sees_vendor("Acme") && eve.sees_vendor(" ACME "));
+        assert!(!eve.sees_vendor("Globex") && !eve.sees_vendor(""));
+        let bob = f.user("bob", Role::Viewer);
+        assert!(bob.sees_vendor("Globex"));
+    }
+
+    #[test]
     fn names_are_unique_ignoring_case() {
         let mut f = Fixture::new();
         f.user("Ada", Role::Admin);
@@ -372,6 +415,22 @@ mod tests {
             .unwrap();
         assert_eq!(a.vendors, ["Acme", "Globex"]);
         assert!(f.auth.list().len() == 1, "refused accounts were not added");
+    }
+
+    #[test]
+    fn a_new_account_is_checked_before_a_password_is_asked_for() {
+        let mut f = Fixture::new();
+        f.user("ada", Role::Admin);
+        assert!(f.auth.check_new_user("bob", Role::Viewer, vec![]).is_ok());
+        assert!(matches!(
+            f.auth.check_new_user("Ada", Role::Viewer, vec![]),
+            Err(Error::DuplicateUser { .. })
+        ));
+        assert!(matches!(
+            f.auth.check_new_user("bob", Role::Auditor, vec![]),
+            Err(Error::VendorsRequired)
+        ));
+        assert_eq!(f.auth.list().len(), 1);
     }
 
     #[test]

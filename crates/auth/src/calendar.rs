@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{action, Actor};
 use crate::accounts::Account;
 use crate::error::{Error, Result};
-use crate::secret::{self, Presented};
+use crate::secret::{self, SecretHash};
 use crate::{files, names, AuthDir};
 
 const FILE: &str = "calendars.json";
@@ -23,8 +23,7 @@ pub const CALENDAR_PREFIX: &str = "cal_";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Stored {
     user: String,
-    /// BLAKE3 of the secret, hex.
-    hash: String,
+    hash: SecretHash,
     created_at: Timestamp,
 }
 
@@ -51,7 +50,7 @@ impl AuthDir {
             .collect();
         next.push(Stored {
             user: account.name.clone(),
-            hash: secret::stored_hash(&secret),
+            hash: SecretHash::of(&secret),
             created_at: self.now(),
         });
         self.save_calendars(next)?;
@@ -92,10 +91,10 @@ impl AuthDir {
     /// unknown or revoked secret or a disabled account.
     #[must_use]
     pub fn calendar_user(&self, secret: &str) -> Option<Account> {
-        let presented = Presented::new(secret);
+        let presented = SecretHash::of(secret);
         let mut found = None;
         for c in &self.calendars {
-            if presented.matches(&c.hash) {
+            if c.hash == presented {
                 found = Some(&c.user);
             }
         }

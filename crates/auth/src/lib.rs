@@ -7,7 +7,12 @@
 //!
 //! The directory is owned by one process at a time — the one that holds the
 //! store's lock — which keeps its contents in memory and rewrites a file
-//! atomically on each change. No HTTP, no printing: the server and the CLI
+//! atomically on each change. A server shares one [`AuthDir`] between its
+//! requests behind a read-write lock: sign-in ([`AuthDir::verify_login`],
+//! which spends one Argon2id verification), token and calendar look-ups
+//! and [`AuthDir::log_access`] take `&self` and may run at the same time
+//! (each access-log line is one append-mode write); changes take
+//! `&mut self`. No HTTP, no printing: the server and the CLI
 //! are front-ends of this crate.
 //!
 //! ```
@@ -119,6 +124,28 @@ impl AuthDir {
     /// Today in UTC (the day a token's expiry date is compared with).
     fn today(&self) -> jiff::civil::Date {
         self.now().to_zoned(jiff::tz::TimeZone::UTC).date()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_auth_dir_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<AuthDir>();
+    }
+
+    #[test]
+    fn debug_output_shows_counts_never_hashes() {
+        let mut f = testing::Fixture::new();
+        f.user("ada", Role::Admin);
+        let text = format!("{:?}", f.auth);
+        assert!(
+            text.contains("accounts: 1") && !text.contains("argon2"),
+            "{text}"
+        );
     }
 }
 

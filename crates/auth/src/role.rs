@@ -27,6 +27,20 @@ impl Role {
     /// Every role, in order of power.
     pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Viewer, Role::Auditor];
 
+    /// Whether it records events, attaches documents, imports and builds
+    /// packs (admin, editor).
+    #[must_use]
+    pub const fn may_write(self) -> bool {
+        matches!(self, Role::Admin | Role::Editor)
+    }
+
+    /// Whether it manages accounts, tokens of others and reads the access
+    /// log (admin).
+    #[must_use]
+    pub const fn may_manage_accounts(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+
     /// The role's name (`admin`, …).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -78,6 +92,17 @@ mod tests {
             e.to_string(),
             "role \"owner\" is unknown; use admin, editor, viewer or auditor"
         );
+    }
+
+    #[test]
+    fn only_admins_and_editors_write_and_only_admins_manage_accounts() {
+        let writers: Vec<_> = Role::ALL.into_iter().filter(|r| r.may_write()).collect();
+        assert_eq!(writers, [Role::Admin, Role::Editor]);
+        let managers: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.may_manage_accounts())
+            .collect();
+        assert_eq!(managers, [Role::Admin]);
     }
 
     #[test]

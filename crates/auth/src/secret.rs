@@ -2,6 +2,8 @@
 //! they are kept: only their BLAKE3 hash is stored, and a presented secret
 //! is compared with a stored hash in constant time.
 
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
 use crate::error::{Error, Result};
 
 /// Random bytes in every secret: 256 bits, beyond guessing.
@@ -9,7 +11,7 @@ const SECRET_BYTES: usize = 32;
 
 /// A new secret: `prefix` then 64 lowercase hex digits of fresh random
 /// bytes from the operating system.
-pub(crate) fn generate(prefix: &str) -> Result<String> {
+pub(crate) fn generate(prefix: &str) -> Result<String, Error> {
     let mut bytes = [0u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(|e| Error::Random(e.to_string()))?;
     let mut secret = String::with_capacity(prefix.len() + 2 * SECRET_BYTES);
@@ -23,25 +25,31 @@ pub(crate) fn generate(prefix: &str) -> Result<String> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// The hash of a secret as it is stored (lowercase hex).
-pub(crate) fn stored_hash(secret: &str) -> String {
-    blake3::hash(secret.as_bytes()).to_hex().to_string()
+/// The BLAKE3 hash of a secret: all that is kept of it. Kept parsed in
+/// memory, written as lowercase hex. Two hashes compare in constant time
+/// (`blake3::Hash`'s equality), whatever byte they differ in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretHash(blake3::Hash);
+
+impl SecretHash {
+    /// The hash of `secret` (a new one, or one presented to be checked).
+    pub(crate) fn of(secret: &str) -> Self {
+        SecretHash(blake3::hash(secret.as_bytes()))
+    }
 }
 
-/// A presented secret, hashed once to be compared with stored hashes.
-#[derive(Debug)]
-pub(crate) struct Presented(blake3::Hash);
-
-impl Presented {
-    pub(crate) fn new(secret: &str) -> Self {
-        Presented(blake3::hash(secret.as_bytes()))
+impl Serialize for SecretHash {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.to_hex().as_str())
     }
+}
 
-    /// Whether `stored` (hex) is this secret's hash. The comparison of the
-    /// two hashes takes the same time wherever they differ
-    /// (`blake3::Hash`'s equality is constant-time).
-    pub(crate) fn matches(&self, stored: &str) -> bool {
-        blake3::Hash::from_hex(stored).is_ok_and(|h| h == self.0)
+impl<'de> Deserialize<'de> for SecretHash {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let hex = String::deserialize(deserializer)?;
+        blake3::Hash::from_hex(&hex)
+            .map(SecretHash)
+            .map_err(|_| de::Error::custom(format!("hash {hex:?} is not 64 hex digits")))
     }
 }
 
@@ -63,10 +71,23 @@ mod tests {
     #[test]
     fn only_the_secret_itself_matches_its_hash() {
         let s = generate("cal_").unwrap();
-        let stored = stored_hash(&s);
-        assert!(!stored.contains(&s[4..]));
-        assert!(Presented::new(&s).matches(&stored));
-        assert!(!Presented::new(&s[..s.len() - 1]).matches(&stored));
-        assert!(!Presented::new(&s).matches("not hex"));
+        let stored = SecretHash::of(&s);
+        assert_eq!(SecretHash::of(&s), stored);
+        assert_ne!(SecretHash::of(&s[..s.len() - 1]), stored);
+    }
+
+    #[test]
+    fn a_hash_is_stored_as_hex_and_a_bad_one_is_refused() {
+        let json = serde_json::to_string(&SecretHash::of("x")).unwrap();
+        assert_eq!(json, format!("\"{}\"", blake3::hash(b"x").to_hex()));
+        assert_eq!(
+            serde_json::from_str::<SecretHash>(&json).unwrap(),
+            SecretHash::of("x")
+        );
+        let e = serde_json::from_str::<SecretHash>("\"abc\"").unwrap_err();
+        assert!(
+            e.to_string().contains("hash \"abc\" is not 64 hex digits"),
+            "{e}"
+        );
     }
 }

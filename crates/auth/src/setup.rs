@@ -9,7 +9,7 @@ use crate::access::{action, Actor};
 use crate::accounts::Account;
 use crate::error::{Error, Result};
 use crate::role::Role;
-use crate::secret::{self, Presented};
+use crate::secret::{self, SecretHash};
 use crate::{files, AuthDir};
 
 const FILE: &str = "setup.json";
@@ -22,8 +22,7 @@ const PREFIX: &str = "setup_";
 #[derive(Serialize, Deserialize)]
 struct SetupFile {
     format: u32,
-    /// BLAKE3 of the secret, hex.
-    hash: String,
+    hash: SecretHash,
     expires_at: Timestamp,
 }
 
@@ -42,7 +41,7 @@ impl AuthDir {
         let now = self.now();
         let file = SetupFile {
             format: files::FORMAT,
-            hash: secret::stored_hash(&secret),
+            hash: SecretHash::of(&secret),
             expires_at: now.saturating_add(SETUP_VALID_FOR).unwrap_or(now),
         };
         files::save(&self.dir, FILE, &file)?;
@@ -75,7 +74,7 @@ impl AuthDir {
         let Some(setup) = files::load::<SetupFile>(&self.dir, FILE)? else {
             return Err(Error::SetupRefused);
         };
-        if !Presented::new(secret).matches(&setup.hash) || self.now() > setup.expires_at {
+        if setup.hash != SecretHash::of(secret) || self.now() > setup.expires_at {
             return Err(Error::SetupRefused);
         }
         let by = Actor::new(name.trim(), address.map(str::to_owned));

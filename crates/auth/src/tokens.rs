@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::access::{action, Actor};
 use crate::accounts::Account;
 use crate::error::{Error, Result};
-use crate::secret::{self, Presented};
+use crate::secret::{self, SecretHash};
 use crate::{files, names, AuthDir};
 
 const FILE: &str = "tokens.json";
@@ -81,8 +81,7 @@ impl TokenInfo {
 pub(crate) struct Stored {
     #[serde(flatten)]
     info: TokenInfo,
-    /// BLAKE3 of the secret, hex.
-    hash: String,
+    hash: SecretHash,
 }
 
 pub(crate) fn load(dir: &Path) -> Result<Vec<Stored>> {
@@ -123,7 +122,7 @@ impl AuthDir {
         let mut next = self.tokens.clone();
         next.push(Stored {
             info: info.clone(),
-            hash: secret::stored_hash(&secret),
+            hash: SecretHash::of(&secret),
         });
         self.save_tokens(next)?;
         let until = expires.map_or_else(|| "no expiry".to_owned(), |d| format!("expires {d}"));
@@ -180,10 +179,10 @@ impl AuthDir {
     /// constant time.
     #[must_use]
     pub fn authenticate_token(&self, secret: &str) -> Option<(Account, TokenInfo)> {
-        let presented = Presented::new(secret);
+        let presented = SecretHash::of(secret);
         let mut found = None;
         for stored in &self.tokens {
-            if presented.matches(&stored.hash) {
+            if stored.hash == presented {
                 found = Some(&stored.info);
             }
         }

@@ -81,6 +81,12 @@ impl Layout {
     pub fn keys(&self) -> PathBuf {
         self.root.join("keys")
     }
+    /// Accounts, tokens and the access log (`entitle-auth`): beside the
+    /// log, never in it.
+    #[must_use]
+    pub fn auth(&self) -> PathBuf {
+        self.root.join("auth")
+    }
 }
 
 /// What the FORMAT file says.
