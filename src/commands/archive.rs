@@ -1,5 +1,6 @@
 //! `entitle doc list|show|get`, `search`, `reindex`: the contract archive.
 
+use entitle_app::Scope;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -22,7 +23,12 @@ pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
         license: a.license.clone(),
         vendor: a.vendor.clone(),
     };
-    let list = entitle_app::archive::doc_list(&store, &req, &Bar::new(format != Format::Table))?;
+    let list = entitle_app::archive::doc_list(
+        &store,
+        &Scope::All,
+        &req,
+        &Bar::new(format != Format::Table),
+    )?;
     match format {
         Format::Json => output::json(&list)?,
         Format::Csv => sheet_out::write_rows(
@@ -81,7 +87,7 @@ pub fn print_list(list: &DocList) -> Result<()> {
 
 pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle doc show")?;
-    let doc = entitle_app::archive::doc_show(&store, &a.hash, &Bar::new(a.json))?;
+    let doc = entitle_app::archive::doc_show(&store, &Scope::All, &a.hash, &Bar::new(a.json))?;
     if a.json {
         output::json(&doc)?;
     } else {
@@ -133,10 +139,11 @@ pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle doc get")?;
     match &a.out {
         None => {
-            entitle_app::archive::doc_get(&store, &a.hash, &mut io::stdout().lock())?;
+            entitle_app::archive::doc_get(&store, &Scope::All, &a.hash, &mut io::stdout().lock())?;
         }
         Some(path) => {
-            let w = entitle_app::archive::doc_get_to_file(&store, &a.hash, path, a.force)?;
+            let w =
+                entitle_app::archive::doc_get_to_file(&store, &Scope::All, &a.hash, path, a.force)?;
             eprintln!("wrote {} bytes to {}", w.bytes, path.display());
         }
     }
@@ -154,7 +161,12 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
         license: a.license.clone(),
         limit: Some(a.limit.clone()),
     };
-    let results = entitle_app::archive::search(&store, &req, &Bar::new(format != Format::Table))?;
+    let results = entitle_app::archive::search(
+        &store,
+        &Scope::All,
+        &req,
+        &Bar::new(format != Format::Table),
+    )?;
     match format {
         Format::Json => output::json(&results)?,
         Format::Csv => sheet_out::write_rows(

@@ -1,6 +1,7 @@
 //! `entitle audit-pack` and `entitle audit verify`: the evidence bundle for
 //! one vendor's auditor, and its check (`entitle_app::audit` does both).
 
+use entitle_app::Scope;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -23,7 +24,7 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
     // A bad flag is refused before the store is opened (or waited for).
     req.check()?;
     let store = request::open(cli, Open::MustExist, "entitle audit-pack")?;
-    let built = entitle_app::audit::build_pack(&store, &req, &Bar::new(false))?;
+    let built = entitle_app::audit::build_pack(&store, &Scope::All, &req, &Bar::new(false))?;
     println!(
         "wrote {} ({} files, {} documents): {}, as of {}, known at #{}; {} of {} events disclosed",
         built.path.display(),

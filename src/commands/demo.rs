@@ -1,6 +1,7 @@
 //! `entitle demo`: an example company's history in a fresh store, and the
 //! questions entitle answers about it.
 
+use entitle_app::Scope;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,7 +64,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         "How Microsoft 365 got there, both times shown",
         &ex("history L-0001"),
     );
-    super::history::print(&entitle_app::query::history(&store, "L-0001")?)?;
+    super::history::print(&entitle_app::query::history(&store, &Scope::All, "L-0001")?)?;
 
     section(
         "The contract archive: which documents mention a notice period (Kündigungsfrist)?",
@@ -73,7 +74,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         query: "Kündigungsfrist".into(),
         ..SearchRequest::default()
     };
-    super::archive::print_search(&entitle_app::archive::search(&store, &req, &bar)?);
+    super::archive::print_search(&entitle_app::archive::search(
+        &store,
+        &Scope::All,
+        &req,
+        &bar,
+    )?);
 
     section(
         "The documents behind the Nordlicht CAD license",
@@ -83,7 +89,12 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         license: Some("L-0003".into()),
         vendor: None,
     };
-    super::archive::print_list(&entitle_app::archive::doc_list(&store, &req, &bar)?)?;
+    super::archive::print_list(&entitle_app::archive::doc_list(
+        &store,
+        &Scope::All,
+        &req,
+        &bar,
+    )?)?;
 
     println!("\nTry next:");
     for cmd in [
@@ -120,7 +131,7 @@ fn print_position(
         },
         stale_after: entitle_core::position::DEFAULT_STALE_AFTER_DAYS,
     };
-    super::position::print(&entitle_app::query::position(store, &req)?)
+    super::position::print(&entitle_app::query::position(store, &Scope::All, &req)?)
 }
 
 /// A new directory under the system's temporary directory.

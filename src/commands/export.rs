@@ -1,5 +1,6 @@
 //! `entitle export`
 
+use entitle_app::Scope;
 use std::io::{self, BufWriter};
 use std::process::ExitCode;
 
@@ -12,6 +13,6 @@ use crate::request;
 pub fn run(cli: &Cli) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle export")?;
     let mut out = BufWriter::new(io::stdout().lock());
-    entitle_app::maintenance::export(&store, &mut out)?;
+    entitle_app::maintenance::export(&store, &Scope::All, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! `entitle history`
 
+use entitle_app::Scope;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -12,7 +13,7 @@ use crate::request;
 
 pub fn run(cli: &Cli, a: &HistoryArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle history")?;
-    let history = entitle_app::query::history(&store, &a.id)?;
+    let history = entitle_app::query::history(&store, &Scope::All, &a.id)?;
     match a.output.format() {
         Format::Json => output::json(&history)?,
         Format::Csv => {

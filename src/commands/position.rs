@@ -1,5 +1,6 @@
 //! `entitle position`
 
+use entitle_app::Scope;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -19,7 +20,7 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
         query: request::query(&args.query),
         stale_after: args.stale_after,
     };
-    let position = entitle_app::query::position(&store, &req)?;
+    let position = entitle_app::query::position(&store, &Scope::All, &req)?;
     match args.query.output.format() {
         Format::Csv => super::sheet_out::write_rows(COLUMNS, &position.products)?,
         Format::Json => output::json(&position)?,

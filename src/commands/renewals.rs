@@ -7,6 +7,7 @@
 //! license without a notice period has `notice_days: null` and
 //! `cancel_by` = end; the calendar then gets only its end date.
 
+use entitle_app::Scope;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -24,7 +25,7 @@ pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
         within: a.within,
         known_at: a.known_at.clone(),
     };
-    let renewals = entitle_app::query::renewals(&store, &req)?;
+    let renewals = entitle_app::query::renewals(&store, &Scope::All, &req)?;
     if let Some(path) = &a.ics {
         let ics = entitle_app::query::calendar(&renewals)?;
         entitle_app::files::write_atomically(path, ics.as_bytes(), true)?;

@@ -1,5 +1,6 @@
 //! `entitle spend`: what was paid per vendor and product per calendar year.
 
+use entitle_app::Scope;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -17,7 +18,7 @@ pub fn run(cli: &Cli, a: &SpendArgs) -> Result<ExitCode> {
         vendor: a.vendor.clone(),
         known_at: a.known_at.clone(),
     };
-    let spend = entitle_app::query::spend(&store, &req)?;
+    let spend = entitle_app::query::spend(&store, &Scope::All, &req)?;
     match a.output.format() {
         Format::Csv => super::sheet_out::write_rows(
             &["year", "vendor", "product", "currency", "amount", "events"],

@@ -1,5 +1,6 @@
 //! `entitle state`
 
+use entitle_app::Scope;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -13,7 +14,7 @@ use crate::request;
 
 pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle state")?;
-    let state = entitle_app::query::state(&store, &request::query(a))?;
+    let state = entitle_app::query::state(&store, &Scope::All, &request::query(a))?;
     match a.output.format() {
         Format::Csv => super::sheet_out::write_rows(COLUMNS, &state.licenses)?,
         Format::Json => output::json(&state)?,

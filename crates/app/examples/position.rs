@@ -9,6 +9,7 @@
 //! Run it twice on the same store and the second purchase gets the next id;
 //! give it a store held by another process and it says who holds it.
 
+use entitle_app::Scope;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -98,7 +99,7 @@ fn run(path: &std::path::Path) -> Result<Position, Error> {
         },
         stale_after: 90,
     };
-    entitle_app::query::position(&store, &request)
+    entitle_app::query::position(&store, &Scope::All, &request)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! get`, re-hashed on the way), full-text search, and rebuilding the
 //! search index.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -10,12 +11,14 @@ use std::path::{Path, PathBuf};
 use entitle_archive::Searchable;
 use entitle_core::position::vendor_matches;
 use entitle_core::timeline::DocumentEntry;
+use entitle_core::types::match_key;
 use entitle_core::DocKind;
 use entitle_store::Store;
 use serde::Serialize;
 
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::progress::Progress;
+use crate::scope::Scope;
 
 /// Which documents to list; every field as the user gave it.
 #[derive(Debug, Clone, Default)]
@@ -90,19 +93,28 @@ impl TextStatus {
     }
 }
 
-/// The documents bound by counted events, filtered by license and vendor.
-/// A document whose extracted text is not kept (the derived state was
-/// rebuilt from scratch) is extracted again, so that `searchable` agrees
-/// with what [`search`] finds.
+/// The documents in `scope` bound by counted events, filtered by license
+/// and vendor, each as [`Scope::narrow_document`] shows it. A document
+/// whose extracted text is not kept (the derived state was rebuilt from
+/// scratch) is extracted again, so that `searchable` agrees with what
+/// [`search`] finds.
 ///
 /// # Errors
 ///
 /// When the store or the search index fails.
-pub fn doc_list(store: &Store, req: &DocListRequest, progress: &dyn Progress) -> Result<DocList> {
+pub fn doc_list(
+    store: &Store,
+    scope: &Scope,
+    req: &DocListRequest,
+    progress: &dyn Progress,
+) -> Result<DocList> {
     let archive = crate::index::open(store, progress)?;
     let mut documents = Vec::new();
     let mut terms = entitle_archive::Terms::default();
     for doc in store.documents()? {
+        let Some(doc) = scope.narrow_document(store, doc)? else {
+            continue;
+        };
         // What the index holds for it: its counted bindings' licenses and
         // vendors, and the first binding's name and kind.
         let Some(entry) = entitle_archive::index_doc_with(store, &doc, &mut terms)? else {
@@ -182,15 +194,21 @@ pub struct Binding {
     pub voided_by: Option<u64>,
 }
 
-/// The document whose hash is or starts with `hash` (8 or more hex
-/// characters).
+/// The document in `scope` whose hash is or starts with `hash` (8 or more
+/// hex characters), with its bindings in scope.
 ///
 /// # Errors
 ///
-/// For a malformed, unknown or ambiguous hash (field `hash`), or when the
-/// store or the search index fails.
-pub fn doc_show(store: &Store, hash: &str, progress: &dyn Progress) -> Result<DocShow> {
-    let doc = store.resolve_document(hash)?;
+/// For a malformed, unknown or ambiguous hash (field `hash`; a document
+/// out of scope is unknown, word for word), or when the store or the
+/// search index fails.
+pub fn doc_show(
+    store: &Store,
+    scope: &Scope,
+    hash: &str,
+    progress: &dyn Progress,
+) -> Result<DocShow> {
+    let doc = scope.resolve_document(store, hash)?;
     let archive = crate::index::open(store, progress)?;
     let text = TextStatus::of(archive.searchable(store, &doc)?);
     let mut events = Vec::with_capacity(doc.attachments.len());
@@ -225,18 +243,19 @@ pub fn doc_show(store: &Store, hash: &str, progress: &dyn Progress) -> Result<Do
     })
 }
 
-/// Writes the exact bytes of the document whose hash is or starts with
-/// `hash` to `out`, re-hashing them: they are checked once before the
-/// first byte is written and again while they are copied. Returns the
-/// number of bytes written.
+/// Writes the exact bytes of the document in `scope` whose hash is or
+/// starts with `hash` to `out`, re-hashing them: they are checked once
+/// before the first byte is written and again while they are copied.
+/// Returns the number of bytes written.
 ///
 /// # Errors
 ///
-/// For a malformed, unknown or ambiguous hash (field `hash`); kind
-/// integrity when the stored bytes no longer match their hash (nothing is
-/// written); when the blob cannot be read or `out` cannot be written.
-pub fn doc_get(store: &Store, hash: &str, out: &mut dyn Write) -> Result<u64> {
-    let doc = store.resolve_document(hash)?;
+/// For a malformed, unknown or ambiguous hash (field `hash`; a document
+/// out of scope is unknown, word for word); kind integrity when the
+/// stored bytes no longer match their hash (nothing is written); when the
+/// blob cannot be read or `out` cannot be written.
+pub fn doc_get(store: &Store, scope: &Scope, hash: &str, out: &mut dyn Write) -> Result<u64> {
+    let doc = scope.resolve_document(store, hash)?;
     let out_name = Path::new("the document's output");
     check(store, &doc, &mut std::io::sink(), out_name, NOTHING_WRITTEN)?;
     // Changed between the two reads: bytes are out already.
@@ -262,8 +281,8 @@ pub struct Written {
     pub path: PathBuf,
 }
 
-/// Writes the exact bytes of the document whose hash is or starts with
-/// `hash` to the file `path`: into a temporary file in the same directory,
+/// Writes the exact bytes of the document in `scope` whose hash is or
+/// starts with `hash` to the file `path`: into a temporary file in the same directory,
 /// re-hashed while copied, made durable, then renamed into place. A
 /// reader never sees half a file, a failure or a mismatch leaves nothing
 /// behind, and a symbolic link at `path` is replaced, never written
@@ -275,8 +294,14 @@ pub struct Written {
 /// As [`doc_get`]; kind conflict (field `out`) when `path` exists and
 /// `overwrite` is false; kind I/O (field `out`) when the directory cannot
 /// be written.
-pub fn doc_get_to_file(store: &Store, hash: &str, path: &Path, overwrite: bool) -> Result<Written> {
-    let doc = store.resolve_document(hash)?;
+pub fn doc_get_to_file(
+    store: &Store,
+    scope: &Scope,
+    hash: &str,
+    path: &Path,
+    overwrite: bool,
+) -> Result<Written> {
+    let doc = scope.resolve_document(store, hash)?;
     let mut failure = None;
     let mut bytes = 0;
     let written = crate::files::write_with(path, overwrite, |f| {
@@ -447,30 +472,64 @@ pub fn search_limit(limit: Option<&str>) -> Result<usize> {
 /// Searches the archived documents' text and file names (German and
 /// English inflections), catching the index up with the log first.
 ///
+/// With a scope of some vendors, the search runs among the documents in
+/// scope only, filtered on what the reader sees of them
+/// ([`Scope::narrow_document`]) before the index ranks anything: hits,
+/// their total, scores, prefix expansions and snippets are those of an
+/// archive that holds no other document.
+///
 /// # Errors
 ///
 /// For a malformed query (field `query`), an unknown kind (field `kind`), a
 /// limit out of range (field `limit`), or when the index fails.
-pub fn search(store: &Store, req: &SearchRequest, progress: &dyn Progress) -> Result<SearchResult> {
+pub fn search(
+    store: &Store,
+    scope: &Scope,
+    req: &SearchRequest,
+    progress: &dyn Progress,
+) -> Result<SearchResult> {
     let limit = search_limit(req.limit.as_deref())?;
+    let kind = req
+        .kind
+        .as_deref()
+        .map(|k| k.parse::<DocKind>().map(|k| k.as_str().to_owned()))
+        .transpose()?;
     let mut q = entitle_search::Query::new(req.query.clone()).limit(limit);
-    if let Some(v) = &req.vendor {
-        q = q.vendor(v.clone());
-    }
-    if let Some(p) = &req.product {
-        q = q.product(p.clone());
-    }
-    if let Some(k) = &req.kind {
-        q = q.kind(k.parse::<DocKind>()?.as_str().to_owned());
-    }
-    if let Some(l) = &req.license {
-        q = q.license(l.clone());
-    }
     let archive = crate::index::open(store, progress)?;
+    let visible = if scope.is_all() {
+        if let Some(v) = &req.vendor {
+            q = q.vendor(v.clone());
+        }
+        if let Some(p) = &req.product {
+            q = q.product(p.clone());
+        }
+        if let Some(k) = kind {
+            q = q.kind(k);
+        }
+        if let Some(l) = &req.license {
+            q = q.license(l.clone());
+        }
+        None
+    } else {
+        let visible = visible_entries(store, scope, req, kind.as_deref())?;
+        q = q.within(visible.keys());
+        Some(visible)
+    };
     let results = archive.search(&q)?;
     let hits = results
         .hits
         .into_iter()
+        .map(|mut h| {
+            // What the reader sees of the document, not what the index
+            // holds of all its bindings.
+            if let Some(entry) = visible.as_ref().and_then(|v| v.get(&h.hash)) {
+                h.filename.clone_from(&entry.filename);
+                h.kind.clone_from(&entry.kind);
+                h.license_ids.clone_from(&entry.license_ids);
+                h.vendors.clone_from(&entry.vendors);
+            }
+            h
+        })
         .map(|h| SearchHit {
             vendor: h
                 .vendors
@@ -493,6 +552,48 @@ pub fn search(store: &Store, req: &SearchRequest, progress: &dyn Progress) -> Re
         total: results.total,
         hits,
     })
+}
+
+/// The index entries of the documents in `scope` as the reader sees them
+/// ([`Scope::narrow_document`]) that pass the request's filters (as the
+/// index applies them: whole values, case-insensitive, an empty filter
+/// ignored), by hash.
+fn visible_entries(
+    store: &Store,
+    scope: &Scope,
+    req: &SearchRequest,
+    kind: Option<&str>,
+) -> Result<BTreeMap<String, entitle_search::IndexDoc>> {
+    let wanted = |filter: Option<&str>| filter.map(match_key).filter(|f| !f.is_empty());
+    let (vendor, product, kind, license) = (
+        wanted(req.vendor.as_deref()),
+        wanted(req.product.as_deref()),
+        wanted(kind),
+        wanted(req.license.as_deref()),
+    );
+    let passes = |filter: &Option<String>, values: &[String]| {
+        filter
+            .as_ref()
+            .is_none_or(|f| values.iter().any(|v| match_key(v) == *f))
+    };
+    let mut terms = entitle_archive::Terms::default();
+    let mut visible = BTreeMap::new();
+    for doc in store.documents()? {
+        let Some(doc) = scope.narrow_document(store, doc)? else {
+            continue;
+        };
+        let Some(entry) = entitle_archive::index_doc_with(store, &doc, &mut terms)? else {
+            continue;
+        };
+        if passes(&vendor, &entry.vendors)
+            && passes(&product, &entry.products)
+            && passes(&kind, std::slice::from_ref(&entry.kind))
+            && passes(&license, &entry.license_ids)
+        {
+            visible.insert(entry.hash.clone(), entry);
+        }
+    }
+    Ok(visible)
 }
 
 /// What [`reindex`] did.

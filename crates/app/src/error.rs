@@ -29,6 +29,11 @@ pub enum ErrorKind {
     Integrity,
     /// The file system or the operating system failed (HTTP 500).
     Io,
+    /// The reader's [`Scope`](crate::scope::Scope) does not allow the use
+    /// case at all (an auditor asking for the whole log's export) (HTTP
+    /// 403). A record out of scope is never this: it is
+    /// [`ErrorKind::NotFound`], as one that does not exist.
+    Forbidden,
 }
 
 impl ErrorKind {
@@ -42,6 +47,7 @@ impl ErrorKind {
             ErrorKind::Locked => "locked",
             ErrorKind::Integrity => "integrity",
             ErrorKind::Io => "io",
+            ErrorKind::Forbidden => "forbidden",
         }
     }
 }

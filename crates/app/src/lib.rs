@@ -23,10 +23,12 @@ pub mod maintenance;
 pub mod progress;
 pub mod query;
 pub mod record;
+pub mod scope;
 pub mod store;
 pub mod when;
 
 pub use entitle_core::ledger::Context;
 pub use error::{Action, Error, ErrorKind, Names, PlainNames, Result};
 pub use progress::{Progress, Silent, Unit};
+pub use scope::Scope;
 pub use store::{KnownAt, Open, Store};

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+use crate::scope::Scope;
 
 /// What [`verify`] found. A damaged store is a result, not an error: the
 /// report names the first bad event and every problem.
@@ -48,12 +49,16 @@ pub fn verify(store: &Store, progress: &dyn Progress) -> Result<Verification> {
 }
 
 /// Writes the chain for any BLAKE3 tool, one
-/// `{"seq","digest","hash","record"}` line per event.
+/// `{"seq","digest","hash","record"}` line per event. Every vendor's
+/// records are in it, so only a reader of everything may export: a
+/// vendor's auditor gets that vendor's audit pack instead.
 ///
 /// # Errors
 ///
-/// When the log cannot be read or `out` cannot be written.
-pub fn export(store: &Store, out: &mut dyn Write) -> Result<()> {
+/// Kind forbidden (before anything is written) when `scope` is not
+/// [`Scope::All`]; when the log cannot be read or `out` cannot be written.
+pub fn export(store: &Store, scope: &Scope, out: &mut dyn Write) -> Result<()> {
+    scope.require_all("the export of the whole log")?;
     store.export(out, u64::MAX, &mut |_, _| true)?;
     out.flush()
         .map_err(|e| Error::io(std::path::Path::new("the export's output"), e))

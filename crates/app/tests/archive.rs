@@ -7,6 +7,7 @@
 
 use entitle_app::archive::{self, DocListRequest, SearchRequest, TextStatus};
 use entitle_app::record::{self, Attach, Common, Documents, Purchase, Source, Write};
+use entitle_app::Scope;
 use entitle_app::{store, Error, ErrorKind, Open, Silent, Store};
 use tempfile::TempDir;
 
@@ -101,13 +102,14 @@ fn fails(r: Result<impl std::fmt::Debug, Error>, kind: ErrorKind, field: &str) -
 #[test]
 fn doc_list_filters_by_license_and_vendor_and_keeps_its_json_fields() {
     let (_dir, store, id, contract, letter) = archive();
-    let all = archive::doc_list(&store, &DocListRequest::default(), &Silent).unwrap();
+    let all = archive::doc_list(&store, &Scope::All, &DocListRequest::default(), &Silent).unwrap();
     let hashes: Vec<&str> = all.documents.iter().map(|d| d.hash.as_str()).collect();
     let mut expected = vec![contract.as_str(), letter.as_str()];
     expected.sort_unstable();
     assert_eq!(hashes, expected, "hash order");
     let by_license = archive::doc_list(
         &store,
+        &Scope::All,
         &DocListRequest {
             license: Some(id.clone()),
             vendor: None,
@@ -149,6 +151,7 @@ fn doc_list_filters_by_license_and_vendor_and_keeps_its_json_fields() {
     );
     let by_vendor = archive::doc_list(
         &store,
+        &Scope::All,
         &DocListRequest {
             license: None,
             vendor: Some("acme".into()),
@@ -160,6 +163,7 @@ fn doc_list_filters_by_license_and_vendor_and_keeps_its_json_fields() {
     assert_eq!(by_vendor.documents[0].hash, letter);
     let none = archive::doc_list(
         &store,
+        &Scope::All,
         &DocListRequest {
             license: Some("L-9999".into()),
             vendor: None,
@@ -173,7 +177,7 @@ fn doc_list_filters_by_license_and_vendor_and_keeps_its_json_fields() {
 #[test]
 fn doc_show_lists_bindings_and_refuses_bad_hashes() {
     let (_dir, store, id, contract, _) = archive();
-    let d = archive::doc_show(&store, &contract[..8], &Silent).unwrap();
+    let d = archive::doc_show(&store, &Scope::All, &contract[..8], &Silent).unwrap();
     assert_eq!(d.hash, contract);
     assert_eq!(d.size, CONTRACT.len() as u64);
     assert_eq!(d.media_type, "text/plain");
@@ -205,17 +209,17 @@ fn doc_show_lists_bindings_and_refuses_bad_hashes() {
     );
 
     fails(
-        archive::doc_show(&store, "abc", &Silent),
+        archive::doc_show(&store, &Scope::All, "abc", &Silent),
         ErrorKind::BadInput,
         "hash",
     );
     fails(
-        archive::doc_show(&store, "zzzzzzzzzz", &Silent),
+        archive::doc_show(&store, &Scope::All, "zzzzzzzzzz", &Silent),
         ErrorKind::BadInput,
         "hash",
     );
     fails(
-        archive::doc_show(&store, "00000000", &Silent),
+        archive::doc_show(&store, &Scope::All, "00000000", &Silent),
         ErrorKind::NotFound,
         "hash",
     );
@@ -225,11 +229,11 @@ fn doc_show_lists_bindings_and_refuses_bad_hashes() {
 fn doc_get_writes_the_exact_bytes() {
     let (_dir, store, _, contract, _) = archive();
     let mut out = Vec::new();
-    let n = archive::doc_get(&store, &contract[..10], &mut out).unwrap();
+    let n = archive::doc_get(&store, &Scope::All, &contract[..10], &mut out).unwrap();
     assert_eq!(out, CONTRACT);
     assert_eq!(n, CONTRACT.len() as u64);
     fails(
-        archive::doc_get(&store, "0000000000", &mut Vec::new()),
+        archive::doc_get(&store, &Scope::All, "0000000000", &mut Vec::new()),
         ErrorKind::NotFound,
         "hash",
     );
@@ -251,7 +255,7 @@ fn doc_get_refuses_a_changed_blob_and_writes_nothing() {
     tamper(&store, &contract);
     let mut out = Vec::new();
     let e = fails(
-        archive::doc_get(&store, &contract, &mut out),
+        archive::doc_get(&store, &Scope::All, &contract, &mut out),
         ErrorKind::Integrity,
         "hash",
     );
@@ -259,7 +263,7 @@ fn doc_get_refuses_a_changed_blob_and_writes_nothing() {
     assert!(out.is_empty(), "{} bytes written", out.len());
     let target = dir.path().join("copy.txt");
     fails(
-        archive::doc_get_to_file(&store, &contract, &target, false),
+        archive::doc_get_to_file(&store, &Scope::All, &contract, &target, false),
         ErrorKind::Integrity,
         "hash",
     );
@@ -272,22 +276,28 @@ fn doc_get_refuses_a_changed_blob_and_writes_nothing() {
 fn doc_get_to_file_refuses_an_existing_target_unless_overwriting() {
     let (dir, store, _, contract, _) = archive();
     let target = dir.path().join("copy.txt");
-    let w = archive::doc_get_to_file(&store, &contract, &target, false).unwrap();
+    let w = archive::doc_get_to_file(&store, &Scope::All, &contract, &target, false).unwrap();
     assert_eq!(w.bytes, CONTRACT.len() as u64);
     assert_eq!(std::fs::read(&target).unwrap(), CONTRACT);
     std::fs::write(&target, b"keep me").unwrap();
     let e = fails(
-        archive::doc_get_to_file(&store, &contract, &target, false),
+        archive::doc_get_to_file(&store, &Scope::All, &contract, &target, false),
         ErrorKind::Conflict,
         "out",
     );
     assert_eq!(e.action(), Some(entitle_app::Action::Overwrite));
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
-    archive::doc_get_to_file(&store, &contract, &target, true).unwrap();
+    archive::doc_get_to_file(&store, &Scope::All, &contract, &target, true).unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), CONTRACT);
     // An unwritable directory is an I/O error on the target.
     fails(
-        archive::doc_get_to_file(&store, &contract, &dir.path().join("no/such/dir/x"), true),
+        archive::doc_get_to_file(
+            &store,
+            &Scope::All,
+            &contract,
+            &dir.path().join("no/such/dir/x"),
+            true,
+        ),
         ErrorKind::Io,
         "out",
     );
@@ -302,14 +312,14 @@ fn doc_get_to_file_never_writes_through_a_symlink() {
     // A dangling link: refused without overwrite, the victim not created.
     std::os::unix::fs::symlink(&victim, &link).unwrap();
     fails(
-        archive::doc_get_to_file(&store, &contract, &link, false),
+        archive::doc_get_to_file(&store, &Scope::All, &contract, &link, false),
         ErrorKind::Conflict,
         "out",
     );
     assert!(!victim.exists());
     // With overwrite the link itself is replaced.
     std::fs::write(&victim, b"keep").unwrap();
-    archive::doc_get_to_file(&store, &contract, &link, true).unwrap();
+    archive::doc_get_to_file(&store, &Scope::All, &contract, &link, true).unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
     assert_eq!(std::fs::read(&link).unwrap(), CONTRACT);
     assert!(!std::fs::symlink_metadata(&link)
@@ -328,7 +338,7 @@ fn query(text: &str) -> SearchRequest {
 #[test]
 fn search_finds_by_file_name_and_filters() {
     let (_dir, store, id, contract, letter) = archive();
-    let r = archive::search(&store, &query("rahmenvertrag"), &Silent).unwrap();
+    let r = archive::search(&store, &Scope::All, &query("rahmenvertrag"), &Silent).unwrap();
     assert_eq!(r.query, "rahmenvertrag");
     assert_eq!(r.total, 1);
     let h = &r.hits[0];
@@ -358,6 +368,7 @@ fn search_finds_by_file_name_and_filters() {
     );
     let by_vendor = archive::search(
         &store,
+        &Scope::All,
         &SearchRequest {
             vendor: Some("Acme".into()),
             ..query("bestaetigung OR rahmenvertrag")
@@ -369,6 +380,7 @@ fn search_finds_by_file_name_and_filters() {
     assert_eq!(by_vendor.hits[0].hash, letter);
     let by_kind = archive::search(
         &store,
+        &Scope::All,
         &SearchRequest {
             kind: Some("Contract".into()),
             ..query("bestaetigung OR rahmenvertrag")
@@ -380,6 +392,7 @@ fn search_finds_by_file_name_and_filters() {
     assert_eq!(by_kind.hits[0].hash, contract);
     let limited = archive::search(
         &store,
+        &Scope::All,
         &SearchRequest {
             limit: Some("1".into()),
             ..query("bestaetigung OR rahmenvertrag")
@@ -395,13 +408,14 @@ fn search_finds_by_file_name_and_filters() {
 fn search_refuses_a_bad_query_kind_and_limit() {
     let (_dir, store, _, _, _) = archive();
     fails(
-        archive::search(&store, &query("\"unclosed"), &Silent),
+        archive::search(&store, &Scope::All, &query("\"unclosed"), &Silent),
         ErrorKind::BadInput,
         "query",
     );
     fails(
         archive::search(
             &store,
+            &Scope::All,
             &SearchRequest {
                 kind: Some("poem".into()),
                 ..query("x")
@@ -423,6 +437,7 @@ fn search_refuses_a_bad_query_kind_and_limit() {
         let e = fails(
             archive::search(
                 &store,
+                &Scope::All,
                 &SearchRequest {
                     limit: Some(limit.into()),
                     ..query("x")
@@ -441,6 +456,7 @@ fn search_refuses_a_bad_query_kind_and_limit() {
     for limit in ["1", "1000", " 20 "] {
         archive::search(
             &store,
+            &Scope::All,
             &SearchRequest {
                 limit: Some(limit.into()),
                 ..query("x")
@@ -464,14 +480,26 @@ impl entitle_app::Progress for Count {
 #[test]
 fn reindex_indexes_every_document_and_reports_progress() {
     let (_dir, store, _, _, _) = archive();
-    let before = archive::search(&store, &query("bestaetigung OR rahmenvertrag"), &Silent).unwrap();
+    let before = archive::search(
+        &store,
+        &Scope::All,
+        &query("bestaetigung OR rahmenvertrag"),
+        &Silent,
+    )
+    .unwrap();
     std::fs::remove_dir_all(store.layout().index()).unwrap();
     let count = Count::default();
     let r = archive::reindex(&store, &count).unwrap();
     assert_eq!(r.documents, 2);
     assert_eq!(r.seq, store.applied().head.seq);
     assert!(count.0.get() >= 2, "progress reported {}", count.0.get());
-    let after = archive::search(&store, &query("bestaetigung OR rahmenvertrag"), &Silent).unwrap();
+    let after = archive::search(
+        &store,
+        &Scope::All,
+        &query("bestaetigung OR rahmenvertrag"),
+        &Silent,
+    )
+    .unwrap();
     assert_eq!(
         serde_json::to_value(&after).unwrap(),
         serde_json::to_value(&before).unwrap()

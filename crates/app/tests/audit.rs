@@ -3,6 +3,7 @@
 //! is changed, and every refusal with its kind and field — no process
 //! spawned.
 
+use entitle_app::Scope;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -122,7 +123,7 @@ fn failures(v: &PackVerification) -> Vec<String> {
 fn a_pack_discloses_one_vendor_and_verifies() {
     let (dir, s) = company();
     let out = dir.path().join("pack");
-    let built = audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    let built = audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     assert_eq!(built.vendor, "Microsoft");
     assert_eq!(built.as_of, "2024-12-31");
     assert_eq!(built.known_at_seq, 4);
@@ -188,7 +189,7 @@ fn a_pack_discloses_one_vendor_and_verifies() {
 fn a_changed_file_fails_its_checks() {
     let (dir, s) = company();
     let out = dir.path().join("pack");
-    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     let csv = std::fs::read_to_string(out.join("position.csv")).unwrap();
     std::fs::write(out.join("position.csv"), csv.replace("212", "150")).unwrap();
 
@@ -250,6 +251,7 @@ fn a_later_pack_extends_an_earlier_checkpoint() {
     let old = dir.path().join("old");
     audit::build_pack(
         &s,
+        &Scope::All,
         &PackRequest {
             known_at: Some("#3".into()),
             ..request(&old)
@@ -261,6 +263,7 @@ fn a_later_pack_extends_an_earlier_checkpoint() {
     let new = dir.path().join("new.zip");
     audit::build_pack(
         &s,
+        &Scope::All,
         &PackRequest {
             since: Some(cp.clone()),
             ..request(&new)
@@ -308,7 +311,8 @@ fn the_key_is_made_once_and_kept() {
 /// Builds `req` expecting a refusal of `kind` on `field`, and nothing
 /// written.
 fn refused(s: &Store, req: &PackRequest, kind: ErrorKind, field: &str) -> Error {
-    let err = audit::build_pack(s, req, &Silent).expect_err("the pack should be refused");
+    let err =
+        audit::build_pack(s, &Scope::All, req, &Silent).expect_err("the pack should be refused");
     assert_eq!(err.kind(), kind, "{err}");
     assert_eq!(err.field(), Some(field), "{err}");
     let message = err.to_string();
@@ -421,7 +425,7 @@ fn bad_requests_are_refused_naming_their_field() {
     // A checkpoint of another store.
     let (other_dir, other) = company();
     let other_pack = other_dir.path().join("p");
-    audit::build_pack(&other, &request(&other_pack), &Silent).unwrap();
+    audit::build_pack(&other, &Scope::All, &request(&other_pack), &Silent).unwrap();
     refused(
         &s,
         &PackRequest {
@@ -433,11 +437,12 @@ fn bad_requests_are_refused_naming_their_field() {
     );
 
     // An existing pack is replaced only when asked to.
-    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     let e = refused(&s, &request(&out), ErrorKind::Conflict, "out");
     assert_eq!(e.action(), Some(Action::Overwrite));
     audit::build_pack(
         &s,
+        &Scope::All,
         &PackRequest {
             force: true,
             ..request(&out)
@@ -479,7 +484,7 @@ fn bad_requests_are_refused_naming_their_field() {
 fn d2_the_report_ties_blake3sums_to_the_signed_checkpoint() {
     let (dir, s) = company();
     let out = dir.path().join("pack");
-    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     for name in ["report.md", "report.html"] {
         let report = std::fs::read_to_string(out.join(name)).unwrap();
         assert!(!report.contains("changed, added or removed"), "{name}");
@@ -505,7 +510,7 @@ fn d2_the_report_ties_blake3sums_to_the_signed_checkpoint() {
 fn d3_a_check_that_cannot_be_made_is_left_out() {
     let (dir, s) = company();
     let out = dir.path().join("pack");
-    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     std::fs::write(out.join("checkpoint"), "not a checkpoint\n").unwrap();
     let v = verify(&out, None);
     assert!(!v.verified);
@@ -576,7 +581,7 @@ fn r1_mixed_packs_are_refused_and_format_1_reports_are_unsigned() {
 
     let (dir, s) = company();
     let out = dir.path().join("pack");
-    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     assert!(verify(&out, None).reports_signed);
     std::fs::remove_file(out.join("FORMAT")).unwrap();
     let v = verify(&out, None);
@@ -598,6 +603,7 @@ fn r3_the_packs_since_checkpoint_is_checked_again() {
     let old = dir.path().join("old");
     audit::build_pack(
         &s,
+        &Scope::All,
         &PackRequest {
             known_at: Some("#3".into()),
             ..request(&old)
@@ -608,6 +614,7 @@ fn r3_the_packs_since_checkpoint_is_checked_again() {
     let new = dir.path().join("new");
     audit::build_pack(
         &s,
+        &Scope::All,
         &PackRequest {
             since: Some(old.join("checkpoint")),
             ..request(&new)
@@ -713,7 +720,7 @@ fn r9_a_note_with_line_feeds_stays_in_its_list_item() {
         "recount\n# Forged heading\r\n- forged item",
     );
     let out = dir.path().join("pack");
-    audit::build_pack(&s, &request(&out), &Silent).unwrap();
+    audit::build_pack(&s, &Scope::All, &request(&out), &Silent).unwrap();
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         report.contains("recount # Forged heading - forged item\n"),

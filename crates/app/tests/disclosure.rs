@@ -4,6 +4,7 @@
 //! and another vendor is refused; a log written before that rule is still
 //! disclosed by the license.
 
+use entitle_app::Scope;
 use std::io::{Cursor, Write as _};
 use std::path::Path;
 
@@ -68,7 +69,7 @@ fn microsoft_pack(s: &Store, out: &Path) -> (String, Vec<String>) {
         out: out.to_owned(),
         ..PackRequest::default()
     };
-    audit::build_pack(s, &req, &Silent).unwrap();
+    audit::build_pack(s, &Scope::All, &req, &Silent).unwrap();
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     let documents = match std::fs::read_dir(out.join("documents")) {
         Ok(entries) => entries

@@ -2,6 +2,7 @@
 //! serialisable result or a field-named error out — every bad row listed,
 //! and nothing written (nor a store created) when the file is bad.
 
+use entitle_app::Scope;
 use std::path::{Path, PathBuf};
 
 use entitle_app::import::{
@@ -75,6 +76,7 @@ fn a_good_file_is_imported_and_the_state_shows_it() {
 
     let state = query::state(
         &store,
+        &Scope::All,
         &Query {
             as_of: Some("2024-06-30".into()),
             ..Query::default()

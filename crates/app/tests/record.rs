@@ -2,6 +2,7 @@
 //! a field-named error or a recorded seq out — and nothing written when
 //! the answer is an error.
 
+use entitle_app::Scope;
 use std::io::Cursor;
 
 use entitle_app::record::{
@@ -72,6 +73,7 @@ fn a_purchase_gets_a_generated_id_and_shows_in_the_state() {
     );
     let state = query::state(
         &store,
+        &Scope::All,
         &query::Query {
             as_of: Some("2024-06-30".into()),
             ..query::Query::default()
@@ -257,7 +259,7 @@ fn extend_adjust_cancel_move_the_license_through_its_life() {
     )
     .unwrap();
     assert_eq!(c.id.as_deref(), Some("L-0001"));
-    let h = query::history(&store, "L-0001").unwrap();
+    let h = query::history(&store, &Scope::All, "L-0001").unwrap();
     let types: Vec<_> = h.events.iter().map(|e| e.event_type).collect();
     assert_eq!(types, ["purchased", "extended", "adjusted", "cancelled"]);
     // cancelled: a further extension is refused.

@@ -1,5 +1,6 @@
 //! [`SearchIndex`]: opening, writing and querying the index.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use crate::error::IndexError;
 use crate::query::{self, Analyzers, Builder, Highlights};
 use crate::schema::{self, Fields};
 use crate::snippet::{self, Snippet};
+use crate::within::Within;
 
 /// The commit payload is `entitle-search/1 seq=<N>`. The prefix names the
 /// writer and the payload's version; anything else is another layout.
@@ -62,6 +64,10 @@ pub struct Query {
     pub license: Option<String>,
     /// At most this many hits are returned (the total counts all).
     pub limit: usize,
+    /// Only documents whose hash is one of these (lower-case hex); none
+    /// for every document. The others are absent from everything the
+    /// search computes: hits, total, scores and prefix expansions.
+    pub within: Option<BTreeSet<String>>,
 }
 
 impl Default for Query {
@@ -73,6 +79,7 @@ impl Default for Query {
             kind: None,
             license: None,
             limit: 10,
+            within: None,
         }
     }
 }
@@ -112,6 +119,19 @@ impl Query {
     #[must_use]
     pub fn license(mut self, id: impl Into<String>) -> Self {
         self.license = Some(id.into());
+        self
+    }
+
+    /// Restricts to the documents with these hashes (hex, any case): the
+    /// search then behaves as if the index held no other document.
+    #[must_use]
+    pub fn within<S: AsRef<str>>(mut self, hashes: impl IntoIterator<Item = S>) -> Self {
+        self.within = Some(
+            hashes
+                .into_iter()
+                .map(|h| h.as_ref().trim().to_ascii_lowercase())
+                .collect(),
+        );
         self
     }
 
@@ -439,9 +459,17 @@ impl SearchIndex {
             query: q.text.clone(),
             reason,
         };
+        let read = |e| IndexError::on_read(&self.path, e);
+        let within = q
+            .within
+            .as_ref()
+            .map(|hashes| Within::new(&searcher, self.fields.hash, hashes))
+            .transpose()
+            .map_err(read)?;
         let mut builder = Builder {
             fields: self.fields,
             searcher: &searcher,
+            within: within.as_ref(),
             analyzers: Analyzers::new(),
             highlights: Highlights::default(),
         };
@@ -476,11 +504,17 @@ impl SearchIndex {
                 Box::new(ConstScoreQuery::new(Box::new(term), 0.0)),
             ));
         }
+        if let Some(within) = &within {
+            clauses.push((Occur::Must, within.filter()));
+        }
         let full = BooleanQuery::new(clauses);
         let collector = (Count, TopDocs::with_limit(q.limit.max(1)).order_by_score());
-        let (total, top) = searcher
-            .search(&full, &collector)
-            .map_err(|e| IndexError::on_read(&self.path, e))?;
+        let (total, top) = match &within {
+            // Scored with the statistics of the visible documents alone.
+            Some(within) => searcher.search_with_statistics_provider(&full, &collector, within),
+            None => searcher.search(&full, &collector),
+        }
+        .map_err(read)?;
         let Builder {
             mut analyzers,
             highlights,

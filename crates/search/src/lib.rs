@@ -50,6 +50,7 @@ mod index;
 mod query;
 mod schema;
 mod snippet;
+mod within;
 
 pub use error::IndexError;
 pub use index::{Hit, IndexDoc, IndexOptions, Query, SearchIndex, SearchResults};

@@ -20,6 +20,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
 
 use crate::schema::{self, Fields};
+use crate::within::Within;
 
 /// A prefix that matches more words than this is searched with a regular
 /// expression on the term dictionary (every matching document found, all
@@ -116,6 +117,8 @@ fn explain(message: &str, rest: &str) -> String {
 pub(crate) struct Builder<'a> {
     pub fields: Fields,
     pub searcher: &'a Searcher,
+    /// The documents the search may see; none for all.
+    pub within: Option<&'a Within<'a>>,
     pub analyzers: Analyzers,
     pub highlights: Highlights,
 }
@@ -297,7 +300,11 @@ impl Builder<'_> {
                 set.extend(full[..full.len() - 1].iter().map(|(_, t)| t.clone()));
             }
             terms.push((full[full.len() - 1].0, Term::from_field_text(field, &last)));
-            queries.push(Box::new(PhrasePrefixQuery::new_with_offset(terms)));
+            if self.within.is_some() {
+                queries.push(self.visible_phrase_prefix(terms, &last)?);
+            } else {
+                queries.push(Box::new(PhrasePrefixQuery::new_with_offset(terms)));
+            }
         }
         if queries.is_empty() {
             return Ok(None);
@@ -308,30 +315,7 @@ impl Builder<'_> {
     /// One prefix: expanded against the unstemmed words of the index.
     fn word_prefix(&self, prefix: &str) -> Result<Box<dyn Query>, String> {
         let field = self.fields.text_raw;
-        let mut words: BTreeSet<Vec<u8>> = BTreeSet::new();
-        let mut overflow = false;
-        'segments: for segment in self.searcher.segment_readers() {
-            let index = segment
-                .inverted_index(field)
-                .map_err(|e| format!("cannot read the term dictionary: {e}"))?;
-            let mut stream = index
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .map_err(|e| format!("cannot read the term dictionary: {e}"))?;
-            while stream.advance() {
-                let key = stream.key();
-                if !key.starts_with(prefix.as_bytes()) {
-                    break;
-                }
-                if words.len() >= MAX_PREFIX_EXPANSIONS && !words.contains(key) {
-                    overflow = true;
-                    break 'segments;
-                }
-                words.insert(key.to_vec());
-            }
-        }
+        let (words, overflow) = self.expansions(field, prefix)?;
         if overflow {
             let pattern = format!("{}.*", regex_escape(prefix));
             let regex = RegexQuery::from_pattern(&pattern, field)
@@ -351,6 +335,71 @@ impl Builder<'_> {
             })
             .collect();
         Ok(Box::new(BooleanQuery::union(queries)))
+    }
+
+    /// The words of `field` that start with `prefix` (among the visible
+    /// documents' words, when the search is within some), at most
+    /// [`MAX_PREFIX_EXPANSIONS`]; `true` when there are more.
+    fn expansions(&self, field: Field, prefix: &str) -> Result<(BTreeSet<Vec<u8>>, bool), String> {
+        let unreadable =
+            |e: &dyn std::fmt::Display| format!("cannot read the term dictionary: {e}");
+        let mut words: BTreeSet<Vec<u8>> = BTreeSet::new();
+        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+            let index = segment.inverted_index(field).map_err(|e| unreadable(&e))?;
+            let mut stream = index
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(|e| unreadable(&e))?;
+            while stream.advance() {
+                let key = stream.key();
+                if !key.starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                // A word only documents out of sight hold is no word.
+                if let Some(within) = self.within {
+                    let term = Term::from_field_bytes(field, key);
+                    if !within.occurs(ord, &term).map_err(|e| unreadable(&e))? {
+                        continue;
+                    }
+                }
+                if words.len() >= MAX_PREFIX_EXPANSIONS && !words.contains(key) {
+                    return Ok((words, true));
+                }
+                words.insert(key.to_vec());
+            }
+        }
+        Ok((words, false))
+    }
+
+    /// A phrase whose last word is a prefix, among some documents only:
+    /// tantivy's phrase prefix query expands the prefix over every
+    /// document's words (50 at most) and scores with the whole index's
+    /// statistics, so the prefix is expanded here over the visible words
+    /// and each expansion searched as a phrase of its own.
+    fn visible_phrase_prefix(
+        &self,
+        mut terms: Vec<(usize, Term)>,
+        prefix: &str,
+    ) -> Result<Box<dyn Query>, String> {
+        let Some((position, last)) = terms.pop() else {
+            return Ok(Box::new(EmptyQuery));
+        };
+        let field = last.field();
+        let (words, _) = self.expansions(field, prefix)?;
+        let phrases: Vec<Box<dyn Query>> = words
+            .iter()
+            .map(|w| {
+                let mut phrase = terms.clone();
+                phrase.push((position, Term::from_field_bytes(field, w)));
+                Box::new(PhraseQuery::new_with_offset(phrase)) as Box<dyn Query>
+            })
+            .collect();
+        if phrases.is_empty() {
+            return Ok(Box::new(EmptyQuery));
+        }
+        Ok(Box::new(BooleanQuery::union(phrases)))
     }
 }
 

@@ -1082,6 +1082,22 @@ impl Store {
     /// When the prefix is too short, not hex, matches nothing, or matches
     /// several documents (they are listed).
     pub fn resolve_document(&self, prefix: &str) -> Result<DocumentEntry, StoreError> {
+        self.resolve_document_among(prefix, &mut |_| Ok(true))
+    }
+
+    /// The document whose hash is or starts with `prefix`, among the
+    /// documents `visible` admits: one it refuses is not there — it is
+    /// neither found nor counted as a second match — so the answers
+    /// (unknown, ambiguous) are those of a store that never held it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::resolve_document`], and when `visible` fails.
+    pub fn resolve_document_among(
+        &self,
+        prefix: &str,
+        visible: &mut dyn FnMut(&DocumentEntry) -> Result<bool, StoreError>,
+    ) -> Result<DocumentEntry, StoreError> {
         let p = prefix.trim().to_ascii_lowercase();
         if p.len() < 8 || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::Query {
@@ -1091,7 +1107,12 @@ impl Store {
                 missing: false,
             });
         }
-        let mut found = self.proj.documents(&p)?;
+        let mut found = Vec::new();
+        for doc in self.proj.documents(&p)? {
+            if visible(&doc)? {
+                found.push(doc);
+            }
+        }
         match found.len() {
             0 => Err(StoreError::Query {
                 field: "hash",

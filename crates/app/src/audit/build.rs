@@ -28,6 +28,7 @@ use super::{
 };
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::progress::Progress;
+use crate::scope::Scope;
 use crate::store::KnownAt;
 use crate::when;
 
@@ -128,9 +129,12 @@ pub struct PackBuilt {
 /// checkpoint of another store or not on this chain (conflict, field
 /// `since`), an existing `out` without `force` (conflict, field `out`),
 /// a store whose derived state or archive disagrees with its log
-/// (integrity), and I/O failures. Nothing is written then.
+/// (integrity), and I/O failures. Nothing is written then. A vendor out
+/// of `scope` is an unknown vendor, word for word, and the known vendors
+/// a hint lists are those in scope.
 pub fn build_pack(
     store: &Store,
+    scope: &Scope,
     request: &PackRequest,
     progress: &dyn Progress,
 ) -> Result<PackBuilt> {
@@ -142,7 +146,7 @@ pub fn build_pack(
     } = request.parse()?;
     let store_id = store.info().store_id.clone();
     let known = store.known_seq(known_at)?;
-    let vendor = known_vendor(store, &wanted, &request.vendor)?;
+    let vendor = known_vendor(store, scope, &wanted, &request.vendor)?;
 
     // The chain up to `known`, disclosing the vendor's events.
     let mut picker = Disclosure::new(&wanted);
@@ -176,8 +180,14 @@ pub fn build_pack(
     }
     // The pack's numbers come from the disclosed events alone; they must be
     // the store's numbers too.
-    let from_store =
-        crate::query::reviewed(store, as_of, known, Some(&wanted), DEFAULT_STALE_AFTER_DAYS)?;
+    let from_store = crate::query::reviewed(
+        store,
+        scope,
+        as_of,
+        known,
+        Some(&wanted),
+        DEFAULT_STALE_AFTER_DAYS,
+    )?;
     if position_csv(layout, &from_store, as_of, known) != derived.position_csv {
         return Err(Error::new(
             ErrorKind::Integrity,
@@ -294,7 +304,7 @@ pub fn build_pack(
 
 /// The vendor as first typed, of every vendor the store has heard of
 /// (licenses and usage counts).
-fn known_vendor(store: &Store, wanted: &str, typed: &str) -> Result<String> {
+fn known_vendor(store: &Store, scope: &Scope, wanted: &str, typed: &str) -> Result<String> {
     let mut vendors: BTreeMap<String, String> = BTreeMap::new();
     for t in store.timelines()? {
         if let Some((_, terms)) = t.purchase() {
@@ -308,6 +318,7 @@ fn known_vendor(store: &Store, wanted: &str, typed: &str) -> Result<String> {
             .entry(match_key(&u.vendor))
             .or_insert_with(|| u.vendor.clone());
     }
+    vendors.retain(|key, _| scope.sees_vendor(key));
     if let Some(v) = vendors.get(wanted) {
         return Ok(v.clone());
     }

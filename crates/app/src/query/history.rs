@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::scope::Scope;
 
 /// A license's events. Its JSON is `history --json`.
 #[derive(Debug, Clone, Serialize)]
@@ -49,13 +50,17 @@ pub struct HistoryEvent {
 ///
 /// # Errors
 ///
-/// When no license has the id (kind not found, field `license`), or the
-/// store fails.
-pub fn history(store: &Store, id: &str) -> Result<History> {
-    let Some(timeline) = store.timeline(id.trim())? else {
-        return Err(Error::not_found(format!("unknown license id {id:?}"))
-            .at("license")
-            .hint_to(crate::Action::ListLicenses, "{action} shows every id"));
+/// When no license in `scope` has the id (kind not found, field
+/// `license`: a license of a vendor out of scope answers as an unknown
+/// id, word for word), or the store fails.
+pub fn history(store: &Store, scope: &Scope, id: &str) -> Result<History> {
+    let timeline = match store.timeline(id.trim())? {
+        Some(t) if scope.sees_timeline(&t) => t,
+        _ => {
+            return Err(Error::not_found(format!("unknown license id {id:?}"))
+                .at("license")
+                .hint_to(crate::Action::ListLicenses, "{action} shows every id"))
+        }
     };
     let mut events = Vec::with_capacity(timeline.entries.len());
     for entry in &timeline.entries {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::Query;
 use crate::error::Result;
+use crate::scope::Scope;
 
 /// A position question.
 #[derive(Debug, Clone, Default)]
@@ -158,16 +159,18 @@ impl Position {
 }
 
 /// The position on the date as known at the moment, for one vendor or all,
-/// reviewed: money, stale counts, metric mismatches.
+/// of the vendors in `scope`, reviewed: money, stale counts, metric
+/// mismatches.
 ///
 /// # Errors
 ///
 /// For a malformed date or moment, a seq beyond the log, or a store
 /// failure.
-pub fn position(store: &Store, req: &PositionRequest) -> Result<Position> {
+pub fn position(store: &Store, scope: &Scope, req: &PositionRequest) -> Result<Position> {
     let (as_of, known) = req.query.resolve(store)?;
     let rows = reviewed(
         store,
+        scope,
         as_of,
         known,
         req.query.vendor.as_deref(),
@@ -181,15 +184,18 @@ pub fn position(store: &Store, req: &PositionRequest) -> Result<Position> {
     })
 }
 
-/// The reviewed rows of the position on `as_of` as known at seq `known`
-/// (the core's rows, for callers that compute more from them, such as an
-/// audit pack).
+/// The reviewed rows of the position on `as_of` as known at seq `known`,
+/// of the vendors in `scope` (the core's rows, for callers that compute
+/// more from them, such as an audit pack). A row is one vendor's, so
+/// leaving out the rows of the vendors out of scope leaves nothing of
+/// theirs in the others.
 ///
 /// # Errors
 ///
 /// When the store fails.
 pub fn reviewed(
     store: &Store,
+    scope: &Scope,
     as_of: Date,
     known: u64,
     vendor: Option<&str>,
@@ -199,7 +205,7 @@ pub fn reviewed(
     let rows: Vec<PositionRow> = inputs
         .rows
         .into_iter()
-        .filter(|r| vendor_matches(vendor, &r.vendor))
+        .filter(|r| scope.sees_vendor(&r.vendor) && vendor_matches(vendor, &r.vendor))
         .collect();
     Ok(review(
         rows,

@@ -14,6 +14,7 @@ use jiff::{Span, Timestamp};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::scope::Scope;
 use crate::when;
 
 /// A renewals question.
@@ -78,13 +79,15 @@ pub struct Renewal {
     pub last_seq: u64,
 }
 
-/// The terms that end in the window, with their cancel-by dates.
+/// The terms that end in the window, with their cancel-by dates, of the
+/// licenses of the vendors in `scope` (and so the calendar built from
+/// them, [`calendar`]).
 ///
 /// # Errors
 ///
 /// For a malformed date or moment, a window past the calendar's end, or a
 /// store failure.
-pub fn renewals(store: &Store, req: &RenewalsRequest) -> Result<Renewals> {
+pub fn renewals(store: &Store, scope: &Scope, req: &RenewalsRequest) -> Result<Renewals> {
     let as_of = when::as_of(req.as_of.as_deref())?;
     let known = store.known_seq(when::known_at(req.known_at.as_deref())?)?;
     let until = as_of
@@ -98,7 +101,7 @@ pub fn renewals(store: &Store, req: &RenewalsRequest) -> Result<Renewals> {
         })?;
     let mut list = Vec::new();
     for v in store.licenses_at(as_of, known)? {
-        if !v.status.is_entitled() {
+        if !v.status.is_entitled() || !scope.sees_vendor(&v.terms.vendor) {
             continue;
         }
         let Some(end) = v.terms.end else { continue };

@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::scope::Scope;
 use crate::when;
 
 /// A spend question.
@@ -81,12 +82,13 @@ struct Acc {
     events: u64,
 }
 
-/// What was paid per year, vendor, product and currency.
+/// What was paid per year, vendor, product and currency, for the vendors
+/// in `scope` (the totals sum their rows only).
 ///
 /// # Errors
 ///
 /// For a malformed moment, a seq beyond the log, or a store failure.
-pub fn spend(store: &Store, req: &SpendRequest) -> Result<Spend> {
+pub fn spend(store: &Store, scope: &Scope, req: &SpendRequest) -> Result<Spend> {
     let known = store.known_seq(when::known_at(req.known_at.as_deref())?)?;
     // (year, vendor key, product key, currency) → sum
     let mut groups: BTreeMap<(i16, String, String, String), Acc> = BTreeMap::new();
@@ -95,6 +97,7 @@ pub fn spend(store: &Store, req: &SpendRequest) -> Result<Spend> {
             continue;
         };
         if !counts(purchase.seq, purchase.voided_by, known)
+            || !scope.sees_vendor(&terms.vendor)
             || !vendor_matches(req.vendor.as_deref(), &terms.vendor)
         {
             continue;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Query;
 use crate::error::Result;
+use crate::scope::Scope;
 
 /// The licenses visible on a date. Its JSON is `state --json`.
 #[derive(Debug, Clone, Serialize)]
@@ -107,18 +108,21 @@ impl From<&LicenseView> for LicenseRow {
 }
 
 /// Every license visible on the date as known at the moment, for one vendor
-/// or all.
+/// or all, of the vendors in `scope`.
 ///
 /// # Errors
 ///
 /// For a malformed date or moment, a seq beyond the log, or a store
 /// failure.
-pub fn state(store: &Store, q: &Query) -> Result<State> {
+pub fn state(store: &Store, scope: &Scope, q: &Query) -> Result<State> {
     let (as_of, known) = q.resolve(store)?;
     let licenses = store
         .licenses_at(as_of, known)?
         .iter()
-        .filter(|v| vendor_matches(q.vendor.as_deref(), &v.terms.vendor))
+        .filter(|v| {
+            scope.sees_vendor(&v.terms.vendor)
+                && vendor_matches(q.vendor.as_deref(), &v.terms.vendor)
+        })
         .map(LicenseRow::from)
         .collect();
     Ok(State {
