@@ -746,7 +746,12 @@ pub struct RebuildArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Where to listen (loopback unless --behind-proxy names the TLS-terminating proxy)
-    #[arg(long, value_name = "ADDR", env = "ENTITLE_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "ENTITLE_LISTEN",
+        default_value = "127.0.0.1:8080"
+    )]
     pub listen: String,
     /// The reverse proxy in front (its address): its X-Forwarded-For is believed, and a non-loopback --listen is allowed
     #[arg(long, value_name = "ADDR")]

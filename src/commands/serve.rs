@@ -8,16 +8,19 @@ use crate::cli::{Cli, ServeArgs};
 use crate::request;
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
-    let listen = args
-        .listen
-        .parse()
-        .with_context(|| format!("--listen {:?} is not an address like 127.0.0.1:8080", args.listen))?;
+    let listen = args.listen.parse().with_context(|| {
+        format!(
+            "--listen {:?} is not an address like 127.0.0.1:8080",
+            args.listen
+        )
+    })?;
     let behind_proxy = args
         .behind_proxy
         .as_deref()
         .map(|a| {
-            a.parse()
-                .with_context(|| format!("--behind-proxy {a:?} is not an IP address like 127.0.0.1"))
+            a.parse().with_context(|| {
+                format!("--behind-proxy {a:?} is not an IP address like 127.0.0.1")
+            })
         })
         .transpose()?;
     tracing_subscriber::fmt()
@@ -35,7 +38,11 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
     entitle_server::run(
         &options,
         |started| {
-            println!("entitle serves {} at {}", options.store.display(), started.url);
+            println!(
+                "entitle serves {} at {}",
+                options.store.display(),
+                started.url
+            );
             if let Some(token) = &started.setup_token {
                 println!(
                     "No account yet. Create the first admin within one hour (this token works once):\n  \

@@ -489,7 +489,15 @@ pub fn attach(
         ));
     }
     let incoming = store_sources(store, sources, progress)?;
-    bind(store, ctx, kind, owner, req.note.as_deref(), &incoming, progress)
+    bind(
+        store,
+        ctx,
+        kind,
+        owner,
+        req.note.as_deref(),
+        &incoming,
+        progress,
+    )
 }
 
 /// A document archived by [`archive_upload`], not yet bound to anything.
@@ -525,6 +533,14 @@ pub fn archive_upload(
     )?))
 }
 
+/// Removes documents archived by [`archive_upload`] that are not to be
+/// bound after all (a request refused after its upload), unless they were
+/// in the archive before.
+pub fn discard_archived(store: &Store, archived: Vec<Archived>) {
+    let incoming: Vec<Incoming> = archived.into_iter().map(|a| a.0).collect();
+    entitle_archive::discard_new(store, &incoming);
+}
+
 /// Binds documents archived by [`archive_upload`] as [`attach`] does.
 ///
 /// # Errors
@@ -546,7 +562,15 @@ pub fn attach_archived(
             "must be given: name the documents to attach",
         ));
     }
-    bind(store, ctx, kind, owner, req.note.as_deref(), &incoming, progress)
+    bind(
+        store,
+        ctx,
+        kind,
+        owner,
+        req.note.as_deref(),
+        &incoming,
+        progress,
+    )
 }
 
 /// What the documents are bound to.

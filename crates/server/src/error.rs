@@ -52,7 +52,15 @@ impl ApiError {
         ApiError::App(Error::invalid(field, value, problem))
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, Option<String>, String, Option<String>) {
+    fn parts(
+        &self,
+    ) -> (
+        StatusCode,
+        &'static str,
+        Option<String>,
+        String,
+        Option<String>,
+    ) {
         match self {
             ApiError::App(e) => {
                 let status = match e.kind() {
@@ -61,6 +69,7 @@ impl ApiError {
                     ErrorKind::NotFound => StatusCode::NOT_FOUND,
                     ErrorKind::Conflict => StatusCode::CONFLICT,
                     ErrorKind::Locked => StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 let rendered = e.render(&ApiNames);

@@ -20,7 +20,6 @@ mod session;
 mod state;
 mod throttle;
 mod writer;
-mod shim;
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -94,7 +93,11 @@ pub fn run(
 ) -> Result<(), Error> {
     check(options)?;
     let listener = TcpListener::bind(options.listen).map_err(|e| {
-        Error::invalid("listen", options.listen.to_string(), format!("cannot be bound: {e}"))
+        Error::invalid(
+            "listen",
+            options.listen.to_string(),
+            format!("cannot be bound: {e}"),
+        )
     })?;
     listener
         .set_nonblocking(true)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use crate::shim::scope::Scope;
+use entitle_app::Scope;
 use entitle_auth::{Account, Role};
 
 use crate::error::ApiError;
@@ -160,10 +160,7 @@ impl FromRequestParts<Arc<Shared>> for Principal {
         let id = cookie(&parts.headers, crate::session::cookie_name(shared.tls))
             .ok_or(ApiError::Unauthenticated)?
             .to_owned();
-        let session = shared
-            .sessions
-            .get(&id)
-            .ok_or(ApiError::Unauthenticated)?;
+        let session = shared.sessions.get(&id).ok_or(ApiError::Unauthenticated)?;
         let account = match shared.auth.read().get(&session.user) {
             Some(a) if !a.disabled => a,
             _ => {

@@ -49,7 +49,12 @@ async fn change<T: Send + 'static>(
     let shared = Arc::clone(shared);
     tokio::task::spawn_blocking(move || work(&mut shared.auth.write()))
         .await
-        .map_err(|_| ApiError::App(entitle_app::Error::new(entitle_app::ErrorKind::Io, "the change failed")))?
+        .map_err(|_| {
+            ApiError::App(entitle_app::Error::new(
+                entitle_app::ErrorKind::Io,
+                "the change failed",
+            ))
+        })?
         .map_err(auth_error)
 }
 
@@ -113,8 +118,7 @@ pub(crate) async fn change_user(
     Json(body): Json<UserChange>,
 ) -> ApiResult<Json<Account>> {
     let own = who.account.name.eq_ignore_ascii_case(&name);
-    let only_password =
-        body.role.is_none() && body.vendors.is_none() && body.disabled.is_none();
+    let only_password = body.role.is_none() && body.vendors.is_none() && body.disabled.is_none();
     if !(own && only_password) {
         who.must_admin()?;
     }
@@ -213,8 +217,10 @@ pub(crate) async fn create_token(
         })
         .transpose()?;
     let by = actor(&who);
-    let (secret, info) =
-        change(&shared, move |auth| auth.create_token(&by, &user, &body.name, expires)).await?;
+    let (secret, info) = change(&shared, move |auth| {
+        auth.create_token(&by, &user, &body.name, expires)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { secret, info })))
 }
 
@@ -319,7 +325,7 @@ pub(crate) async fn calendar(
         known_at: None,
     };
     let axum::Json(ics) = read(&shared, move |store| {
-        let renewals = crate::shim::query::renewals(store, &scope, &req)?;
+        let renewals = entitle_app::query::renewals(store, &scope, &req)?;
         entitle_app::query::calendar(&renewals)
     })
     .await?;

@@ -10,7 +10,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crate::shim::archive::{self, DocListRequest, SearchRequest};
+use entitle_app::archive::{self, DocListRequest, SearchRequest};
 use entitle_app::record::{self, Attach};
 use entitle_app::{Error, Silent};
 use serde::Deserialize;
@@ -41,7 +41,10 @@ pub(crate) async fn list(
         vendor: p.vendor,
     };
     let scope = who.scope();
-    read(&shared, move |store| archive::doc_list(store, &scope, &req, &Silent)).await
+    read(&shared, move |store| {
+        archive::doc_list(store, &scope, &req, &Silent)
+    })
+    .await
 }
 
 /// A hash as the API takes it: 64 hex digits (no prefixes: an id that
@@ -50,7 +53,11 @@ fn full_hash(hash: &str) -> ApiResult<String> {
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(hash.to_ascii_lowercase())
     } else {
-        Err(ApiError::invalid("hash", hash, "is not a BLAKE3 hash (64 hex digits)"))
+        Err(ApiError::invalid(
+            "hash",
+            hash,
+            "is not a BLAKE3 hash (64 hex digits)",
+        ))
     }
 }
 
@@ -62,7 +69,10 @@ pub(crate) async fn show(
 ) -> ApiResult<Json<archive::DocShow>> {
     let hash = full_hash(&hash)?;
     let scope = who.scope();
-    read(&shared, move |store| archive::doc_show(store, &scope, &hash, &Silent)).await
+    read(&shared, move |store| {
+        archive::doc_show(store, &scope, &hash, &Silent)
+    })
+    .await
 }
 
 /// Bytes written by a blocking thread, sent on as a streamed body.
@@ -86,7 +96,13 @@ impl Write for ChannelWriter {
 fn disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = name
         .bytes()
@@ -117,7 +133,10 @@ pub(crate) async fn content(
     let shown = {
         let hash = hash.clone();
         let scope = scope.clone();
-        read(&shared, move |store| archive::doc_show(store, &scope, &hash, &Silent)).await?
+        read(&shared, move |store| {
+            archive::doc_show(store, &scope, &hash, &Silent)
+        })
+        .await?
     };
     let filename = shown
         .events
@@ -136,10 +155,16 @@ pub(crate) async fn content(
     });
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     h.insert(header::CONTENT_DISPOSITION, disposition(&filename));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(shown.size));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
@@ -205,7 +230,10 @@ pub(crate) async fn search(
         limit: p.limit,
     };
     let scope = who.scope();
-    read(&shared, move |store| archive::search(store, &scope, &req, &Silent)).await
+    read(&shared, move |store| {
+        archive::search(store, &scope, &req, &Silent)
+    })
+    .await
 }
 
 /// `?license=&vendor=&kind=&note=`
@@ -241,11 +269,44 @@ pub(crate) async fn upload(
     if let Some(id) = req.license.clone() {
         let scope = who.scope();
         let _found = read(&shared, move |store| {
-            crate::shim::query::history(store, &scope, &id).map(|_| ())
+            entitle_app::query::history(store, &scope, &id).map(|_| ())
         })
         .await?;
     }
     let mut archived = Vec::new();
+    if let Err(e) = receive(&shared, &mut multipart, &mut archived).await {
+        // A refused request keeps nothing it archived.
+        let store = Arc::clone(&shared.store);
+        let _ = tokio::task::spawn_blocking(move || {
+            record::discard_archived(&store.read(), archived);
+        })
+        .await;
+        return Err(e);
+    }
+    if archived.is_empty() {
+        return Err(ApiError::invalid(
+            "file",
+            "",
+            "is missing: send the document as a multipart field named `file`",
+        ));
+    }
+    let ctx = context(&who);
+    idempotent(&shared, &who, &headers, async {
+        let done = shared
+            .writer
+            .alone(move |store| record::attach_archived(store, &ctx, &req, archived, &Silent))
+            .await?;
+        Ok((StatusCode::CREATED, Json(done)).into_response())
+    })
+    .await
+}
+
+/// Archives the one `file` field of the form as it streams in.
+async fn receive(
+    shared: &Arc<Shared>,
+    multipart: &mut Multipart,
+    archived: &mut Vec<record::Archived>,
+) -> ApiResult<()> {
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() != Some("file") {
             return Err(ApiError::invalid(
@@ -279,7 +340,9 @@ pub(crate) async fn upload(
                 Ok(None) => break,
                 Err(e) => {
                     let _ = tx
-                        .send(Err(std::io::Error::other(format!("the upload broke off: {e}"))))
+                        .send(Err(std::io::Error::other(format!(
+                            "the upload broke off: {e}"
+                        ))))
                         .await;
                     break;
                 }
@@ -291,22 +354,7 @@ pub(crate) async fn upload(
         })?;
         archived.push(stored.map_err(too_large_or)?);
     }
-    if archived.is_empty() {
-        return Err(ApiError::invalid(
-            "file",
-            "",
-            "is missing: send the document as a multipart field named `file`",
-        ));
-    }
-    let ctx = context(&who);
-    idempotent(&shared, &who, &headers, async {
-        let done = shared
-            .writer
-            .alone(move |store| record::attach_archived(store, &ctx, &req, archived, &Silent))
-            .await?;
-        Ok((StatusCode::CREATED, Json(done)).into_response())
-    })
-    .await
+    Ok(())
 }
 
 /// An upload over the limit is 413.

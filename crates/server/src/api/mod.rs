@@ -28,7 +28,9 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route(
             "/api/v1/session",
-            get(session::whoami).post(session::sign_in).delete(session::sign_out),
+            get(session::whoami)
+                .post(session::sign_in)
+                .delete(session::sign_out),
         )
         .route("/api/v1/setup", post(session::setup))
         .route("/api/v1/position", get(queries::position))
@@ -42,12 +44,21 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/imports/usage", post(writes::usage_import))
         .route("/api/v1/imports/licenses", post(writes::licenses_import))
         .route("/api/v1/search", get(documents::search))
-        .route("/api/v1/documents", get(documents::list).post(documents::upload))
+        .route(
+            "/api/v1/documents",
+            get(documents::list).post(documents::upload),
+        )
         .route("/api/v1/documents/{hash}", get(documents::show))
         .route("/api/v1/documents/{hash}/content", get(documents::content))
-        .route("/api/v1/users", get(accounts::users).post(accounts::add_user))
+        .route(
+            "/api/v1/users",
+            get(accounts::users).post(accounts::add_user),
+        )
         .route("/api/v1/users/{name}", patch(accounts::change_user))
-        .route("/api/v1/tokens", get(accounts::tokens).post(accounts::create_token))
+        .route(
+            "/api/v1/tokens",
+            get(accounts::tokens).post(accounts::create_token),
+        )
         .route("/api/v1/tokens/{id}", delete(accounts::revoke_token))
         .route("/api/v1/access-log", get(accounts::access_log))
         .route(

@@ -23,7 +23,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 }
 
 /// A whole number parameter.
-pub(crate) fn whole<T: std::str::FromStr>(field: &str, text: Option<&str>) -> Result<Option<T>, ApiError> {
+pub(crate) fn whole<T: std::str::FromStr>(
+    field: &str,
+    text: Option<&str>,
+) -> Result<Option<T>, ApiError> {
     text.map(|t| {
         t.trim()
             .parse()

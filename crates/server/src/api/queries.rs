@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::Json;
-use crate::shim::query::{self, PositionRequest, Query, RenewalsRequest, SpendRequest};
+use entitle_app::query::{self, PositionRequest, Query, RenewalsRequest, SpendRequest};
 use serde::Deserialize;
 
 use super::params::{whole, Params};

@@ -114,9 +114,10 @@ pub(crate) async fn sign_in(
     shared.throttle.succeeded(&account_key);
     let (id, session) = shared.sessions.start(&account.name);
     let mut response = Json(me(&account, Some(session.csrf))).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(&shared, &id, ABSOLUTE.as_secs()));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        set_cookie(&shared, &id, ABSOLUTE.as_secs()),
+    );
     Ok(response)
 }
 

@@ -241,17 +241,23 @@ fn spool(p: &SheetParams, body: &[u8]) -> ApiResult<(tempfile::TempDir, std::pat
         .file_name()
         .filter(|n| n.to_str() == Some(name) && !name.starts_with('.'))
         .ok_or_else(|| {
-            ApiError::invalid("filename", name, "must be a plain file name, without directories")
+            ApiError::invalid(
+                "filename",
+                name,
+                "must be a plain file name, without directories",
+            )
         })?;
     if body.is_empty() {
-        return Err(ApiError::invalid("body", "", "is empty: send the CSV file as the body"));
+        return Err(ApiError::invalid(
+            "body",
+            "",
+            "is empty: send the CSV file as the body",
+        ));
     }
-    let dir = tempfile::tempdir().map_err(|e| {
-        ApiError::App(Error::io(std::path::Path::new("a temporary directory"), e))
-    })?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| ApiError::App(Error::io(std::path::Path::new("a temporary directory"), e)))?;
     let path = dir.path().join(plain);
-    std::fs::write(&path, body)
-        .map_err(|e| ApiError::App(Error::io(&path, e)))?;
+    std::fs::write(&path, body).map_err(|e| ApiError::App(Error::io(&path, e)))?;
     Ok((dir, path))
 }
 
@@ -342,19 +348,13 @@ pub(crate) async fn export(
     State(shared): State<Arc<Shared>>,
     who: Principal,
 ) -> ApiResult<Response> {
-    if !who.scope().is_all() {
-        return Err(ApiError::NotFound);
-    }
+    let scope = who.scope();
     let store = Arc::clone(&shared.store);
     let bytes = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
-        entitle_app::maintenance::export(&store.read(), &mut out).map(|()| out)
+        entitle_app::maintenance::export(&store.read(), &scope, &mut out).map(|()| out)
     })
     .await
     .map_err(|_| ApiError::NotFound)??;
-    Ok((
-        [(header::CONTENT_TYPE, "application/x-ndjson")],
-        bytes,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], bytes).into_response())
 }
