@@ -286,6 +286,8 @@ pub struct Batch<'b, B: Backing> {
     usage_voids: Vec<(UsageYear, u64, u64)>,
     /// Set by the first spill: from then on the store merges counts.
     append_usage: bool,
+    /// Counts in `usage_appends`.
+    held_counts: usize,
     /// See [`Changes::imports`].
     imports: Vec<(String, u64)>,
     count: usize,
@@ -307,6 +309,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             usage_appends: HashMap::new(),
             usage_voids: Vec::new(),
             append_usage: false,
+            held_counts: 0,
             imports: Vec::new(),
             count: 0,
         }
@@ -736,6 +739,7 @@ impl<'b, B: Backing> Batch<'b, B> {
                     last_seq: 0,
                 };
                 if self.append_usage {
+                    self.held_counts += 1;
                     let more = self.usage_appends.entry(at.clone()).or_insert_with(empty);
                     let source = more.intern(u.source.as_deref());
                     more.entries.push(UsageEntry {
@@ -904,6 +908,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             .collect();
         self.usage.clear();
         self.append_usage = true;
+        self.held_counts = 0;
         let mut usage_appends: Vec<(UsageYear, UsageSeries)> = self.usage_appends.drain().collect();
         usage_appends.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let usage_appends = usage_appends
@@ -920,6 +925,30 @@ impl<'b, B: Backing> Batch<'b, B> {
             imports: std::mem::take(&mut self.imports),
             head: self.head.clone(),
         }
+    }
+
+    /// [`Batch::spill`] for a chunk of a longer write, except that the new
+    /// counts and the voids of counts stay in memory while, with this
+    /// chunk's, they number fewer than `hold`: each spill of them makes the
+    /// store rewrite every stored year they add to, and counts arriving out
+    /// of date order (a migration) add to most years of most products in
+    /// every chunk. Held, they are merged once per `hold` counts instead of
+    /// once per chunk. The last spill ([`Batch::spill`]) writes them all.
+    pub fn spill_chunk(&mut self, hold: usize) -> Changes {
+        let held = (self.held_counts + self.usage_voids.len() < hold).then(|| {
+            (
+                std::mem::take(&mut self.usage_appends),
+                std::mem::take(&mut self.usage_voids),
+                self.held_counts,
+            )
+        });
+        let changes = self.spill();
+        if let Some((appends, voids, counts)) = held {
+            self.usage_appends = appends;
+            self.usage_voids = voids;
+            self.held_counts = counts;
+        }
+        changes
     }
 
     /// Everything the batch created or changed.

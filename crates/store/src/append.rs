@@ -1,5 +1,6 @@
 //! The write path: drafts in, records appended, all or nothing, holding at
-//! most one chunk of them in memory however many there are.
+//! most one chunk of them (and [`HOLD_COUNTS`] usage counts) in memory
+//! however many there are.
 //!
 //! An [`Appender`] validates each draft as it is pushed (against the ledger
 //! as it stands plus the drafts before it) and keeps the resulting records
@@ -9,7 +10,8 @@
 //! records an open intent, then every [`SPILL_EVERY`] records writes them
 //! to the log (no fsync) and their derived state to sled, and keeps only
 //! the current chunk in memory (after the first chunk, usage counts are
-//! merged into the stored years of their series; see `Batch::spill`). Its
+//! merged into the stored years of their series, [`HOLD_COUNTS`] at a
+//! time; see `Batch::spill_chunk`). Its
 //! commit seals the intent, writes the
 //! last chunk and makes the whole write durable with one fsync. Until the
 //! intent is sealed nothing of it counts: an abort or a crash cuts the log
@@ -30,17 +32,26 @@ use crate::Appended;
 /// derived state (about 8 MB of a usage import).
 pub const SPILL_EVERY: usize = 16_384;
 
+/// New usage counts a long write holds in memory across its chunks before
+/// merging them into the stored years (see `Batch::spill_chunk`): about
+/// 35 MB, so that a migration of a million counts in no date order merges
+/// twice instead of once per chunk.
+pub(crate) const HOLD_COUNTS: usize = 1 << 19;
+
 /// How a long write is cut up (tests make chunks tiny).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Chunking {
     /// Records per chunk.
     pub spill_every: usize,
+    /// Usage counts held across chunks.
+    pub hold_counts: usize,
 }
 
 impl Default for Chunking {
     fn default() -> Self {
         Chunking {
             spill_every: SPILL_EVERY,
+            hold_counts: HOLD_COUNTS,
         }
     }
 }
@@ -173,7 +184,7 @@ impl<'s> Appender<'s> {
         if self.rejected == 0 {
             self.log.write(&self.buf)?;
         }
-        let changes = self.batch.spill();
+        let changes = self.batch.spill_chunk(self.chunking.hold_counts);
         self.proj.write(&changes, &self.placed, None)?;
         self.proj.relieve()?;
         self.buf.clear();
@@ -360,7 +371,7 @@ fn replay_observed(
         last_digest = digest;
         if batch.len() >= chunking.spill_every {
             progress.advance(placed.iter().map(|p| u64::from(p.len) + 1).sum());
-            proj.write(&batch.spill(), &placed, None)?;
+            proj.write(&batch.spill_chunk(chunking.hold_counts), &placed, None)?;
             proj.relieve()?;
             placed.clear();
         }

@@ -732,6 +732,7 @@ impl Store {
             // Never spills, so it never writes.
             append::Chunking {
                 spill_every: usize::MAX,
+                ..append::Chunking::default()
             },
         );
         let (appended, rejected) = push_all(&mut appender, drafts)?;
@@ -760,6 +761,13 @@ impl Store {
     #[doc(hidden)]
     pub fn set_spill_every(&mut self, records: usize) {
         self.chunking.spill_every = records.max(1);
+    }
+
+    /// Usage counts a long write holds in memory across its chunks before
+    /// merging them into the stored years (tests use few, to merge often).
+    #[doc(hidden)]
+    pub fn set_hold_counts(&mut self, counts: usize) {
+        self.chunking.hold_counts = counts;
     }
 
     /// Resolves `--known-at` to a seq.

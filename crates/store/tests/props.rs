@@ -904,12 +904,14 @@ proptest! {
     /// A write long enough to spill (here: every few records) records the
     /// same log and the same derived state as one held in memory, though
     /// after its first chunk it merges counts and voids into the stored
-    /// years of usage series; and a rebuild in small chunks gives the same
-    /// state again.
+    /// years of usage series, holding them across chunks until there are
+    /// `hold` of them (0: merged every chunk); and a rebuild in small
+    /// chunks gives the same state again.
     #[test]
     fn spilling_changes_nothing(
         steps in steps(60),
         every in 1usize..8,
+        hold in 0usize..12,
         queries in queries(),
     ) {
         let Built { dir: _dir, store: whole, accepted, .. } = build(&steps, true);
@@ -917,6 +919,7 @@ proptest! {
         let spill_dir = tempfile::tempdir().expect("temp dir");
         let mut spilled = Store::open(spill_dir.path(), Open::CreateIfMissing, "props").expect("open");
         spilled.set_spill_every(every);
+        spilled.set_hold_counts(hold);
         let r = spilled.append(accepted.clone(), &ctx);
         prop_assert!(r.is_ok(), "a spilled write refused what others took: {:?}", r.err());
         let pairs = pairs(&queries, whole.applied().head.seq);
