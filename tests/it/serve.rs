@@ -815,3 +815,58 @@ fn a_local_command_on_a_served_store_names_the_server_at_once() {
     assert!(err.contains("entitle serve"), "{err}");
     assert!(err.contains(&server.url), "{err}");
 }
+
+#[test]
+fn a_nightly_usage_import_runs_through_a_token_with_a_dry_run_first() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "ci", "editor", &[]);
+    let token = admin.token(&server, "ci");
+    let post = |query: &str, body: &str| {
+        client()
+            .post(server.at(&format!("/api/v1/imports/usage?{query}")))
+            .bearer_auth(&token)
+            .body(body.to_owned())
+            .send()
+            .unwrap()
+    };
+    let good = "vendor,product,metric,count,date\nAcme,Anvil,user,9,2024-11-30\n";
+    let bad = "vendor,product,metric,count,date\nAcme,,user,9,2024-13-30\n";
+    let before = store.log().lines().count();
+    let r = post("filename=bad.csv&dry_run=true", bad);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let answer: Value = r.json().unwrap();
+    assert_eq!(
+        answer["file"], "bad.csv",
+        "the client's name, not a server path"
+    );
+    let fields: Vec<&str> = answer["bad_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["product", "date"]);
+    let r = post("filename=usage-2024-11.csv&dry_run=true", good);
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        store.log().lines().count(),
+        before,
+        "dry runs record nothing"
+    );
+    let r = post("filename=usage-2024-11.csv", good);
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
+    assert_eq!(store.log().lines().count(), before + 1);
+    assert!(
+        store.log().contains("usage-2024-11.csv"),
+        "the note names the file"
+    );
+    // The same file again is refused as imported before.
+    assert_eq!(
+        post("filename=usage-2024-11.csv", good).status(),
+        StatusCode::CONFLICT
+    );
+    let r = post("filename=../etc/passwd", good);
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

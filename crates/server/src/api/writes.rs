@@ -232,11 +232,19 @@ impl SheetParams {
     }
 }
 
+/// The file name the client gave (the answer names it, never the
+/// server's temporary path).
+fn client_name(p: &SheetParams) -> String {
+    p.filename
+        .clone()
+        .unwrap_or_else(|| "upload.csv".to_owned())
+}
+
 /// The uploaded sheet in a private temporary directory under its
 /// client's file name (the name goes into the events' notes, as the CLI
 /// records it).
 fn spool(p: &SheetParams, body: &[u8]) -> ApiResult<(tempfile::TempDir, std::path::PathBuf)> {
-    let name = p.filename.as_deref().unwrap_or("upload.csv");
+    let name = &client_name(p);
     let plain = std::path::Path::new(name)
         .file_name()
         .filter(|n| n.to_str() == Some(name) && !name.starts_with('.'))
@@ -279,13 +287,14 @@ pub(crate) async fn usage_import(
     };
     let ctx = context(&who);
     idempotent(&shared, &who, &headers, async {
-        let done = shared
+        let mut done = shared
             .writer
             .alone(move |store| {
                 let _keep = dir;
                 import::usage(Target::Open(store), &ctx, &req, &Silent)
             })
             .await?;
+        done.file = client_name(&p);
         sheet_answer(done.refusal(), done.dry_run, &done)
     })
     .await
@@ -315,13 +324,14 @@ pub(crate) async fn licenses_import(
     };
     let ctx = context(&who);
     idempotent(&shared, &who, &headers, async {
-        let done = shared
+        let mut done = shared
             .writer
             .alone(move |store| {
                 let _keep = dir;
                 import::licenses(Target::Open(store), &ctx, &req, &Silent)
             })
             .await?;
+        done.file = client_name(&p);
         sheet_answer(done.refusal(), done.dry_run, &done)
     })
     .await
