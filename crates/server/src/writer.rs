@@ -42,6 +42,15 @@ fn stopped() -> Error {
     Error::new(ErrorKind::Locked, "the server is shutting down").hint("try again in a moment")
 }
 
+/// The writer dropped the request without an answer (it failed inside).
+fn unanswered() -> Error {
+    Error::new(
+        ErrorKind::Io,
+        "the write failed inside the server and was not acknowledged",
+    )
+    .hint("try again; if it fails again, tell the admin (the server log says more)")
+}
+
 impl Writer {
     /// Starts the writer thread over the shared store.
     pub(crate) fn start(store: Arc<RwLock<Store>>) -> Writer {
@@ -72,7 +81,7 @@ impl Writer {
     ) -> Result<Vec<Appended>, Error> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Record { drafts, ctx, reply })?;
-        answer.await.map_err(|_| stopped())?
+        answer.await.map_err(|_| unanswered())?
     }
 
     /// Runs `work` with the store held exclusively, after the writes
@@ -85,7 +94,7 @@ impl Writer {
         self.send(Job::Alone(Box::new(move |store| {
             let _ = reply.send(work(store));
         })))?;
-        answer.await.map_err(|_| stopped())?
+        answer.await.map_err(|_| unanswered())?
     }
 
     /// Takes no more writes, finishes the queued ones and waits for them.
@@ -109,7 +118,15 @@ fn run(rx: &std::sync::mpsc::Receiver<Job>, store: &RwLock<Store>) {
         };
         match first {
             Job::Alone(work) => {
-                work(&mut store.write());
+                // A panic (a bug) must not take the writer down with it:
+                // the request is answered with an error (its reply is
+                // dropped) and the writes after it go on.
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    work(&mut store.write());
+                }));
+                if ran.is_err() {
+                    tracing::error!("a write failed with a panic; it was not acknowledged");
+                }
             }
             Job::Record { drafts, ctx, reply } => {
                 let mut group = vec![(drafts, ctx, reply)];
@@ -127,7 +144,14 @@ fn run(rx: &std::sync::mpsc::Receiver<Job>, store: &RwLock<Store>) {
                         Err(_) => break,
                     }
                 }
-                commit(store, group);
+                let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    commit(store, group);
+                }));
+                if ran.is_err() {
+                    tracing::error!(
+                        "a group write failed with a panic; none of it was acknowledged"
+                    );
+                }
             }
         }
     }

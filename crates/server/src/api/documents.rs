@@ -330,6 +330,7 @@ async fn receive(
             record::archive_upload(&store.read(), &filename, &mut reader, Some(UPLOAD_LIMIT))
         });
         let mut field = field;
+        let mut too_large = false;
         loop {
             match field.chunk().await {
                 Ok(Some(chunk)) => {
@@ -339,6 +340,7 @@ async fn receive(
                 }
                 Ok(None) => break,
                 Err(e) => {
+                    too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
                     let _ = tx
                         .send(Err(std::io::Error::other(format!(
                             "the upload broke off: {e}"
@@ -352,6 +354,9 @@ async fn receive(
         let stored = archiving.await.map_err(|_| {
             ApiError::App(Error::new(entitle_app::ErrorKind::Io, "the upload failed"))
         })?;
+        if too_large {
+            return Err(ApiError::TooLarge(UPLOAD_LIMIT));
+        }
         archived.push(stored.map_err(too_large_or)?);
     }
     Ok(())

@@ -44,10 +44,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/imports/usage", post(writes::usage_import))
         .route("/api/v1/imports/licenses", post(writes::licenses_import))
         .route("/api/v1/search", get(documents::search))
-        .route(
-            "/api/v1/documents",
-            get(documents::list).post(documents::upload),
-        )
         .route("/api/v1/documents/{hash}", get(documents::show))
         .route("/api/v1/documents/{hash}/content", get(documents::content))
         .route(
@@ -66,8 +62,16 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             post(accounts::rotate_calendar).delete(accounts::revoke_calendar),
         )
         .route("/calendar/{file}", get(accounts::calendar))
-        .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Added after the layer above, so that only its own limit applies
+        // (the form around the file may add a little).
+        .route(
+            "/api/v1/documents",
+            get(documents::list)
+                .post(documents::upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT as usize + (1 << 20))),
+        )
+        .fallback(|| async { ApiError::NotFound })
 }
 
 /// Runs a query on a blocking thread with the store held for reading.
