@@ -480,14 +480,7 @@ pub fn attach(
     sources: Vec<Source<'_>>,
     progress: &dyn Progress,
 ) -> Result<AttachResult> {
-    let kind = req.kind.parse::<DocKind>()?;
-    let owner = owner(req)?;
-    if sources.is_empty() {
-        return Err(Error::missing(
-            "file",
-            "must be given: name the documents to attach",
-        ));
-    }
+    let (kind, owner) = target(req, sources.len())?;
     let incoming = store_sources(store, sources, progress)?;
     bind(
         store,
@@ -503,14 +496,6 @@ pub fn attach(
 /// A document archived by [`archive_upload`], not yet bound to anything.
 #[derive(Debug)]
 pub struct Archived(Incoming);
-
-impl Archived {
-    /// Its BLAKE3 hex.
-    #[must_use]
-    pub fn hash(&self) -> &str {
-        &self.0.blob.hash
-    }
-}
 
 /// Archives an upload as it streams in (hashing while it is written; at
 /// most `limit` bytes), without binding it: needs the store only for
@@ -553,15 +538,8 @@ pub fn attach_archived(
     archived: Vec<Archived>,
     progress: &dyn Progress,
 ) -> Result<AttachResult> {
-    let kind = req.kind.parse::<DocKind>()?;
-    let owner = owner(req)?;
+    let (kind, owner) = target(req, archived.len())?;
     let incoming: Vec<Incoming> = archived.into_iter().map(|a| a.0).collect();
-    if incoming.is_empty() {
-        return Err(Error::missing(
-            "file",
-            "must be given: name the documents to attach",
-        ));
-    }
     bind(
         store,
         ctx,
@@ -571,6 +549,20 @@ pub fn attach_archived(
         &incoming,
         progress,
     )
+}
+
+/// The kind and owner of `count` documents to attach, checked before any
+/// is archived.
+fn target(req: &Attach, count: usize) -> Result<(DocKind, Owner)> {
+    let kind = req.kind.parse::<DocKind>()?;
+    let owner = owner(req)?;
+    if count == 0 {
+        return Err(Error::missing(
+            "file",
+            "must be given: name the documents to attach",
+        ));
+    }
+    Ok((kind, owner))
 }
 
 /// What the documents are bound to.

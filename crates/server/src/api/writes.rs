@@ -10,7 +10,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use entitle_app::import::{self, SheetOptions, Target};
-use entitle_app::{Context, Error, Silent};
+use entitle_app::{Context, Error, Silent, Store};
 use entitle_core::ledger::Draft;
 use serde::{Deserialize, Serialize};
 
@@ -21,12 +21,7 @@ use crate::state::{Remembered, Shared, IDEMPOTENCY_FOR};
 
 /// Who records, now.
 pub(crate) fn context(who: &Principal) -> Context {
-    let now = jiff::Timestamp::now();
-    Context {
-        actor: who.actor(),
-        now,
-        today: now.to_zoned(jiff::tz::TimeZone::system()).date(),
-    }
+    entitle_app::when::context(&who.actor())
 }
 
 /// `?expected_seq=N`: the head the client saw (a form's stale check).
@@ -286,16 +281,10 @@ pub(crate) async fn usage_import(
         dry_run: p.dry_run.unwrap_or(false),
     };
     let ctx = context(&who);
-    idempotent(&shared, &who, &headers, async {
-        let mut done = shared
-            .writer
-            .alone(move |store| {
-                let _keep = dir;
-                import::usage(Target::Open(store), &ctx, &req, &Silent)
-            })
-            .await?;
-        done.file = client_name(&p);
-        sheet_answer(done.refusal(), done.dry_run, &done)
+    let run = move |store: &mut Store| import::usage(Target::Open(store), &ctx, &req, &Silent);
+    import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
+        done.file = name;
+        (done.refusal(), done.dry_run)
     })
     .await
 }
@@ -323,16 +312,36 @@ pub(crate) async fn licenses_import(
         dry_run: p.dry_run.unwrap_or(false),
     };
     let ctx = context(&who);
-    idempotent(&shared, &who, &headers, async {
+    let run = move |store: &mut Store| import::licenses(Target::Open(store), &ctx, &req, &Silent);
+    import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
+        done.file = name;
+        (done.refusal(), done.dry_run)
+    })
+    .await
+}
+
+/// Runs a spreadsheet import in the writer (the spooled file kept until
+/// it is done), once per idempotency key; the answer names the client's
+/// file.
+async fn import_sheet<T: Serialize + Send + 'static>(
+    shared: &Shared,
+    who: &Principal,
+    headers: &HeaderMap,
+    p: &SheetParams,
+    dir: tempfile::TempDir,
+    run: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
+    verdict: impl FnOnce(&mut T, String) -> (Option<Error>, bool),
+) -> ApiResult<Response> {
+    idempotent(shared, who, headers, async {
         let mut done = shared
             .writer
             .alone(move |store| {
                 let _keep = dir;
-                import::licenses(Target::Open(store), &ctx, &req, &Silent)
+                run(store)
             })
             .await?;
-        done.file = client_name(&p);
-        sheet_answer(done.refusal(), done.dry_run, &done)
+        let (refusal, dry_run) = verdict(&mut done, client_name(p));
+        sheet_answer(refusal, dry_run, &done)
     })
     .await
 }
