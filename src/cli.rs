@@ -22,6 +22,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
+    /// The settings file [default: $ENTITLE_CONFIG, else <store>/entitle.toml if it exists]
+    #[arg(long, global = true, value_name = "FILE", env = "ENTITLE_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// Who records the events [default: $ENTITLE_ACTOR, else the OS user]
     #[arg(long, global = true, value_name = "NAME")]
     pub actor: Option<String>,
@@ -219,7 +223,7 @@ pub enum Command {
     Verify,
     /// Serve the store over HTTP to signed-in people and API tokens (one process owns the store).
     #[command(
-        after_help = "The first start without an account prints a one-time setup token (valid one hour) that\ncreates the first admin through POST /api/v1/setup. SIGTERM or Ctrl-C finishes the requests in\nflight and every queued write, then exits 0.\n\nExample:\n  entitle serve --store /srv/entitle\n  entitle serve --listen 127.0.0.1:8080 --behind-proxy 127.0.0.1"
+        after_help = "The first start without an account prints a one-time setup token (valid one hour) that\ncreates the first admin through POST /api/v1/setup. SIGTERM or Ctrl-C finishes the requests in\nflight and every queued write, then exits 0.\n\nExample:\n  entitle serve --store /srv/entitle\n  entitle serve --listen 127.0.0.1:8080 --behind-proxy 127.0.0.1\n  entitle serve --listen 0.0.0.0:8443 --tls-cert /etc/entitle/cert.pem --tls-key /etc/entitle/key.pem\n\nEvery flag may instead be set in <store>/entitle.toml, section [server] (listen, behind_proxy,\ntls_cert, tls_key); a flag or its ENTITLE_* variable beats the file."
     )]
     Serve(ServeArgs),
     /// Drop all derived state and rebuild it from the log.
@@ -745,17 +749,28 @@ pub struct RebuildArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Where to listen (loopback unless --behind-proxy names the TLS-terminating proxy)
+    /// Where to listen: loopback, unless TLS is given or --behind-proxy names the TLS-terminating proxy [default: server.listen in the settings file, else 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR", env = "ENTITLE_LISTEN")]
+    pub listen: Option<String>,
+    /// The reverse proxy in front (its address): its X-Forwarded-For is believed, and a non-loopback --listen is allowed [default: server.behind_proxy]
+    #[arg(long, value_name = "ADDR", env = "ENTITLE_BEHIND_PROXY")]
+    pub behind_proxy: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain [default: server.tls_cert]
     #[arg(
         long,
-        value_name = "ADDR",
-        env = "ENTITLE_LISTEN",
-        default_value = "127.0.0.1:8080"
+        value_name = "FILE",
+        env = "ENTITLE_TLS_CERT",
+        requires = "tls_key"
     )]
-    pub listen: String,
-    /// The reverse proxy in front (its address): its X-Forwarded-For is believed, and a non-loopback --listen is allowed
-    #[arg(long, value_name = "ADDR")]
-    pub behind_proxy: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's PEM private key, readable by its owner only [default: server.tls_key]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ENTITLE_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,27 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
+use entitle_app::config::{self, Origin};
 
 use crate::cli::{Cli, ServeArgs};
 use crate::request;
 
 pub fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
-    let listen = args.listen.parse().with_context(|| {
-        format!(
-            "--listen {:?} is not an address like 127.0.0.1:8080",
-            args.listen
-        )
-    })?;
-    let behind_proxy = args
-        .behind_proxy
-        .as_deref()
-        .map(|a| {
-            a.parse().with_context(|| {
-                format!("--behind-proxy {a:?} is not an IP address like 127.0.0.1")
-            })
-        })
-        .transpose()?;
+    let store = request::store_path(cli)?;
+    let options = options(cli, args, store)?;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -31,11 +19,6 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let options = entitle_server::Options {
-        store: request::store_path(cli)?,
-        listen,
-        behind_proxy,
-    };
     entitle_server::run(
         &options,
         |started| {
@@ -56,4 +39,55 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
         std::future::pending(),
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The options from the flags (or their `ENTITLE_*` variables), else the
+/// settings file's `[server]` section, else the defaults.
+fn options(
+    cli: &Cli,
+    args: &ServeArgs,
+    store: std::path::PathBuf,
+) -> Result<entitle_server::Options> {
+    let config = config::load(&store, cli.config.as_deref())?;
+    let file = &config.settings.server;
+    let listen = config
+        .pick(
+            args.listen.as_deref(),
+            file.listen.as_deref(),
+            Origin {
+                flag: "--listen",
+                key: "server.listen",
+            },
+            "an address like 127.0.0.1:8080",
+        )?
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+    let behind_proxy = config.pick(
+        args.behind_proxy.as_deref(),
+        file.behind_proxy.as_deref(),
+        Origin {
+            flag: "--behind-proxy",
+            key: "server.behind_proxy",
+        },
+        "an IP address like 127.0.0.1",
+    )?;
+    let tls =
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+            _ => {
+                match (&file.tls_cert, &file.tls_key) {
+                    (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+                    (None, None) => None,
+                    _ => anyhow::bail!(
+                "{}: [server] names only one of tls_cert and tls_key: give both, or neither",
+                config.file.as_deref().unwrap_or(std::path::Path::new(config::FILE_NAME)).display()
+            ),
+                }
+            }
+        };
+    Ok(entitle_server::Options {
+        store,
+        listen,
+        behind_proxy,
+        tls: tls.map(|(cert, key)| entitle_server::TlsFiles { cert, key }),
+    })
 }

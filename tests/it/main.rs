@@ -23,6 +23,7 @@ mod messages;
 mod position_money;
 mod renewals;
 mod serve;
+mod serve_settings;
 mod spend;
 mod tamper;
 mod text;

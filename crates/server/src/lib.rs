@@ -45,6 +45,18 @@ pub struct Options {
     /// The reverse proxy in front, whose `X-Forwarded-For` is believed;
     /// required to listen on a non-loopback address without TLS.
     pub behind_proxy: Option<IpAddr>,
+    /// Serve HTTPS with this certificate and key (required, or a named
+    /// proxy, for a non-loopback address).
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of HTTPS.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1), readable by its owner only.
+    pub key: PathBuf,
 }
 
 /// What the server tells its starter once it listens.
@@ -64,15 +76,19 @@ pub struct Started {
 /// # Errors
 ///
 /// For a non-loopback address without TLS or a named proxy (field
-/// `listen`).
+/// `listen`), a TLS key others may read (field `tls_key`).
 pub fn check(options: &Options) -> Result<(), Error> {
-    if !options.listen.ip().is_loopback() && options.behind_proxy.is_none() {
+    if let Some(tls) = &options.tls {
+        entitle_app::config::check_secret_file("tls_key", &tls.key)?;
+    }
+    if !options.listen.ip().is_loopback() && options.behind_proxy.is_none() && options.tls.is_none()
+    {
         return Err(Error::invalid(
             "listen",
             options.listen.to_string(),
             "is reachable from other machines, and this server speaks plain HTTP",
         )
-        .hint("listen on 127.0.0.1 behind a TLS-terminating reverse proxy and name it with --behind-proxy ADDR"));
+        .hint("give --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS-terminating reverse proxy and name it with --behind-proxy ADDR"));
     }
     Ok(())
 }
@@ -92,6 +108,7 @@ pub fn run(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     check(options)?;
+    let tls = options.tls.as_ref().map(tls_config).transpose()?;
     let listener = TcpListener::bind(options.listen).map_err(|e| {
         Error::invalid(
             "listen",
@@ -105,7 +122,8 @@ pub fn run(
     let address = listener
         .local_addr()
         .map_err(|e| Error::io(std::path::Path::new("the listening socket"), e))?;
-    let url = format!("http://{address}");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{address}");
     let store = entitle_app::store::open(
         &options.store,
         Open::MustExist,
@@ -125,7 +143,7 @@ pub fn run(
         auth: RwLock::new(auth),
         sessions: session::Sessions::new(session::IDLE, session::ABSOLUTE),
         throttle: throttle::Throttle::default(),
-        tls: false,
+        tls: tls.is_some(),
         proxy: options.behind_proxy,
         remembered: Mutex::new(std::collections::HashMap::new()),
     });
@@ -141,20 +159,35 @@ pub fn run(
         setup_token,
     });
     tracing::info!(%url, "listening");
+    let stopped = async move {
+        tokio::select! {
+            () = stop => {}
+            () = signal() => {}
+        }
+        tracing::info!("shutting down: finishing the requests in flight");
+    };
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let served = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)?;
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                () = stop => {}
-                () = signal() => {}
+        match tls {
+            None => {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
             }
-            tracing::info!("shutting down: finishing the requests in flight");
-        })
-        .await
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    stopped.await;
+                    stopper.graceful_shutdown(None);
+                });
+                axum_server::from_tcp_rustls(listener, config)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+        }
     });
     // Requests are done; the queued writes are finished before the store
     // is closed (and flushed) with the last reference.
@@ -163,6 +196,59 @@ pub fn run(
     served.map_err(|e| Error::io(std::path::Path::new("the server's socket"), e))?;
     tracing::info!("stopped; every acknowledged write is durable");
     Ok(())
+}
+
+/// Reads the certificate and key (rustls with the ring provider: no
+/// OpenSSL, nothing to build but Rust and a little assembly).
+fn tls_config(files: &TlsFiles) -> Result<axum_server::tls_rustls::RustlsConfig, Error> {
+    let read = |field: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| {
+            Error::invalid(
+                field,
+                path.display().to_string(),
+                format!("cannot be read: {e}"),
+            )
+        })
+    };
+    use rustls::pki_types::pem::PemObject;
+    let cert = read("tls_cert", &files.cert)?;
+    let key = read("tls_key", &files.key)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs = pem_certs(&cert)
+        .map_err(|problem| Error::invalid("tls_cert", files.cert.display().to_string(), problem))?;
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(&key).map_err(|e| {
+        Error::invalid(
+            "tls_key",
+            files.key.display().to_string(),
+            format!("holds no PEM private key ({e})"),
+        )
+    })?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
+        .map_err(|e| {
+            Error::invalid(
+                "tls_cert",
+                files.cert.display().to_string(),
+                format!("does not go with the key {}: {e}", files.key.display()),
+            )
+        })?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(
+        Arc::new(config),
+    ))
+}
+
+/// The certificates of a PEM file, leaf first.
+fn pem_certs(pem: &[u8]) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("is not a PEM certificate chain ({e})"))?;
+    if certs.is_empty() {
+        return Err("holds no certificate (expected -----BEGIN CERTIFICATE-----)".into());
+    }
+    Ok(certs)
 }
 
 /// The routes with their layers.
