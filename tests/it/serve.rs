@@ -886,3 +886,97 @@ fn a_nightly_usage_import_runs_through_a_token_with_a_dry_run_first() {
     let r = post("filename=../etc/passwd", good);
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+fn post_bearer(server: &Served, token: &str, path: &str) -> reqwest::blocking::RequestBuilder {
+    client().post(server.at(path)).bearer_auth(token)
+}
+
+#[test]
+fn an_audit_pack_is_built_through_the_api_and_verifies_with_the_cli_and_the_route() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "anna", "auditor", &["Acme"]);
+    admin.add_user(&server, "ed", "editor", &[]);
+    admin.add_user(&server, "vic", "viewer", &[]);
+    let (auditor, editor, viewer) = (
+        admin.token(&server, "anna"),
+        admin.token(&server, "ed"),
+        admin.token(&server, "vic"),
+    );
+    let pack = |token: &str, vendor: &str| {
+        post_bearer(&server, token, "/api/v1/audit-packs")
+            .json(&json!({"vendor": vendor, "as_of": "2024-06-30"}))
+            .send()
+            .unwrap()
+    };
+
+    let r = pack(&editor, "Acme");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let disposition = r.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    let built: Value =
+        serde_json::from_str(r.headers()["x-entitle-pack"].to_str().unwrap()).unwrap();
+    assert_eq!(built["vendor"], "Acme");
+    let zip = r.bytes().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.zip");
+    std::fs::write(&path, &zip).unwrap();
+    let out = store.ok(&["audit", "verify", path.to_str().unwrap()]);
+    assert!(out.starts_with("verified: "), "{out}");
+
+    let r = post_bearer(
+        &server,
+        &viewer,
+        "/api/v1/audit-packs/verify?filename=acme.zip",
+    )
+    .body(zip.to_vec())
+    .send()
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().unwrap();
+    assert_eq!(report["verified"], true, "{report}");
+    assert_eq!(
+        report["pack"], "acme.zip",
+        "the client's name, not a server path"
+    );
+
+    // A damaged pack is reported, not refused.
+    let mut bad = zip.to_vec();
+    let at = bad.len() / 2;
+    bad[at] ^= 0x55;
+    let r = post_bearer(&server, &viewer, "/api/v1/audit-packs/verify")
+        .body(bad)
+        .send()
+        .unwrap();
+    if r.status() == StatusCode::OK {
+        assert_eq!(r.json::<Value>().unwrap()["verified"], false);
+    } else {
+        assert!(r.status().is_client_error());
+    }
+
+    // The auditor builds Acme's pack; Borg's answers as an unknown vendor.
+    assert_eq!(pack(&auditor, "Acme").status(), StatusCode::OK);
+    let borg = pack(&auditor, "Borg");
+    let unknown = pack(&auditor, "Nobody");
+    assert_eq!(borg.status(), StatusCode::NOT_FOUND);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let (borg, unknown) = (borg.text().unwrap(), unknown.text().unwrap());
+    assert!(
+        !borg.contains("Borg") || borg.replace("Borg", "Nobody") == unknown,
+        "{borg}"
+    );
+    assert!(!borg.contains("L-0002"), "{borg}");
+    // A viewer reads but does not sign packs.
+    assert_eq!(pack(&viewer, "Acme").status(), StatusCode::FORBIDDEN);
+    // Bad input names its field.
+    let r = pack(&editor, "");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = post_bearer(&server, &editor, "/api/v1/audit-packs")
+        .json(&json!({"vendor": "Acme", "as_of": "2024-02-30"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["field"], "as_of");
+}

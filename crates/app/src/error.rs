@@ -85,6 +85,8 @@ pub enum Action {
     ListAccounts,
     /// List the API tokens.
     ListTokens,
+    /// Send the command to the server that holds the store.
+    ThroughServer,
 }
 
 impl Action {
@@ -105,6 +107,7 @@ impl Action {
             Action::VerifyAndRebuild => "verify and rebuild",
             Action::ListAccounts => "the account list",
             Action::ListTokens => "the token list",
+            Action::ThroughServer => "work through the server",
         }
     }
 }

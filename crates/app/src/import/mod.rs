@@ -27,7 +27,7 @@ mod usage;
 use std::path::PathBuf;
 
 use entitle_store::{Open, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Action, Error, ErrorKind, Result};
 
@@ -73,7 +73,7 @@ pub struct SheetOptions {
 }
 
 /// A row of a file that cannot be recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BadRow {
     /// Its 1-based physical line.
     pub line: u64,
