@@ -96,6 +96,11 @@ impl Remote {
     /// `GET path?query` as bytes.
     pub fn get_bytes(&self, path: &str, query: &[(&str, Option<String>)]) -> Result<Vec<u8>> {
         let r = self.send(self.http.get(self.at(path)).query(&pairs(query)))?;
+        self.bytes(r)
+    }
+
+    /// A success's body.
+    pub fn bytes(&self, r: Response) -> Result<Vec<u8>> {
         Ok(r.bytes().with_context(|| self.lost())?.to_vec())
     }
 
@@ -278,10 +283,14 @@ const ACTIONS: &[Action] = &[
 /// a hint names the command, not the action's words.
 fn render(e: &ApiError) -> String {
     let mut message = e.message.clone();
+    // Only a flag: a message about a license or a seq begins with the
+    // word itself (`license L-0002 was cancelled`), not with its name as
+    // an argument.
     if let Some(field) = &e.field {
+        let flag = CliNames.field(field);
         if let Some(rest) = message.strip_prefix(field.as_str()) {
-            if rest.is_empty() || rest.starts_with([' ', ':']) {
-                message = format!("{}{rest}", CliNames.field(field));
+            if flag.starts_with("--") && (rest.is_empty() || rest.starts_with([' ', ':'])) {
+                message = format!("{flag}{rest}");
             }
         }
     }

@@ -105,6 +105,10 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::State(_)
         | Command::Position(_)
         | Command::History(_)
+        | Command::AuditPack(_)
+        | Command::Spend(_)
+        | Command::Export
+        | Command::Verify
         // Checks a pack file on this machine; never opens the store.
         | Command::Audit(_)
         | Command::Completions { .. } => return None,
@@ -115,10 +119,6 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Key(_) => return Some(remote::local_only("key show")),
         Command::Import(ImportCommand::Events(_)) => "import events",
         Command::Renewals(_) => "renewals",
-        Command::Spend(_) => "spend",
-        Command::Export => "export",
-        Command::Verify => "verify",
-        Command::AuditPack(_) => "audit-pack",
         Command::Attach(_) => "attach",
         Command::Doc(_) => "doc",
         Command::Search(_) => "search",

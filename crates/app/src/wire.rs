@@ -40,3 +40,18 @@ pub(crate) fn static_opt<'de, D: Deserializer<'de>>(
 ) -> Result<Option<&'static str>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.map(intern))
 }
+
+/// A sum of quantities (a position's `entitled`), which may be 0 where a
+/// license's quantity may not.
+pub(crate) fn total<'de, D: Deserializer<'de>>(d: D) -> Result<entitle_core::Quantity, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Total {
+        Count(u64),
+        Text(String),
+    }
+    match Total::deserialize(d)? {
+        Total::Count(n) => Ok(entitle_core::Quantity::Count(n)),
+        Total::Text(t) => t.parse().map_err(serde::de::Error::custom),
+    }
+}

@@ -60,6 +60,9 @@ pub enum Target<'s> {
 /// How to read a spreadsheet, and whether to import a file again.
 #[derive(Debug, Clone, Default)]
 pub struct SheetOptions {
+    /// How messages and the answer name the file; none for its path as
+    /// given (a server names the client's file, never its temporary copy).
+    pub shown_as: Option<String>,
     /// Which header holds which column: `count=Installations,product=Software`.
     pub map: Option<String>,
     /// Which date forms besides ISO are accepted: `iso`, `dmy`, `mdy`;

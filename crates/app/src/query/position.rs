@@ -46,6 +46,7 @@ pub struct ProductRow {
     /// What is counted.
     pub metric: Metric,
     /// Sum of the active quantities.
+    #[serde(deserialize_with = "crate::wire::total")]
     pub entitled: Quantity,
     /// The latest count dated on or before the date.
     pub used: Option<u64>,

@@ -170,8 +170,22 @@ pub(crate) async fn verify(
         since: None,
         signer: p.signer,
     };
+    let spooled = req.pack.display().to_string();
+    let shown = name.clone();
     let mut verified = tokio::task::spawn_blocking(move || {
-        let v = audit::verify_pack(&req, &Silent);
+        let v = audit::verify_pack(&req, &Silent).map_err(|e| {
+            // A file that is no pack is the upload's fault, named by the
+            // client's file name, never the server's temporary path.
+            if e.field() == Some("pack") {
+                Error::about(
+                    entitle_app::ErrorKind::BadInput,
+                    "body",
+                    e.to_string().replace(&spooled, &shown),
+                )
+            } else {
+                e
+            }
+        });
         drop(dir);
         v
     })
