@@ -107,6 +107,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::History(_)
         | Command::AuditPack(_)
         | Command::Spend(_)
+        | Command::Renewals(_)
         | Command::Export
         | Command::Verify
         // Checks a pack file on this machine; never opens the store.
@@ -118,7 +119,6 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Demo => return Some(remote::local_only("demo")),
         Command::Key(_) => return Some(remote::local_only("key show")),
         Command::Import(ImportCommand::Events(_)) => "import events",
-        Command::Renewals(_) => "renewals",
         Command::Attach(_) => "attach",
         Command::Doc(_) => "doc",
         Command::Search(_) => "search",
