@@ -38,6 +38,8 @@ struct ApiError {
     hint: Option<String>,
     #[serde(default)]
     details: Vec<String>,
+    #[serde(default)]
+    field_first: bool,
 }
 
 /// The commands that need the store's own files (or the machine that
@@ -283,15 +285,12 @@ const ACTIONS: &[Action] = &[
 /// a hint names the command, not the action's words.
 fn render(e: &ApiError) -> String {
     let mut message = e.message.clone();
-    // Only a flag: a message about a license or a seq begins with the
-    // word itself (`license L-0002 was cancelled`), not with its name as
-    // an argument.
-    if let Some(field) = &e.field {
-        let flag = CliNames.field(field);
+    // Only where the message begins with the field's name: one about a
+    // license may begin with the word itself (`license L-0002 was
+    // cancelled`).
+    if let Some(field) = e.field.as_ref().filter(|_| e.field_first) {
         if let Some(rest) = message.strip_prefix(field.as_str()) {
-            if flag.starts_with("--") && (rest.is_empty() || rest.starts_with([' ', ':'])) {
-                message = format!("{flag}{rest}");
-            }
+            message = format!("{}{rest}", CliNames.field(field));
         }
     }
     let _ = &e.kind;

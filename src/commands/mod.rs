@@ -108,6 +108,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::AuditPack(_)
         | Command::Spend(_)
         | Command::Renewals(_)
+        | Command::Doc(DocCommand::Get(_))
         | Command::Export
         | Command::Verify
         // Checks a pack file on this machine; never opens the store.
@@ -120,7 +121,8 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Key(_) => return Some(remote::local_only("key show")),
         Command::Import(ImportCommand::Events(_)) => "import events",
         Command::Attach(_) => "attach",
-        Command::Doc(_) => "doc",
+        Command::Doc(DocCommand::List(_)) => "doc list",
+        Command::Doc(DocCommand::Show(_)) => "doc show",
         Command::Search(_) => "search",
         Command::User(_) => "user",
         Command::Token(_) => "token",

@@ -1128,6 +1128,14 @@ fn the_cli_through_the_server_prints_what_the_local_cli_prints_on_the_demo_store
         vec!["state"],
         vec!["spend"],
     ];
+    let docs = local.json(&["doc", "list"]);
+    let hash = docs["documents"][0]["hash"].as_str().unwrap().to_owned();
+    let unknown = "0".repeat(64);
+    let mut commands = commands;
+    commands.push(vec!["doc", "get", &hash]);
+    commands.push(vec!["doc", "get", &hash, "--out", "copy.bin", "--force"]);
+    commands.push(vec!["doc", "get", &hash, "--out", "copy.bin"]);
+    commands.push(vec!["doc", "get", &unknown]);
     for args in &commands {
         let here = shown(
             &local

@@ -358,6 +358,14 @@ impl Error {
         text
     }
 
+    /// Whether the rendered message begins with the field's name (and its
+    /// value): a front-end that renders it again under other names (the
+    /// command line through a server) replaces only that name.
+    #[must_use]
+    pub fn names_field_first(&self) -> bool {
+        self.0.field.is_some() && (self.0.predicate || self.0.labelled)
+    }
+
     /// `field value ` before a predicate, `field value: ` before a
     /// labelled sentence, else nothing. The value of a predicate is
     /// quoted when it is empty or holds spaces, quotes or control
