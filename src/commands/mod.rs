@@ -109,6 +109,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::Spend(_)
         | Command::Renewals(_)
         | Command::Doc(DocCommand::Get(_))
+        | Command::User(UserCommand::List(_))
         | Command::Export
         | Command::Verify
         // Checks a pack file on this machine; never opens the store.
@@ -124,7 +125,12 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Doc(DocCommand::List(_)) => "doc list",
         Command::Doc(DocCommand::Show(_)) => "doc show",
         Command::Search(_) => "search",
-        Command::User(_) => "user",
+        Command::User(UserCommand::Add(_)) => "user add",
+        Command::User(UserCommand::Passwd(_)) => "user passwd",
+        Command::User(UserCommand::Disable(_)) => "user disable",
+        Command::User(UserCommand::Enable(_)) => "user enable",
+        Command::User(UserCommand::Role(_)) => "user role",
+        Command::User(UserCommand::Log(_)) => "user log",
         Command::Token(_) => "token",
     };
     Some(anyhow::anyhow!(

@@ -1151,6 +1151,22 @@ fn the_cli_through_the_server_prints_what_the_local_cli_prints_on_the_demo_store
         );
     }
 
+    // The accounts, as an admin lists them through the server and (once it
+    // has stopped) on the store.
+    let admin_token = admin.token(&server, "admin");
+    let users = shown(&through(&server.url, &admin_token, &["user", "list"]));
+    let users_json = shown(&through(
+        &server.url,
+        &admin_token,
+        &["user", "list", "--json"],
+    ));
+    let (code, _, err) = shown(&through(&server.url, &token, &["user", "list"]));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("your role may not manage accounts and tokens"),
+        "{err}"
+    );
+
     // An auditor's license outside the scope: the same words as an unknown one locally.
     let out = shown(&through(&server.url, &auditor, &["history", "L-0001"]));
     assert_eq!(
@@ -1206,6 +1222,12 @@ fn the_cli_through_the_server_prints_what_the_local_cli_prints_on_the_demo_store
     drop(server);
     assert_eq!(verified, shown(&served.run(&["verify"])), "verify");
     assert_eq!(exported, shown(&served.run(&["export"])), "export");
+    assert_eq!(users, shown(&served.run(&["user", "list"])), "user list");
+    assert_eq!(
+        users_json,
+        shown(&served.run(&["user", "list", "--json"])),
+        "user list --json"
+    );
     let (code, _, err) = shown(&through(&url, &token, &["state"]));
     assert_eq!(code, Some(2));
     assert!(
