@@ -32,7 +32,6 @@ struct ErrorBody {
 
 #[derive(Debug, Deserialize)]
 struct ApiError {
-    kind: String,
     field: Option<String>,
     message: String,
     hint: Option<String>,
@@ -293,7 +292,6 @@ fn render(e: &ApiError) -> String {
             message = format!("{}{rest}", CliNames.field(field));
         }
     }
-    let _ = &e.kind;
     let mut text = message;
     if let Some(hint) = &e.hint {
         let mut hint = hint.clone();

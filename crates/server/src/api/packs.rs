@@ -149,11 +149,10 @@ pub(crate) struct VerifyParams {
 /// client's file name. A pack that fails its checks is still a 200 with
 /// `verified: false`: the check ran.
 pub(crate) async fn verify(
-    who: Principal,
+    _who: Principal,
     Params(p): Params<VerifyParams>,
     body: Bytes,
 ) -> ApiResult<Json<PackVerification>> {
-    let _ = who;
     if body.is_empty() {
         return Err(ApiError::invalid(
             "body",
