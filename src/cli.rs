@@ -48,6 +48,15 @@ pub struct Cli {
     )]
     pub wait: u64,
 
+    /// Run the command through a running `entitle serve` at this URL,
+    /// with the API token in $ENTITLE_TOKEN (never on the command line)
+    #[arg(long, global = true, value_name = "URL", env = "ENTITLE_SERVER")]
+    pub server: Option<String>,
+
+    /// Read the API token for --server from this file [default: $ENTITLE_TOKEN]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -107,6 +116,11 @@ impl entitle_app::Names for CliNames {
             Action::VerifyAndRebuild => return "`entitle verify` and `entitle rebuild`".to_owned(),
             Action::ListAccounts => "entitle user list",
             Action::ListTokens => "entitle token list",
+            Action::ThroughServer => {
+                return "run the command through it: pass --server URL (or set ENTITLE_SERVER) \
+                        with an API token in ENTITLE_TOKEN"
+                    .to_owned()
+            }
             _ => return action.words().to_owned(),
         };
         format!("`{command}`")

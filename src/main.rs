@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod output;
 mod progress;
+mod remote;
 mod request;
 
 use std::process::ExitCode;

@@ -84,6 +84,30 @@ pub fn context(cli: &Cli) -> Context {
     entitle_app::when::context(&actor(cli))
 }
 
+/// A file to send to the server: its bytes, the error naming it as the
+/// local import would (`FILE`).
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| entitle_app::Error::io(path, e).into())
+}
+
+/// The name the server records for a file sent to it (its notes name
+/// the file as the local import does).
+pub fn file_name(path: &std::path::Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("FILE {}: has no file name", path.display()))
+}
+
+/// The query as the API's parameters.
+pub fn query_params(q: &Query) -> [(&'static str, Option<String>); 3] {
+    [
+        ("as_of", q.as_of.clone()),
+        ("known_at", q.known_at.clone()),
+        ("vendor", q.vendor.clone()),
+    ]
+}
+
 /// The query flags as the app's request.
 pub fn query(a: &QueryArgs) -> Query {
     Query {

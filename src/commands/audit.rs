@@ -5,11 +5,12 @@ use entitle_app::Scope;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::audit::{PackRequest, PackVerification, VerifyRequest};
+use entitle_app::audit::{PackBuilt, PackRequest, PackVerification, VerifyRequest};
 use entitle_app::{Names as _, Open};
 
 use crate::cli::{AuditPackArgs, AuditVerifyArgs, Cli, CliNames};
 use crate::progress::Bar;
+use crate::remote::Remote;
 use crate::request;
 
 pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
@@ -23,8 +24,13 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
     };
     // A bad flag is refused before the store is opened (or waited for).
     req.check()?;
-    let store = request::open(cli, Open::MustExist, "entitle audit-pack")?;
-    let built = entitle_app::audit::build_pack(&store, &Scope::All, &req, &Bar::new(false))?;
+    let built = match Remote::from_cli(cli)? {
+        Some(remote) => pack_remote(&remote, &req)?,
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle audit-pack")?;
+            entitle_app::audit::build_pack(&store, &Scope::All, &req, &Bar::new(false))?
+        }
+    };
     println!(
         "wrote {} ({} files, {} documents): {}, as of {}, known at #{}; {} of {} events disclosed",
         built.path.display(),
@@ -41,6 +47,58 @@ pub fn pack(cli: &Cli, a: &AuditPackArgs) -> Result<ExitCode> {
         built.known_at_seq, built.head, built.fingerprint
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the pack on the server and writes the zip it answers to
+/// `--out` (a `.zip` file: the server sends one).
+fn pack_remote(remote: &Remote, req: &PackRequest) -> Result<PackBuilt> {
+    let zip = req
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    if !zip {
+        anyhow::bail!(
+            "--out {}: through --server a pack is a .zip file; name one (e.g. pack.zip)",
+            req.out.display()
+        );
+    }
+    let since = req
+        .since
+        .as_deref()
+        .map(|p| {
+            std::fs::read_to_string(p).map_err(|e| {
+                entitle_app::Error::about(
+                    entitle_app::ErrorKind::Io,
+                    "since",
+                    format!("cannot read {}: {e}", p.display()),
+                )
+            })
+        })
+        .transpose()?;
+    let body = serde_json::json!({
+        "vendor": req.vendor, "as_of": req.as_of, "known_at": req.known_at, "since": since,
+    });
+    let response = remote.post_bytes(
+        "/api/v1/audit-packs",
+        &[],
+        serde_json::to_vec(&body)?,
+        "application/json",
+    )?;
+    let built = response
+        .headers()
+        .get("x-entitle-pack")
+        .and_then(|v| serde_json::from_slice::<PackBuilt>(v.as_bytes()).ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the server answered a pack without saying what it built (a different version?)"
+            )
+        })?;
+    let bytes = remote.bytes(response)?;
+    entitle_app::files::write_atomically(&req.out, &bytes, req.force)?;
+    Ok(PackBuilt {
+        path: req.out.clone(),
+        ..built
+    })
 }
 
 pub fn verify(a: &AuditVerifyArgs) -> Result<ExitCode> {

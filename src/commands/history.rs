@@ -9,11 +9,22 @@ use entitle_app::Open;
 
 use crate::cli::{Cli, Format, HistoryArgs};
 use crate::output::{self, Align, Table};
+use crate::remote::{self, Remote};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &HistoryArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle history")?;
-    let history = entitle_app::query::history(&store, &Scope::All, &a.id)?;
+    let history = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let path = format!("/api/v1/licenses/{}/history", remote::segment(&a.id));
+            let mut h: History = remote.get(&path, &[])?;
+            h.restore()?;
+            h
+        }
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle history")?;
+            entitle_app::query::history(&store, &Scope::All, &a.id)?
+        }
+    };
     match a.output.format() {
         Format::Json => output::json(&history)?,
         Format::Csv => {

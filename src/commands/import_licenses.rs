@@ -5,11 +5,12 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::import::{Licenses, SheetOptions, Target, WouldRecord};
+use entitle_app::import::{Licenses, LicensesImported, SheetOptions, Target, WouldRecord};
 
 use crate::cli::{Cli, ImportLicensesArgs};
 use crate::output::{self, Align, Table};
 use crate::progress::Bar;
+use crate::remote::Remote;
 use crate::request;
 
 pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
@@ -23,14 +24,34 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
         },
         dry_run: a.dry_run,
     };
-    let target = Target::At {
-        path: request::store_path(cli)?,
-        purpose: "entitle import licenses".into(),
-        wait: std::time::Duration::from_secs(cli.wait),
+    let done = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let mut done: LicensesImported = remote.post_answer(
+                "/api/v1/imports/licenses",
+                &[
+                    ("filename", Some(request::file_name(&a.file)?)),
+                    ("map", a.map.clone()),
+                    ("date_format", Some(a.date_format.clone())),
+                    ("again", a.again.then(|| "true".to_owned())),
+                    ("dry_run", a.dry_run.then(|| "true".to_owned())),
+                ],
+                request::read_file(&a.file)?,
+            )?;
+            done.bad_total = done.bad_rows.len() as u64;
+            a.file.display().to_string().clone_into(&mut done.file);
+            done
+        }
+        None => {
+            let target = Target::At {
+                path: request::store_path(cli)?,
+                purpose: "entitle import licenses".into(),
+                wait: std::time::Duration::from_secs(cli.wait),
+            };
+            let bar = Bar::new(a.json);
+            let ctx = request::context(cli);
+            entitle_app::import::licenses(target, &ctx, &req, &bar)?
+        }
     };
-    let bar = Bar::new(a.json);
-    let ctx = request::context(cli);
-    let done = entitle_app::import::licenses(target, &ctx, &req, &bar)?;
     request::show_notices(&done.notices);
     if let Some(e) = done.refusal() {
         return Err(e.into());

@@ -39,10 +39,16 @@ use crate::cli::{
     UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
+use crate::remote::{self, Remote};
 use crate::{output, request};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    if cli.server.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+        if let Some(refusal) = not_through_server(&cli.command) {
+            return Err(refusal);
+        }
+    }
     match &cli.command {
         Command::Purchase(args) => purchase::run(&cli, args),
         Command::Extend(args) => extend::run(&cli, args),
@@ -86,10 +92,94 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Why a command cannot run through `--server`, if it cannot.
+fn not_through_server(command: &Command) -> Option<anyhow::Error> {
+    let name = match command {
+        Command::Purchase(_)
+        | Command::Extend(_)
+        | Command::Adjust(_)
+        | Command::Cancel(_)
+        | Command::Void(_)
+        | Command::Usage(_)
+        | Command::Import(ImportCommand::Licenses(_))
+        | Command::State(_)
+        | Command::Position(_)
+        | Command::History(_)
+        | Command::AuditPack(_)
+        | Command::Spend(_)
+        | Command::Renewals(_)
+        | Command::Doc(DocCommand::Get(_))
+        | Command::User(UserCommand::List(_))
+        | Command::Export
+        | Command::Verify
+        // Checks a pack file on this machine; never opens the store.
+        | Command::Audit(_)
+        | Command::Completions { .. } => return None,
+        Command::Serve(_) => return Some(remote::local_only("serve")),
+        Command::Rebuild(_) => return Some(remote::local_only("rebuild")),
+        Command::Reindex => return Some(remote::local_only("reindex")),
+        Command::Demo => return Some(remote::local_only("demo")),
+        Command::Key(_) => return Some(remote::local_only("key show")),
+        Command::Import(ImportCommand::Events(_)) => "import events",
+        Command::Attach(_) => "attach",
+        Command::Doc(DocCommand::List(_)) => "doc list",
+        Command::Doc(DocCommand::Show(_)) => "doc show",
+        Command::Search(_) => "search",
+        Command::User(UserCommand::Add(_)) => "user add",
+        Command::User(UserCommand::Passwd(_)) => "user passwd",
+        Command::User(UserCommand::Disable(_)) => "user disable",
+        Command::User(UserCommand::Enable(_)) => "user enable",
+        Command::User(UserCommand::Role(_)) => "user role",
+        Command::User(UserCommand::Log(_)) => "user log",
+        Command::Token(_) => "token",
+    };
+    Some(anyhow::anyhow!(
+        "`entitle {name}` does not run through --server yet; run it on the machine that holds the store \
+         (the server's API answers it: see docs/API.md)"
+    ))
+}
+
+/// Records one event through the server: the same event the local write
+/// would record (checked here first, with the same errors), sent as an
+/// `import events` line; the server records the token's account as the
+/// actor.
+fn record_remote(remote: &Remote, write: &Write, common: &Common) -> Result<Recorded> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        first_seq: u64,
+        ids: Vec<String>,
+    }
+    let draft = write.draft(common)?;
+    let line = draft
+        .event
+        .to_import_line(draft.effective.as_ref(), draft.note.as_deref());
+    let body: serde_json::Value = serde_json::from_str(&line)?;
+    let answer: Answer = remote.post_json("/api/v1/events", &[], &body)?;
+    Ok(Recorded {
+        seq: answer.first_seq,
+        id: answer.ids.into_iter().next(),
+        event_type: draft.event.type_name(),
+        attached: Vec::new(),
+    })
+}
+
 /// Records one event with the documents `--attach` names (one atomic
 /// write) and prints what was recorded.
 fn record(cli: &Cli, purpose: &str, write: &Write, common: &WriteArgs) -> Result<ExitCode> {
     entitle_app::record::check_files(&common.attach)?;
+    if let Some(remote) = Remote::from_cli(cli)? {
+        if !common.attach.is_empty() {
+            anyhow::bail!(
+                "--attach does not run through --server yet: record the event, then upload the document \
+                 (POST /api/v1/documents, docs/API.md), or run the command on the machine that holds the store"
+            );
+        }
+        let common_req = Common {
+            effective: common.effective.clone(),
+            note: common.note.clone(),
+        };
+        return print_recorded(&record_remote(&remote, write, &common_req)?, common.json);
+    }
     let mut store = request::open(cli, Open::CreateIfMissing, purpose)?;
     let progress = Bar::new(common.json);
     let documents = Documents {
@@ -115,6 +205,9 @@ fn record_plain(
     common: &Common,
     json: bool,
 ) -> Result<ExitCode> {
+    if let Some(remote) = Remote::from_cli(cli)? {
+        return print_recorded(&record_remote(&remote, write, common)?, json);
+    }
     let mut store = request::open(cli, Open::MustExist, purpose)?;
     let ctx = request::context(cli);
     let recorded = entitle_app::record::record(

@@ -12,15 +12,27 @@ use rust_decimal::Decimal;
 
 use crate::cli::{Cli, Format, PositionArgs};
 use crate::output::{self, or_dash, Align, Paint, Table};
+use crate::remote::Remote;
 use crate::request;
 
 pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle position")?;
     let req = PositionRequest {
         query: request::query(&args.query),
         stale_after: args.stale_after,
     };
-    let position = entitle_app::query::position(&store, &Scope::All, &req)?;
+    let position = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let mut params = request::query_params(&req.query).to_vec();
+            params.push(("stale_after", Some(req.stale_after.to_string())));
+            let mut p: Position = remote.get("/api/v1/position", &params)?;
+            p.restore()?;
+            p
+        }
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle position")?;
+            entitle_app::query::position(&store, &Scope::All, &req)?
+        }
+    };
     match args.query.output.format() {
         Format::Csv => super::sheet_out::write_rows(COLUMNS, &position.products)?,
         Format::Json => output::json(&position)?,

@@ -16,16 +16,37 @@ use entitle_app::Open;
 
 use crate::cli::{Cli, Format, RenewalsArgs};
 use crate::output::{self, or_dash, Align, Paint, Table};
+use crate::remote::Remote;
 use crate::request;
 
 pub fn run(cli: &Cli, a: &RenewalsArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle renewals")?;
     let req = RenewalsRequest {
         as_of: a.as_of.clone(),
         within: a.within,
         known_at: a.known_at.clone(),
     };
-    let renewals = entitle_app::query::renewals(&store, &Scope::All, &req)?;
+    let renewals = match Remote::from_cli(cli)? {
+        Some(_) if a.ics.is_some() => anyhow::bail!(
+            "--ics does not run through --server: subscribe to your calendar link instead \
+             (POST /api/v1/calendar, docs/API.md), or run the command on the machine that holds the store"
+        ),
+        Some(remote) => {
+            let mut r: Renewals = remote.get(
+                "/api/v1/renewals",
+                &[
+                    ("as_of", req.as_of.clone()),
+                    ("within", Some(req.within.to_string())),
+                    ("known_at", req.known_at.clone()),
+                ],
+            )?;
+            r.restore()?;
+            r
+        }
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle renewals")?;
+            entitle_app::query::renewals(&store, &Scope::All, &req)?
+        }
+    };
     if let Some(path) = &a.ics {
         let ics = entitle_app::query::calendar(&renewals)?;
         entitle_app::files::write_atomically(path, ics.as_bytes(), true)?;

@@ -9,16 +9,29 @@ use entitle_app::Open;
 
 use crate::cli::{Cli, Format, SpendArgs};
 use crate::output::{self, Align, Table};
+use crate::remote::Remote;
 use crate::request;
 
 pub fn run(cli: &Cli, a: &SpendArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle spend")?;
     let req = SpendRequest {
         year: a.year,
         vendor: a.vendor.clone(),
         known_at: a.known_at.clone(),
     };
-    let spend = entitle_app::query::spend(&store, &Scope::All, &req)?;
+    let spend: Spend = match Remote::from_cli(cli)? {
+        Some(remote) => remote.get(
+            "/api/v1/spend",
+            &[
+                ("year", req.year.map(|y| y.to_string())),
+                ("vendor", req.vendor.clone()),
+                ("known_at", req.known_at.clone()),
+            ],
+        )?,
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle spend")?;
+            entitle_app::query::spend(&store, &Scope::All, &req)?
+        }
+    };
     match a.output.format() {
         Format::Csv => super::sheet_out::write_rows(
             &["year", "vendor", "product", "currency", "amount", "events"],

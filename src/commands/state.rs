@@ -10,11 +10,22 @@ use entitle_core::Status;
 
 use crate::cli::{Cli, Format, QueryArgs};
 use crate::output::{self, or_dash, Align, Paint, Table};
+use crate::remote::Remote;
 use crate::request;
 
 pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle state")?;
-    let state = entitle_app::query::state(&store, &Scope::All, &request::query(a))?;
+    let query = request::query(a);
+    let state = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let mut s: State = remote.get("/api/v1/state", &request::query_params(&query))?;
+            s.restore()?;
+            s
+        }
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle state")?;
+            entitle_app::query::state(&store, &Scope::All, &query)?
+        }
+    };
     match a.output.format() {
         Format::Csv => super::sheet_out::write_rows(COLUMNS, &state.licenses)?,
         Format::Json => output::json(&state)?,

@@ -4,10 +4,11 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::import::{SheetOptions, Target, UsageImport};
+use entitle_app::import::{SheetOptions, Target, UsageImport, UsageImported};
 
 use crate::cli::{Cli, UsageImportArgs};
 use crate::progress::Bar;
+use crate::remote::Remote;
 use crate::{output, request};
 
 pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
@@ -21,14 +22,34 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
         },
         dry_run: a.dry_run,
     };
-    let target = Target::At {
-        path: request::store_path(cli)?,
-        purpose: "entitle usage import".into(),
-        wait: std::time::Duration::from_secs(cli.wait),
+    let done = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let mut done: UsageImported = remote.post_answer(
+                "/api/v1/imports/usage",
+                &[
+                    ("filename", Some(request::file_name(&a.file)?)),
+                    ("source", a.source.clone()),
+                    ("map", a.map.clone()),
+                    ("again", a.again.then(|| "true".to_owned())),
+                    ("dry_run", a.dry_run.then(|| "true".to_owned())),
+                ],
+                request::read_file(&a.file)?,
+            )?;
+            done.bad_total = done.bad_rows.len() as u64;
+            a.file.display().to_string().clone_into(&mut done.file);
+            done
+        }
+        None => {
+            let target = Target::At {
+                path: request::store_path(cli)?,
+                purpose: "entitle usage import".into(),
+                wait: std::time::Duration::from_secs(cli.wait),
+            };
+            let bar = Bar::new(a.json);
+            let ctx = request::context(cli);
+            entitle_app::import::usage(target, &ctx, &req, &bar)?
+        }
     };
-    let bar = Bar::new(a.json);
-    let ctx = request::context(cli);
-    let done = entitle_app::import::usage(target, &ctx, &req, &bar)?;
     request::show_notices(&done.notices);
     if let Some(e) = done.refusal() {
         return Err(e.into());

@@ -29,8 +29,13 @@ pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
 }
 
 pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user list")?;
-    let all = accounts::list(&auth);
+    let all: Vec<accounts::Account> = match crate::remote::Remote::from_cli(cli)? {
+        Some(remote) => remote.get("/api/v1/users", &[])?,
+        None => {
+            let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user list")?;
+            accounts::list(&auth)
+        }
+    };
     if a.json {
         output::json(&all)?;
         return Ok(ExitCode::SUCCESS);

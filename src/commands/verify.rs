@@ -3,15 +3,22 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use entitle_app::maintenance::Verification;
 use entitle_app::Open;
 
 use crate::cli::Cli;
 use crate::progress::Bar;
+use crate::remote::Remote;
 use crate::request;
 
 pub fn run(cli: &Cli) -> Result<ExitCode> {
-    let store = request::open(cli, Open::Inspect, "entitle verify")?;
-    let v = entitle_app::maintenance::verify(&store, &Bar::new(false))?;
+    let v: Verification = match Remote::from_cli(cli)? {
+        Some(remote) => remote.get("/api/v1/verify", &[])?,
+        None => {
+            let store = request::open(cli, Open::Inspect, "entitle verify")?;
+            entitle_app::maintenance::verify(&store, &Bar::new(false))?
+        }
+    };
     if v.intact {
         println!("intact: {} events, chain head {}", v.events, v.head);
         if v.documents > 0 {

@@ -101,7 +101,7 @@ fn the_server_is_never_waited_for() {
     );
     assert!(err.contains("held by the entitle server"), "{err}");
     assert!(
-        err.contains("work through the server, or stop it first"),
+        err.contains("run the command through it: pass --server URL (or set ENTITLE_SERVER) with an API token in ENTITLE_TOKEN, or stop it first"),
         "{err}"
     );
 }

@@ -886,3 +886,363 @@ fn a_nightly_usage_import_runs_through_a_token_with_a_dry_run_first() {
     let r = post("filename=../etc/passwd", good);
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+fn post_bearer(server: &Served, token: &str, path: &str) -> reqwest::blocking::RequestBuilder {
+    client().post(server.at(path)).bearer_auth(token)
+}
+
+#[test]
+fn an_audit_pack_is_built_through_the_api_and_verifies_with_the_cli_and_the_route() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "anna", "auditor", &["Acme"]);
+    admin.add_user(&server, "ed", "editor", &[]);
+    admin.add_user(&server, "vic", "viewer", &[]);
+    let (auditor, editor, viewer) = (
+        admin.token(&server, "anna"),
+        admin.token(&server, "ed"),
+        admin.token(&server, "vic"),
+    );
+    let pack = |token: &str, vendor: &str| {
+        post_bearer(&server, token, "/api/v1/audit-packs")
+            .json(&json!({"vendor": vendor, "as_of": "2024-06-30"}))
+            .send()
+            .unwrap()
+    };
+
+    let r = pack(&editor, "Acme");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let disposition = r.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    let built: Value =
+        serde_json::from_str(r.headers()["x-entitle-pack"].to_str().unwrap()).unwrap();
+    assert_eq!(built["vendor"], "Acme");
+    let zip = r.bytes().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.zip");
+    std::fs::write(&path, &zip).unwrap();
+    let out = store.ok(&["audit", "verify", path.to_str().unwrap()]);
+    assert!(out.starts_with("verified: "), "{out}");
+
+    let r = post_bearer(
+        &server,
+        &viewer,
+        "/api/v1/audit-packs/verify?filename=acme.zip",
+    )
+    .body(zip.to_vec())
+    .send()
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let report: Value = r.json().unwrap();
+    assert_eq!(report["verified"], true, "{report}");
+    assert_eq!(
+        report["pack"], "acme.zip",
+        "the client's name, not a server path"
+    );
+
+    // A damaged pack is reported, not refused.
+    let mut bad = zip.to_vec();
+    let at = bad.len() / 2;
+    bad[at] ^= 0x55;
+    let r = post_bearer(&server, &viewer, "/api/v1/audit-packs/verify")
+        .body(bad)
+        .send()
+        .unwrap();
+    if r.status() == StatusCode::OK {
+        assert_eq!(r.json::<Value>().unwrap()["verified"], false);
+    } else {
+        let status = r.status();
+        assert!(status.is_client_error(), "{status}: {}", r.text().unwrap());
+    }
+
+    // The auditor builds Acme's pack; Borg's answers as an unknown vendor.
+    assert_eq!(pack(&auditor, "Acme").status(), StatusCode::OK);
+    let borg = pack(&auditor, "Borg");
+    let unknown = pack(&auditor, "Nobody");
+    assert_eq!(borg.status(), StatusCode::NOT_FOUND);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let (borg, unknown) = (borg.text().unwrap(), unknown.text().unwrap());
+    assert!(
+        !borg.contains("Borg") || borg.replace("Borg", "Nobody") == unknown,
+        "{borg}"
+    );
+    assert!(!borg.contains("L-0002"), "{borg}");
+    // A viewer reads but does not sign packs.
+    assert_eq!(pack(&viewer, "Acme").status(), StatusCode::FORBIDDEN);
+    // Bad input names its field.
+    let r = pack(&editor, "");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = post_bearer(&server, &editor, "/api/v1/audit-packs")
+        .json(&json!({"vendor": "Acme", "as_of": "2024-02-30"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().unwrap()["error"]["field"], "as_of");
+}
+
+/// `entitle --server URL` with a token, from no store at all.
+fn through(server_url: &str, token: &str, args: &[&str]) -> std::process::Output {
+    through_in(std::path::Path::new("."), server_url, token, args)
+}
+
+fn through_in(
+    dir: &std::path::Path,
+    server_url: &str,
+    token: &str,
+    args: &[&str],
+) -> std::process::Output {
+    Command::new(bin())
+        .current_dir(dir)
+        .args(["--server", server_url])
+        .args(args)
+        .env("ENTITLE_TOKEN", token)
+        .env("ENTITLE_ACTOR", "tester")
+        .env_remove("ENTITLE_STORE")
+        .env_remove("ENTITLE_SERVER")
+        .output()
+        .expect("run entitle")
+}
+
+fn shown(out: &std::process::Output) -> (Option<i32>, String, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_cli_through_the_server_prints_what_the_local_cli_prints_on_the_demo_store() {
+    let local = TestStore::new();
+    local.ok(&["demo"]);
+    let served = TestStore::new();
+    served.ok(&["demo"]);
+    let server = Served::start(&served);
+    let admin = admin(&server);
+    admin.add_user(&server, "tester", "editor", &[]);
+    admin.add_user(&server, "anna", "auditor", &["Adobe"]);
+    let token = admin.token(&server, "tester");
+    let auditor = admin.token(&server, "anna");
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage-2024-11.csv");
+    std::fs::write(
+        &usage,
+        "vendor,product,metric,count,date\nMicrosoft,Microsoft 365 E3,user,190,2024-11-30\n",
+    )
+    .unwrap();
+    let bad_usage = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad_usage,
+        "vendor,product,metric,count,date\nMicrosoft,,user,9,2024-13-30\n",
+    )
+    .unwrap();
+    let licenses = dir.path().join("licenses.csv");
+    std::fs::write(
+        &licenses,
+        "vendor,product,metric,qty,start,end\nAcme,Anvil,user,5,2024-01-01,2024-12-31\n",
+    )
+    .unwrap();
+    // Named as a nightly job in their directory names them: the server
+    // knows a file by its name only.
+    let (usage, bad_usage, licenses) = ("usage-2024-11.csv", "bad.csv", "licenses.csv");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["position", "--as-of", "2024-06-30"],
+        vec!["position", "--as-of", "2024-06-30", "--json"],
+        vec!["position", "--format", "csv", "--known-at", "#5"],
+        vec!["state", "--as-of", "2024-06-30"],
+        vec!["state", "--json", "--vendor", "Microsoft"],
+        vec!["state", "--format", "csv"],
+        vec!["history", "L-0001"],
+        vec!["history", "L-0001", "--json"],
+        vec!["history", "L-0001", "--format", "csv"],
+        vec!["history", "L-9999"],
+        vec!["position", "--as-of", "2024-02-30"],
+        vec!["spend"],
+        vec!["renewals", "--as-of", "2024-10-01", "--within", "120"],
+        vec![
+            "renewals",
+            "--as-of",
+            "2024-10-01",
+            "--within",
+            "365",
+            "--json",
+        ],
+        vec!["renewals", "--as-of", "2024-10-01", "--format", "csv"],
+        vec!["spend", "--year", "2024", "--json"],
+        vec!["spend", "--vendor", "Microsoft", "--format", "csv"],
+        vec!["usage", "import", usage, "--dry-run"],
+        vec!["usage", "import", bad_usage, "--dry-run"],
+        vec!["usage", "import", bad_usage],
+        vec!["usage", "import", usage],
+        vec!["usage", "import", usage],
+        vec!["import", "licenses", licenses, "--dry-run"],
+        vec!["import", "licenses", licenses, "--json"],
+        vec![
+            "purchase",
+            "--vendor",
+            "Acme",
+            "--product",
+            "Rocket",
+            "--metric",
+            "device",
+            "--qty",
+            "3",
+            "--start",
+            "2024-02-01",
+            "--end",
+            "2025-01-31",
+            "--cost",
+            "300",
+            "--currency",
+            "EUR",
+        ],
+        vec!["extend", "L-0001", "--until", "2026-12-31", "--json"],
+        vec![
+            "adjust",
+            "L-0001",
+            "--qty",
+            "250",
+            "--effective",
+            "2024-07-01",
+        ],
+        vec!["cancel", "L-0002", "--effective", "2024-12-31"],
+        vec![
+            "usage",
+            "record",
+            "--vendor",
+            "Acme",
+            "--product",
+            "Rocket",
+            "--metric",
+            "device",
+            "--count",
+            "2",
+            "--date",
+            "2024-06-01",
+        ],
+        vec!["void", "1", "--note", "typo"],
+        vec!["extend", "L-0001", "--until", "2020-01-01"],
+        vec!["position"],
+        vec!["state"],
+        vec!["spend"],
+    ];
+    let docs = local.json(&["doc", "list"]);
+    let hash = docs["documents"][0]["hash"].as_str().unwrap().to_owned();
+    let unknown = "0".repeat(64);
+    let mut commands = commands;
+    commands.push(vec!["doc", "get", &hash]);
+    commands.push(vec!["doc", "get", &hash, "--out", "copy.bin", "--force"]);
+    commands.push(vec!["doc", "get", &hash, "--out", "copy.bin"]);
+    commands.push(vec!["doc", "get", &unknown]);
+    for args in &commands {
+        let here = shown(
+            &local
+                .command(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap(),
+        );
+        let there = shown(&through_in(dir.path(), &server.url, &token, args));
+        assert_eq!(
+            here, there,
+            "entitle {args:?}: local, then through --server"
+        );
+    }
+
+    // The accounts, as an admin lists them through the server and (once it
+    // has stopped) on the store.
+    let admin_token = admin.token(&server, "admin");
+    let users = shown(&through(&server.url, &admin_token, &["user", "list"]));
+    let users_json = shown(&through(
+        &server.url,
+        &admin_token,
+        &["user", "list", "--json"],
+    ));
+    let (code, _, err) = shown(&through(&server.url, &token, &["user", "list"]));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("your role may not manage accounts and tokens"),
+        "{err}"
+    );
+
+    // An auditor's license outside the scope: the same words as an unknown one locally.
+    let out = shown(&through(&server.url, &auditor, &["history", "L-0001"]));
+    assert_eq!(
+        out,
+        shown(&local.run(&["history", "L-9999"]))
+            .0
+            .map(|_| out.clone())
+            .unwrap_or_default()
+    );
+    assert_eq!(out.0, Some(2));
+    assert!(out.2.contains("unknown license id \"L-0001\""), "{}", out.2);
+    assert!(out.2.contains("`entitle state`"), "{}", out.2);
+
+    // A pack through the server verifies with the CLI.
+    let pack = dir.path().join("acme.zip");
+    let pack = pack.to_str().unwrap();
+    let out = through(
+        &server.url,
+        &token,
+        &[
+            "audit-pack",
+            "--vendor",
+            "Microsoft",
+            "--as-of",
+            "2024-06-30",
+            "--out",
+            pack,
+        ],
+    );
+    assert!(out.status.success(), "{:?}", shown(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("wrote {pack} (")));
+    local.ok(&["audit", "verify", pack]);
+
+    // Bad tokens, a server that is gone, commands that need the store's machine.
+    let (code, _, err) = shown(&through(&server.url, "not-a-token", &["state"]));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("ENTITLE_TOKEN"), "{err}");
+    let (code, _, err) = shown(&through(&server.url, "", &["state"]));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("ENTITLE_TOKEN"), "{err}");
+    let (code, _, err) = shown(&through(&server.url, &token, &["rebuild"]));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("runs only on the machine that holds the store"),
+        "{err}"
+    );
+    // The chain's head and export hold the times of recording, which the
+    // two stores do not share: compare with the served store itself once
+    // the server has stopped.
+    let verified = shown(&through(&server.url, &token, &["verify"]));
+    let exported = shown(&through(&server.url, &token, &["export"]));
+    let url = server.url.clone();
+    drop(server);
+    assert_eq!(verified, shown(&served.run(&["verify"])), "verify");
+    assert_eq!(exported, shown(&served.run(&["export"])), "export");
+    assert_eq!(users, shown(&served.run(&["user", "list"])), "user list");
+    assert_eq!(
+        users_json,
+        shown(&served.run(&["user", "list", "--json"])),
+        "user list --json"
+    );
+    let (code, _, err) = shown(&through(&url, &token, &["state"]));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains(&format!("cannot reach the entitle server at {url}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_local_command_on_a_served_store_says_how_to_run_it_through_the_server() {
+    let store = two_vendor_store();
+    let _server = Served::start(&store);
+    let err = store.fails(2, &["state"]);
+    assert!(
+        err.contains("--server URL") && err.contains("ENTITLE_TOKEN"),
+        "{err}"
+    );
+}

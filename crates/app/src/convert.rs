@@ -109,11 +109,14 @@ impl From<StoreError> for Error {
                     lock_file.display()
                 ),
             )
-            .hint(if waited_secs == 0 {
-                "work through the server, or stop it first"
-            } else {
-                "work through the server, or stop it first (it holds the store until it stops)"
-            }),
+            .hint_to(
+                Action::ThroughServer,
+                if waited_secs == 0 {
+                    "{action}, or stop it first"
+                } else {
+                    "{action}, or stop it first (it holds the store until it stops)"
+                },
+            ),
             StoreError::Locked {
                 path,
                 holder,

@@ -85,6 +85,8 @@ pub enum Action {
     ListAccounts,
     /// List the API tokens.
     ListTokens,
+    /// Send the command to the server that holds the store.
+    ThroughServer,
 }
 
 impl Action {
@@ -105,6 +107,7 @@ impl Action {
             Action::VerifyAndRebuild => "verify and rebuild",
             Action::ListAccounts => "the account list",
             Action::ListTokens => "the token list",
+            Action::ThroughServer => "work through the server",
         }
     }
 }
@@ -353,6 +356,14 @@ impl Error {
             text.push_str(d);
         }
         text
+    }
+
+    /// Whether the rendered message begins with the field's name (and its
+    /// value): a front-end that renders it again under other names (the
+    /// command line through a server) replaces only that name.
+    #[must_use]
+    pub fn names_field_first(&self) -> bool {
+        self.0.field.is_some() && (self.0.predicate || self.0.labelled)
     }
 
     /// `field value ` before a predicate, `field value: ` before a

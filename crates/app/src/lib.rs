@@ -27,6 +27,7 @@ pub mod record;
 pub mod scope;
 pub mod store;
 pub mod when;
+pub mod wire;
 
 pub use entitle_core::ledger::Context;
 pub use error::{Action, Error, ErrorKind, Names, PlainNames, Result};

@@ -13,7 +13,7 @@ use crate::scope::Scope;
 
 /// What [`verify`] found. A damaged store is a result, not an error: the
 /// report names the first bad event and every problem.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Verification {
     /// Whether the log, the chain and every document hold.
     pub intact: bool,

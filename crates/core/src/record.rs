@@ -336,6 +336,39 @@ pub enum RecordError {
     UnknownVersion(u32),
 }
 
+/// A line of `entitle import events` for an event: its type, fields,
+/// effective date and note (what `Draft::from_json_line` reads back).
+#[derive(Serialize)]
+struct ImportLine<'a> {
+    #[serde(rename = "type")]
+    type_name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective: Option<&'a Date>,
+    #[serde(flatten)]
+    fields: FieldsRef<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+}
+
+impl Event {
+    /// The event as a line of `entitle import events` (the body of
+    /// `POST /api/v1/events`), with its effective date and note.
+    ///
+    /// # Panics
+    ///
+    /// Never: every field serialises.
+    #[must_use]
+    pub fn to_import_line(&self, effective: Option<&Date>, note: Option<&str>) -> String {
+        let line = ImportLine {
+            type_name: self.type_name(),
+            effective,
+            fields: self.into(),
+            note,
+        };
+        serde_json::to_string(&line).expect("events always serialise")
+    }
+}
+
 impl Record {
     /// The exact bytes stored in the log (without the line feed).
     ///

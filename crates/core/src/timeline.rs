@@ -196,7 +196,7 @@ impl Status {
 }
 
 /// A document bound to a license, as seen at a moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentRef {
     /// BLAKE3 hex.
     pub hash: String,

@@ -151,12 +151,15 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(kind, %message, "request failed");
         }
-        let details = match &self {
-            ApiError::App(e) => e.detail_lines().to_vec(),
-            _ => Vec::new(),
+        let (details, field_first) = match &self {
+            ApiError::App(e) => (e.detail_lines().to_vec(), e.names_field_first()),
+            _ => (Vec::new(), false),
         };
+        // `field_first`: the message begins with the field's name (a
+        // client that names fields otherwise replaces just that).
         let body = json!({"error": {
             "kind": kind, "field": field, "message": message, "hint": hint, "details": details,
+            "field_first": field_first,
         }});
         let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::Throttled(secs) = self {

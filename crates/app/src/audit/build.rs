@@ -92,7 +92,7 @@ impl PackRequest {
 }
 
 /// What [`build_pack`] wrote.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PackBuilt {
     /// The pack written.
     pub path: PathBuf,

@@ -10,7 +10,7 @@ use entitle_core::ledger::{Context, Draft};
 use entitle_core::record::Event;
 use entitle_core::Quantity;
 use entitle_sheet::{Column, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::sheet::{Cells, SheetFile};
 use super::{
@@ -34,7 +34,7 @@ pub struct Licenses {
 /// What a license import recorded, or would record. Its JSON is `import
 /// licenses --json`: `{"file","dry_run","rows","would_record"}` for a dry
 /// run, `{"file","dry_run","rows","first_seq","last_seq","ids"}` otherwise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LicensesImported {
     /// The file as named.
     pub file: String,
@@ -46,7 +46,7 @@ pub struct LicensesImported {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub would_record: Option<Vec<WouldRecord>>,
     /// A dry run: the bad rows (nothing would be recorded).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bad_rows: Vec<BadRow>,
     /// How many rows are bad (more than listed when there are many).
     #[serde(skip)]
@@ -75,15 +75,15 @@ impl LicensesImported {
 }
 
 /// A row as it would be recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WouldRecord {
     /// Its line in the file.
     pub line: u64,
     /// The id it would get, when checked against a store.
     pub id: Option<String>,
     /// Always `purchased`.
-    #[serde(rename = "type")]
-    pub event_type: &'static str,
+    #[serde(rename = "type", deserialize_with = "crate::wire::static_str")]
+    pub event_type: crate::wire::Static,
     /// Its effective date (the start).
     pub effective: Option<String>,
     /// Vendor.

@@ -27,7 +27,7 @@ mod usage;
 use std::path::PathBuf;
 
 use entitle_store::{Open, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Action, Error, ErrorKind, Result};
 
@@ -60,6 +60,9 @@ pub enum Target<'s> {
 /// How to read a spreadsheet, and whether to import a file again.
 #[derive(Debug, Clone, Default)]
 pub struct SheetOptions {
+    /// How messages and the answer name the file; none for its path as
+    /// given (a server names the client's file, never its temporary copy).
+    pub shown_as: Option<String>,
     /// Which header holds which column: `count=Installations,product=Software`.
     pub map: Option<String>,
     /// Which date forms besides ISO are accepted: `iso`, `dmy`, `mdy`;
@@ -73,7 +76,7 @@ pub struct SheetOptions {
 }
 
 /// A row of a file that cannot be recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BadRow {
     /// Its 1-based physical line.
     pub line: u64,

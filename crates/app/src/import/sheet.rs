@@ -43,7 +43,10 @@ impl SheetFile {
     /// Checks that `path` is a readable file, reads the options and takes
     /// the file's BLAKE3.
     pub(crate) fn new(path: &Path, schema: Schema, options: &SheetOptions) -> Result<Self> {
-        let name = path.display().to_string();
+        let name = options
+            .shown_as
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
         if path.is_dir() {
             return Err(Error::invalid(
                 "file",

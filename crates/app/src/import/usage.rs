@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use entitle_core::ledger::{Context, Draft};
 use entitle_sheet::{Column, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::sheet::{Cells, SheetFile};
 use super::{
@@ -38,7 +38,7 @@ pub struct UsageImport {
 
 /// What a usage import recorded, or would record. Its JSON is `usage
 /// import --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UsageImported {
     /// The file as named.
     pub file: String,
@@ -49,7 +49,7 @@ pub struct UsageImported {
     /// Whether nothing was recorded on purpose.
     pub dry_run: bool,
     /// A dry run: the bad rows (nothing would be recorded).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bad_rows: Vec<BadRow>,
     /// How many rows are bad (more than listed when there are many).
     #[serde(skip)]

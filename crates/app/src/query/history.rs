@@ -2,14 +2,14 @@
 
 use entitle_core::{Event, Record};
 use entitle_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::scope::Scope;
 
 /// A license's events. Its JSON is `history --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct History {
     /// The license id.
     pub id: String,
@@ -18,13 +18,13 @@ pub struct History {
 }
 
 /// One event of a history (stable field names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryEvent {
     /// Its seq.
     pub seq: u64,
     /// Its type.
-    #[serde(rename = "type")]
-    pub event_type: &'static str,
+    #[serde(rename = "type", deserialize_with = "crate::wire::static_str")]
+    pub event_type: crate::wire::Static,
     /// Transaction time.
     pub recorded_at: String,
     /// Valid time.
@@ -86,6 +86,23 @@ pub fn history(store: &Store, scope: &Scope, id: &str) -> Result<History> {
         id: timeline.id,
         events,
     })
+}
+
+impl History {
+    /// Restores what the JSON leaves out (each event's summary, from the
+    /// record it carries) after the history was read back from it.
+    ///
+    /// # Errors
+    ///
+    /// A record that is not one.
+    pub fn restore(&mut self) -> Result<()> {
+        for e in &mut self.events {
+            let r = Record::from_bytes(e.record.to_string().as_bytes())
+                .map_err(|x| Error::invalid("record", e.seq.to_string(), x.to_string()))?;
+            e.summary = summary(&r);
+        }
+        Ok(())
+    }
 }
 
 /// An event in a few words.

@@ -8,7 +8,7 @@ use entitle_core::{Metric, Quantity};
 use entitle_store::Store;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Query;
 use crate::error::Result;
@@ -24,7 +24,7 @@ pub struct PositionRequest {
 }
 
 /// The position. Its JSON is `position --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Position {
     /// The business date.
     pub as_of: String,
@@ -37,7 +37,7 @@ pub struct Position {
 }
 
 /// One row of the position (stable field names; new ones are appended).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductRow {
     /// Vendor as first typed.
     pub vendor: String,
@@ -46,13 +46,15 @@ pub struct ProductRow {
     /// What is counted.
     pub metric: Metric,
     /// Sum of the active quantities.
+    #[serde(deserialize_with = "crate::wire::total")]
     pub entitled: Quantity,
     /// The latest count dated on or before the date.
     pub used: Option<u64>,
     /// Entitled − used.
     pub balance: Option<i64>,
     /// under, over, compliant, no-usage-data or metric-mismatch.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub status: crate::wire::Static,
     /// The licenses behind the row.
     pub licenses: Vec<String>,
     /// The date of the count.
@@ -70,7 +72,8 @@ pub struct ProductRow {
     /// Currency of every amount of the row.
     pub currency: Option<String>,
     /// year, term or perpetual.
-    pub price_per: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::wire::static_opt")]
+    pub price_per: Option<crate::wire::Static>,
     /// For under: shortfall × unit price.
     pub shortfall_cost: Option<String>,
     /// For over: surplus × annual unit price.
@@ -78,7 +81,7 @@ pub struct ProductRow {
     /// Why an amount is missing.
     pub money_note: Option<String>,
     /// The status, typed.
-    #[serde(skip)]
+    #[serde(skip, default = "no_usage_data")]
     pub status_kind: PositionStatus,
     /// The shortfall cost, exact.
     #[serde(skip)]
@@ -86,6 +89,38 @@ pub struct ProductRow {
     /// The unused cost, exact.
     #[serde(skip)]
     pub unused: Option<Decimal>,
+}
+
+fn no_usage_data() -> PositionStatus {
+    PositionStatus::NoUsageData
+}
+
+impl Position {
+    /// Restores what the JSON leaves out (the typed status, the exact
+    /// amounts) after the position was read back from it.
+    ///
+    /// # Errors
+    ///
+    /// A status or an amount that is not one.
+    pub fn restore(&mut self) -> Result<()> {
+        for r in &mut self.products {
+            r.status_kind =
+                serde_json::from_value(serde_json::Value::from(r.status)).map_err(|_| {
+                    crate::Error::invalid("status", r.status, "is not a position status")
+                })?;
+            let exact = |field: &str, text: &Option<String>| {
+                text.as_deref()
+                    .map(|t| {
+                        t.parse::<Decimal>()
+                            .map_err(|_| crate::Error::invalid(field, t, "is not an amount"))
+                    })
+                    .transpose()
+            };
+            r.shortfall = exact("shortfall_cost", &r.shortfall_cost)?;
+            r.unused = exact("unused_cost", &r.unused_cost)?;
+        }
+        Ok(())
+    }
 }
 
 impl From<&ReviewedRow> for ProductRow {

@@ -11,7 +11,7 @@ use entitle_ical::{AllDayEvent, Calendar};
 use entitle_store::Store;
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::scope::Scope;
@@ -29,7 +29,7 @@ pub struct RenewalsRequest {
 }
 
 /// The renewals. Its JSON is `renewals --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Renewals {
     /// The business date.
     pub as_of: String,
@@ -40,18 +40,18 @@ pub struct Renewals {
     /// The terms ending in the window, by cancel-by date.
     pub renewals: Vec<Renewal>,
     /// The last day of the window.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub until: Date,
     /// The store's id (for calendar UIDs).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub store_id: String,
     /// When the answer's last event was recorded (the calendar's stamp).
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub stamp: Timestamp,
 }
 
 /// One term ending in the window (stable field names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Renewal {
     /// License id.
     pub id: String,
@@ -70,7 +70,8 @@ pub struct Renewal {
     /// The person responsible.
     pub owner: Option<String>,
     /// open, deadline-passed or renewed-assumed.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub status: crate::wire::Static,
     /// Cost of the next term: the latest cost recorded.
     pub cost: Option<String>,
     /// Its currency.
@@ -85,6 +86,32 @@ pub struct Renewal {
 ///
 /// # Errors
 ///
+impl Renewals {
+    /// Restores the window's last day after the renewals were read back
+    /// from their JSON (the calendar's store id and stamp are not in it:
+    /// a calendar is made where the store is).
+    ///
+    /// # Errors
+    ///
+    /// A date that is not one.
+    pub fn restore(&mut self) -> Result<()> {
+        let as_of: Date = self
+            .as_of
+            .parse()
+            .map_err(|_| Error::invalid("as_of", self.as_of.clone(), "is not a date"))?;
+        self.until = as_of
+            .checked_add(Span::new().days(i64::from(self.within_days)))
+            .map_err(|e| {
+                Error::invalid(
+                    "within",
+                    self.within_days.to_string(),
+                    format!("is too long: {e}"),
+                )
+            })?;
+        Ok(())
+    }
+}
+
 /// For a malformed date or moment, a window past the calendar's end, or a
 /// store failure.
 pub fn renewals(store: &Store, scope: &Scope, req: &RenewalsRequest) -> Result<Renewals> {

@@ -14,7 +14,7 @@ use entitle_core::timeline::{counts, Change};
 use entitle_core::types::match_key;
 use entitle_store::Store;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::scope::Scope;
@@ -32,7 +32,7 @@ pub struct SpendRequest {
 }
 
 /// Spend. Its JSON is `spend --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spend {
     /// The seq the answer is known at.
     pub known_at_seq: u64,
@@ -47,7 +47,7 @@ pub struct Spend {
 }
 
 /// What was paid for one product in one year and currency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpendRow {
     /// Calendar year.
     pub year: i16,
@@ -64,7 +64,7 @@ pub struct SpendRow {
 }
 
 /// What was paid in one year and currency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SpendTotal {
     /// Calendar year.
     pub year: i16,

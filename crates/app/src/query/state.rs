@@ -4,14 +4,14 @@ use entitle_core::position::vendor_matches;
 use entitle_core::timeline::DocumentRef;
 use entitle_core::{LicenseView, Metric, Quantity, Status};
 use entitle_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Query;
 use crate::error::Result;
 use crate::scope::Scope;
 
 /// The licenses visible on a date. Its JSON is `state --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
     /// The business date.
     pub as_of: String,
@@ -22,7 +22,7 @@ pub struct State {
 }
 
 /// One license on the date (stable field names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LicenseRow {
     /// License id.
     pub id: String,
@@ -37,7 +37,8 @@ pub struct LicenseRow {
     /// How many.
     pub quantity: Quantity,
     /// Status on the date.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub status: crate::wire::Static,
     /// First day of the term.
     pub start: String,
     /// Last day of the term (an assumed renewal's end for `renewed-assumed`).
@@ -71,8 +72,30 @@ pub struct LicenseRow {
     /// Documents attached by then.
     pub documents: Vec<DocumentRef>,
     /// The status, typed.
-    #[serde(skip)]
+    #[serde(skip, default = "unknown_status")]
     pub status_kind: Status,
+}
+
+fn unknown_status() -> Status {
+    Status::Active
+}
+
+impl State {
+    /// Restores the typed status after the state was read back from its
+    /// JSON.
+    ///
+    /// # Errors
+    ///
+    /// A status that is not one.
+    pub fn restore(&mut self) -> Result<()> {
+        for l in &mut self.licenses {
+            l.status_kind =
+                serde_json::from_value(serde_json::Value::from(l.status)).map_err(|_| {
+                    crate::Error::invalid("status", l.status, "is not a license status")
+                })?;
+        }
+        Ok(())
+    }
 }
 
 impl From<&LicenseView> for LicenseRow {

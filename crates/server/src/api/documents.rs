@@ -93,7 +93,7 @@ impl Write for ChannelWriter {
 
 /// A file name as a `Content-Disposition` parameter: plain ASCII in
 /// `filename`, the exact name in `filename*`.
-fn disposition(name: &str) -> HeaderValue {
+pub(crate) fn disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod documents;
+mod packs;
 mod params;
 mod queries;
 mod session;
@@ -43,6 +44,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/events", post(writes::events))
         .route("/api/v1/imports/usage", post(writes::usage_import))
         .route("/api/v1/imports/licenses", post(writes::licenses_import))
+        .route("/api/v1/audit-packs", post(packs::build))
+        .route("/api/v1/audit-packs/verify", post(packs::verify))
         .route("/api/v1/search", get(documents::search))
         .route("/api/v1/documents/{hash}", get(documents::show))
         .route("/api/v1/documents/{hash}/content", get(documents::content))

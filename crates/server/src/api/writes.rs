@@ -219,6 +219,7 @@ pub(crate) struct SheetParams {
 impl SheetParams {
     fn options(&self) -> SheetOptions {
         SheetOptions {
+            shown_as: Some(client_name(self)),
             map: self.map.clone(),
             date_format: self.date_format.clone(),
             numbers: self.numbers.clone(),
