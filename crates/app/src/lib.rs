@@ -24,6 +24,7 @@ pub mod progress;
 pub mod query;
 pub mod record;
 pub mod scope;
+pub mod sheet_out;
 pub mod store;
 pub mod when;
 
