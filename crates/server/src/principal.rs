@@ -108,13 +108,13 @@ pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> 
 }
 
 /// Whether a request comes from a page of this server: `Sec-Fetch-Site`
-/// (when the browser sends it) is `same-origin` or `none`, and `Origin`
-/// (when sent) names this host.
+/// (when the browser sends it) is `same-origin` or `none`; without it,
+/// `Origin` (when sent) names this host. `Sec-Fetch-Site` decides when
+/// present — only the browser sets it — because a form posted from a page
+/// served with `Referrer-Policy: no-referrer` carries `Origin: null`.
 pub(crate) fn same_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+        return site == "same-origin" || site == "none";
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
