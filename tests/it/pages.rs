@@ -103,13 +103,16 @@ async fn shoot(c: &Client, name: &str) {
     let dir = screenshots();
     for width in [1280_u32, 375] {
         c.set_window_size(width, 900).await.unwrap();
-        let height = c
-            .execute("return document.documentElement.scrollHeight", vec![])
+        // The window's own frame on top of the page's height.
+        let sizes = c
+            .execute(
+                "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]",
+                vec![],
+            )
             .await
-            .unwrap()
-            .as_u64()
-            .unwrap_or(900);
-        let height = u32::try_from(height.clamp(400, 6000)).unwrap_or(900);
+            .unwrap();
+        let height = sizes[0].as_u64().unwrap_or(900) + sizes[1].as_u64().unwrap_or(0);
+        let height = u32::try_from(height.clamp(400, 8000)).unwrap_or(900);
         c.set_window_size(width, height).await.unwrap();
         let png = c.screenshot().await.unwrap();
         std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();

@@ -25,7 +25,9 @@ pub(crate) struct Mark {
 }
 
 const WIDTH: f64 = 760.0;
-const LEFT: f64 = 92.0;
+const LEFT: f64 = 104.0;
+/// Room between the axes and the first and last marks.
+const PAD: f64 = 14.0;
 const RIGHT: f64 = 24.0;
 const TOP: f64 = 34.0;
 const ROW: f64 = 26.0;
@@ -66,7 +68,8 @@ pub(crate) fn svg(lang: Lang, marks: &[Mark], as_of: Date, known_seq: Option<u64
         .unwrap_or(as_of)
         .max(as_of);
     let span = (days(max) - days(min)).max(1.0);
-    let x = |d: Date| LEFT + (days(d) - days(min)) / span * (WIDTH - LEFT - RIGHT);
+    let x =
+        |d: Date| LEFT + PAD + (days(d) - days(min)) / span * (WIDTH - LEFT - RIGHT - 2.0 * PAD);
     // Recorded time down, one row per event in seq order: evenly spaced, so
     // that events recorded close together stay apart; the row's label
     // says when.

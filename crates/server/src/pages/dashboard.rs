@@ -29,6 +29,8 @@ pub(crate) struct PosRow {
     pub status_class: &'static str,
     pub status: &'static str,
     pub money: String,
+    /// Shortfall cost or unused per year.
+    pub money_kind: &'static str,
     pub licenses: Vec<(String, String)>,
 }
 
@@ -103,10 +105,11 @@ fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String) -> Vec<PosRow> 
     p.products
         .iter()
         .map(|r| {
-            let money = match (&r.shortfall, &r.unused, &r.currency) {
-                (Some(c), _, Some(cur)) => lang.money(*c, cur),
-                (None, Some(c), Some(cur)) => lang.money(*c, cur),
-                _ => String::new(),
+            let t = lang.t();
+            let (money, money_kind) = match (&r.shortfall, &r.unused, &r.currency) {
+                (Some(c), _, Some(cur)) => (lang.money(*c, cur), t.shortfall_cost),
+                (None, Some(c), Some(cur)) => (lang.money(*c, cur), t.unused_cost),
+                _ => (String::new(), ""),
             };
             PosRow {
                 vendor: r.vendor.clone(),
@@ -123,6 +126,7 @@ fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String) -> Vec<PosRow> 
                 status_class: status_class(r.status),
                 status: lang.position_status(r.status),
                 money,
+                money_kind,
                 licenses: r.licenses.iter().map(|id| (id.clone(), link(id))).collect(),
             }
         })

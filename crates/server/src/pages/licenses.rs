@@ -108,12 +108,8 @@ fn select(state: &LicenseState, p: &PageParams) -> Vec<LicenseRow> {
         .cloned()
         .collect();
     match p.sort.as_deref() {
-        Some("vendor") => {
-            rows.sort_by(|a, b| a.vendor.to_lowercase().cmp(&b.vendor.to_lowercase()))
-        }
-        Some("product") => {
-            rows.sort_by(|a, b| a.product.to_lowercase().cmp(&b.product.to_lowercase()))
-        }
+        Some("vendor") => rows.sort_by_key(|r| r.vendor.to_lowercase()),
+        Some("product") => rows.sort_by_key(|r| r.product.to_lowercase()),
         Some("quantity") => {
             rows.sort_by_key(|r| std::cmp::Reverse(r.quantity.count().unwrap_or(u64::MAX)))
         }
