@@ -140,6 +140,19 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
+/// Waits until a form's submission has led to `path`.
+async fn arrive(c: &Client, path: &str) {
+    let began = Instant::now();
+    while c.current_url().await.unwrap().path() != path {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "never arrived at {path}: at {}",
+            c.current_url().await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn sign_in(c: &Client, server: &Served, name: &str, shot: bool) {
     c.goto(&server.at("/")).await.unwrap();
     let url = c.current_url().await.unwrap();
@@ -153,11 +166,8 @@ async fn sign_in(c: &Client, server: &Served, name: &str, shot: bool) {
         input.send_keys(value).await.unwrap();
     }
     click(c, "form.stack button").await;
-    let url = c.current_url().await.unwrap();
-    if url.path() != "/" {
-        let page = c.source().await.unwrap_or_default();
-        panic!("signed in: back where the visit began, not at {url}:\n{page}");
-    }
+    // Signed in: back where the visit began.
+    arrive(c, "/").await;
 }
 
 /// The position table as the page shows it: (vendor, product, metric) →
@@ -363,8 +373,11 @@ fn the_dashboard_shows_the_apis_position_and_travels_in_time_in_english_and_germ
         let known = c.find(Locator::Id("known_at")).await.unwrap();
         known.send_keys("#20").await.unwrap();
         click(&c, "form.times button").await;
-        let url = c.current_url().await.unwrap();
-        assert_eq!(url.query(), Some("as_of=&known_at=%2320"));
+        let began = Instant::now();
+        while c.current_url().await.unwrap().query() != Some("as_of=&known_at=%2320") {
+            assert!(began.elapsed() < Duration::from_secs(10), "the form did not lead to #20");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         assert!(text(&c, "#time-banner")
             .await
             .starts_with("Showing today, as recorded up to event #20 — "));
@@ -434,7 +447,7 @@ fn the_dashboard_shows_the_apis_position_and_travels_in_time_in_english_and_germ
         // Sign out: back to the sign-in page, and the pages are closed.
         c.goto(&server.at("/")).await.unwrap();
         click(&c, "form.inline button").await;
-        assert_eq!(c.current_url().await.unwrap().path(), "/sign-in");
+        arrive(&c, "/sign-in").await;
         c.goto(&server.at("/licenses")).await.unwrap();
         assert_eq!(c.current_url().await.unwrap().path(), "/sign-in");
         c.close().await.unwrap();
