@@ -34,35 +34,15 @@ pub fn run(cli: &Cli, args: &PositionArgs) -> Result<ExitCode> {
         }
     };
     match args.query.output.format() {
-        Format::Csv => super::sheet_out::write_rows(COLUMNS, &position.products)?,
+        Format::Csv => super::sheet_out::write_rows(
+            entitle_app::query::Position::CSV_COLUMNS,
+            &position.products,
+        )?,
         Format::Json => output::json(&position)?,
         Format::Table => print(&position)?,
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// The CSV columns: the JSON fields of a row.
-const COLUMNS: &[&str] = &[
-    "vendor",
-    "product",
-    "metric",
-    "entitled",
-    "used",
-    "balance",
-    "status",
-    "licenses",
-    "used_date",
-    "used_seq",
-    "used_source",
-    "stale",
-    "licensed_metrics",
-    "unit_price",
-    "currency",
-    "price_per",
-    "shortfall_cost",
-    "unused_cost",
-    "money_note",
-];
 
 /// The position table with its footnotes: which counts are stale, and
 /// the money on each side.

@@ -27,39 +27,14 @@ pub fn run(cli: &Cli, a: &QueryArgs) -> Result<ExitCode> {
         }
     };
     match a.output.format() {
-        Format::Csv => super::sheet_out::write_rows(COLUMNS, &state.licenses)?,
+        Format::Csv => {
+            super::sheet_out::write_rows(entitle_app::query::State::CSV_COLUMNS, &state.licenses)?
+        }
         Format::Json => output::json(&state)?,
         Format::Table => print(&state)?,
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// The CSV columns: the JSON fields of a license.
-const COLUMNS: &[&str] = &[
-    "id",
-    "vendor",
-    "product",
-    "edition",
-    "metric",
-    "quantity",
-    "status",
-    "start",
-    "end",
-    "recorded_end",
-    "maintenance_end",
-    "cancelled_on",
-    "cost",
-    "currency",
-    "po",
-    "reseller",
-    "owner",
-    "notice_days",
-    "auto_renew",
-    "renewal_months",
-    "tags",
-    "purchased_seq",
-    "documents",
-];
 
 fn print(state: &State) -> Result<()> {
     println!(

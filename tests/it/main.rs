@@ -20,6 +20,7 @@ mod import_licenses;
 mod ledger;
 mod lock;
 mod messages;
+mod pages;
 mod position_money;
 mod renewals;
 mod serve;

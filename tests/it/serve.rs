@@ -13,10 +13,10 @@ use serde_json::{json, Value};
 
 use crate::util::{bin, TestStore};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A running `entitle serve`.
-struct Served {
+pub(crate) struct Served {
     child: Child,
     url: String,
     setup: Option<String>,
@@ -30,7 +30,7 @@ impl Drop for Served {
 }
 
 impl Served {
-    fn start(store: &TestStore) -> Served {
+    pub(crate) fn start(store: &TestStore) -> Served {
         let mut child = Command::new(bin())
             .arg("--store")
             .arg(&store.path)
@@ -62,7 +62,7 @@ impl Served {
         Served { child, url, setup }
     }
 
-    fn at(&self, path: &str) -> String {
+    pub(crate) fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }
 
@@ -162,9 +162,9 @@ fn client() -> Client {
 }
 
 /// A signed-in browser and its CSRF token.
-struct Browser {
-    http: Client,
-    csrf: String,
+pub(crate) struct Browser {
+    pub(crate) http: Client,
+    pub(crate) csrf: String,
 }
 
 fn sign_in(server: &Served, name: &str, password: &str) -> Browser {
@@ -188,7 +188,7 @@ fn sign_in(server: &Served, name: &str, password: &str) -> Browser {
 }
 
 /// The first admin through the setup token, signed in.
-fn admin(server: &Served) -> Browser {
+pub(crate) fn admin(server: &Served) -> Browser {
     let token = server
         .setup
         .clone()
@@ -203,7 +203,7 @@ fn admin(server: &Served) -> Browser {
 }
 
 impl Browser {
-    fn get(&self, server: &Served, path: &str) -> Response {
+    pub(crate) fn get(&self, server: &Served, path: &str) -> Response {
         self.http.get(server.at(path)).send().unwrap()
     }
 
@@ -216,7 +216,7 @@ impl Browser {
             .unwrap()
     }
 
-    fn add_user(&self, server: &Served, name: &str, role: &str, vendors: &[&str]) {
+    pub(crate) fn add_user(&self, server: &Served, name: &str, role: &str, vendors: &[&str]) {
         let r = self.post(
             server,
             "/api/v1/users",

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod query;
 pub mod record;
 pub mod scope;
+pub mod sheet_out;
 pub mod store;
 pub mod when;
 pub mod wire;

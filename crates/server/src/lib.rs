@@ -15,6 +15,7 @@
 mod api;
 mod error;
 mod headers;
+mod pages;
 mod principal;
 mod session;
 mod state;
@@ -255,6 +256,8 @@ fn pem_certs(pem: &[u8]) -> Result<Vec<rustls::pki_types::CertificateDer<'static
 fn router(shared: Arc<Shared>) -> axum::Router {
     let tls = headers::Tls(shared.tls);
     api::routes()
+        .merge(pages::routes())
+        .fallback(pages::fallback)
         .with_state(shared)
         .layer(middleware::from_fn_with_state(tls, headers::secure))
         .layer(middleware::from_fn(log_request))

@@ -13,6 +13,7 @@ use entitle_app::Scope;
 use entitle_auth::{Account, Role};
 
 use crate::error::ApiError;
+use crate::session::Session;
 use crate::state::Shared;
 
 /// How the request proved who it is.
@@ -107,13 +108,13 @@ pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> 
 }
 
 /// Whether a request comes from a page of this server: `Sec-Fetch-Site`
-/// (when the browser sends it) is `same-origin` or `none`, and `Origin`
-/// (when sent) names this host.
+/// (when the browser sends it) is `same-origin` or `none`; without it,
+/// `Origin` (when sent) names this host. `Sec-Fetch-Site` decides when
+/// present — only the browser sets it — because a form posted from a page
+/// served with `Referrer-Policy: no-referrer` carries `Origin: null`.
 pub(crate) fn same_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return false;
-        }
+        return site == "same-origin" || site == "none";
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
@@ -131,13 +132,23 @@ fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-impl FromRequestParts<Arc<Shared>> for Principal {
-    type Rejection = ApiError;
+/// Whether `token` is the session's CSRF token (compared through their
+/// hashes, so the time taken says nothing about the token) and the
+/// request comes from a page of this server.
+pub(crate) fn csrf_ok(headers: &HeaderMap, session: &Session, token: Option<&str>) -> bool {
+    let token_ok =
+        token.is_some_and(|t| blake3::hash(t.as_bytes()) == blake3::hash(session.csrf.as_bytes()));
+    token_ok && same_site(headers)
+}
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        shared: &Arc<Shared>,
-    ) -> Result<Self, Self::Rejection> {
+impl Principal {
+    /// Who a request comes from, with the browser session when it came
+    /// with one — without the CSRF check, which the caller makes: the API
+    /// on its header, a page's form on its hidden field.
+    pub(crate) fn resolve(
+        parts: &Parts,
+        shared: &Shared,
+    ) -> Result<(Principal, Option<Session>), ApiError> {
         let address = client_address(parts, shared.proxy);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let secret = auth
@@ -151,11 +162,12 @@ impl FromRequestParts<Arc<Shared>> for Principal {
                 .read()
                 .authenticate_token(secret)
                 .ok_or(ApiError::Unauthenticated)?;
-            return Ok(Principal {
+            let who = Principal {
                 account,
                 via: Via::Token(token.id),
                 address,
-            });
+            };
+            return Ok((who, None));
         }
         let id = cookie(&parts.headers, crate::session::cookie_name(shared.tls))
             .ok_or(ApiError::Unauthenticated)?
@@ -168,22 +180,34 @@ impl FromRequestParts<Arc<Shared>> for Principal {
                 return Err(ApiError::Unauthenticated);
             }
         };
-        if changes_state(&parts.method) {
-            let token = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok());
-            let token_ok = token.is_some_and(|t| {
-                blake3::hash(t.as_bytes()) == blake3::hash(session.csrf.as_bytes())
-            });
-            if !same_site(&parts.headers) || !token_ok {
-                return Err(ApiError::CrossSite);
-            }
-        }
-        Ok(Principal {
+        let who = Principal {
             account,
             via: Via::Session(id),
             address,
-        })
+        };
+        Ok((who, Some(session)))
+    }
+}
+
+impl FromRequestParts<Arc<Shared>> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        shared: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
+        let (who, session) = Principal::resolve(parts, shared)?;
+        if let Some(session) = session {
+            if changes_state(&parts.method) {
+                let token = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok());
+                if !csrf_ok(&parts.headers, &session, token) {
+                    return Err(ApiError::CrossSite);
+                }
+            }
+        }
+        Ok(who)
     }
 }

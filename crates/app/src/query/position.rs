@@ -168,6 +168,30 @@ pub struct MoneyTotals {
 }
 
 impl Position {
+    /// The CSV columns (`--format csv`, the pages' `.csv`): the JSON fields
+    /// of a row, in order.
+    pub const CSV_COLUMNS: &'static [&'static str] = &[
+        "vendor",
+        "product",
+        "metric",
+        "entitled",
+        "used",
+        "balance",
+        "status",
+        "licenses",
+        "used_date",
+        "used_seq",
+        "used_source",
+        "stale",
+        "licensed_metrics",
+        "unit_price",
+        "currency",
+        "price_per",
+        "shortfall_cost",
+        "unused_cost",
+        "money_note",
+    ];
+
     /// The shortfall and unused costs summed per currency, and how many
     /// under/over rows have no estimate.
     #[must_use]

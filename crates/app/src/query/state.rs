@@ -21,6 +21,36 @@ pub struct State {
     pub licenses: Vec<LicenseRow>,
 }
 
+impl State {
+    /// The CSV columns (`--format csv`, the pages' `.csv`): the JSON fields
+    /// of a row, in order.
+    pub const CSV_COLUMNS: &'static [&'static str] = &[
+        "id",
+        "vendor",
+        "product",
+        "edition",
+        "metric",
+        "quantity",
+        "status",
+        "start",
+        "end",
+        "recorded_end",
+        "maintenance_end",
+        "cancelled_on",
+        "cost",
+        "currency",
+        "po",
+        "reseller",
+        "owner",
+        "notice_days",
+        "auto_renew",
+        "renewal_months",
+        "tags",
+        "purchased_seq",
+        "documents",
+    ];
+}
+
 /// One license on the date (stable field names).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LicenseRow {

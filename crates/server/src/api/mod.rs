@@ -6,7 +6,7 @@ mod documents;
 mod packs;
 mod params;
 mod queries;
-mod session;
+pub(crate) mod session;
 mod writes;
 
 use std::sync::Arc;
@@ -74,7 +74,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
                 .post(documents::upload)
                 .layer(DefaultBodyLimit::max(UPLOAD_LIMIT as usize + (1 << 20))),
         )
-        .fallback(|| async { ApiError::NotFound })
 }
 
 /// Runs a query on a blocking thread with the store held for reading.

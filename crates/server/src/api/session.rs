@@ -48,7 +48,7 @@ fn me(account: &Account, csrf: Option<String>) -> Me {
     }
 }
 
-fn set_cookie(shared: &Shared, value: &str, max_age: u64) -> HeaderValue {
+pub(crate) fn set_cookie(shared: &Shared, value: &str, max_age: u64) -> HeaderValue {
     let secure = if shared.tls { "; Secure" } else { "" };
     let cookie = format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
@@ -57,7 +57,13 @@ fn set_cookie(shared: &Shared, value: &str, max_age: u64) -> HeaderValue {
     HeaderValue::from_str(&cookie).expect("a cookie of hex digits is a header value")
 }
 
-fn log(shared: &Shared, actor: &str, action: &str, address: std::net::IpAddr, detail: &str) {
+pub(crate) fn log(
+    shared: &Shared,
+    actor: &str,
+    action: &str,
+    address: std::net::IpAddr,
+    detail: &str,
+) {
     let entry = AccessEntry {
         at: jiff::Timestamp::now(),
         actor: actor.to_owned(),
@@ -70,31 +76,34 @@ fn log(shared: &Shared, actor: &str, action: &str, address: std::net::IpAddr, de
     }
 }
 
-/// `POST /api/v1/session`: signs in; a new session id every time.
-pub(crate) async fn sign_in(
-    State(shared): State<Arc<Shared>>,
-    parts: Parts,
-    Json(body): Json<SignIn>,
-) -> ApiResult<Response> {
-    if !same_site(&parts.headers) {
-        return Err(ApiError::CrossSite);
-    }
-    let address = client_address(&parts, shared.proxy);
-    let account_key = format!("user:{}", body.name.trim().to_lowercase());
+/// A successful sign-in: the new session's id (for the cookie), the
+/// session and the account.
+pub(crate) type SignedIn = (String, crate::session::Session, Account);
+
+/// Checks a name and password against the throttle and the accounts
+/// (both logged) and starts a new session — the one sign-in of the API
+/// and of the sign-in page.
+pub(crate) async fn authenticate(
+    shared: &Arc<Shared>,
+    address: std::net::IpAddr,
+    name: &str,
+    password: String,
+) -> ApiResult<SignedIn> {
+    let account_key = format!("user:{}", name.trim().to_lowercase());
     let keys = [account_key.clone(), format!("addr:{address}")];
     if let Some(wait) = shared.throttle.refused(&keys) {
-        log(&shared, body.name.trim(), "login-throttled", address, "");
+        log(shared, name.trim(), "login-throttled", address, "");
         return Err(ApiError::Throttled(wait));
     }
-    let checker = Arc::clone(&shared);
-    let name = body.name.clone();
+    let checker = Arc::clone(shared);
+    let who = name.to_owned();
     let from = address.to_string();
     // Logged by the accounts themselves, let in or refused.
     let verdict = tokio::task::spawn_blocking(move || {
         checker
             .auth
             .read()
-            .verify_login(&name, &body.password, Some(&from))
+            .verify_login(&who, &password, Some(&from))
     })
     .await
     .map_err(|_| ApiError::Unauthenticated)?;
@@ -113,6 +122,20 @@ pub(crate) async fn sign_in(
     };
     shared.throttle.succeeded(&account_key);
     let (id, session) = shared.sessions.start(&account.name);
+    Ok((id, session, account))
+}
+
+/// `POST /api/v1/session`: signs in; a new session id every time.
+pub(crate) async fn sign_in(
+    State(shared): State<Arc<Shared>>,
+    parts: Parts,
+    Json(body): Json<SignIn>,
+) -> ApiResult<Response> {
+    if !same_site(&parts.headers) {
+        return Err(ApiError::CrossSite);
+    }
+    let address = client_address(&parts, shared.proxy);
+    let (id, session, account) = authenticate(&shared, address, &body.name, body.password).await?;
     let mut response = Json(me(&account, Some(session.csrf))).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -126,15 +149,24 @@ pub(crate) async fn sign_out(
     State(shared): State<Arc<Shared>>,
     who: Principal,
 ) -> ApiResult<Response> {
+    Ok(end_session(
+        &shared,
+        &who,
+        StatusCode::NO_CONTENT.into_response(),
+    ))
+}
+
+/// Ends a browser's session here (logged) and in the browser (its
+/// cookie cleared on `response`) — the API's sign-out and the page's.
+pub(crate) fn end_session(shared: &Shared, who: &Principal, mut response: Response) -> Response {
     if let Via::Session(id) = &who.via {
         shared.sessions.end(id);
-        log(&shared, &who.account.name, "logout", who.address, "");
+        log(shared, &who.account.name, "logout", who.address, "");
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, set_cookie(&shared, "", 0));
-    Ok(response)
+        .append(header::SET_COOKIE, set_cookie(shared, "", 0));
+    response
 }
 
 /// `GET /api/v1/session`: who is signed in (and the CSRF token again, for

@@ -1,0 +1,277 @@
+//! The dashboard (`/`): the position per vendor, product and metric with
+//! its status, the money at risk per currency, the notice deadlines of the
+//! next 90 days, stale usage counts and the chain's state — on the chosen
+//! date as known at the chosen moment, in the account's scope.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use entitle_app::query::{self, Position, PositionRequest, RenewalsRequest};
+use entitle_core::position::DEFAULT_STALE_AFTER_DAYS;
+
+use super::i18n::Lang;
+use super::{csv_download, read, Chrome, Times, Visit};
+use crate::state::Shared;
+
+/// One row of the position as shown.
+#[derive(Debug)]
+pub(crate) struct PosRow {
+    pub vendor: String,
+    pub product: String,
+    pub metric_key: String,
+    pub metric: &'static str,
+    pub entitled: String,
+    pub used: String,
+    pub stale: bool,
+    pub balance: String,
+    pub status_class: &'static str,
+    pub status: &'static str,
+    pub money: String,
+    /// Shortfall cost or unused per year.
+    pub money_kind: &'static str,
+    pub licenses: Vec<(String, String)>,
+}
+
+/// The money at risk in one currency.
+#[derive(Debug)]
+pub(crate) struct MoneyRow {
+    pub currency: String,
+    pub shortfall: String,
+    pub unused: String,
+}
+
+/// A notice deadline.
+#[derive(Debug)]
+pub(crate) struct DeadlineRow {
+    pub id: String,
+    pub href: String,
+    pub vendor: String,
+    pub product: String,
+    pub end: String,
+    pub cancel_by: String,
+    pub auto_renew: &'static str,
+    pub status: &'static str,
+    pub passed: bool,
+}
+
+/// A stale usage count.
+#[derive(Debug)]
+pub(crate) struct StaleRow {
+    pub vendor: String,
+    pub product: String,
+    pub counted: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+    heading: String,
+    known: String,
+    rows: Vec<PosRow>,
+    money: Vec<MoneyRow>,
+    unpriced: Option<String>,
+    deadlines_heading: String,
+    deadlines: Vec<DeadlineRow>,
+    stale: Vec<StaleRow>,
+    chain: String,
+    json_href: String,
+    csv_href: String,
+    renewals_json_href: String,
+}
+
+/// The CSS class of a position status (the CLI's colours).
+fn status_class(status: &str) -> &'static str {
+    match status {
+        "under" => "st-under",
+        "over" => "st-over",
+        "compliant" => "st-compliant",
+        "metric-mismatch" => "st-mismatch",
+        _ => "st-none",
+    }
+}
+
+/// A quantity as the language writes it.
+pub(crate) fn quantity(lang: Lang, q: entitle_core::Quantity) -> String {
+    match q.count() {
+        Some(n) => lang.number(i64::try_from(n).unwrap_or(i64::MAX)),
+        None => lang.t().unlimited.to_owned(),
+    }
+}
+
+fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String) -> Vec<PosRow> {
+    p.products
+        .iter()
+        .map(|r| {
+            let t = lang.t();
+            let (money, money_kind) = match (&r.shortfall, &r.unused, &r.currency) {
+                (Some(c), _, Some(cur)) => (lang.money(*c, cur), t.shortfall_cost),
+                (None, Some(c), Some(cur)) => (lang.money(*c, cur), t.unused_cost),
+                _ => (String::new(), ""),
+            };
+            PosRow {
+                vendor: r.vendor.clone(),
+                product: r.product.clone(),
+                metric_key: r.metric.to_string(),
+                metric: lang.metric(r.metric.as_str()),
+                entitled: quantity(lang, r.entitled),
+                used: r.used.map_or_else(
+                    || "–".to_owned(),
+                    |u| lang.number(i64::try_from(u).unwrap_or(i64::MAX)),
+                ),
+                stale: r.stale,
+                balance: r.balance.map_or_else(|| "–".to_owned(), |b| lang.signed(b)),
+                status_class: status_class(r.status),
+                status: lang.position_status(r.status),
+                money,
+                money_kind,
+                licenses: r.licenses.iter().map(|id| (id.clone(), link(id))).collect(),
+            }
+        })
+        .collect()
+}
+
+/// `GET /`
+pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
+    let lang = visit.lang;
+    let scope = visit.scope();
+    let params = visit.params.clone();
+    let answer = read(&shared, lang, move |store| {
+        let times = Times::of(store, &params)?;
+        let position = query::position(
+            store,
+            &scope,
+            &PositionRequest {
+                query: params.query(),
+                stale_after: DEFAULT_STALE_AFTER_DAYS,
+            },
+        )?;
+        let renewals = query::renewals(
+            store,
+            &scope,
+            &RenewalsRequest {
+                as_of: params.as_of.clone(),
+                within: 90,
+                known_at: params.known_at.clone(),
+            },
+        )?;
+        Ok((times, position, renewals))
+    })
+    .await;
+    let (times, position, renewals) = match answer {
+        Ok(a) => a,
+        Err(page) => return page,
+    };
+    let t = lang.t();
+    let q = visit.params.times_query(&[]);
+    let link = |id: &str| format!("/licenses/{}{q}", urlencode(id));
+    let totals = position.money_totals();
+    let mut currencies: Vec<&String> = totals
+        .shortfall
+        .keys()
+        .chain(totals.unused.keys())
+        .collect();
+    currencies.sort();
+    currencies.dedup();
+    let money = currencies
+        .into_iter()
+        .map(|cur| MoneyRow {
+            currency: cur.clone(),
+            shortfall: totals
+                .shortfall
+                .get(cur)
+                .map(|d| lang.money(*d, cur))
+                .unwrap_or_default(),
+            unused: totals
+                .unused
+                .get(cur)
+                .map(|d| lang.money(*d, cur))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let deadlines = renewals
+        .renewals
+        .iter()
+        .map(|r| DeadlineRow {
+            id: r.id.clone(),
+            href: link(&r.id),
+            vendor: r.vendor.clone(),
+            product: r.product.clone(),
+            end: lang.date_text(&r.end),
+            cancel_by: lang.date_text(&r.cancel_by),
+            auto_renew: if r.auto_renew { t.yes } else { t.no },
+            status: lang.deadline_status(r.status),
+            passed: r.status == "deadline-passed",
+        })
+        .collect();
+    let stale = position
+        .products
+        .iter()
+        .filter(|r| r.stale)
+        .map(|r| StaleRow {
+            vendor: r.vendor.clone(),
+            product: r.product.clone(),
+            counted: lang.counted_on(
+                r.used_date.as_deref().unwrap_or_default(),
+                r.used_source.as_deref(),
+            ),
+        })
+        .collect();
+    let heading = lang.position_on(times.as_of);
+    let page = Dashboard {
+        c: visit.chrome(heading.clone(), "/", &times),
+        heading,
+        known: lang.known_at_seq(position.known_at_seq),
+        rows: rows(lang, &position, &link),
+        money,
+        unpriced: (totals.unpriced > 0).then(|| lang.unpriced(totals.unpriced)),
+        deadlines_heading: lang.deadlines_until(renewals.until),
+        deadlines,
+        stale,
+        chain: lang.chain(times.head_seq, &times.head_hash[..12]),
+        json_href: format!("/api/v1/position{q}"),
+        csv_href: format!("/position.csv{q}"),
+        renewals_json_href: format!("/api/v1/renewals{q}"),
+    };
+    visit.html(&page)
+}
+
+/// `GET /position.csv`: the position's rows, as `position --format csv`.
+pub(crate) async fn csv(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
+    let scope = visit.scope();
+    let params = visit.params.clone();
+    let answer = read(&shared, visit.lang, move |store| {
+        query::position(
+            store,
+            &scope,
+            &PositionRequest {
+                query: params.query(),
+                stale_after: DEFAULT_STALE_AFTER_DAYS,
+            },
+        )
+    })
+    .await;
+    match answer {
+        Ok(p) => csv_download(
+            &format!("position-{}.csv", p.as_of),
+            Position::CSV_COLUMNS,
+            &p.products,
+        ),
+        Err(page) => page,
+    }
+}
+
+/// A path segment, percent-encoded.
+pub(crate) fn urlencode(segment: &str) -> String {
+    let mut out = String::new();
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,750 @@
+//! German and English, both first-class: a typed catalogue (every string
+//! exists in both languages or the crate does not compile), whole
+//! sentences with their numbers put in by the language's own function
+//! (never pieced together), plural rules per language, and dates, numbers
+//! and money as each language writes them (`31.03.2024`, `1.234,56 €` /
+//! `2024-03-31`, `€1,234.56`). URLs and the API stay ISO.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+/// A language of the pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    /// Deutsch.
+    De,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `de` or `en`.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    /// A language code as the switch or a cookie gives it.
+    pub(crate) fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The best of German and English for an `Accept-Language` header
+    /// (English when it names neither).
+    pub(crate) fn from_accept(header: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse().ok()))
+                .unwrap_or(1.0_f32);
+            let primary = tag.split('-').next().unwrap_or_default();
+            if let Some(lang) = Lang::parse(primary) {
+                if best.is_none_or(|(b, _)| q > b) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map_or(Lang::En, |(_, l)| l)
+    }
+
+    /// The other language (for the switch).
+    pub(crate) fn other(self) -> Lang {
+        match self {
+            Lang::De => Lang::En,
+            Lang::En => Lang::De,
+        }
+    }
+
+    /// The catalogue.
+    pub(crate) fn t(self) -> &'static Texts {
+        match self {
+            Lang::De => &DE,
+            Lang::En => &EN,
+        }
+    }
+
+    /// A date for display.
+    pub(crate) fn date(self, d: Date) -> String {
+        match self {
+            Lang::De => format!("{:02}.{:02}.{:04}", d.day(), d.month(), d.year()),
+            Lang::En => d.to_string(),
+        }
+    }
+
+    /// An ISO date (as the API gives it) for display; other text as it is.
+    pub(crate) fn date_text(self, iso: &str) -> String {
+        iso.parse::<Date>()
+            .map_or_else(|_| iso.to_owned(), |d| self.date(d))
+    }
+
+    /// A whole number with the language's grouping (`1.234` / `1,234`).
+    pub(crate) fn number(self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let sep = match self {
+            Lang::De => '.',
+            Lang::En => ',',
+        };
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 {
+            format!("−{out}")
+        } else {
+            out
+        }
+    }
+
+    /// A signed whole number (`+5`, `−14`).
+    pub(crate) fn signed(self, n: i64) -> String {
+        if n > 0 {
+            format!("+{}", self.number(n))
+        } else {
+            self.number(n)
+        }
+    }
+
+    /// An amount in a currency: `1.234,56 €` / `€1,234.56`; a currency
+    /// without a sign keeps its code (`1.234,56 CHF` / `CHF 1,234.56`).
+    pub(crate) fn money(self, amount: Decimal, currency: &str) -> String {
+        let rounded = amount.round_dp(2);
+        let negative = rounded.is_sign_negative() && !rounded.is_zero();
+        let abs = rounded.abs();
+        let whole = abs.trunc();
+        let cents = ((abs - whole) * Decimal::from(100)).trunc();
+        let whole: i64 = whole.try_into().unwrap_or(i64::MAX);
+        let cents: i64 = cents.try_into().unwrap_or(0);
+        let (decimal, sign) = match self {
+            Lang::De => (',', if negative { "−" } else { "" }),
+            Lang::En => ('.', if negative { "−" } else { "" }),
+        };
+        let number = format!("{}{decimal}{cents:02}", self.number(whole));
+        let symbol = match currency {
+            "EUR" => Some("€"),
+            "USD" => Some("$"),
+            "GBP" => Some("£"),
+            _ => None,
+        };
+        match (self, symbol) {
+            (Lang::De, Some(s)) => format!("{sign}{number}\u{a0}{s}"),
+            (Lang::De, None) => format!("{sign}{number}\u{a0}{currency}"),
+            (Lang::En, Some(s)) => format!("{sign}{s}{number}"),
+            (Lang::En, None) => format!("{sign}{currency}\u{a0}{number}"),
+        }
+    }
+
+    /// An amount given as text (as the API gives it); other text as it is.
+    pub(crate) fn money_text(self, amount: &str, currency: &str) -> String {
+        amount.parse::<Decimal>().map_or_else(
+            |_| format!("{amount} {currency}"),
+            |d| self.money(d, currency),
+        )
+    }
+
+    /// The status word of a position row.
+    pub(crate) fn position_status(self, status: &str) -> &'static str {
+        let t = self.t();
+        match status {
+            "under" => t.st_under,
+            "over" => t.st_over,
+            "compliant" => t.st_compliant,
+            "metric-mismatch" => t.st_mismatch,
+            _ => t.st_no_usage,
+        }
+    }
+
+    /// The status word of a license.
+    pub(crate) fn license_status(self, status: &str) -> &'static str {
+        let t = self.t();
+        match status {
+            "pending" => t.ls_pending,
+            "active" => t.ls_active,
+            "renewed-assumed" => t.ls_renewed,
+            "expired" => t.ls_expired,
+            "cancelled" => t.ls_cancelled,
+            _ => t.unknown,
+        }
+    }
+
+    /// The status of a notice deadline.
+    pub(crate) fn deadline_status(self, status: &str) -> &'static str {
+        let t = self.t();
+        match status {
+            "deadline-passed" => t.dl_passed,
+            "renewed-assumed" => t.ls_renewed,
+            _ => t.dl_open,
+        }
+    }
+
+    /// What a metric counts.
+    pub(crate) fn metric(self, metric: &str) -> &'static str {
+        let t = self.t();
+        match metric {
+            "user" => t.m_user,
+            "device" => t.m_device,
+            "core" => t.m_core,
+            "processor" => t.m_processor,
+            "concurrent" => t.m_concurrent,
+            "instance" => t.m_instance,
+            _ => t.m_site,
+        }
+    }
+
+    /// An event type.
+    pub(crate) fn event(self, event: &str) -> &'static str {
+        let t = self.t();
+        match event {
+            "purchased" => t.ev_purchased,
+            "extended" => t.ev_extended,
+            "adjusted" => t.ev_adjusted,
+            "cancelled" => t.ev_cancelled,
+            "document_attached" => t.ev_document,
+            "usage_recorded" => t.ev_usage,
+            "voided" => t.ev_voided,
+            _ => t.unknown,
+        }
+    }
+
+    /// The banner of a view that is not "today, as known now": the date
+    /// (when not today), what the view is known at (a date or an event
+    /// number, when not everything), and how many later events it leaves
+    /// out.
+    pub(crate) fn banner(self, as_of: Option<Date>, known: Option<&Known>, hidden: u64) -> String {
+        let known_words = known.map(|k| match (self, k) {
+            (Lang::De, Known::Date(d)) => format!("Stand der Aufzeichnungen am {}", self.date(*d)),
+            (Lang::En, Known::Date(d)) => format!("as recorded on {}", self.date(*d)),
+            (Lang::De, Known::Seq(n)) => format!("Stand nach Ereignis #{n}"),
+            (Lang::En, Known::Seq(n)) => format!("as recorded up to event #{n}"),
+            (Lang::De, Known::Time(t)) => format!("Stand der Aufzeichnungen um {t}"),
+            (Lang::En, Known::Time(t)) => format!("as recorded at {t}"),
+        });
+        let later = match (self, hidden) {
+            (Lang::De, 1) => "1 späteres Ereignis ist nicht berücksichtigt".to_owned(),
+            (Lang::De, n) => format!("{n} spätere Ereignisse sind nicht berücksichtigt"),
+            (Lang::En, 1) => "1 later event not shown".to_owned(),
+            (Lang::En, n) => format!("{n} later events not shown"),
+        };
+        match (self, as_of, known_words) {
+            (Lang::De, Some(d), Some(k)) => format!("Ansicht zum {}, {k} — {later}.", self.date(d)),
+            (Lang::En, Some(d), Some(k)) => format!("Showing {}, {k} — {later}.", self.date(d)),
+            (Lang::De, None, Some(k)) => format!("Ansicht für heute, {k} — {later}."),
+            (Lang::En, None, Some(k)) => format!("Showing today, {k} — {later}."),
+            (Lang::De, Some(d), None) => {
+                format!(
+                    "Ansicht zum {} mit allem, was bis jetzt aufgezeichnet ist.",
+                    self.date(d)
+                )
+            }
+            (Lang::En, Some(d), None) => {
+                format!(
+                    "Showing {}, with everything recorded up to now.",
+                    self.date(d)
+                )
+            }
+            (Lang::De, None, None) => "Ansicht für heute.".to_owned(),
+            (Lang::En, None, None) => "Showing today.".to_owned(),
+        }
+    }
+
+    /// "Position on 30.06.2024".
+    pub(crate) fn position_on(self, d: Date) -> String {
+        match self {
+            Lang::De => format!("Lizenzbilanz zum {}", self.date(d)),
+            Lang::En => format!("Position on {}", self.date(d)),
+        }
+    }
+
+    /// "Licenses on 30.06.2024".
+    pub(crate) fn licenses_on(self, d: Date) -> String {
+        match self {
+            Lang::De => format!("Lizenzen zum {}", self.date(d)),
+            Lang::En => format!("Licenses on {}", self.date(d)),
+        }
+    }
+
+    /// "Notice deadlines until 28.09.2024".
+    pub(crate) fn deadlines_until(self, d: Date) -> String {
+        match self {
+            Lang::De => format!("Kündigungsfristen bis {}", self.date(d)),
+            Lang::En => format!("Notice deadlines until {}", self.date(d)),
+        }
+    }
+
+    /// The chain's state in words.
+    pub(crate) fn chain(self, events: u64, head: &str) -> String {
+        match (self, events) {
+            (Lang::De, 1) => format!("1 Ereignis in der Kette, Kopf {head}…"),
+            (Lang::De, n) => format!(
+                "{} Ereignisse in der Kette, Kopf {head}…",
+                self.number(n as i64)
+            ),
+            (Lang::En, 1) => format!("1 event in the chain, head {head}…"),
+            (Lang::En, n) => format!(
+                "{} events in the chain, head {head}…",
+                self.number(n as i64)
+            ),
+        }
+    }
+
+    /// "as known at #20".
+    pub(crate) fn known_at_seq(self, seq: u64) -> String {
+        match self {
+            Lang::De => format!("Stand nach Ereignis #{seq}"),
+            Lang::En => format!("as known at event #{seq}"),
+        }
+    }
+
+    /// Rows without a cost estimate.
+    pub(crate) fn unpriced(self, n: usize) -> String {
+        match (self, n) {
+            (Lang::De, 1) => {
+                "1 Zeile mit Unter- oder Überlizenzierung hat keine Kostenschätzung.".into()
+            }
+            (Lang::De, n) => {
+                format!("{n} Zeilen mit Unter- oder Überlizenzierung haben keine Kostenschätzung.")
+            }
+            (Lang::En, 1) => "1 under/over row has no cost estimate.".into(),
+            (Lang::En, n) => format!("{n} under/over rows have no cost estimate."),
+        }
+    }
+
+    /// A usage count's date and age, for the stale list.
+    pub(crate) fn counted_on(self, d: &str, source: Option<&str>) -> String {
+        let d = self.date_text(d);
+        match (self, source) {
+            (Lang::De, Some(s)) => format!("gezählt am {d} ({s})"),
+            (Lang::De, None) => format!("gezählt am {d}"),
+            (Lang::En, Some(s)) => format!("counted on {d} ({s})"),
+            (Lang::En, None) => format!("counted on {d}"),
+        }
+    }
+
+    /// Too many sign-in attempts.
+    pub(crate) fn throttled(self, seconds: u64) -> String {
+        let minutes = seconds.div_ceil(60);
+        match (self, minutes) {
+            (Lang::De, 1) => {
+                "Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in 1 Minute wieder.".into()
+            }
+            (Lang::De, m) => format!(
+                "Zu viele fehlgeschlagene Anmeldungen. Versuchen Sie es in {m} Minuten wieder."
+            ),
+            (Lang::En, 1) => "Too many failed sign-ins. Try again in 1 minute.".into(),
+            (Lang::En, m) => format!("Too many failed sign-ins. Try again in {m} minutes."),
+        }
+    }
+}
+
+/// What a view is known at, as the user gave it.
+#[derive(Debug, Clone)]
+pub(crate) enum Known {
+    /// The end of a day.
+    Date(Date),
+    /// An event number.
+    Seq(u64),
+    /// A moment, as typed.
+    Time(String),
+}
+
+/// Every fixed string of the pages, in one language.
+#[derive(Debug)]
+pub(crate) struct Texts {
+    pub app: &'static str,
+    pub nav_dashboard: &'static str,
+    pub nav_licenses: &'static str,
+    pub as_of: &'static str,
+    pub as_of_hint: &'static str,
+    pub known_at: &'static str,
+    pub known_at_hint: &'static str,
+    pub show: &'static str,
+    pub back_to_now: &'static str,
+    pub switch_language: &'static str,
+    pub signed_in_as: &'static str,
+    pub sign_out: &'static str,
+    pub sign_in: &'static str,
+    pub name: &'static str,
+    pub password: &'static str,
+    pub sign_in_failed: &'static str,
+    pub sign_in_expired: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found_text: &'static str,
+    pub error_title: &'static str,
+    pub error_text: &'static str,
+    pub to_dashboard: &'static str,
+    pub as_json: &'static str,
+    pub as_csv: &'static str,
+    pub vendor: &'static str,
+    pub product: &'static str,
+    pub edition: &'static str,
+    pub metric: &'static str,
+    pub entitled: &'static str,
+    pub used: &'static str,
+    pub balance: &'static str,
+    pub status: &'static str,
+    pub money: &'static str,
+    pub stale_mark: &'static str,
+    pub shortfall_cost: &'static str,
+    pub unused_cost: &'static str,
+    pub money_at_risk: &'static str,
+    pub currency: &'static str,
+    pub no_money: &'static str,
+    pub no_deadlines: &'static str,
+    pub license: &'static str,
+    pub end: &'static str,
+    pub cancel_by: &'static str,
+    pub auto_renew: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub stale_usage: &'static str,
+    pub no_stale: &'static str,
+    pub chain: &'static str,
+    pub no_rows: &'static str,
+    pub licenses: &'static str,
+    pub filter: &'static str,
+    pub all: &'static str,
+    pub quantity: &'static str,
+    pub start: &'static str,
+    pub cost: &'static str,
+    pub owner: &'static str,
+    pub sort_by: &'static str,
+    pub terms: &'static str,
+    pub not_yet: &'static str,
+    pub maintenance_end: &'static str,
+    pub notice_days: &'static str,
+    pub po: &'static str,
+    pub reseller: &'static str,
+    pub tags: &'static str,
+    pub documents: &'static str,
+    pub no_documents: &'static str,
+    pub file: &'static str,
+    pub kind: &'static str,
+    pub hash: &'static str,
+    pub event_no: &'static str,
+    pub history: &'static str,
+    pub chart: &'static str,
+    pub chart_caption: &'static str,
+    pub chart_across: &'static str,
+    pub chart_down: &'static str,
+    pub event: &'static str,
+    pub effective: &'static str,
+    pub recorded: &'static str,
+    pub actor: &'static str,
+    pub details: &'static str,
+    pub note: &'static str,
+    pub voided_by: &'static str,
+    pub perpetual: &'static str,
+    pub unlimited: &'static str,
+    pub st_under: &'static str,
+    pub st_over: &'static str,
+    pub st_compliant: &'static str,
+    pub st_mismatch: &'static str,
+    pub st_no_usage: &'static str,
+    pub ls_pending: &'static str,
+    pub ls_active: &'static str,
+    pub ls_renewed: &'static str,
+    pub ls_expired: &'static str,
+    pub ls_cancelled: &'static str,
+    pub dl_open: &'static str,
+    pub dl_passed: &'static str,
+    pub m_user: &'static str,
+    pub m_device: &'static str,
+    pub m_core: &'static str,
+    pub m_processor: &'static str,
+    pub m_concurrent: &'static str,
+    pub m_instance: &'static str,
+    pub m_site: &'static str,
+    pub ev_purchased: &'static str,
+    pub ev_extended: &'static str,
+    pub ev_adjusted: &'static str,
+    pub ev_cancelled: &'static str,
+    pub ev_document: &'static str,
+    pub ev_usage: &'static str,
+    pub ev_voided: &'static str,
+    pub unknown: &'static str,
+}
+
+const EN: Texts = Texts {
+    app: "entitle",
+    nav_dashboard: "Position",
+    nav_licenses: "Licenses",
+    as_of: "As of",
+    as_of_hint: "business date",
+    known_at: "Known at",
+    known_at_hint: "a date, or #N for event N; empty: everything",
+    show: "Show",
+    back_to_now: "Back to today, as known now",
+    switch_language: "Deutsch",
+    signed_in_as: "Signed in as",
+    sign_out: "Sign out",
+    sign_in: "Sign in",
+    name: "Name",
+    password: "Password",
+    sign_in_failed: "The name or the password is not right. Enter them again.",
+    sign_in_expired: "The sign-in form had expired. Enter your name and password again.",
+    not_found_title: "Page not found",
+    not_found_text: "There is nothing at this address that you can see. Check the address, or start again from the position.",
+    error_title: "This view cannot be shown",
+    error_text: "Correct the address or the form and try again:",
+    to_dashboard: "Go to the position",
+    as_json: "JSON",
+    as_csv: "CSV for Excel",
+    vendor: "Vendor",
+    product: "Product",
+    edition: "Edition",
+    metric: "Metric",
+    entitled: "Entitled",
+    used: "Used",
+    balance: "Balance",
+    status: "Status",
+    money: "Money",
+    stale_mark: "count older than the stale limit",
+    shortfall_cost: "Shortfall cost",
+    unused_cost: "Unused per year",
+    money_at_risk: "Money at risk",
+    currency: "Currency",
+    no_money: "No shortfall or unused seats with a known price.",
+    no_deadlines: "No term ends within the next 90 days.",
+    license: "License",
+    end: "End",
+    cancel_by: "Cancel by",
+    auto_renew: "Auto-renews",
+    yes: "yes",
+    no: "no",
+    stale_usage: "Stale usage counts",
+    no_stale: "Every usage count is recent.",
+    chain: "Chain",
+    no_rows: "Nothing to show for this view.",
+    licenses: "Licenses",
+    filter: "Filter",
+    all: "all",
+    quantity: "Quantity",
+    start: "Start",
+    cost: "Cost",
+    owner: "Owner",
+    sort_by: "sort by",
+    terms: "Terms",
+    not_yet: "This license has no terms on this date as known then (not yet bought, or not yet recorded).",
+    maintenance_end: "Maintenance until",
+    notice_days: "Notice period (days)",
+    po: "Purchase order / invoice",
+    reseller: "Reseller",
+    tags: "Tags",
+    documents: "Documents",
+    no_documents: "No documents attached by then.",
+    file: "File",
+    kind: "Kind",
+    hash: "BLAKE3",
+    event_no: "Event",
+    history: "History",
+    chart: "History on both time axes",
+    chart_caption: "Each event is a mark at its business date (across) and the time it was recorded (down); a voided event is struck through, with a line from the void.",
+    chart_across: "business date →",
+    chart_down: "recorded ↓",
+    event: "Event",
+    effective: "Effective",
+    recorded: "Recorded",
+    actor: "By",
+    details: "Details",
+    note: "Note",
+    voided_by: "voided by",
+    perpetual: "perpetual",
+    unlimited: "unlimited",
+    st_under: "under",
+    st_over: "over",
+    st_compliant: "compliant",
+    st_mismatch: "metric mismatch",
+    st_no_usage: "no usage data",
+    ls_pending: "pending",
+    ls_active: "active",
+    ls_renewed: "renewed (assumed)",
+    ls_expired: "expired",
+    ls_cancelled: "cancelled",
+    dl_open: "open",
+    dl_passed: "deadline passed",
+    m_user: "user",
+    m_device: "device",
+    m_core: "core",
+    m_processor: "processor",
+    m_concurrent: "concurrent user",
+    m_instance: "instance",
+    m_site: "site",
+    ev_purchased: "purchased",
+    ev_extended: "extended",
+    ev_adjusted: "adjusted",
+    ev_cancelled: "cancelled",
+    ev_document: "document attached",
+    ev_usage: "usage recorded",
+    ev_voided: "voided",
+    unknown: "—",
+};
+
+const DE: Texts = Texts {
+    app: "entitle",
+    nav_dashboard: "Lizenzbilanz",
+    nav_licenses: "Lizenzen",
+    as_of: "Stichtag",
+    as_of_hint: "Geschäftsdatum",
+    known_at: "Stand der Daten",
+    known_at_hint: "ein Datum oder #N für Ereignis N; leer: alles",
+    show: "Anzeigen",
+    back_to_now: "Zurück zu heute, aktueller Stand",
+    switch_language: "English",
+    signed_in_as: "Angemeldet als",
+    sign_out: "Abmelden",
+    sign_in: "Anmelden",
+    name: "Name",
+    password: "Passwort",
+    sign_in_failed: "Name oder Passwort stimmen nicht. Geben Sie beides erneut ein.",
+    sign_in_expired: "Das Anmeldeformular war abgelaufen. Geben Sie Name und Passwort erneut ein.",
+    not_found_title: "Seite nicht gefunden",
+    not_found_text: "Unter dieser Adresse gibt es nichts, was Sie sehen können. Prüfen Sie die Adresse oder beginnen Sie bei der Lizenzbilanz.",
+    error_title: "Diese Ansicht kann nicht angezeigt werden",
+    error_text: "Korrigieren Sie die Adresse oder das Formular und versuchen Sie es erneut:",
+    to_dashboard: "Zur Lizenzbilanz",
+    as_json: "JSON",
+    as_csv: "CSV für Excel",
+    vendor: "Hersteller",
+    product: "Produkt",
+    edition: "Edition",
+    metric: "Metrik",
+    entitled: "Lizenziert",
+    used: "Genutzt",
+    balance: "Saldo",
+    status: "Status",
+    money: "Kosten",
+    stale_mark: "Zählung älter als die Aktualitätsgrenze",
+    shortfall_cost: "Kosten der Unterlizenzierung",
+    unused_cost: "Ungenutzt pro Jahr",
+    money_at_risk: "Finanzielles Risiko",
+    currency: "Währung",
+    no_money: "Keine Unter- oder Überlizenzierung mit bekanntem Preis.",
+    no_deadlines: "Keine Laufzeit endet in den nächsten 90 Tagen.",
+    license: "Lizenz",
+    end: "Ende",
+    cancel_by: "Kündigen bis",
+    auto_renew: "Automatische Verlängerung",
+    yes: "ja",
+    no: "nein",
+    stale_usage: "Veraltete Nutzungszählungen",
+    no_stale: "Alle Nutzungszählungen sind aktuell.",
+    chain: "Kette",
+    no_rows: "Für diese Ansicht gibt es nichts anzuzeigen.",
+    licenses: "Lizenzen",
+    filter: "Filtern",
+    all: "alle",
+    quantity: "Menge",
+    start: "Beginn",
+    cost: "Kosten",
+    owner: "Verantwortlich",
+    sort_by: "sortieren nach",
+    terms: "Konditionen",
+    not_yet: "Diese Lizenz hat an diesem Tag nach damaligem Stand keine Konditionen (noch nicht gekauft oder noch nicht erfasst).",
+    maintenance_end: "Wartung bis",
+    notice_days: "Kündigungsfrist (Tage)",
+    po: "Bestellung / Rechnung",
+    reseller: "Händler",
+    tags: "Schlagwörter",
+    documents: "Belege",
+    no_documents: "Bis dahin keine Belege angehängt.",
+    file: "Datei",
+    kind: "Art",
+    hash: "BLAKE3",
+    event_no: "Ereignis",
+    history: "Verlauf",
+    chart: "Verlauf auf beiden Zeitachsen",
+    chart_caption: "Jedes Ereignis ist ein Punkt bei seinem Geschäftsdatum (waagerecht) und dem Zeitpunkt seiner Erfassung (senkrecht); ein storniertes Ereignis ist durchgestrichen, mit einer Linie von der Stornierung.",
+    chart_across: "Geschäftsdatum →",
+    chart_down: "erfasst ↓",
+    event: "Ereignis",
+    effective: "Wirksam ab",
+    recorded: "Erfasst",
+    actor: "Von",
+    details: "Einzelheiten",
+    note: "Notiz",
+    voided_by: "storniert durch",
+    perpetual: "unbefristet",
+    unlimited: "unbegrenzt",
+    st_under: "Unterlizenzierung",
+    st_over: "Überlizenzierung",
+    st_compliant: "konform",
+    st_mismatch: "Metrik passt nicht",
+    st_no_usage: "keine Nutzungsdaten",
+    ls_pending: "noch nicht begonnen",
+    ls_active: "aktiv",
+    ls_renewed: "verlängert (angenommen)",
+    ls_expired: "abgelaufen",
+    ls_cancelled: "gekündigt",
+    dl_open: "offen",
+    dl_passed: "Frist verpasst",
+    m_user: "Benutzer",
+    m_device: "Gerät",
+    m_core: "Kern",
+    m_processor: "Prozessor",
+    m_concurrent: "gleichzeitiger Benutzer",
+    m_instance: "Instanz",
+    m_site: "Standort",
+    ev_purchased: "gekauft",
+    ev_extended: "verlängert",
+    ev_adjusted: "angepasst",
+    ev_cancelled: "gekündigt",
+    ev_document: "Beleg angehängt",
+    ev_usage: "Nutzung erfasst",
+    ev_voided: "storniert",
+    unknown: "—",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_numbers_and_money_are_written_as_each_language_writes_them() {
+        let d: Date = "2024-03-31".parse().unwrap();
+        assert_eq!(Lang::De.date(d), "31.03.2024");
+        assert_eq!(Lang::En.date(d), "2024-03-31");
+        let m: Decimal = "1234.56".parse().unwrap();
+        assert_eq!(Lang::De.money(m, "EUR"), "1.234,56\u{a0}€");
+        assert_eq!(Lang::En.money(m, "EUR"), "€1,234.56");
+        assert_eq!(Lang::En.money(m, "CHF"), "CHF\u{a0}1,234.56");
+        assert_eq!(
+            Lang::De.money("95000".parse().unwrap(), "EUR"),
+            "95.000,00\u{a0}€"
+        );
+        assert_eq!(Lang::En.number(1_234_567), "1,234,567");
+        assert_eq!(Lang::De.signed(-14), "−14");
+        assert_eq!(Lang::En.signed(5), "+5");
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_of_the_two() {
+        assert_eq!(Lang::from_accept("de-DE,de;q=0.9,en;q=0.8"), Lang::De);
+        assert_eq!(Lang::from_accept("fr-FR, en;q=0.5, de;q=0.4"), Lang::En);
+        assert_eq!(Lang::from_accept("fr"), Lang::En);
+        assert_eq!(Lang::from_accept(""), Lang::En);
+    }
+
+    #[test]
+    fn the_banner_counts_the_later_events_in_each_language() {
+        let d: Date = "2024-06-30".parse().unwrap();
+        let k = Known::Date("2024-09-02".parse().unwrap());
+        assert_eq!(
+            Lang::En.banner(Some(d), Some(&k), 18),
+            "Showing 2024-06-30, as recorded on 2024-09-02 — 18 later events not shown."
+        );
+        assert_eq!(
+            Lang::De.banner(Some(d), Some(&k), 1),
+            "Ansicht zum 30.06.2024, Stand der Aufzeichnungen am 02.09.2024 — 1 späteres Ereignis ist nicht berücksichtigt."
+        );
+    }
+}
