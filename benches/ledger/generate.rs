@@ -4,6 +4,7 @@
 //! ledger and server benchmarks; deterministic for a given size.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 

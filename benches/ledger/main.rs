@@ -28,15 +28,10 @@
 //!
 //! This is a measurement, not a test: nothing here fails on a slow figure.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::fmt::Write as _;
-use std::io::{BufWriter, Write};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-use jiff::civil::Date;
-use jiff::ToSpan;
 
 mod generate;
 mod sqlite;
