@@ -70,6 +70,12 @@ fn killed_writers_lose_nothing_that_was_reported() {
         );
     }
     eprintln!("crash test: {reported} batches reported, {killed} killed");
+    // On a slow machine every attempt may have been killed before its
+    // batch reached the log: the store that recovered from all of them
+    // still takes the batch, whole.
+    if s.log_lines().len() == 1 {
+        s.ok(&["import", "events", file.to_str().unwrap()]);
+    }
     let v = s.json(&["position", "--as-of", "2023-01-01"]);
     assert_eq!(v["products"][0]["used"], (BATCH - 1) as u64);
 }
