@@ -1,5 +1,6 @@
 //! `entitle serve`
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -70,20 +71,24 @@ fn options(
         },
         "an IP address like 127.0.0.1",
     )?;
-    let tls =
-        match (&args.tls_cert, &args.tls_key) {
+    // clap makes the two flags go together; the file is checked here.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        _ => match (&file.tls_cert, &file.tls_key) {
             (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+            (None, None) => None,
             _ => {
-                match (&file.tls_cert, &file.tls_key) {
-                    (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
-                    (None, None) => None,
-                    _ => anyhow::bail!(
-                "{}: [server] names only one of tls_cert and tls_key: give both, or neither",
-                config.file.as_deref().unwrap_or(std::path::Path::new(config::FILE_NAME)).display()
-            ),
-                }
+                let path = config
+                    .file
+                    .as_deref()
+                    .unwrap_or(Path::new(config::FILE_NAME));
+                anyhow::bail!(
+                    "{}: [server] names only one of tls_cert and tls_key: give both, or neither",
+                    path.display()
+                )
             }
-        };
+        },
+    };
     Ok(entitle_server::Options {
         store,
         listen,

@@ -764,6 +764,12 @@ fn demo_shows_positions_and_the_known_at_contrast() {
     assert!(out.contains("34 events"), "{out}");
     // The audit-letter view: 195 users counted then, 214 after the recount.
     assert!(out.contains("as known at #20"), "{out}");
+    // It ends with how to see the same store in the browser.
+    assert!(out.contains(" serve\n"), "{out}");
+    assert!(
+        out.contains("http://127.0.0.1:8080/?as_of=2024-06-30&known_at=2024-09-02"),
+        "{out}"
+    );
     let lines: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("Microsoft  Microsoft 365 E3"))
