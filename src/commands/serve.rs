@@ -1,6 +1,5 @@
 //! `entitle serve`
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -78,21 +77,37 @@ fn options(
             (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
             (None, None) => None,
             _ => {
-                let path = config
-                    .file
-                    .as_deref()
-                    .unwrap_or(Path::new(config::FILE_NAME));
                 anyhow::bail!(
                     "{}: [server] names only one of tls_cert and tls_key: give both, or neither",
-                    path.display()
+                    config.file_name()
                 )
             }
         },
     };
-    Ok(entitle_server::Options {
+    let options = entitle_server::Options {
         store,
         listen,
         behind_proxy,
         tls: tls.map(|(cert, key)| entitle_server::TlsFiles { cert, key }),
-    })
+    };
+    match entitle_server::check(&options) {
+        // A refused address from the file is named as the file's key, not
+        // as a flag the user never typed.
+        Err(e) if e.field() == Some("listen") && args.listen.is_none() => Err(
+            entitle_app::Error::new(
+                entitle_app::ErrorKind::BadInput,
+                format!(
+                    "{}: server.listen \"{listen}\" {}",
+                    config.file_name(),
+                    e.message()
+                ),
+            )
+            .hint(
+                "set tls_cert and tls_key in [server] (or pass --tls-cert and --tls-key), or listen \
+                 on 127.0.0.1 behind a TLS-terminating reverse proxy named by behind_proxy",
+            )
+            .into(),
+        ),
+        checked => checked.map(|()| options).map_err(Into::into),
+    }
 }

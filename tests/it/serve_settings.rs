@@ -170,7 +170,9 @@ fn bad_settings_are_refused_before_anything_listens() {
     write(&settings, "[server]\nlisten = \"0.0.0.0:0\"\n");
     let err = store.fails(2, &["serve"]);
     assert!(
-        err.contains("reachable from other machines") && err.contains("--tls-cert"),
+        err.contains("entitle.toml: server.listen \"0.0.0.0:0\" is reachable from other machines")
+            && err.contains("tls_cert")
+            && !err.contains("--listen"),
         "{err}"
     );
 

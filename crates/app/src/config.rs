@@ -168,6 +168,15 @@ pub struct Origin<'a> {
 }
 
 impl Config {
+    /// The settings file's name as a message names it: its path if one
+    /// was read, else `entitle.toml`.
+    #[must_use]
+    pub fn file_name(&self) -> String {
+        self.file
+            .as_deref()
+            .map_or_else(|| FILE_NAME.to_owned(), |f| f.display().to_string())
+    }
+
     /// The value of one setting: the flag's (or its environment
     /// variable's) if given, else the file's, parsed; `None` if neither.
     /// `what` says what a good value looks like ("an address like
@@ -196,10 +205,7 @@ impl Config {
             return Ok(None);
         };
         value.trim().parse().map(Some).map_err(|_| {
-            let file = self
-                .file
-                .as_deref()
-                .map_or_else(|| FILE_NAME.to_owned(), |f| f.display().to_string());
+            let file = self.file_name();
             Error::new(
                 ErrorKind::BadInput,
                 format!("{file}: {} {value:?} is not {what}", origin.key),
