@@ -430,7 +430,19 @@ fn the_dashboard_shows_the_apis_position_and_travels_in_time_in_english_and_germ
         let voided = c.find_all(Locator::Css("svg.chart g.mark.voided")).await.unwrap();
         assert_eq!(voided.len(), 1);
         let row20 = c.find(Locator::Css("#history tr[data-seq='20']")).await.unwrap();
-        assert!(row20.text().await.unwrap().contains("voided by #21"));
+        // As recorded on 2 September the void #21 was still to come: the
+        // event counted then, and its row says the void came later.
+        let row20_text = row20.text().await.unwrap();
+        assert!(row20_text.contains("voided later, by #21"), "{row20_text}");
+        let class = row20.attr("class").await.unwrap().unwrap_or_default();
+        assert!(!class.contains("voided"), "{class}");
+        // As known now, it is voided.
+        c.goto(&server.at("/licenses/L-0001?as_of=2024-06-30")).await.unwrap();
+        let row20 = c.find(Locator::Css("#history tr[data-seq='20']")).await.unwrap();
+        assert!(row20.text().await.unwrap().contains("(voided by #21)"));
+        let class = row20.attr("class").await.unwrap().unwrap_or_default();
+        assert!(class.contains("voided"), "{class}");
+        c.goto(&server.at(&format!("/licenses/L-0001{then_q}"))).await.unwrap();
         let terms = text(&c, "dl.terms").await;
         assert!(terms.contains("Quantity") && terms.contains("200"), "{terms}");
         shoot(&c, "license").await;

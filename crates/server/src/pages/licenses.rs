@@ -283,7 +283,10 @@ pub(crate) struct EventRow {
     pub actor: String,
     pub summary: String,
     pub note: String,
+    /// The void that undoes it, as known at the view's moment.
     pub voided_by: Option<u64>,
+    /// A void recorded after the view's moment: the event still counted then.
+    pub voided_later_by: Option<u64>,
     pub later: bool,
 }
 
@@ -480,7 +483,8 @@ pub(crate) async fn show(
             actor: e.actor.clone(),
             summary: e.summary.clone(),
             note: e.note.clone().unwrap_or_default(),
-            voided_by: e.voided_by,
+            voided_by: e.voided_by.filter(|&v| v <= times.known_seq),
+            voided_later_by: e.voided_by.filter(|&v| v > times.known_seq),
             later: e.seq > times.known_seq,
         })
         .collect();
