@@ -108,7 +108,7 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         println!("  {}", ex(cmd));
     }
     println!(
-        "\nIn the browser:\n  {}\n  then create the first admin with the setup token it prints, and open\n  http://127.0.0.1:8080/?as_of=2024-06-30&known_at=2024-09-02",
+        "\nIn the browser:\n  {}\n  then open the setup link it prints to create the first admin, and then\n  http://127.0.0.1:8080/?as_of=2024-06-30&known_at=2024-09-02",
         ex("serve")
     );
     Ok(ExitCode::SUCCESS)

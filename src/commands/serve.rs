@@ -29,10 +29,12 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<ExitCode> {
             );
             if let Some(token) = &started.setup_token {
                 println!(
-                    "No account yet. Create the first admin within one hour (this token works once):\n  \
-                     curl -X POST {}/api/v1/setup -H 'Content-Type: application/json' \\\n    \
+                    "No account yet. Create the first admin within one hour (the link works once):\n  \
+                     {url}/setup?token={token}\n\
+                     or without a browser:\n  \
+                     curl -X POST {url}/api/v1/setup -H 'Content-Type: application/json' \\\n    \
                      -d '{{\"token\":\"{token}\",\"name\":\"admin\",\"password\":\"…at least 12 characters…\"}}'",
-                    started.url
+                    url = started.url
                 );
             }
         },

@@ -120,9 +120,12 @@ async fn shoot(c: &Client, name: &str) {
     c.set_window_size(1280, 900).await.unwrap();
 }
 
-/// An element's text, a no-break space read as a space.
+/// An element's text, a no-break space read as a space; waits up to 10 s
+/// for the element (a form's answer may still be on its way).
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css))
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .text()
@@ -514,6 +517,90 @@ fn an_auditor_sees_one_vendor_and_the_404_page_for_another_vendors_license() {
         assert_eq!(theirs, nothing);
         c.goto(&server.at("/licenses/L-0004")).await.unwrap();
         assert!(text(&c, "h1").await.starts_with("L-0004"));
+        c.close().await.unwrap();
+    });
+}
+
+#[test]
+fn the_printed_setup_link_creates_the_first_admin_in_the_browser_once() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let token = server
+        .setup
+        .clone()
+        .expect("a setup link on a store without accounts");
+    let link = server.at(&format!("/setup?token={token}"));
+    let driver = Driver::start();
+    runtime().block_on(async {
+        let c = driver.browser("setup").await;
+        c.goto(&link).await.unwrap();
+        assert_eq!(text(&c, "h1").await, "Create the first admin");
+        shoot(&c, "setup").await;
+
+        // Two different passwords: the message beside the repeat, the name kept.
+        let fill = |name: &'static str, password: &'static str, repeat: &'static str| {
+            let c = c.clone();
+            async move {
+                for (field, value) in [("name", name), ("password", password), ("repeat", repeat)] {
+                    let input = c.find(Locator::Id(field)).await.unwrap();
+                    input.clear().await.unwrap();
+                    input.send_keys(value).await.unwrap();
+                }
+                click(&c, "form.stack button").await;
+            }
+        };
+        fill("ada", PASSWORD, "correct horse battery staple").await;
+        assert_eq!(
+            text(&c, "#repeat-error").await,
+            "The two passwords differ. Enter the same password twice."
+        );
+        let kept = c
+            .find(Locator::Id("name"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some("ada"));
+        shoot(&c, "setup-error").await;
+        // Too short for the rule (the browser's minlength is removed to
+        // reach the server's own check).
+        c.execute(
+            "document.getElementById('password').removeAttribute('minlength')",
+            vec![],
+        )
+        .await
+        .unwrap();
+        fill("ada", "short", "short").await;
+        assert_eq!(
+            text(&c, "#password-error").await,
+            "The password has 5 characters. Choose one of at least 12."
+        );
+        assert!(store.path.join("auth").read_dir().is_ok_and(|d| d
+            .filter_map(Result::ok)
+            .all(|e| e.file_name() != "accounts.json")));
+
+        // Right: the admin exists and is signed in on the position.
+        fill("ada", PASSWORD, PASSWORD).await;
+        arrive(&c, "/").await;
+        assert!(text(&c, ".account").await.contains("ada"));
+        let accounts = std::fs::read_to_string(store.path.join("auth/accounts.json")).unwrap();
+        assert!(
+            accounts.contains("\"ada\"") && accounts.contains("admin"),
+            "{accounts}"
+        );
+
+        // The link works once: opened again, it says accounts exist.
+        let other = driver.browser("setup-again").await;
+        other.goto(&link).await.unwrap();
+        assert!(text(&other, "#setup-error")
+            .await
+            .contains("has accounts already"));
+        assert!(
+            other.find(Locator::Id("password")).await.is_err(),
+            "no form any more"
+        );
+        other.close().await.unwrap();
         c.close().await.unwrap();
     });
 }

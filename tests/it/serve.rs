@@ -19,7 +19,7 @@ pub(crate) const PASSWORD: &str = "correct horse battery";
 pub(crate) struct Served {
     child: Child,
     url: String,
-    setup: Option<String>,
+    pub(crate) setup: Option<String>,
 }
 
 impl Drop for Served {
@@ -50,7 +50,7 @@ impl Served {
         assert!(url.starts_with("http://127.0.0.1:"), "{first}");
         let mut setup = None;
         if store_is_new_to_accounts(store) {
-            for line in lines.by_ref().take(3) {
+            for line in lines.by_ref().take(5) {
                 let line = line.expect("utf-8");
                 if let Some(rest) = line.split("\"token\":\"").nth(1) {
                     setup = rest.split('"').next().map(str::to_owned);

@@ -330,6 +330,46 @@ impl Lang {
         }
     }
 
+    /// A password of `given` characters, shorter than `limit` (`short`)
+    /// or longer.
+    pub(crate) fn password_length(self, given: usize, limit: usize, short: bool) -> String {
+        match (self, short) {
+            (Lang::De, true) => format!(
+                "Das Passwort hat {given} Zeichen. Wählen Sie eines mit mindestens {limit} Zeichen."
+            ),
+            (Lang::De, false) => format!(
+                "Das Passwort hat {given} Zeichen. Wählen Sie eines mit höchstens {limit} Zeichen."
+            ),
+            (Lang::En, true) => {
+                format!("The password has {given} characters. Choose one of at least {limit}.")
+            }
+            (Lang::En, false) => {
+                format!("The password has {given} characters. Choose one of at most {limit}.")
+            }
+        }
+    }
+
+    /// What is wrong with a name, from the accounts' rule (`is empty`,
+    /// `is longer than 64 characters`, `holds a control character`).
+    pub(crate) fn name_problem(self, problem: &str) -> String {
+        let long = problem.contains("longer");
+        let empty = problem.contains("empty");
+        match (self, empty, long) {
+            (Lang::De, true, _) => "Geben Sie einen Namen ein.".into(),
+            (Lang::De, _, true) => {
+                "Der Name ist zu lang. Wählen Sie einen mit höchstens 64 Zeichen.".into()
+            }
+            (Lang::De, _, _) => {
+                "Der Name enthält ein Steuerzeichen. Geben Sie ihn ohne ein.".into()
+            }
+            (Lang::En, true, _) => "Enter a name.".into(),
+            (Lang::En, _, true) => {
+                "The name is too long. Choose one of at most 64 characters.".into()
+            }
+            (Lang::En, _, _) => "The name holds a control character. Enter it without one.".into(),
+        }
+    }
+
     /// Too many sign-in attempts.
     pub(crate) fn throttled(self, seconds: u64) -> String {
         let minutes = seconds.div_ceil(60);
@@ -377,6 +417,14 @@ pub(crate) struct Texts {
     pub password: &'static str,
     pub sign_in_failed: &'static str,
     pub sign_in_expired: &'static str,
+    pub setup_title: &'static str,
+    pub setup_intro: &'static str,
+    pub password_rule: &'static str,
+    pub password_repeat: &'static str,
+    pub setup_create: &'static str,
+    pub passwords_differ: &'static str,
+    pub setup_refused: &'static str,
+    pub setup_not_needed: &'static str,
     pub not_found_title: &'static str,
     pub not_found_text: &'static str,
     pub error_title: &'static str,
@@ -493,6 +541,14 @@ const EN: Texts = Texts {
     password: "Password",
     sign_in_failed: "The name or the password is not right. Enter them again.",
     sign_in_expired: "The sign-in form had expired. Enter your name and password again.",
+    setup_title: "Create the first admin",
+    setup_intro: "This store has no account yet. This one-time link creates the first one, an admin, who then adds the others (entitle user add, or the API).",
+    password_rule: "At least 12 characters. A sentence you remember is a good password.",
+    password_repeat: "Repeat the password",
+    setup_create: "Create and sign in",
+    passwords_differ: "The two passwords differ. Enter the same password twice.",
+    setup_refused: "This setup link is unknown, used or expired. Start the server again: it prints a new one.",
+    setup_not_needed: "This store has accounts already: the setup link only creates the first admin. Sign in, or ask an admin for an account.",
     not_found_title: "Page not found",
     not_found_text: "There is nothing at this address that you can see. Check the address, or start again from the position.",
     error_title: "This view cannot be shown",
@@ -609,6 +665,14 @@ const DE: Texts = Texts {
     password: "Passwort",
     sign_in_failed: "Name oder Passwort stimmen nicht. Geben Sie beides erneut ein.",
     sign_in_expired: "Das Anmeldeformular war abgelaufen. Geben Sie Name und Passwort erneut ein.",
+    setup_title: "Ersten Administrator anlegen",
+    setup_intro: "Dieser Bestand hat noch kein Konto. Dieser einmalige Link legt das erste an, einen Administrator, der danach die weiteren anlegt (entitle user add oder die API).",
+    password_rule: "Mindestens 12 Zeichen. Ein Satz, den Sie sich merken, ist ein gutes Passwort.",
+    password_repeat: "Passwort wiederholen",
+    setup_create: "Anlegen und anmelden",
+    passwords_differ: "Die beiden Passwörter unterscheiden sich. Geben Sie zweimal dasselbe Passwort ein.",
+    setup_refused: "Dieser Einrichtungslink ist unbekannt, schon benutzt oder abgelaufen. Starten Sie den Server neu: Er zeigt einen neuen an.",
+    setup_not_needed: "Dieser Bestand hat bereits Konten: Der Einrichtungslink legt nur den ersten Administrator an. Melden Sie sich an oder bitten Sie einen Administrator um ein Konto.",
     not_found_title: "Seite nicht gefunden",
     not_found_text: "Unter dieser Adresse gibt es nichts, was Sie sehen können. Prüfen Sie die Adresse oder beginnen Sie bei der Lizenzbilanz.",
     error_title: "Diese Ansicht kann nicht angezeigt werden",

@@ -13,6 +13,7 @@ mod chart;
 mod dashboard;
 pub(crate) mod i18n;
 mod licenses;
+mod setup;
 mod signin;
 
 use std::sync::{Arc, LazyLock};
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/licenses/{id}", get(licenses::show))
         .route("/sign-in", get(signin::form).post(signin::submit))
         .route("/sign-out", axum::routing::post(signin::sign_out))
+        .route("/setup", get(setup::form).post(setup::submit))
         .route("/assets/{file}", get(asset))
 }
 
