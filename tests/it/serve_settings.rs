@@ -53,8 +53,9 @@ fn serve(store: &TestStore, args: &[&str]) -> (Running, String, String) {
     let mut setup = String::new();
     for line in lines.by_ref().take(3) {
         let line = line.expect("utf-8");
-        if let Some(rest) = line.split("\"token\":\"").nth(1) {
-            setup = rest.split('"').next().unwrap().to_owned();
+        // The browser link: `{url}/setup?token=…`.
+        if let Some(rest) = line.split("/setup?token=").nth(1) {
+            setup = rest.trim().to_owned();
         }
     }
     std::thread::spawn(move || for _ in lines {});
