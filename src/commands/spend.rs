@@ -33,10 +33,9 @@ pub fn run(cli: &Cli, a: &SpendArgs) -> Result<ExitCode> {
         }
     };
     match a.output.format() {
-        Format::Csv => super::sheet_out::write_rows(
-            &["year", "vendor", "product", "currency", "amount", "events"],
-            &spend.spend,
-        )?,
+        Format::Csv => {
+            super::sheet_out::write_rows(entitle_app::query::Spend::CSV_COLUMNS, &spend.spend)?
+        }
         Format::Json => output::json(&spend)?,
         Format::Table => print(&spend)?,
     }

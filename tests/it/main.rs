@@ -21,6 +21,8 @@ mod ledger;
 mod lock;
 mod messages;
 mod pages;
+mod pages_a11y;
+mod pages_record;
 mod position_money;
 mod renewals;
 mod serve;

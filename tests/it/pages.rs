@@ -19,7 +19,7 @@ use crate::serve::{admin, Browser, Served, PASSWORD};
 use crate::util::TestStore;
 
 /// A chromedriver on a free port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     profiles: tempfile::TempDir,
@@ -33,7 +33,7 @@ impl Drop for Driver {
 }
 
 impl Driver {
-    fn start() -> Driver {
+    pub(crate) fn start() -> Driver {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -63,7 +63,7 @@ impl Driver {
     }
 
     /// A new headless Chromium with a fresh profile.
-    async fn browser(&self, name: &str) -> Client {
+    pub(crate) async fn browser(&self, name: &str) -> Client {
         let profile = self.profiles.path().join(name);
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -85,7 +85,7 @@ impl Driver {
 }
 
 /// Where screenshots go: `<target dir>/screenshots/`.
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     // <target>/debug/deps/it-<hash>
     let target = exe
@@ -99,8 +99,8 @@ fn screenshots() -> PathBuf {
 }
 
 /// Writes the current page, whole, at 1280 and 375 px wide.
-async fn shoot(c: &Client, name: &str) {
-    let dir = screenshots();
+pub(crate) async fn shoot(c: &Client, name: &str) {
+    let dir = screenshots_dir();
     for width in [1280_u32, 375] {
         c.set_window_size(width, 900).await.unwrap();
         // The window's own frame on top of the page's height.
@@ -122,7 +122,7 @@ async fn shoot(c: &Client, name: &str) {
 
 /// An element's text, a no-break space read as a space; waits up to 10 s
 /// for the element (a form's answer may still be on its way).
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(css))
@@ -134,7 +134,7 @@ async fn text(c: &Client, css: &str) -> String {
         .replace('\u{a0}', " ")
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
@@ -144,7 +144,7 @@ async fn click(c: &Client, css: &str) {
 }
 
 /// Waits until a form's submission has led to `path`.
-async fn arrive(c: &Client, path: &str) {
+pub(crate) async fn arrive(c: &Client, path: &str) {
     let began = Instant::now();
     while c.current_url().await.unwrap().path() != path {
         assert!(
@@ -156,7 +156,7 @@ async fn arrive(c: &Client, path: &str) {
     }
 }
 
-async fn sign_in(c: &Client, server: &Served, name: &str, shot: bool) {
+pub(crate) async fn sign_in(c: &Client, server: &Served, name: &str, shot: bool) {
     c.goto(&server.at("/")).await.unwrap();
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), "/sign-in", "not signed in: the sign-in page");
@@ -175,7 +175,7 @@ async fn sign_in(c: &Client, server: &Served, name: &str, shot: bool) {
 
 /// The position table as the page shows it: (vendor, product, metric) →
 /// (entitled, used, balance).
-async fn position_rows(c: &Client) -> Vec<(String, [String; 3])> {
+pub(crate) async fn position_rows(c: &Client) -> Vec<(String, [String; 3])> {
     let mut rows = Vec::new();
     for tr in c
         .find_all(Locator::Css("#position tbody tr[data-vendor]"))
@@ -239,20 +239,20 @@ fn api_rows(position: &Value) -> Vec<(String, [String; 3])> {
         .collect()
 }
 
-fn api(admin: &Browser, server: &Served, path: &str) -> Value {
+pub(crate) fn api(admin: &Browser, server: &Served, path: &str) -> Value {
     let r = admin.get(server, path);
     assert!(r.status().is_success(), "{path}: {}", r.status());
     r.json().unwrap()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
 }
 
-fn demo_store() -> TestStore {
+pub(crate) fn demo_store() -> TestStore {
     let s = TestStore::new();
     s.ok(&["demo"]);
     s

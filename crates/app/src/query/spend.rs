@@ -74,6 +74,12 @@ pub struct SpendTotal {
     pub amount: String,
 }
 
+impl Spend {
+    /// The columns of `spend --format csv`, one row per [`SpendRow`].
+    pub const CSV_COLUMNS: &'static [&'static str] =
+        &["year", "vendor", "product", "currency", "amount", "events"];
+}
+
 #[derive(Default)]
 struct Acc {
     vendor: String,

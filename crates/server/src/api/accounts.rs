@@ -36,13 +36,13 @@ pub(crate) fn auth_error(e: entitle_auth::Error) -> ApiError {
     ApiError::App(Error::new(kind, e.to_string()))
 }
 
-fn actor(who: &Principal) -> Actor {
+pub(crate) fn actor(who: &Principal) -> Actor {
     Actor::new(who.account.name.clone(), Some(who.address.to_string()))
 }
 
 /// Runs an account change on a blocking thread (hashing a password takes
 /// a moment) with the accounts held for writing.
-async fn change<T: Send + 'static>(
+pub(crate) async fn change<T: Send + 'static>(
     shared: &Arc<Shared>,
     work: impl FnOnce(&mut entitle_auth::AuthDir) -> entitle_auth::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
@@ -281,17 +281,26 @@ pub(crate) async fn rotate_calendar(
     let by = actor(&who);
     let user = who.account.name.clone();
     let secret = change(&shared, move |auth| auth.rotate_calendar_secret(&by, &user)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CalendarLink {
+            url: calendar_url(&shared, &headers, &secret),
+        }),
+    ))
+}
+
+/// The subscription link of `secret`, on the host the request came to.
+pub(crate) fn calendar_url(
+    shared: &Shared,
+    headers: &axum::http::HeaderMap,
+    secret: &str,
+) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let scheme = if shared.tls { "https" } else { "http" };
-    Ok((
-        StatusCode::CREATED,
-        Json(CalendarLink {
-            url: format!("{scheme}://{host}/calendar/{secret}.ics"),
-        }),
-    ))
+    format!("{scheme}://{host}/calendar/{secret}.ics")
 }
 
 /// `DELETE /api/v1/calendar`: the link stops working.

@@ -1,13 +1,13 @@
 //! The JSON API under `/api/v1/`: every use case of `crates/app`, each
 //! behind the principal check and scoped inside the query.
 
-mod accounts;
+pub(crate) mod accounts;
 mod documents;
 mod packs;
 mod params;
 mod queries;
 pub(crate) mod session;
-mod writes;
+pub(crate) mod writes;
 
 use std::sync::Arc;
 

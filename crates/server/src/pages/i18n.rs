@@ -8,6 +8,8 @@
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
+use super::forms::Action;
+
 /// A language of the pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lang {
@@ -370,6 +372,34 @@ impl Lang {
         }
     }
 
+    /// The spend page's heading.
+    pub(crate) fn spend_heading(self, year: Option<i16>) -> String {
+        match (self, year) {
+            (Lang::De, Some(y)) => format!("Ausgaben {y}"),
+            (Lang::De, None) => "Ausgaben nach Jahr".into(),
+            (Lang::En, Some(y)) => format!("Spend in {y}"),
+            (Lang::En, None) => "Spend per year".into(),
+        }
+    }
+
+    /// The spend chart's label for screen readers.
+    pub(crate) fn spend_chart_label(self, currency: &str) -> String {
+        match self {
+            Lang::De => format!("Ausgaben pro Jahr in {currency}"),
+            Lang::En => format!("Spend per year in {currency}"),
+        }
+    }
+
+    /// A number of days: "30 days", "30 Tage".
+    pub(crate) fn days(self, n: u32) -> String {
+        match (self, n) {
+            (Lang::De, 1) => "1 Tag".into(),
+            (Lang::De, n) => format!("{} Tage", self.number(i64::from(n))),
+            (Lang::En, 1) => "1 day".into(),
+            (Lang::En, n) => format!("{} days", self.number(i64::from(n))),
+        }
+    }
+
     /// Too many sign-in attempts.
     pub(crate) fn throttled(self, seconds: u64) -> String {
         let minutes = seconds.div_ceil(60);
@@ -425,6 +455,44 @@ pub(crate) struct Texts {
     pub passwords_differ: &'static str,
     pub setup_refused: &'static str,
     pub setup_not_needed: &'static str,
+    pub nav_renewals: &'static str,
+    pub nav_spend: &'static str,
+    pub nav_documents: &'static str,
+    pub search: &'static str,
+    pub search_button: &'static str,
+    pub search_hint: &'static str,
+    pub no_documents_yet: &'static str,
+    pub no_hits: &'static str,
+    pub size: &'static str,
+    pub licenses_col: &'static str,
+    pub vendors_col: &'static str,
+    pub searchable_col: &'static str,
+    pub not_searchable: &'static str,
+    pub media_type: &'static str,
+    pub text: &'static str,
+    pub bound_by: &'static str,
+    pub download: &'static str,
+    pub open_pdf: &'static str,
+    pub b3sum_hint: &'static str,
+    pub owner_col: &'static str,
+    pub within: &'static str,
+    pub within_hint: &'static str,
+    pub next_cost: &'static str,
+    pub as_ics: &'static str,
+    pub calendar_heading: &'static str,
+    pub calendar_intro: &'static str,
+    pub calendar_create: &'static str,
+    pub calendar_create_hint: &'static str,
+    pub calendar_stop: &'static str,
+    pub calendar_new: &'static str,
+    pub calendar_link: &'static str,
+    pub calendar_stopped: &'static str,
+    pub year: &'static str,
+    pub total: &'static str,
+    pub amount: &'static str,
+    pub events: &'static str,
+    pub spend_rows: &'static str,
+    pub no_spend: &'static str,
     pub not_found_title: &'static str,
     pub not_found_text: &'static str,
     pub error_title: &'static str,
@@ -549,6 +617,44 @@ const EN: Texts = Texts {
     passwords_differ: "The two passwords differ. Enter the same password twice.",
     setup_refused: "This setup link is unknown, used or expired. Start the server again: it prints a new one.",
     setup_not_needed: "This store has accounts already: the setup link only creates the first admin. Sign in, or ask an admin for an account.",
+    nav_renewals: "Renewals",
+    nav_spend: "Spend",
+    nav_documents: "Contracts",
+    search: "Search the documents",
+    search_button: "Search",
+    search_hint: r#"words or a "phrase"; only the documents you may see"#,
+    no_documents_yet: "No documents yet. Attach them with `entitle attach` or on a license.",
+    no_hits: "No document contains that.",
+    size: "Size",
+    licenses_col: "Licenses",
+    vendors_col: "Vendors",
+    searchable_col: "Searchable",
+    not_searchable: "Not searchable",
+    media_type: "Type",
+    text: "Text",
+    bound_by: "Attached by",
+    download: "Download",
+    open_pdf: "Open the PDF in a new tab",
+    b3sum_hint: "The same hash as `b3sum FILE` prints for the downloaded file.",
+    owner_col: "License or vendor",
+    within: "Days ahead",
+    within_hint: "Terms ending within this many days",
+    next_cost: "Next term",
+    as_ics: "as a calendar file (.ics)",
+    calendar_heading: "Your calendar subscription",
+    calendar_intro: "Outlook and Google Calendar can subscribe to your renewal deadlines by a secret link: the cancel-by dates of the coming year for the vendors you may see, with reminders, kept up to date by the calendar itself. Anyone who has the link sees these deadlines: keep it to yourself.",
+    calendar_create: "Create a subscription link",
+    calendar_create_hint: "A new link replaces any earlier one, which stops working.",
+    calendar_stop: "Stop the subscription",
+    calendar_new: "Your new subscription link. It is shown only now: copy it into your calendar (Outlook: Add calendar → From Internet; Google: Other calendars → From URL).",
+    calendar_link: "Subscription link",
+    calendar_stopped: "The subscription is stopped: the link no longer works.",
+    year: "Year",
+    total: "Total",
+    amount: "Amount",
+    events: "Events",
+    spend_rows: "Per vendor and product",
+    no_spend: "No costs are recorded for this choice.",
     not_found_title: "Page not found",
     not_found_text: "There is nothing at this address that you can see. Check the address, or start again from the position.",
     error_title: "This view cannot be shown",
@@ -673,6 +779,44 @@ const DE: Texts = Texts {
     passwords_differ: "Die beiden Passwörter unterscheiden sich. Geben Sie zweimal dasselbe Passwort ein.",
     setup_refused: "Dieser Einrichtungslink ist unbekannt, schon benutzt oder abgelaufen. Starten Sie den Server neu: Er zeigt einen neuen an.",
     setup_not_needed: "Dieser Bestand hat bereits Konten: Der Einrichtungslink legt nur den ersten Administrator an. Melden Sie sich an oder bitten Sie einen Administrator um ein Konto.",
+    nav_renewals: "Verlängerungen",
+    nav_spend: "Ausgaben",
+    nav_documents: "Verträge",
+    search: "Dokumente durchsuchen",
+    search_button: "Suchen",
+    search_hint: "Wörter oder eine „Phrase“; nur die Dokumente, die Sie sehen dürfen",
+    no_documents_yet: "Noch keine Dokumente. Hängen Sie sie mit `entitle attach` an.",
+    no_hits: "Kein Dokument enthält das.",
+    size: "Größe",
+    licenses_col: "Lizenzen",
+    vendors_col: "Hersteller",
+    searchable_col: "Durchsuchbar",
+    not_searchable: "Nicht durchsuchbar",
+    media_type: "Typ",
+    text: "Text",
+    bound_by: "Angehängt durch",
+    download: "Herunterladen",
+    open_pdf: "PDF in neuem Tab öffnen",
+    b3sum_hint: "Derselbe Hash, den `b3sum DATEI` für die heruntergeladene Datei ausgibt.",
+    owner_col: "Lizenz oder Hersteller",
+    within: "Tage voraus",
+    within_hint: "Laufzeiten, die in so vielen Tagen enden",
+    next_cost: "Nächste Laufzeit",
+    as_ics: "als Kalenderdatei (.ics)",
+    calendar_heading: "Ihr Kalender-Abonnement",
+    calendar_intro: "Outlook und Google Kalender können Ihre Kündigungsfristen über einen geheimen Link abonnieren: die Kündigungstermine des kommenden Jahres für die Hersteller, die Sie sehen dürfen, mit Erinnerungen, vom Kalender selbst aktuell gehalten. Wer den Link hat, sieht diese Fristen: Geben Sie ihn nicht weiter.",
+    calendar_create: "Abonnement-Link erstellen",
+    calendar_create_hint: "Ein neuer Link ersetzt einen früheren; der frühere funktioniert dann nicht mehr.",
+    calendar_stop: "Abonnement beenden",
+    calendar_new: "Ihr neuer Abonnement-Link. Er wird nur jetzt angezeigt: Kopieren Sie ihn in Ihren Kalender (Outlook: Kalender hinzufügen → Aus dem Internet; Google: Weitere Kalender → Per URL).",
+    calendar_link: "Abonnement-Link",
+    calendar_stopped: "Das Abonnement ist beendet: Der Link funktioniert nicht mehr.",
+    year: "Jahr",
+    total: "Summe",
+    amount: "Betrag",
+    events: "Ereignisse",
+    spend_rows: "Nach Hersteller und Produkt",
+    no_spend: "Für diese Auswahl sind keine Kosten erfasst.",
     not_found_title: "Seite nicht gefunden",
     not_found_text: "Unter dieser Adresse gibt es nichts, was Sie sehen können. Prüfen Sie die Adresse oder beginnen Sie bei der Lizenzbilanz.",
     error_title: "Diese Ansicht kann nicht angezeigt werden",
@@ -815,3 +959,273 @@ mod tests {
         );
     }
 }
+
+/// The forms' words: labels, hints and problems, in both languages.
+#[derive(Debug)]
+pub(crate) struct FormTexts {
+    pub new_purchase: &'static str,
+    pub new_usage: &'static str,
+    pub actions: &'static str,
+    pub extend: &'static str,
+    pub adjust: &'static str,
+    pub cancel: &'static str,
+    pub void: &'static str,
+    pub back: &'static str,
+    pub required_mark: &'static str,
+    pub problems_title: &'static str,
+    pub required: &'static str,
+    pub confirm_missing: &'static str,
+    pub choose: &'static str,
+    pub choose_event: &'static str,
+    pub whole_number: &'static str,
+    pub bad_date: &'static str,
+    pub bad_quantity: &'static str,
+    pub bad_money: &'static str,
+    pub cost_hint: &'static str,
+    pub currency_hint: &'static str,
+    pub qty_hint: &'static str,
+    pub end_hint: &'static str,
+    pub notice_hint: &'static str,
+    pub renewal_months: &'static str,
+    pub renewal_hint: &'static str,
+    pub tags_hint: &'static str,
+    pub id_hint: &'static str,
+    pub effective_hint: &'static str,
+    pub cancel_effective_hint: &'static str,
+    pub note_hint: &'static str,
+    pub until: &'static str,
+    pub new_quantity: &'static str,
+    pub keep_hint: &'static str,
+    pub confirm_cancel: &'static str,
+    pub confirm_void: &'static str,
+    pub void_which: &'static str,
+    pub void_note_hint: &'static str,
+    pub count: &'static str,
+    pub count_hint: &'static str,
+    pub counted_on: &'static str,
+    pub source: &'static str,
+    pub source_hint: &'static str,
+    pub intro_purchase: &'static str,
+    pub intro_extend: &'static str,
+    pub intro_adjust: &'static str,
+    pub intro_cancel: &'static str,
+    pub intro_void: &'static str,
+    pub intro_usage: &'static str,
+    pub submit_purchase: &'static str,
+    pub submit_extend: &'static str,
+    pub submit_adjust: &'static str,
+    pub submit_cancel: &'static str,
+    pub submit_void: &'static str,
+    pub submit_usage: &'static str,
+    lang: Lang,
+}
+
+impl FormTexts {
+    /// A form's heading (`id`: the license it changes).
+    pub(crate) fn heading(&self, action: Action, id: &str) -> String {
+        match (self.lang, action) {
+            (_, Action::Purchase) => self.new_purchase.to_owned(),
+            (_, Action::Usage) => self.new_usage.to_owned(),
+            (Lang::De, Action::Extend) => format!("{id} verlängern"),
+            (Lang::De, Action::Adjust) => format!("Menge von {id} ändern"),
+            (Lang::De, Action::Cancel) => format!("{id} kündigen"),
+            (Lang::De, Action::Void) => format!("Ereignis von {id} stornieren"),
+            (Lang::En, Action::Extend) => format!("Extend {id}"),
+            (Lang::En, Action::Adjust) => format!("Adjust the quantity of {id}"),
+            (Lang::En, Action::Cancel) => format!("Cancel {id}"),
+            (Lang::En, Action::Void) => format!("Void an event of {id}"),
+        }
+    }
+
+    /// What a form does, in a sentence.
+    pub(crate) fn intro(&self, action: Action) -> &'static str {
+        match action {
+            Action::Purchase => self.intro_purchase,
+            Action::Extend => self.intro_extend,
+            Action::Adjust => self.intro_adjust,
+            Action::Cancel => self.intro_cancel,
+            Action::Void => self.intro_void,
+            Action::Usage => self.intro_usage,
+        }
+    }
+
+    /// A form's button.
+    pub(crate) fn submit(&self, action: Action) -> &'static str {
+        match action {
+            Action::Purchase => self.submit_purchase,
+            Action::Extend => self.submit_extend,
+            Action::Adjust => self.submit_adjust,
+            Action::Cancel => self.submit_cancel,
+            Action::Void => self.submit_void,
+            Action::Usage => self.submit_usage,
+        }
+    }
+
+    /// A form refused because the license changed after it was drawn.
+    pub(crate) fn stale(&self, head: u64) -> String {
+        match self.lang {
+            Lang::De => format!(
+                "Diese Lizenz wurde geändert, nachdem das Formular geöffnet wurde (das Protokoll steht jetzt bei Ereignis #{head}). \
+                 Es wurde nichts erfasst. Prüfen Sie die Angaben oben und senden Sie das Formular erneut."
+            ),
+            Lang::En => format!(
+                "This license was changed after the form was opened (the log now ends at event #{head}). \
+                 Nothing was recorded. Check the terms above and submit the form again."
+            ),
+        }
+    }
+
+    /// What a form recorded.
+    pub(crate) fn recorded(&self, seq: u64) -> String {
+        match self.lang {
+            Lang::De => format!("Erfasst als Ereignis #{seq}."),
+            Lang::En => format!("Recorded as event #{seq}."),
+        }
+    }
+}
+
+impl Lang {
+    /// How many documents a search found.
+    pub(crate) fn documents_found(self, n: usize) -> String {
+        let count = self.number(i64::try_from(n).unwrap_or(i64::MAX));
+        match (self, n) {
+            (Lang::De, 1) => "1 Dokument gefunden".to_owned(),
+            (Lang::De, _) => format!("{count} Dokumente gefunden"),
+            (Lang::En, 1) => "1 document found".to_owned(),
+            (Lang::En, _) => format!("{count} documents found"),
+        }
+    }
+
+    /// A document's searchable text, by its length.
+    pub(crate) fn searchable(self, characters: i64) -> String {
+        let count = self.number(characters);
+        match self {
+            Lang::De => format!("durchsuchbar, {count} Zeichen"),
+            Lang::En => format!("searchable, {count} characters"),
+        }
+    }
+
+    /// The forms' words.
+    pub(crate) fn forms(self) -> &'static FormTexts {
+        match self {
+            Lang::De => &FORMS_DE,
+            Lang::En => &FORMS_EN,
+        }
+    }
+}
+
+static FORMS_EN: FormTexts = FormTexts {
+    new_purchase: "Record a purchase",
+    new_usage: "Record a usage count",
+    actions: "Record a change",
+    extend: "Extend",
+    adjust: "Adjust quantity",
+    cancel: "Cancel",
+    void: "Void an event",
+    back: "Back without recording",
+    required_mark: "required",
+    problems_title: "Nothing was recorded. Please correct:",
+    required: "Fill this in.",
+    confirm_missing: "Tick the box to confirm.",
+    choose: "— choose —",
+    choose_event: "Choose the event to void.",
+    whole_number: "Enter a whole number, e.g. 30.",
+    bad_date: "Enter a real date as YYYY-MM-DD, e.g. 2024-06-30.",
+    bad_quantity: "Enter a whole number of at least 1, e.g. 25 (for a count: 0 or more).",
+    bad_money: "Give an amount with its currency together, e.g. 1,234.56 and EUR.",
+    cost_hint: "e.g. 1,234.56 — with a currency",
+    currency_hint: "three letters, e.g. EUR",
+    qty_hint: "how many users, devices, cores …; or unlimited",
+    end_hint: "empty for a perpetual license",
+    notice_hint: "days before the end by which it must be cancelled",
+    renewal_months: "Renews for (months)",
+    renewal_hint: "the length of an automatic renewal",
+    tags_hint: "separated by commas",
+    id_hint: "empty: entitle gives one (L-…)",
+    effective_hint: "the business date it takes effect; empty: the usual date",
+    cancel_effective_hint: "the date the license ends; empty: today",
+    note_hint: "why, where from (an order, a letter)",
+    until: "New end",
+    new_quantity: "New quantity",
+    keep_hint: "empty: unchanged",
+    confirm_cancel: "Yes, record the cancellation of this license",
+    confirm_void: "Yes, void this event (it stays in the log, marked as voided)",
+    void_which: "Event to void",
+    void_note_hint: "required: why the event was wrong",
+    count: "Count",
+    count_hint: "how many were in use on that date",
+    counted_on: "Counted on",
+    source: "Source",
+    source_hint: "where the count comes from, e.g. the inventory tool",
+    intro_purchase: "A new license as bought: what, how many, for how long, at what cost. Documents can be attached on the license's page.",
+    intro_extend: "Moves the end of the license later, optionally with a new quantity and cost.",
+    intro_adjust: "Sets the licensed quantity from a date on (true-up or reduction).",
+    intro_cancel: "Ends the license on a date. The record stays; it cannot be reopened, only voided.",
+    intro_void: "Marks a wrong event as void: it no longer counts from now on, and stays in the log as it was.",
+    intro_usage: "How many of a product were in use on a date, e.g. from an inventory.",
+    submit_purchase: "Record purchase",
+    submit_extend: "Record extension",
+    submit_adjust: "Record adjustment",
+    submit_cancel: "Record cancellation",
+    submit_void: "Void event",
+    submit_usage: "Record count",
+    lang: Lang::En,
+};
+
+static FORMS_DE: FormTexts = FormTexts {
+    new_purchase: "Kauf erfassen",
+    new_usage: "Nutzung erfassen",
+    actions: "Änderung erfassen",
+    extend: "Verlängern",
+    adjust: "Menge ändern",
+    cancel: "Kündigen",
+    void: "Ereignis stornieren",
+    back: "Zurück ohne zu erfassen",
+    required_mark: "Pflichtfeld",
+    problems_title: "Es wurde nichts erfasst. Bitte korrigieren Sie:",
+    required: "Bitte ausfüllen.",
+    confirm_missing: "Bitte bestätigen Sie mit dem Häkchen.",
+    choose: "— bitte wählen —",
+    choose_event: "Wählen Sie das Ereignis, das storniert werden soll.",
+    whole_number: "Geben Sie eine ganze Zahl ein, z. B. 30.",
+    bad_date: "Geben Sie ein gültiges Datum als JJJJ-MM-TT ein, z. B. 2024-06-30.",
+    bad_quantity: "Geben Sie eine ganze Zahl ab 1 ein, z. B. 25 (bei einer Zählung: ab 0).",
+    bad_money: "Geben Sie Betrag und Währung zusammen an, z. B. 1.234,56 und EUR.",
+    cost_hint: "z. B. 1.234,56 – mit Währung",
+    currency_hint: "drei Buchstaben, z. B. EUR",
+    qty_hint: "wie viele Benutzer, Geräte, Kerne …; oder unlimited",
+    end_hint: "leer für eine unbefristete Lizenz",
+    notice_hint: "Tage vor dem Ende, bis zu denen gekündigt werden muss (Kündigungsfrist)",
+    renewal_months: "Verlängert sich um (Monate)",
+    renewal_hint: "die Dauer einer automatischen Verlängerung",
+    tags_hint: "durch Kommas getrennt",
+    id_hint: "leer: entitle vergibt eine (L-…)",
+    effective_hint: "das Datum, ab dem es gilt; leer: das übliche Datum",
+    cancel_effective_hint: "das Datum, an dem die Lizenz endet; leer: heute",
+    note_hint: "warum, woher (eine Bestellung, ein Schreiben)",
+    until: "Neues Ende",
+    new_quantity: "Neue Menge",
+    keep_hint: "leer: unverändert",
+    confirm_cancel: "Ja, die Kündigung dieser Lizenz erfassen",
+    confirm_void: "Ja, dieses Ereignis stornieren (es bleibt im Protokoll, als storniert markiert)",
+    void_which: "Zu stornierendes Ereignis",
+    void_note_hint: "Pflicht: warum das Ereignis falsch war",
+    count: "Anzahl",
+    count_hint: "wie viele an dem Tag in Benutzung waren",
+    counted_on: "Gezählt am",
+    source: "Quelle",
+    source_hint: "woher die Zahl kommt, z. B. das Inventarisierungswerkzeug",
+    intro_purchase: "Eine neue Lizenz, wie gekauft: was, wie viele, wie lange, zu welchen Kosten. Dokumente lassen sich auf der Seite der Lizenz anhängen.",
+    intro_extend: "Verschiebt das Ende der Lizenz nach hinten, wahlweise mit neuer Menge und neuen Kosten.",
+    intro_adjust: "Setzt die lizenzierte Menge ab einem Datum neu (Nachlizenzierung oder Reduzierung).",
+    intro_cancel: "Beendet die Lizenz zu einem Datum. Der Eintrag bleibt; er lässt sich nicht wieder öffnen, nur stornieren.",
+    intro_void: "Markiert ein falsches Ereignis als storniert: Es zählt ab jetzt nicht mehr und bleibt unverändert im Protokoll.",
+    intro_usage: "Wie viele Exemplare eines Produkts an einem Tag in Benutzung waren, z. B. aus einer Inventur.",
+    submit_purchase: "Kauf erfassen",
+    submit_extend: "Verlängerung erfassen",
+    submit_adjust: "Änderung erfassen",
+    submit_cancel: "Kündigung erfassen",
+    submit_void: "Ereignis stornieren",
+    submit_usage: "Anzahl erfassen",
+    lang: Lang::De,
+};

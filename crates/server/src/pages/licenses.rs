@@ -309,6 +309,7 @@ struct LicensePage {
     chart: String,
     json_href: String,
     state_json_href: String,
+    base_href: String,
 }
 
 /// A moment as the language writes it, in UTC.
@@ -465,7 +466,7 @@ pub(crate) async fn show(
                     filename: d.filename.clone(),
                     kind: d.kind.clone(),
                     short: d.hash.chars().take(12).collect(),
-                    href: format!("/api/v1/documents/{}", d.hash),
+                    href: format!("/documents/{}", d.hash),
                     hash: d.hash.clone(),
                     seq: d.seq,
                 })
@@ -509,6 +510,7 @@ pub(crate) async fn show(
         chart: chart::svg(lang, &marks(lang, &history), times.as_of, known),
         json_href: format!("/api/v1/licenses/{}/history", urlencode(&history.id)),
         state_json_href: format!("/api/v1/state{q}"),
+        base_href: format!("/licenses/{}", urlencode(&history.id)),
     };
     visit.html(&page)
 }

@@ -11,10 +11,14 @@
 
 mod chart;
 mod dashboard;
+mod documents;
+pub(crate) mod forms;
 pub(crate) mod i18n;
 mod licenses;
+mod renewals;
 mod setup;
 mod signin;
+mod spend;
 
 use std::sync::{Arc, LazyLock};
 
@@ -51,7 +55,30 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/position.csv", get(dashboard::csv))
         .route("/licenses", get(licenses::list))
         .route("/licenses.csv", get(licenses::csv))
+        .route(
+            "/licenses/new",
+            get(forms::new_purchase).post(forms::record_purchase),
+        )
         .route("/licenses/{id}", get(licenses::show))
+        .route(
+            "/licenses/{id}/{action}",
+            get(forms::new_change).post(forms::record_change),
+        )
+        .route(
+            "/usage/new",
+            get(forms::new_usage).post(forms::record_usage),
+        )
+        .route("/documents", get(documents::list))
+        .route("/documents/{hash}", get(documents::show))
+        .route("/documents/{hash}/view", get(documents::view))
+        .route("/renewals", get(renewals::page))
+        .route("/renewals.ics", get(renewals::ics))
+        .route(
+            "/renewals/calendar",
+            axum::routing::post(renewals::calendar),
+        )
+        .route("/spend", get(spend::page))
+        .route("/spend.csv", get(spend::csv))
         .route("/sign-in", get(signin::form).post(signin::submit))
         .route("/sign-out", axum::routing::post(signin::sign_out))
         .route("/setup", get(setup::form).post(setup::submit))
@@ -100,6 +127,19 @@ pub(crate) struct PageParams {
     /// Where to go after signing in.
     #[serde(default, deserialize_with = "blank_is_none")]
     pub next: Option<String>,
+    /// The renewals' window in days.
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub within: Option<String>,
+    /// The spend's year.
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub year: Option<String>,
+    /// The event a form just recorded (its seq), said once on the page
+    /// the form leads to.
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub recorded: Option<String>,
+    /// A search of the archive.
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub q: Option<String>,
 }
 
 /// An empty form field is no value (an emptied "known at" means now).
@@ -191,8 +231,10 @@ impl FromRequestParts<Arc<Shared>> for Visit {
             &parts.headers,
             parsed.as_ref().ok().and_then(|p| p.lang.as_deref()),
         );
-        let who = match Principal::from_request_parts(parts, shared).await {
-            Ok(who) => who,
+        // A page's form carries the CSRF token in a hidden field, not in
+        // the API's header: each form's handler checks it (`Visit::form_ok`).
+        let who = match Principal::resolve(parts, shared) {
+            Ok((who, _)) => who,
             Err(_) => {
                 let next =
                     serde_urlencoded::to_string([("next", here.as_str())]).unwrap_or_default();
@@ -235,6 +277,8 @@ pub(crate) struct NavItem {
 pub(crate) struct Chrome {
     pub lang: &'static str,
     pub t: &'static Texts,
+    /// The forms' words.
+    pub f: &'static i18n::FormTexts,
     pub title: String,
     pub css: &'static str,
     pub nav: Vec<NavItem>,
@@ -255,6 +299,10 @@ pub(crate) struct Chrome {
     pub print_line: String,
     /// The page's own path (for the form's action).
     pub path: String,
+    /// Whether the account may record (and so sees the forms' links).
+    pub can_edit: bool,
+    /// What a form just recorded, said once.
+    pub recorded: Option<String>,
 }
 
 /// Where a view stands in time, worked out against the store.
@@ -281,6 +329,16 @@ impl Times {
 }
 
 impl Visit {
+    /// Whether a posted form comes from a page of this server drawn for
+    /// this session: its hidden `csrf` field is the session's token
+    /// (compared through their hashes) and the browser says the post is
+    /// same-site. Every page handler that changes state asks this first.
+    pub(crate) fn form_ok(&self, headers: &HeaderMap, token: &str) -> bool {
+        !self.csrf.is_empty()
+            && blake3::hash(token.as_bytes()) == blake3::hash(self.csrf.as_bytes())
+            && crate::principal::same_site(headers)
+    }
+
     /// The scope the account may see.
     pub(crate) fn scope(&self) -> Scope {
         self.who.scope()
@@ -315,24 +373,32 @@ impl Visit {
             ("vendor", p.vendor.as_deref()),
             ("status", p.status.as_deref()),
             ("sort", p.sort.as_deref()),
+            ("within", p.within.as_deref()),
+            ("year", p.year.as_deref()),
             ("lang", Some(other.code())),
         ];
         let switch_href = format!("{path}{}", p.times_query(&extras));
-        extras[3].1 = None;
+        extras[5].1 = None;
         let keep = PageParams {
             as_of: None,
             known_at: None,
             ..p.clone()
         };
         let now_href = format!("{path}{}", keep.times_query(&extras));
-        let nav = [("/", t.nav_dashboard), ("/licenses", t.nav_licenses)]
-            .into_iter()
-            .map(|(href, label)| NavItem {
-                href: format!("{href}{}", p.times_query(&[])),
-                label,
-                current: href == path || (href != "/" && path.starts_with(href)),
-            })
-            .collect();
+        let nav = [
+            ("/", t.nav_dashboard),
+            ("/licenses", t.nav_licenses),
+            ("/documents", t.nav_documents),
+            ("/renewals", t.nav_renewals),
+            ("/spend", t.nav_spend),
+        ]
+        .into_iter()
+        .map(|(href, label)| NavItem {
+            href: format!("{href}{}", p.times_query(&[])),
+            label,
+            current: href == path || (href != "/" && path.starts_with(href)),
+        })
+        .collect();
         let print_line = format!(
             "{} · {} · {}",
             lang.position_on(times.as_of),
@@ -342,6 +408,7 @@ impl Visit {
         Chrome {
             lang: lang.code(),
             t,
+            f: lang.forms(),
             title,
             css: CSS_PATH.as_str(),
             nav,
@@ -356,12 +423,23 @@ impl Visit {
             now_href,
             print_line,
             path: path.to_owned(),
+            can_edit: self.who.must_edit().is_ok(),
+            recorded: p
+                .recorded
+                .as_deref()
+                .and_then(|r| r.parse::<u64>().ok())
+                .map(|seq| lang.forms().recorded(seq)),
         }
     }
 
     /// A rendered page, with the language cookie when it was switched.
     pub(crate) fn html(&self, page: &impl Template) -> Response {
-        let mut response = html(StatusCode::OK, page);
+        self.html_with(StatusCode::OK, page)
+    }
+
+    /// A rendered page answering with `status` (a refused form's 422).
+    pub(crate) fn html_with(&self, status: StatusCode, page: &impl Template) -> Response {
+        let mut response = html(status, page);
         if self.switched {
             remember_language(&mut response, self.lang);
         }

@@ -1,0 +1,385 @@
+//! The contract archive in the browser: the documents in the account's
+//! scope with a full-text search (`/documents?q=…`, hits only among the
+//! documents the account may see, the matched words marked), and a page
+//! per document (`/documents/{hash}`) with its BLAKE3 hash — the one
+//! `b3sum` prints — the events that bound it, and the file itself: a
+//! download always; a PDF opened in a new tab and an image shown inline,
+//! both served with `nosniff` and under their own media type only.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use entitle_app::archive::{self, DocListRequest, SearchRequest, TextStatus};
+use entitle_app::{Error, Silent};
+
+use super::dashboard::urlencode;
+use super::i18n::Lang;
+use super::{not_found, read, Chrome, PageParams, Times, Visit};
+use crate::state::Shared;
+
+/// Media types shown by the browser itself: PDF in a tab, these images
+/// inline. Anything else (SVG, HTML, office files) is only downloaded.
+const VIEWABLE: [&str; 5] = [
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+];
+
+/// A piece of a snippet: text, marked or not.
+#[derive(Debug)]
+pub(crate) struct Piece {
+    pub text: String,
+    pub marked: bool,
+}
+
+/// One search hit as shown.
+#[derive(Debug)]
+pub(crate) struct HitRow {
+    pub href: String,
+    pub filename: String,
+    pub kind: String,
+    pub vendors: String,
+    pub licenses: Vec<(String, String)>,
+    pub snippet: Vec<Piece>,
+}
+
+/// One document of the list.
+#[derive(Debug)]
+pub(crate) struct DocItem {
+    pub href: String,
+    pub filename: String,
+    pub kind: String,
+    pub size: String,
+    pub vendors: String,
+    pub licenses: Vec<(String, String)>,
+    pub short: String,
+    pub searchable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "documents.html")]
+struct DocumentsPage {
+    c: Chrome,
+    heading: String,
+    q: String,
+    /// With a query: how many documents match, and the best hits.
+    found: Option<String>,
+    hits: Vec<HitRow>,
+    documents: Vec<DocItem>,
+    json_href: String,
+}
+
+/// An event that bound the document, as shown.
+#[derive(Debug)]
+pub(crate) struct BindingRow {
+    pub seq: u64,
+    pub effective: String,
+    pub filename: String,
+    pub kind: String,
+    pub owner: String,
+    pub owner_href: String,
+    pub voided_by: Option<u64>,
+}
+
+#[derive(Template)]
+#[template(path = "document.html")]
+struct DocumentPage {
+    c: Chrome,
+    heading: String,
+    hash: String,
+    size: String,
+    media_type: String,
+    text: String,
+    bindings: Vec<BindingRow>,
+    download_href: String,
+    /// A PDF: a link that opens it in a new tab.
+    open_href: Option<String>,
+    /// An image: shown inline.
+    image_src: Option<String>,
+    json_href: String,
+}
+
+/// A size as the language writes it: bytes, KB or MB.
+fn size(lang: Lang, bytes: u64) -> String {
+    const K: u64 = 1024;
+    if bytes < K {
+        return format!(
+            "{} B",
+            lang.number(i64::try_from(bytes).unwrap_or(i64::MAX))
+        );
+    }
+    let (value, unit) = if bytes < K * K {
+        (bytes as f64 / K as f64, "KB")
+    } else {
+        (bytes as f64 / (K * K) as f64, "MB")
+    };
+    let text = format!("{value:.1}");
+    match lang {
+        Lang::De => format!("{} {unit}", text.replace('.', ",")),
+        Lang::En => format!("{text} {unit}"),
+    }
+}
+
+fn license_links(ids: &[String], q: &str) -> Vec<(String, String)> {
+    ids.iter()
+        .map(|id| (id.clone(), format!("/licenses/{}{q}", urlencode(id))))
+        .collect()
+}
+
+/// A snippet's text cut at its highlights.
+fn pieces(fragment: &str, highlights: &[std::ops::Range<usize>]) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for r in highlights {
+        let (Some(before), Some(marked)) = (fragment.get(at..r.start), fragment.get(r.clone()))
+        else {
+            break;
+        };
+        if !before.is_empty() {
+            out.push(Piece {
+                text: before.to_owned(),
+                marked: false,
+            });
+        }
+        out.push(Piece {
+            text: marked.to_owned(),
+            marked: true,
+        });
+        at = r.end;
+    }
+    if let Some(rest) = fragment.get(at..) {
+        if !rest.is_empty() {
+            out.push(Piece {
+                text: rest.to_owned(),
+                marked: false,
+            });
+        }
+    }
+    out
+}
+
+/// `GET /documents` and `GET /documents?q=…`
+pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
+    let lang = visit.lang;
+    let scope = visit.scope();
+    let params = visit.params.clone();
+    let answer = read(&shared, lang, move |store| {
+        let times = Times::of(store, &PageParams::default())?;
+        let documents = archive::doc_list(
+            store,
+            &scope,
+            &DocListRequest {
+                license: None,
+                vendor: params.vendor.clone(),
+            },
+            &Silent,
+        )?;
+        let found = match params.q.as_deref() {
+            Some(q) => Some(archive::search(
+                store,
+                &scope,
+                &SearchRequest {
+                    query: q.to_owned(),
+                    vendor: params.vendor.clone(),
+                    product: None,
+                    kind: None,
+                    license: None,
+                    limit: Some("50".to_owned()),
+                },
+                &Silent,
+            )?),
+            None => None,
+        };
+        Ok((times, documents, found))
+    })
+    .await;
+    let (times, documents, found) = match answer {
+        Ok(a) => a,
+        Err(page) => return page,
+    };
+    let q = visit.params.times_query(&[]);
+    let t = lang.t();
+    let hits = found
+        .as_ref()
+        .map(|f| {
+            f.hits
+                .iter()
+                .map(|h| HitRow {
+                    href: format!("/documents/{}", h.hash),
+                    filename: h.filename.clone(),
+                    kind: h.kind.clone(),
+                    vendors: h.vendors.join(", "),
+                    licenses: license_links(&h.license_ids, &q),
+                    snippet: pieces(&h.passage.fragment, &h.passage.highlights),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = DocumentsPage {
+        heading: t.nav_documents.to_owned(),
+        c: visit.chrome(t.nav_documents.to_owned(), "/documents", &times),
+        q: visit.params.q.clone().unwrap_or_default(),
+        found: found.as_ref().map(|f| lang.documents_found(f.total)),
+        hits,
+        documents: documents
+            .documents
+            .iter()
+            .map(|d| DocItem {
+                href: format!("/documents/{}", d.hash),
+                filename: d.filename.clone(),
+                kind: d.kind.clone(),
+                size: size(lang, d.size),
+                vendors: d.vendors.join(", "),
+                licenses: license_links(&d.license_ids, &q),
+                short: d.hash.chars().take(12).collect(),
+                searchable: d.searchable,
+            })
+            .collect(),
+        json_href: match visit.params.q.as_deref() {
+            Some(query) => format!(
+                "/api/v1/search?{}",
+                serde_urlencoded::to_string([("q", query)]).unwrap_or_default()
+            ),
+            None => "/api/v1/documents".to_owned(),
+        },
+    };
+    visit.html(&page)
+}
+
+/// A hash from the address: 64 hex digits, else nothing (the 404 page).
+fn full_hash(hash: &str) -> Option<String> {
+    (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hash.to_ascii_lowercase())
+}
+
+/// `GET /documents/{hash}`
+pub(crate) async fn show(
+    State(shared): State<Arc<Shared>>,
+    Path(hash): Path<String>,
+    visit: Visit,
+) -> Response {
+    let lang = visit.lang;
+    let Some(hash) = full_hash(&hash) else {
+        return not_found(lang);
+    };
+    let scope = visit.scope();
+    let answer = read(&shared, lang, move |store| {
+        let shown = archive::doc_show(store, &scope, &hash, &Silent)?;
+        let times = Times::of(store, &PageParams::default())?;
+        Ok((shown, times))
+    })
+    .await;
+    let (shown, times) = match answer {
+        Ok(a) => a,
+        Err(page) => return page,
+    };
+    let t = lang.t();
+    let q = visit.params.times_query(&[]);
+    let heading = shown
+        .events
+        .first()
+        .map_or_else(|| shown.hash[..12].to_owned(), |b| b.filename.clone());
+    let content = format!("/api/v1/documents/{}/content", shown.hash);
+    let view = format!("/documents/{}/view", shown.hash);
+    let media = shown.media_type.as_str();
+    let page = DocumentPage {
+        c: visit.chrome(heading.clone(), "/documents", &times),
+        heading,
+        hash: shown.hash.clone(),
+        size: size(lang, shown.size),
+        media_type: shown.media_type.clone(),
+        text: match &shown.text {
+            TextStatus::Searchable { characters } => {
+                lang.searchable(i64::try_from(*characters).unwrap_or(i64::MAX))
+            }
+            TextStatus::NotSearchable { reason } => format!("{}: {reason}", t.not_searchable),
+        },
+        bindings: shown
+            .events
+            .iter()
+            .map(|b| {
+                let (owner, owner_href) = match (&b.license_id, &b.vendor) {
+                    (Some(id), _) => (id.clone(), format!("/licenses/{}{q}", urlencode(id))),
+                    (None, Some(v)) => (v.clone(), String::new()),
+                    (None, None) => (String::new(), String::new()),
+                };
+                BindingRow {
+                    seq: b.seq,
+                    effective: lang.date_text(&b.effective),
+                    filename: b.filename.clone(),
+                    kind: b.kind.clone(),
+                    owner,
+                    owner_href,
+                    voided_by: b.voided_by,
+                }
+            })
+            .collect(),
+        download_href: content,
+        open_href: (media == "application/pdf").then(|| view.clone()),
+        image_src: (media.starts_with("image/") && VIEWABLE.contains(&media)).then_some(view),
+        json_href: format!("/api/v1/documents/{}", shown.hash),
+    };
+    visit.html(&page)
+}
+
+/// `GET /documents/{hash}/view`: a PDF or an image under its own media
+/// type, inline, with `nosniff` (scope-checked like every read). Every
+/// other kind answers 404 here; it is only downloaded.
+pub(crate) async fn view(
+    State(shared): State<Arc<Shared>>,
+    Path(hash): Path<String>,
+    visit: Visit,
+) -> Response {
+    let lang = visit.lang;
+    let Some(hash) = full_hash(&hash) else {
+        return not_found(lang);
+    };
+    let scope = visit.scope();
+    let answer = read(&shared, lang, move |store| {
+        let shown = archive::doc_show(store, &scope, &hash, &Silent)?;
+        if !VIEWABLE.contains(&shown.media_type.as_str()) {
+            return Err(Error::not_found("not viewable"));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(shown.size).unwrap_or(0));
+        archive::doc_get(store, &scope, &hash, &mut bytes)?;
+        Ok((shown.media_type, bytes))
+    })
+    .await;
+    let (media_type, bytes) = match answer {
+        Ok(a) => a,
+        Err(page) => return page,
+    };
+    let mut response = Response::new(Body::from(bytes));
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&media_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    // The file itself, nothing of the app: no script, no frame around it;
+    // `object-src 'self'` lets the browser's own PDF viewer show it.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; img-src 'self'; object-src 'self'; base-uri 'none'; \
+             form-action 'none'; frame-ancestors 'none'",
+        ),
+    );
+    response.into_response()
+}

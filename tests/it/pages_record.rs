@@ -1,0 +1,467 @@
+//! Recording through the pages in a real Chromium: a purchase, an
+//! adjustment, a cancellation, a void and a usage count by their forms;
+//! a bad form shows its problems by the field in the page's language and
+//! writes nothing; a double submit records once; a form on a license that
+//! changed after it was drawn is refused; a viewer has no forms. And the
+//! renewals and spend pages against the API, with the calendar
+//! subscription made and stopped in the browser.
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator};
+use reqwest::blocking::Client as Http;
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::pages::{api, arrive, click, demo_store, runtime, shoot, sign_in, text, Driver};
+use crate::serve::{admin, Browser, Served, PASSWORD};
+
+/// Runs blocking HTTP off the browser's async task (a blocking client
+/// must not run, nor be dropped, inside it).
+fn off<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(work).join().expect("the blocking work"))
+}
+
+/// The last seq of the log, from the API.
+fn head(admin: &Browser, server: &Served) -> u64 {
+    api(admin, server, "/api/v1/position")["known_at_seq"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Types `value` into the form field `name` (after clearing it).
+async fn fill(c: &Client, name: &str, value: &str) {
+    let input = c
+        .find(Locator::Id(&format!("f-{name}")))
+        .await
+        .unwrap_or_else(|e| panic!("field {name}: {e}"));
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// Sets a date field (a date input takes typing in the browser's locale;
+/// its value is ISO whatever the locale).
+async fn date(c: &Client, name: &str, value: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![json!(format!("f-{name}")), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn value(c: &Client, name: &str) -> String {
+    c.find(Locator::Id(&format!("f-{name}")))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn submit(c: &Client) {
+    click(c, "#record-submit").await;
+}
+
+/// A signed-in HTTP client that follows no redirects (to see them).
+fn session(server: &Served, name: &str) -> Http {
+    let http = Http::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let r = http
+        .post(server.at("/api/v1/session"))
+        .json(&json!({"name": name, "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "sign-in of {name}");
+    http
+}
+
+/// The hidden fields of the form a page draws.
+fn hidden(html: &str) -> Vec<(String, String)> {
+    ["csrf", "expected_seq", "key"]
+        .iter()
+        .map(|name| {
+            let marker = format!("name=\"{name}\" value=\"");
+            let v = html
+                .split(&marker)
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("the form has no {name}"));
+            ((*name).to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_purchase_by_the_form_is_recorded_once_and_a_bad_form_writes_nothing() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "viewer", "viewer", &[]);
+    let driver = Driver::start();
+    let before = head(&admin, &server);
+    let recorded = runtime().block_on(async {
+        let c = driver.browser("editor").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at("/licenses")).await.unwrap();
+        click(&c, "#new-purchase").await;
+        arrive(&c, "/licenses/new").await;
+        shoot(&c, "purchase-form").await;
+
+        // Missing start, a negative quantity: the problems by their
+        // fields, what was typed kept, nothing written.
+        fill(&c, "vendor", "Adobe").await;
+        fill(&c, "product", "Acrobat Pro").await;
+        fill(&c, "qty", "-5").await;
+        submit(&c).await;
+        assert_eq!(text(&c, "#e-start").await, "Fill this in.");
+        assert_eq!(value(&c, "vendor").await, "Adobe");
+        assert_eq!(value(&c, "qty").await, "-5");
+        assert!(text(&c, "#form-problems")
+            .await
+            .contains("Nothing was recorded"));
+        shoot(&c, "purchase-form-errors").await;
+        date(&c, "start", "2024-07-01").await;
+        submit(&c).await;
+        assert!(
+            text(&c, "#e-qty").await.contains("whole number"),
+            "{}",
+            text(&c, "#e-qty").await
+        );
+        assert_eq!(value(&c, "start").await, "2024-07-01");
+        assert_eq!(
+            off(|| head(&admin, &server)),
+            before,
+            "a refused form writes nothing"
+        );
+
+        // Corrected: recorded, and the page of the new license says so.
+        fill(&c, "qty", "25").await;
+        fill(&c, "cost", "1,234.50").await;
+        fill(&c, "currency", "eur").await;
+        date(&c, "end", "2025-06-30").await;
+        submit(&c).await;
+        let notice = text(&c, "#recorded").await;
+        let url = c.current_url().await.unwrap();
+        assert!(url.path().starts_with("/licenses/L-"), "{url}");
+        assert_eq!(notice, format!("Recorded as event #{}.", before + 1));
+        assert!(text(&c, "h1").await.contains("Adobe / Acrobat Pro"));
+        text(&c, &format!("#history tr[data-seq=\"{}\"]", before + 1)).await;
+        let id = url.path().trim_start_matches("/licenses/").to_owned();
+        c.close().await.unwrap();
+        id
+    });
+    assert_eq!(head(&admin, &server), before + 1);
+    let state = api(&admin, &server, "/api/v1/state");
+    let license = state["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == recorded.as_str())
+        .expect("the new license in the state");
+    assert_eq!(license["vendor"], "Adobe");
+    assert_eq!(license["quantity"], 25);
+    assert_eq!(license["cost"], "1234.50");
+    assert_eq!(license["currency"], "EUR");
+    let history = api(
+        &admin,
+        &server,
+        &format!("/api/v1/licenses/{recorded}/history"),
+    );
+    assert_eq!(history["events"][0]["actor"], "admin");
+
+    // A double submit: the same drawn form posted twice records once and
+    // both answers lead to the same page.
+    let http = session(&server, "admin");
+    let form = http
+        .get(server.at("/usage/new"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let mut body = hidden(&form);
+    for (k, v) in [
+        ("vendor", "Adobe"),
+        ("product", "Acrobat Pro"),
+        ("metric", "user"),
+        ("count", "22"),
+        ("date", "2024-08-01"),
+    ] {
+        body.push((k.to_owned(), v.to_owned()));
+    }
+    let at = head(&admin, &server);
+    let first = http
+        .post(server.at("/usage/new"))
+        .form(&body)
+        .send()
+        .unwrap();
+    let second = http
+        .post(server.at("/usage/new"))
+        .form(&body)
+        .send()
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    assert_eq!(first.headers()["location"], second.headers()["location"]);
+    assert_eq!(
+        first.headers()["location"],
+        format!("/?recorded={}", at + 1).as_str()
+    );
+    assert_eq!(head(&admin, &server), at + 1, "recorded once");
+
+    // Without the session's CSRF token: refused, nothing written.
+    let mut forged = body.clone();
+    forged[0].1 = "not-the-token".to_owned();
+    forged[2].1 = "another-key".to_owned();
+    let r = http
+        .post(server.at("/usage/new"))
+        .form(&forged)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(head(&admin, &server), at + 1);
+
+    // A viewer has no forms: the 404 page, and a post writes nothing.
+    let viewer = session(&server, "viewer");
+    let page = viewer.get(server.at("/licenses/new")).send().unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let page = viewer
+        .get(server.at("/licenses"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!page.contains("/licenses/new"), "no link to a form");
+    let r = viewer
+        .post(server.at("/usage/new"))
+        .form(&body)
+        .send()
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(head(&admin, &server), at + 1);
+}
+
+#[test]
+fn a_stale_form_is_refused_and_cancel_and_void_ask_to_confirm_in_german() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let driver = Driver::start();
+    runtime().block_on(async {
+        let c = driver.browser("editor-de").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at("/licenses/L-0001?lang=de"))
+            .await
+            .unwrap();
+        click(&c, "#do-adjust").await;
+        arrive(&c, "/licenses/L-0001/adjust").await;
+        assert_eq!(text(&c, "h1").await, "Menge von L-0001 ändern");
+
+        // Someone else adjusts the license while the form is open.
+        let (status, answer) = off(|| {
+            let r = admin
+                .http
+                .post(server.at("/api/v1/events"))
+                .header("X-CSRF-Token", &admin.csrf)
+                .json(&json!({"type": "adjusted", "id": "L-0001", "qty": 210}))
+                .send()
+                .unwrap();
+            (r.status(), r.text().unwrap())
+        });
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        let after_other = off(|| head(&admin, &server));
+        fill(&c, "qty", "225").await;
+        submit(&c).await;
+        let problem = text(&c, "#form-problems").await;
+        assert!(problem.contains("wurde geändert"), "{problem}");
+        assert_eq!(
+            off(|| head(&admin, &server)),
+            after_other,
+            "a stale form writes nothing"
+        );
+        assert_eq!(value(&c, "qty").await, "225", "what was typed is kept");
+        // Having seen the change, the same form goes through.
+        submit(&c).await;
+        assert_eq!(
+            text(&c, "#recorded").await,
+            format!("Erfasst als Ereignis #{}.", after_other + 1)
+        );
+
+        // A cancellation asks to confirm.
+        click(&c, "#do-cancel").await;
+        arrive(&c, "/licenses/L-0001/cancel").await;
+        submit(&c).await;
+        assert_eq!(
+            text(&c, "#e-confirm").await,
+            "Bitte bestätigen Sie mit dem Häkchen."
+        );
+        assert_eq!(off(|| head(&admin, &server)), after_other + 1);
+        shoot(&c, "cancel-form-de").await;
+        click(&c, "#f-confirm").await;
+        submit(&c).await;
+        let cancelled = after_other + 2;
+        assert_eq!(
+            text(&c, "#recorded").await,
+            format!("Erfasst als Ereignis #{cancelled}.")
+        );
+
+        // The cancellation was a mistake: void it, with a reason.
+        click(&c, "#do-void").await;
+        arrive(&c, "/licenses/L-0001/void").await;
+        c.find(Locator::Css(&format!(
+            "#f-seq option[value=\"{cancelled}\"]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        click(&c, "#f-confirm").await;
+        submit(&c).await;
+        assert_eq!(text(&c, "#e-note").await, "Bitte ausfüllen.");
+        fill(&c, "note", "Kündigung versehentlich erfasst").await;
+        submit(&c).await;
+        text(&c, "#recorded").await;
+        let row = text(&c, &format!("#history tr[data-seq=\"{cancelled}\"]")).await;
+        assert!(row.contains(&format!("#{}", cancelled + 1)), "{row}");
+        // A void's own event is not offered for voiding.
+        c.goto(&server.at("/licenses/L-0001/void")).await.unwrap();
+        let offered = c
+            .find_all(Locator::Css("#f-seq option"))
+            .await
+            .unwrap()
+            .len();
+        assert!(offered >= 2);
+        assert!(c
+            .find(Locator::Css(&format!(
+                "#f-seq option[value=\"{cancelled}\"]"
+            )))
+            .await
+            .is_err());
+        c.close().await.unwrap();
+    });
+    let state = api(&admin, &server, "/api/v1/state");
+    let l1 = state["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "L-0001")
+        .unwrap()
+        .clone();
+    assert_ne!(l1["status"], "cancelled", "the void undid the cancellation");
+    assert_eq!(l1["quantity"], 225);
+}
+
+/// A decimal amount as the German pages write money: `1.234,56 €`.
+fn german_money(amount: &str, currency: &str) -> String {
+    let (whole, cents) = amount.split_once('.').unwrap_or((amount, "00"));
+    let digits: Vec<char> = whole.chars().collect();
+    let mut grouped = String::new();
+    for (i, ch) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(*ch);
+    }
+    let symbol = match currency {
+        "EUR" => "€",
+        "USD" => "$",
+        other => other,
+    };
+    format!("{grouped},{cents} {symbol}")
+}
+
+#[test]
+fn renewals_and_spend_match_the_api_and_the_calendar_link_is_made_and_stopped_in_the_browser() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let q = "?as_of=2024-06-30&within=365";
+    let renewals = api(&admin, &server, &format!("/api/v1/renewals{q}"));
+    let want: Vec<String> = renewals["renewals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!want.is_empty(), "{renewals}");
+    let ics = admin.get(&server, &format!("/renewals.ics{q}"));
+    assert_eq!(
+        ics.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let ics = ics.text().unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR"), "{ics}");
+    for id in &want {
+        assert!(ics.contains(id.as_str()), "{id} in the calendar file");
+    }
+    let spend = api(&admin, &server, "/api/v1/spend");
+    let driver = Driver::start();
+    runtime().block_on(async {
+        let c = driver.browser("renewals").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at(&format!("/renewals{q}"))).await.unwrap();
+        let mut shown = Vec::new();
+        for tr in c
+            .find_all(Locator::Css("#renewals tbody tr[data-id]"))
+            .await
+            .unwrap()
+        {
+            shown.push(tr.attr("data-id").await.unwrap().unwrap());
+        }
+        assert_eq!(shown, want);
+        shoot(&c, "renewals").await;
+
+        // The personal subscription: shown once, answered without a
+        // session, dead once stopped.
+        click(&c, "button[value=create]").await;
+        text(&c, "#calendar-new").await;
+        let url = c
+            .find(Locator::Id("calendar-url"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(url.contains("/calendar/") && url.ends_with(".ics"), "{url}");
+        let (status, feed) = off(|| {
+            let r = reqwest::blocking::get(&url).unwrap();
+            (r.status(), r.text().unwrap())
+        });
+        assert_eq!(status, StatusCode::OK);
+        assert!(feed.contains("BEGIN:VEVENT"), "{feed}");
+        click(&c, "button[value=stop]").await;
+        text(&c, "#calendar-stopped").await;
+        assert_eq!(
+            off(|| reqwest::blocking::get(&url).unwrap().status()),
+            StatusCode::NOT_FOUND
+        );
+
+        // Spend in German: every year's total as the API gives it, as
+        // German writes money.
+        c.goto(&server.at("/spend?lang=de")).await.unwrap();
+        for total in spend["totals"].as_array().unwrap() {
+            let currency = total["currency"].as_str().unwrap();
+            let year = total["year"].as_i64().unwrap();
+            let cell = text(
+                &c,
+                &format!("section[data-currency=\"{currency}\"] tr[data-year=\"{year}\"] td.num"),
+            )
+            .await;
+            assert_eq!(
+                cell,
+                german_money(total["amount"].as_str().unwrap(), currency),
+                "{currency} {year}"
+            );
+        }
+        shoot(&c, "spend-de").await;
+        c.close().await.unwrap();
+    });
+}
