@@ -465,3 +465,101 @@ fn renewals_and_spend_match_the_api_and_the_calendar_link_is_made_and_stopped_in
         c.close().await.unwrap();
     });
 }
+
+#[test]
+fn a_pdf_uploaded_by_the_file_input_is_found_highlighted_and_its_page_shows_the_b3sum_hash() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let pdf =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/documents/apache-2.0.pdf");
+    let b3sum = std::process::Command::new("b3sum")
+        .arg("--no-names")
+        .arg(&pdf)
+        .output()
+        .expect("b3sum runs (cargo install b3sum; .ci/run does)");
+    let expected = String::from_utf8(b3sum.stdout).unwrap().trim().to_owned();
+    assert_eq!(expected.len(), 64);
+    let empty = store.path.join("empty.pdf");
+    std::fs::write(&empty, b"").unwrap();
+    let driver = Driver::start();
+    let before = head(&admin, &server);
+    runtime().block_on(async {
+        let c = driver.browser("upload").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at("/licenses/L-0002")).await.unwrap();
+        click(&c, "#do-attach").await;
+        arrive(&c, "/licenses/L-0002/attach").await;
+
+        // An empty file: refused by the field, nothing written.
+        c.find(Locator::Id("f-file"))
+            .await
+            .unwrap()
+            .send_keys(empty.to_str().unwrap())
+            .await
+            .unwrap();
+        submit(&c).await;
+        assert!(
+            text(&c, "#e-file").await.contains("empty"),
+            "{}",
+            text(&c, "#e-file").await
+        );
+        assert_eq!(off(|| head(&admin, &server)), before);
+
+        c.find(Locator::Id("f-file"))
+            .await
+            .unwrap()
+            .send_keys(pdf.to_str().unwrap())
+            .await
+            .unwrap();
+        fill(&c, "note", "the license text, for the record").await;
+        shoot(&c, "attach-form").await;
+        submit(&c).await;
+        assert_eq!(
+            text(&c, "#recorded").await,
+            format!("Recorded as event #{}.", before + 1)
+        );
+        assert_eq!(
+            c.current_url().await.unwrap().path(),
+            format!("/documents/{expected}")
+        );
+        assert_eq!(
+            text(&c, "#hash").await,
+            expected,
+            "the page shows b3sum's hash"
+        );
+        shoot(&c, "document").await;
+
+        // The archive's search finds a phrase of it, the phrase marked.
+        c.goto(&server.at("/documents")).await.unwrap();
+        fill_id(&c, "q", "\"Grant of Copyright License\"").await;
+        click(&c, "form.search button").await;
+        let hit = text(&c, "#hits ol.hits li").await;
+        assert!(hit.contains("apache-2.0.pdf"), "{hit}");
+        let marked = text(&c, "#hits ol.hits li mark").await;
+        assert!(marked.eq_ignore_ascii_case("Grant"), "{marked}");
+        shoot(&c, "search").await;
+        c.close().await.unwrap();
+    });
+    assert_eq!(
+        head(&admin, &server),
+        before + 1,
+        "one document_attached event"
+    );
+    // The bytes served are the bytes uploaded.
+    let served = admin
+        .get(&server, &format!("/api/v1/documents/{expected}/content"))
+        .bytes()
+        .unwrap();
+    assert_eq!(served.as_ref(), std::fs::read(&pdf).unwrap().as_slice());
+    let view = admin.get(&server, &format!("/documents/{expected}/view"));
+    assert_eq!(view.headers()["content-type"], "application/pdf");
+    assert_eq!(view.headers()["x-content-type-options"], "nosniff");
+}
+
+/// Types into the input with this id.
+async fn fill_id(c: &Client, id: &str, value: &str) {
+    let input = c.find(Locator::Id(id)).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}

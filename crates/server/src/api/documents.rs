@@ -322,44 +322,54 @@ async fn receive(
                 "is given twice; send one document per request",
             ));
         }
-        let filename = field.file_name().unwrap_or("upload").to_owned();
-        let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-        let store = Arc::clone(&shared.store);
-        let archiving = tokio::task::spawn_blocking(move || {
-            let mut reader = ChannelReader::new(rx);
-            record::archive_upload(&store.read(), &filename, &mut reader, Some(UPLOAD_LIMIT))
-        });
-        let mut field = field;
-        let mut too_large = false;
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) => {
-                    if tx.send(Ok(chunk)).await.is_err() {
-                        break; // the archiver stopped (too large): its error says why
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
-                    let _ = tx
-                        .send(Err(std::io::Error::other(format!(
-                            "the upload broke off: {e}"
-                        ))))
-                        .await;
-                    break;
-                }
-            }
-        }
-        drop(tx);
-        let stored = archiving.await.map_err(|_| {
-            ApiError::App(Error::new(entitle_app::ErrorKind::Io, "the upload failed"))
-        })?;
-        if too_large {
-            return Err(ApiError::TooLarge(UPLOAD_LIMIT));
-        }
-        archived.push(stored.map_err(too_large_or)?);
+        archived.push(archive_field(shared, field).await?);
     }
     Ok(())
+}
+
+/// Archives one multipart field as it streams in: hashed while written,
+/// at most [`UPLOAD_LIMIT`] bytes (413 beyond), nothing kept when the
+/// client leaves mid-upload or the file is empty.
+pub(crate) async fn archive_field(
+    shared: &Arc<Shared>,
+    field: axum::extract::multipart::Field<'_>,
+) -> ApiResult<record::Archived> {
+    let filename = field.file_name().unwrap_or("upload").to_owned();
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let store = Arc::clone(&shared.store);
+    let archiving = tokio::task::spawn_blocking(move || {
+        let mut reader = ChannelReader::new(rx);
+        record::archive_upload(&store.read(), &filename, &mut reader, Some(UPLOAD_LIMIT))
+    });
+    let mut field = field;
+    let mut too_large = false;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if tx.send(Ok(chunk)).await.is_err() {
+                    break; // the archiver stopped (too large): its error says why
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                let _ = tx
+                    .send(Err(std::io::Error::other(format!(
+                        "the upload broke off: {e}"
+                    ))))
+                    .await;
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let stored = archiving
+        .await
+        .map_err(|_| ApiError::App(Error::new(entitle_app::ErrorKind::Io, "the upload failed")))?;
+    if too_large {
+        return Err(ApiError::TooLarge(UPLOAD_LIMIT));
+    }
+    stored.map_err(too_large_or)
 }
 
 /// An upload over the limit is 413.

@@ -2,7 +2,7 @@
 //! behind the principal check and scoped inside the query.
 
 pub(crate) mod accounts;
-mod documents;
+pub(crate) mod documents;
 mod packs;
 mod params;
 mod queries;

@@ -18,13 +18,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use entitle_app::query::{self, LicenseRow};
-use entitle_app::record::{Adjust, Cancel, Common, Extend, Purchase, Usage, Void, Write};
+use entitle_app::record::{self, Adjust, Cancel, Common, Extend, Purchase, Usage, Void, Write};
 use entitle_app::{Error, ErrorKind, Scope, Store};
+use entitle_core::document::DocKind;
 use entitle_core::types::Metric;
 
 use super::dashboard::{quantity, urlencode};
@@ -41,6 +42,7 @@ pub(crate) enum Action {
     Cancel,
     Void,
     Usage,
+    Attach,
 }
 
 impl Action {
@@ -51,6 +53,7 @@ impl Action {
             "adjust" => Some(Action::Adjust),
             "cancel" => Some(Action::Cancel),
             "void" => Some(Action::Void),
+            "attach" => Some(Action::Attach),
             _ => None,
         }
     }
@@ -138,6 +141,8 @@ struct RecordPage {
     problems: Vec<(String, String)>,
     submit: &'static str,
     danger: bool,
+    /// A form with a file: sent as multipart.
+    multipart: bool,
     back_href: String,
     vendors: Vec<String>,
 }
@@ -180,6 +185,15 @@ pub(crate) async fn record_usage(
     Form(input): Form<Submitted>,
 ) -> Response {
     submit(&shared, &headers, &visit, Action::Usage, None, input).await
+}
+
+/// `GET /licenses/{id}/attach`
+pub(crate) async fn new_attach(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    visit: Visit,
+) -> Response {
+    form(&shared, &visit, Action::Attach, Some(id), Drawn::fresh()).await
 }
 
 /// `GET /licenses/{id}/{action}`
@@ -287,7 +301,7 @@ async fn form(
     let f = lang.forms();
     let mut fields = fields(lang, action, cx.license.as_ref().map(|l| l.2.as_slice()));
     for field in &mut fields {
-        if let Some(v) = drawn.input.get(field.name) {
+        if let Some(v) = drawn.input.get(field.name).filter(|_| field.kind != "file") {
             field.value = v.clone();
         } else if field.kind == "date" && field.name == "date" {
             field.value = entitle_app::when::today().to_string();
@@ -358,6 +372,7 @@ async fn form(
         fields,
         submit: f.submit(action),
         danger: action.confirms(),
+        multipart: action == Action::Attach,
         back_href,
         vendors: cx.vendors,
     };
@@ -371,6 +386,7 @@ fn segment(action: Action) -> &'static str {
         Action::Adjust => "adjust",
         Action::Cancel => "cancel",
         Action::Void => "void",
+        Action::Attach => "attach",
         Action::Purchase | Action::Usage => "",
     }
 }
@@ -545,6 +561,25 @@ fn fields(lang: Lang, action: Action, events: Option<&[query::HistoryEvent]>) ->
             out.push(seq);
             out.push(note(true).hint(f.void_note_hint));
             out.push(confirm(f.confirm_void));
+        }
+        Action::Attach => {
+            out.push(
+                Field::new("file", f.file, "file")
+                    .required()
+                    .hint(f.file_hint),
+            );
+            let mut kind = Field::new("kind", t.kind, "select").required();
+            kind.options = DocKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.as_str().to_owned(),
+                    label: k.as_str().to_owned(),
+                    selected: false,
+                })
+                .collect();
+            kind.value = DocKind::Contract.as_str().to_owned();
+            out.push(kind);
+            out.push(note(false));
         }
         Action::Usage => {
             let mut vendor = Field::new("vendor", t.vendor, "text").required();
@@ -863,6 +898,8 @@ fn to_write(
         }),
         Action::Cancel => Write::Cancel(Cancel { license }),
         Action::Void => Write::Void(Void { seq: given("seq") }),
+        // A document is bound by `attach`, not by a write.
+        Action::Attach => return Err(Vec::new()),
         Action::Usage => Write::Usage(Usage {
             vendor: given("vendor"),
             product: given("product"),
@@ -891,4 +928,172 @@ fn problem(lang: Lang, action: Action, e: &Error) -> (String, String) {
         _ => own,
     };
     (field, message)
+}
+
+/// `POST /licenses/{id}/attach`: the file streamed into the archive while
+/// hashed (the form's hidden CSRF field comes before it and is checked
+/// first), then bound to the license in one write; the document's page
+/// answers. An empty file, one over the limit, or a client that leaves
+/// keeps nothing.
+pub(crate) async fn attach(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    visit: Visit,
+    mut multipart: Multipart,
+) -> Response {
+    let lang = visit.lang;
+    let f = lang.forms();
+    if visit.who.must_edit().is_err() {
+        return not_found(lang);
+    }
+    let scope = visit.scope();
+    let wanted = id.clone();
+    let seen = read(&shared, lang, move |store| {
+        query::history(store, &scope, &wanted).map(|h| h.id)
+    })
+    .await;
+    let id = match seen {
+        Ok(id) => id,
+        Err(page) => return page,
+    };
+    let mut input = Submitted::new();
+    let mut archived: Option<record::Archived> = None;
+    let mut problems: Vec<(String, String)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                let message = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    f.file_too_large
+                } else {
+                    f.upload_broke
+                };
+                problems.push(("file".to_owned(), message.to_owned()));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name != "file" {
+            if let Ok(text) = field.text().await {
+                input.insert(name, text.chars().take(4000).collect());
+            }
+            continue;
+        }
+        let token = input.get("csrf").map(String::as_str).unwrap_or_default();
+        if !visit.form_ok(&headers, token) {
+            return crate::error::ApiError::CrossSite.into_response();
+        }
+        let slot = (
+            visit.who.account.name.clone(),
+            format!(
+                "form:{}",
+                input.get("key").map(String::as_str).unwrap_or_default()
+            ),
+        );
+        if !slot.1.ends_with(':') {
+            if let Some(location) = earlier(&shared, &slot).await {
+                return Redirect::to(&location).into_response();
+            }
+            input.insert("slot".to_owned(), slot.1.clone());
+        }
+        if archived.is_some() {
+            problems.push(("file".to_owned(), f.one_file.to_owned()));
+            break;
+        }
+        if field.file_name().is_none_or(str::is_empty) {
+            problems.push(("file".to_owned(), f.choose_file.to_owned()));
+            continue;
+        }
+        match crate::api::documents::archive_field(&shared, field).await {
+            Ok(a) => archived = Some(a),
+            Err(e) => {
+                let message = match e {
+                    crate::error::ApiError::TooLarge(_) => f.file_too_large.to_owned(),
+                    crate::error::ApiError::App(e) if e.message().contains("empty") => {
+                        f.file_empty.to_owned()
+                    }
+                    crate::error::ApiError::App(e) => e.render(&entitle_app::PlainNames),
+                    _ => f.upload_broke.to_owned(),
+                };
+                problems.push(("file".to_owned(), message));
+            }
+        }
+    }
+    let token = input.get("csrf").map(String::as_str).unwrap_or_default();
+    if !visit.form_ok(&headers, token) {
+        discard(&shared, archived).await;
+        return crate::error::ApiError::CrossSite.into_response();
+    }
+    let slot = input
+        .get("slot")
+        .map(|s| (visit.who.account.name.clone(), s.clone()));
+    if archived.is_none() && problems.is_empty() {
+        problems.push(("file".to_owned(), f.choose_file.to_owned()));
+    }
+    let again = |problems: Vec<(String, String)>| Drawn {
+        input: input.clone(),
+        problems,
+        expected_seq: None,
+        key: input.get("key").cloned(),
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let Some(document) = archived.filter(|_| problems.is_empty()) else {
+        if let Some(slot) = &slot {
+            forget(&shared, slot);
+        }
+        return form(&shared, &visit, Action::Attach, Some(id), again(problems)).await;
+    };
+    let req = record::Attach {
+        license: Some(id.clone()),
+        vendor: None,
+        kind: input
+            .get("kind")
+            .cloned()
+            .unwrap_or_else(|| DocKind::Contract.as_str().to_owned()),
+        note: opt(input.get("note").map(String::as_str).unwrap_or_default()),
+    };
+    let ctx = crate::api::writes::context(&visit.who);
+    let done = shared
+        .writer
+        .alone(move |store| {
+            record::attach_archived(store, &ctx, &req, vec![document], &entitle_app::Silent)
+        })
+        .await;
+    match done {
+        Ok(result) => {
+            let seq = result.seqs.first().copied().unwrap_or(0);
+            let location = match result.documents.first() {
+                Some(d) => format!("/documents/{}?recorded={seq}", d.hash),
+                None => format!("/licenses/{}?recorded={seq}", urlencode(&id)),
+            };
+            if let Some(slot) = slot {
+                remember(&shared, slot, &location);
+            }
+            Redirect::to(&location).into_response()
+        }
+        Err(e) => {
+            if let Some(slot) = &slot {
+                forget(&shared, slot);
+            }
+            let problem = problem(lang, Action::Attach, &e);
+            form(
+                &shared,
+                &visit,
+                Action::Attach,
+                Some(id),
+                again(vec![problem]),
+            )
+            .await
+        }
+    }
+}
+
+/// Removes an upload that is not to be bound after all.
+async fn discard(shared: &Arc<Shared>, archived: Option<record::Archived>) {
+    let Some(a) = archived else { return };
+    let store = Arc::clone(&shared.store);
+    let _ =
+        tokio::task::spawn_blocking(move || record::discard_archived(&store.read(), vec![a])).await;
 }

@@ -1017,6 +1017,16 @@ pub(crate) struct FormTexts {
     pub submit_cancel: &'static str,
     pub submit_void: &'static str,
     pub submit_usage: &'static str,
+    pub file: &'static str,
+    pub file_hint: &'static str,
+    pub attach: &'static str,
+    pub intro_attach: &'static str,
+    pub submit_attach: &'static str,
+    pub choose_file: &'static str,
+    pub file_empty: &'static str,
+    pub file_too_large: &'static str,
+    pub upload_broke: &'static str,
+    pub one_file: &'static str,
     lang: Lang,
 }
 
@@ -1026,6 +1036,8 @@ impl FormTexts {
         match (self.lang, action) {
             (_, Action::Purchase) => self.new_purchase.to_owned(),
             (_, Action::Usage) => self.new_usage.to_owned(),
+            (Lang::De, Action::Attach) => format!("Dokument an {id} anhängen"),
+            (Lang::En, Action::Attach) => format!("Attach a document to {id}"),
             (Lang::De, Action::Extend) => format!("{id} verlängern"),
             (Lang::De, Action::Adjust) => format!("Menge von {id} ändern"),
             (Lang::De, Action::Cancel) => format!("{id} kündigen"),
@@ -1046,6 +1058,7 @@ impl FormTexts {
             Action::Cancel => self.intro_cancel,
             Action::Void => self.intro_void,
             Action::Usage => self.intro_usage,
+            Action::Attach => self.intro_attach,
         }
     }
 
@@ -1058,6 +1071,7 @@ impl FormTexts {
             Action::Cancel => self.submit_cancel,
             Action::Void => self.submit_void,
             Action::Usage => self.submit_usage,
+            Action::Attach => self.submit_attach,
         }
     }
 
@@ -1169,6 +1183,16 @@ static FORMS_EN: FormTexts = FormTexts {
     submit_cancel: "Record cancellation",
     submit_void: "Void event",
     submit_usage: "Record count",
+    file: "File",
+    file_hint: "a PDF, an office file, a picture or an e-mail; at most 1 GiB",
+    attach: "Attach a document",
+    intro_attach: "Stores the file unchanged under its BLAKE3 hash and binds it to this license; its text becomes searchable.",
+    submit_attach: "Attach",
+    choose_file: "Choose a file.",
+    file_empty: "The file is empty (0 bytes). Choose the right file.",
+    file_too_large: "The file is larger than 1 GiB, the most a single upload may be.",
+    upload_broke: "The upload broke off. Nothing was stored; try again.",
+    one_file: "Send one file at a time.",
     lang: Lang::En,
 };
 
@@ -1227,5 +1251,15 @@ static FORMS_DE: FormTexts = FormTexts {
     submit_cancel: "Kündigung erfassen",
     submit_void: "Ereignis stornieren",
     submit_usage: "Anzahl erfassen",
+    file: "Datei",
+    file_hint: "ein PDF, eine Office-Datei, ein Bild oder eine E-Mail; höchstens 1 GiB",
+    attach: "Dokument anhängen",
+    intro_attach: "Speichert die Datei unverändert unter ihrem BLAKE3-Hash und verknüpft sie mit dieser Lizenz; ihr Text wird durchsuchbar.",
+    submit_attach: "Anhängen",
+    choose_file: "Wählen Sie eine Datei.",
+    file_empty: "Die Datei ist leer (0 Bytes). Wählen Sie die richtige Datei.",
+    file_too_large: "Die Datei ist größer als 1 GiB, das Höchstmaß für ein Hochladen.",
+    upload_broke: "Das Hochladen brach ab. Es wurde nichts gespeichert; versuchen Sie es erneut.",
+    one_file: "Senden Sie eine Datei auf einmal.",
     lang: Lang::De,
 };

@@ -61,6 +61,14 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/licenses/{id}", get(licenses::show))
         .route(
+            "/licenses/{id}/attach",
+            get(forms::new_attach)
+                .post(forms::attach)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    usize::try_from(crate::api::UPLOAD_LIMIT).unwrap_or(usize::MAX) + (1 << 20),
+                )),
+        )
+        .route(
             "/licenses/{id}/{action}",
             get(forms::new_change).post(forms::record_change),
         )
