@@ -339,6 +339,15 @@ fn the_dashboard_shows_the_apis_position_and_travels_in_time_in_english_and_germ
         assert_eq!(position_rows(&c).await, api_rows(&today));
         assert!(text(&c, "#chain").await.contains("38 events in the chain, head"));
         shoot(&c, "dashboard").await;
+        // The known-at picker offers the latest event first, with its
+        // type and license for an account that sees everything.
+        let latest = c
+            .find(Locator::Css("#known-events option"))
+            .await
+            .unwrap();
+        assert_eq!(latest.attr("value").await.unwrap().as_deref(), Some("#38"));
+        let label = latest.attr("label").await.unwrap().unwrap();
+        assert!(label.contains(" UTC · "), "{label}");
 
         // The audit letter's view: the numbers as known then, and a banner
         // that says so in words, with one link back to now.
@@ -475,6 +484,9 @@ fn an_auditor_sees_one_vendor_and_the_404_page_for_another_vendors_license() {
     let server = Served::start(&store);
     let admin = admin(&server);
     admin.add_user(&server, "auditor", "auditor", &["Oracle"]);
+    let head = api(&admin, &server, "/api/v1/position")["known_at_seq"]
+        .as_u64()
+        .unwrap();
     let driver = Driver::start();
     runtime().block_on(async {
         let c = driver.browser("auditor").await;
@@ -507,6 +519,25 @@ fn an_auditor_sees_one_vendor_and_the_404_page_for_another_vendors_license() {
         };
         assert_eq!(ids, ["L-0004"]);
         shoot(&c, "licenses-auditor").await;
+        // The known-at picker offers the latest events by number and
+        // time: no type or license of what the auditor may not see.
+        let mut offered = Vec::new();
+        for o in c
+            .find_all(Locator::Css("#known-events option"))
+            .await
+            .unwrap()
+        {
+            offered.push((
+                o.attr("value").await.unwrap().unwrap(),
+                o.attr("label").await.unwrap().unwrap(),
+            ));
+        }
+        assert_eq!(offered.len(), 30, "{offered:?}");
+        assert_eq!(offered[0].0, format!("#{head}"));
+        assert!(
+            offered.iter().all(|(_, label)| label.ends_with(" UTC")),
+            "{offered:?}"
+        );
         // Another vendor's license answers exactly as one that does not
         // exist.
         c.goto(&server.at("/licenses/L-0001")).await.unwrap();

@@ -311,6 +311,8 @@ pub(crate) struct Chrome {
     pub can_edit: bool,
     /// What a form just recorded, said once.
     pub recorded: Option<String>,
+    /// The known-at picker's choices: `#N` and its label.
+    pub recent: Vec<(String, String)>,
 }
 
 /// Where a view stands in time, worked out against the store.
@@ -320,18 +322,46 @@ pub(crate) struct Times {
     pub known_seq: u64,
     pub head_seq: u64,
     pub head_hash: String,
+    /// The latest events, newest first, for the known-at picker.
+    pub recent: Vec<Recent>,
 }
+
+/// An event offered by the known-at picker: its seq and time (which every
+/// role may see), its type and license (shown only to an account that
+/// sees everything).
+#[derive(Debug, Clone)]
+pub(crate) struct Recent {
+    pub seq: u64,
+    pub recorded_at: jiff::Timestamp,
+    pub event: &'static str,
+    pub license: Option<String>,
+}
+
+/// How many recent events the known-at picker offers.
+const PICKER_EVENTS: u64 = 30;
 
 impl Times {
     /// The view's date and seq, and the log's head.
     pub(crate) fn of(store: &Store, params: &PageParams) -> Result<Times, Error> {
         let (as_of, known_seq) = params.query().resolve(store)?;
         let applied = store.applied();
+        let head_seq = applied.head.seq;
+        let recent = (head_seq.saturating_sub(PICKER_EVENTS - 1).max(1)..=head_seq)
+            .rev()
+            .filter_map(|seq| store.record(seq).ok())
+            .map(|r| Recent {
+                seq: r.seq,
+                recorded_at: r.recorded_at,
+                event: r.event.type_name(),
+                license: r.event.license_id().map(str::to_owned),
+            })
+            .collect();
         Ok(Times {
             as_of,
             known_seq,
-            head_seq: applied.head.seq,
+            head_seq,
             head_hash: entitle_core::chain::to_hex(&applied.head_hash),
+            recent,
         })
     }
 }
@@ -432,6 +462,28 @@ impl Visit {
             print_line,
             path: path.to_owned(),
             can_edit: self.who.must_edit().is_ok(),
+            recent: {
+                let all = self.scope().is_all();
+                times
+                    .recent
+                    .iter()
+                    .map(|r| {
+                        let z = r.recorded_at.to_zoned(jiff::tz::TimeZone::UTC);
+                        let when = format!(
+                            "{} {:02}:{:02} UTC",
+                            lang.date(z.date()),
+                            z.hour(),
+                            z.minute()
+                        );
+                        let label = match (all, &r.license) {
+                            (true, Some(id)) => format!("{when} · {} · {id}", lang.event(r.event)),
+                            (true, None) => format!("{when} · {}", lang.event(r.event)),
+                            (false, _) => when,
+                        };
+                        (format!("#{}", r.seq), label)
+                    })
+                    .collect()
+            },
             recorded: p
                 .recorded
                 .as_deref()
