@@ -563,3 +563,198 @@ async fn fill_id(c: &Client, id: &str, value: &str) {
     input.clear().await.unwrap();
     input.send_keys(value).await.unwrap();
 }
+
+/// A signed-in client's multipart post of a page's form (its CSRF token
+/// read from the page first).
+fn post_form(
+    http: &Http,
+    server: &Served,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, Vec<u8>)>,
+) -> reqwest::blocking::Response {
+    let html = http.get(server.at(page)).send().unwrap().text().unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned();
+    let mut form = reqwest::blocking::multipart::Form::new().text("csrf", csrf);
+    for (k, v) in fields {
+        form = form.text((*k).to_owned(), (*v).to_owned());
+    }
+    if let Some((name, filename, bytes)) = file {
+        form = form.part(
+            name.to_owned(),
+            reqwest::blocking::multipart::Part::bytes(bytes).file_name(filename.to_owned()),
+        );
+    }
+    http.post(server.at(action)).multipart(form).send().unwrap()
+}
+
+#[test]
+fn a_pack_built_on_the_audits_page_passes_audit_verify_and_a_tampered_upload_is_shown_failed() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "auditor", "auditor", &["Oracle"]);
+    admin.add_user(&server, "viewer", "viewer", &[]);
+    let http = session(&server, "admin");
+    let page = http
+        .get(server.at("/audits"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let fingerprint = page
+        .split("id=\"fingerprint\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+
+    // Built by the form, downloaded as a zip that the CLI verifies
+    // against the fingerprint the page showed.
+    let built = post_form(
+        &http,
+        &server,
+        "/audits",
+        "/audits/pack",
+        &[
+            ("vendor", "Microsoft"),
+            ("as_of", "2024-06-30"),
+            ("known_at", "2024-09-02"),
+        ],
+        None,
+    );
+    assert_eq!(built.status(), StatusCode::OK);
+    assert_eq!(built.headers()["content-type"], "application/zip");
+    let disposition = built.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("audit-pack-Microsoft-2024-06-30.zip"),
+        "{disposition}"
+    );
+    let zip = built.bytes().unwrap().to_vec();
+    let path = store.path.with_extension("pack.zip");
+    std::fs::write(&path, &zip).unwrap();
+    let verify = store.ok(&[
+        "audit",
+        "verify",
+        path.to_str().unwrap(),
+        "--signer",
+        &fingerprint,
+    ]);
+    assert!(verify.contains("verified"), "{verify}");
+
+    // A bad form: the problem by its field, no download.
+    let refused = post_form(
+        &http,
+        &server,
+        "/audits",
+        "/audits/pack",
+        &[("vendor", "Microsoft"), ("as_of", "2024-02-30")],
+        None,
+    );
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().unwrap();
+    assert!(
+        html.contains("id=\"build-problem\"") && html.contains("2024-02-30"),
+        "{html}"
+    );
+
+    // An auditor builds packs of their vendor only: another vendor is the
+    // 404 page; a viewer has no build form at all.
+    let auditor = session(&server, "auditor");
+    let theirs = post_form(
+        &auditor,
+        &server,
+        "/audits",
+        "/audits/pack",
+        &[("vendor", "Oracle")],
+        None,
+    );
+    assert_eq!(theirs.status(), StatusCode::OK);
+    let other = post_form(
+        &auditor,
+        &server,
+        "/audits",
+        "/audits/pack",
+        &[("vendor", "Microsoft")],
+        None,
+    );
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+    let nobody = post_form(
+        &auditor,
+        &server,
+        "/audits",
+        "/audits/pack",
+        &[("vendor", "Nobody GmbH")],
+        None,
+    );
+    assert_eq!(
+        other.text().unwrap(),
+        nobody.text().unwrap(),
+        "no existence oracle"
+    );
+    let viewer = session(&server, "viewer");
+    let page = viewer
+        .get(server.at("/audits"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!page.contains("/audits/pack"), "no build form for a viewer");
+
+    // In the browser: the pack verifies with every check passed; one
+    // changed byte in it is shown as failed.
+    let mut tampered = zip.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x20;
+    let bad = store.path.with_extension("tampered.zip");
+    std::fs::write(&bad, &tampered).unwrap();
+    let driver = Driver::start();
+    runtime().block_on(async {
+        let c = driver.browser("audits").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at("/audits")).await.unwrap();
+        fill_id(&c, "v-signer", &fingerprint).await;
+        c.find(Locator::Id("v-pack"))
+            .await
+            .unwrap()
+            .send_keys(path.to_str().unwrap())
+            .await
+            .unwrap();
+        click(&c, "#verify-pack").await;
+        let verdict = text(&c, "#verified").await;
+        assert!(verdict.contains(": verified"), "{verdict}");
+        assert!(verdict.contains(&fingerprint), "{verdict}");
+        let failed = c
+            .find_all(Locator::Css("#checks tr[data-passed=\"false\"]"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(failed, 0);
+        shoot(&c, "audits-verified").await;
+        c.find(Locator::Id("v-pack"))
+            .await
+            .unwrap()
+            .send_keys(bad.to_str().unwrap())
+            .await
+            .unwrap();
+        click(&c, "#verify-pack").await;
+        let shown = text(&c, "#verified, #verify-problem").await;
+        assert!(
+            shown.contains("FAILED") || shown.contains("zip") || shown.contains("pack"),
+            "{shown}"
+        );
+        assert!(!shown.contains(": verified"), "{shown}");
+        shoot(&c, "audits-tampered").await;
+        c.close().await.unwrap();
+    });
+}

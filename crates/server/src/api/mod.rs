@@ -3,7 +3,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod documents;
-mod packs;
+pub(crate) mod packs;
 mod params;
 mod queries;
 pub(crate) mod session;

@@ -25,19 +25,8 @@ use crate::state::Shared;
 /// The header that carries what was built (the CLI prints it).
 pub(crate) const BUILT_HEADER: &str = "x-entitle-pack";
 
-/// The body of `POST /api/v1/audit-packs`: the CLI's `audit-pack` flags.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PackBody {
-    vendor: String,
-    as_of: Option<String>,
-    known_at: Option<String>,
-    /// The text of an older pack's `checkpoint` file this log must extend.
-    since: Option<String>,
-}
-
 /// A temporary directory, its failure named as the app names I/O errors.
-fn temp_dir() -> ApiResult<tempfile::TempDir> {
+pub(crate) fn temp_dir() -> ApiResult<tempfile::TempDir> {
     tempfile::tempdir()
         .map_err(|e| ApiError::App(Error::io(std::path::Path::new("a temporary directory"), e)))
 }
@@ -49,11 +38,42 @@ pub(crate) async fn build(
     who: Principal,
     body: Bytes,
 ) -> ApiResult<Response> {
+    let body: PackBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid("body", "", &format!("is not a pack request: {e}")))?;
+    let built = build_zip(&shared, &who, body).await?;
+    Ok(zip_download(built))
+}
+
+/// A pack built for a request, as the bytes of its zip.
+pub(crate) struct BuiltZip {
+    pub built: PackBuilt,
+    pub bytes: Vec<u8>,
+    /// The download's file name (`audit-pack-Oracle-2024-06-30.zip`).
+    pub name: String,
+}
+
+/// What a pack request asks for (the API's JSON body, a page's form).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PackBody {
+    pub vendor: String,
+    pub as_of: Option<String>,
+    pub known_at: Option<String>,
+    /// The text of an older pack's `checkpoint` file this log must extend.
+    pub since: Option<String>,
+}
+
+/// Builds one vendor's pack in the account's scope: refused for a viewer
+/// (who signs nothing), another vendor than an auditor's answers as an
+/// unknown one.
+pub(crate) async fn build_zip(
+    shared: &Arc<Shared>,
+    who: &Principal,
+    body: PackBody,
+) -> ApiResult<BuiltZip> {
     if who.account.role == Role::Viewer {
         return Err(ApiError::Forbidden("build audit packs"));
     }
-    let body: PackBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid("body", "", &format!("is not a pack request: {e}")))?;
     let dir = temp_dir()?;
     let since = match &body.since {
         Some(text) => {
@@ -97,6 +117,12 @@ pub(crate) async fn build(
             .collect::<String>(),
         built.as_of
     );
+    Ok(BuiltZip { built, bytes, name })
+}
+
+/// A built pack as a zip download, what was built in `X-Entitle-Pack`.
+pub(crate) fn zip_download(zip: BuiltZip) -> Response {
+    let BuiltZip { built, bytes, name } = zip;
     let summary = serde_json::to_string(&PackBuilt {
         path: name.clone().into(),
         ..built
@@ -117,7 +143,7 @@ pub(crate) async fn build(
     if let Ok(v) = HeaderValue::from_str(&ascii_json(&summary)) {
         h.insert(BUILT_HEADER, v);
     }
-    Ok(response)
+    response
 }
 
 /// JSON with every non-ASCII character escaped (`\u00e9`).
@@ -164,10 +190,20 @@ pub(crate) async fn verify(
     let dir = temp_dir()?;
     let path = dir.path().join("pack.zip");
     std::fs::write(&path, &body).map_err(|e| ApiError::App(Error::io(&path, e)))?;
+    Ok(Json(verify_spooled(dir, name, p.signer).await?))
+}
+
+/// Verifies a pack spooled to `pack.zip` in `dir` (removed afterwards),
+/// reported under the client's file name `name`.
+pub(crate) async fn verify_spooled(
+    dir: tempfile::TempDir,
+    name: String,
+    signer: Option<String>,
+) -> ApiResult<PackVerification> {
     let req = VerifyRequest {
-        pack: path,
+        pack: dir.path().join("pack.zip"),
         since: None,
-        signer: p.signer,
+        signer,
     };
     let spooled = req.pack.display().to_string();
     let shown = name.clone();
@@ -196,5 +232,5 @@ pub(crate) async fn verify(
         ))
     })??;
     verified.pack = name.into();
-    Ok(Json(verified))
+    Ok(verified)
 }

@@ -9,6 +9,7 @@
 //! query string, and every table links to the same data as JSON (the API)
 //! and as CSV.
 
+mod audits;
 mod chart;
 mod dashboard;
 mod documents;
@@ -79,6 +80,17 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/documents", get(documents::list))
         .route("/documents/{hash}", get(documents::show))
         .route("/documents/{hash}/view", get(documents::view))
+        .route("/audits", get(audits::page))
+        .route(
+            "/audits/pack",
+            axum::routing::post(audits::build).layer(axum::extract::DefaultBodyLimit::max(1 << 20)),
+        )
+        .route(
+            "/audits/verify",
+            axum::routing::post(audits::verify).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(crate::api::UPLOAD_LIMIT).unwrap_or(usize::MAX) + (1 << 20),
+            )),
+        )
         .route("/renewals", get(renewals::page))
         .route("/renewals.ics", get(renewals::ics))
         .route(
@@ -429,6 +441,7 @@ impl Visit {
             ("/documents", t.nav_documents),
             ("/renewals", t.nav_renewals),
             ("/spend", t.nav_spend),
+            ("/audits", t.nav_audits),
         ]
         .into_iter()
         .map(|(href, label)| NavItem {
