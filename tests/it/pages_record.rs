@@ -758,3 +758,172 @@ fn a_pack_built_on_the_audits_page_passes_audit_verify_and_a_tampered_upload_is_
         c.close().await.unwrap();
     });
 }
+
+#[test]
+fn the_admin_page_adds_an_auditor_makes_and_revokes_a_token_and_disables_an_account() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "viewer", "viewer", &[]);
+    let viewer = session(&server, "viewer");
+    let page = viewer.get(server.at("/admin")).send().unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND, "only admins have it");
+    let dashboard = viewer.get(server.at("/")).send().unwrap().text().unwrap();
+    assert!(
+        !dashboard.contains("href=\"/admin\""),
+        "no link for a viewer"
+    );
+
+    let driver = Driver::start();
+    let secret = runtime().block_on(async {
+        let c = driver.browser("admin-page").await;
+        sign_in(&c, &server, "admin", false).await;
+        click(&c, "nav a[href=\"/admin\"]").await;
+        arrive(&c, "/admin").await;
+
+        // An auditor for Oracle; first with passwords that differ.
+        fill_id(&c, "name", "erika.prüfer").await;
+        c.find(Locator::Css("#role option[value=auditor]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        fill_id(&c, "vendors", "Oracle").await;
+        fill_id(&c, "password", PASSWORD).await;
+        fill_id(&c, "repeat", "something else entirely").await;
+        click(&c, "#add-account-button").await;
+        assert!(text(&c, "#admin-problem").await.contains("differ"));
+        assert_eq!(
+            c.find(Locator::Id("name"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("erika.prüfer"),
+            "the name is kept"
+        );
+        fill_id(&c, "password", PASSWORD).await;
+        fill_id(&c, "repeat", PASSWORD).await;
+        click(&c, "#add-account-button").await;
+        assert_eq!(text(&c, "#admin-done").await, "Account erika.prüfer added.");
+
+        // A token for the auditor, shown once.
+        c.find(Locator::Css("#token_user option[value=\"erika.prüfer\"]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        fill_id(&c, "token_name", "audit 2026").await;
+        click(&c, "#create-token-button").await;
+        let secret = c
+            .find(Locator::Id("token-secret"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap();
+        shoot(&c, "admin").await;
+        c.close().await.unwrap();
+        secret
+    });
+    let bearer = |secret: &str| {
+        reqwest::blocking::Client::new()
+            .get(server.at("/api/v1/position"))
+            .bearer_auth(secret)
+            .send()
+            .unwrap()
+    };
+    let seen: serde_json::Value = bearer(&secret).json().unwrap();
+    let vendors: Vec<&str> = seen["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["vendor"].as_str().unwrap())
+        .collect();
+    assert!(
+        !vendors.is_empty() && vendors.iter().all(|v| *v == "Oracle"),
+        "{vendors:?}"
+    );
+    let auditor = session(&server, "erika.prüfer");
+    assert_eq!(
+        auditor
+            .get(server.at("/api/v1/position"))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // Revoked and disabled by the page's buttons: refused at once.
+    let http = session(&server, "admin");
+    let html = http
+        .get(server.at("/admin"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let revoke = html
+        .split("action=\"/admin/tokens/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let r = http
+        .post(server.at(&format!("/admin/tokens/{revoke}")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(bearer(&secret).status(), StatusCode::UNAUTHORIZED);
+    let r = http
+        .post(server.at("/admin/users/erika.pr%C3%BCfer"))
+        .form(&[("csrf", csrf.as_str()), ("action", "disable")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().unwrap().contains("Account erika.prüfer changed."));
+    assert_eq!(
+        auditor
+            .get(server.at("/api/v1/position"))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "a disabled account's session ends at once"
+    );
+    // A forged post (no token) changes nothing.
+    let r = http
+        .post(server.at("/admin/users/viewer"))
+        .form(&[("action", "disable")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer
+            .get(server.at("/api/v1/position"))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // Everything above is in the access log on the page.
+    let log = http
+        .get(server.at("/admin"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let log = log.split("id=\"access-log\"").nth(1).unwrap();
+    assert!(log.contains("erika.prüfer"), "{log}");
+}

@@ -457,6 +457,39 @@ pub(crate) struct Texts {
     pub setup_not_needed: &'static str,
     pub nav_renewals: &'static str,
     pub nav_spend: &'static str,
+    pub nav_admin: &'static str,
+    pub name_taken: &'static str,
+    pub vendors_required: &'static str,
+    pub vendors_not_allowed: &'static str,
+    pub last_admin: &'static str,
+    pub accounts: &'static str,
+    pub role: &'static str,
+    pub vendors_scope: &'static str,
+    pub vendors_scope_hint: &'static str,
+    pub created: &'static str,
+    pub state: &'static str,
+    pub enabled: &'static str,
+    pub disabled: &'static str,
+    pub save: &'static str,
+    pub disable: &'static str,
+    pub enable: &'static str,
+    pub add_account: &'static str,
+    pub add_account_button: &'static str,
+    pub tokens: &'static str,
+    pub tokens_intro: &'static str,
+    pub token_user: &'static str,
+    pub token_name: &'static str,
+    pub token_expires: &'static str,
+    pub token_expires_hint: &'static str,
+    pub create_token: &'static str,
+    pub token_secret: &'static str,
+    pub revoke: &'static str,
+    pub access_log: &'static str,
+    pub access_log_intro: &'static str,
+    pub when: &'static str,
+    pub who: &'static str,
+    pub what: &'static str,
+    pub address: &'static str,
     pub nav_audits: &'static str,
     pub not_a_checkpoint: &'static str,
     pub store_key: &'static str,
@@ -645,6 +678,39 @@ const EN: Texts = Texts {
     setup_not_needed: "This store has accounts already: the setup link only creates the first admin. Sign in, or ask an admin for an account.",
     nav_renewals: "Renewals",
     nav_spend: "Spend",
+    nav_admin: "Admin",
+    name_taken: "An account of this name exists. Choose another name.",
+    vendors_required: "An auditor sees only the vendors named here: give at least one.",
+    vendors_not_allowed: "Only an auditor is limited to vendors: leave this empty for this role.",
+    last_admin: "This is the last enabled admin: make another account admin first.",
+    accounts: "Accounts",
+    role: "Role",
+    vendors_scope: "Vendors (auditor)",
+    vendors_scope_hint: "an auditor sees only these vendors; separated by commas",
+    created: "Created",
+    state: "State",
+    enabled: "enabled",
+    disabled: "disabled",
+    save: "Save",
+    disable: "Disable",
+    enable: "Enable",
+    add_account: "Add an account",
+    add_account_button: "Add account",
+    tokens: "API tokens",
+    tokens_intro: "For scripts and nightly imports: `entitle --server URL` with ENTITLE_TOKEN. A token acts with its account's role and scope.",
+    token_user: "For account",
+    token_name: "What it is for",
+    token_expires: "Valid until",
+    token_expires_hint: "empty: until revoked",
+    create_token: "Create token",
+    token_secret: "The token — shown this once; store it now:",
+    revoke: "Revoke",
+    access_log: "Access log",
+    access_log_intro: "Sign-ins (also failed ones) and every change to accounts, tokens and calendar links, newest first.",
+    when: "When",
+    who: "Who",
+    what: "What",
+    address: "Address",
     nav_audits: "Audits",
     not_a_checkpoint: "This is not a checkpoint file: choose the file named checkpoint from an earlier pack.",
     store_key: "The store key",
@@ -833,6 +899,39 @@ const DE: Texts = Texts {
     setup_not_needed: "Dieser Bestand hat bereits Konten: Der Einrichtungslink legt nur den ersten Administrator an. Melden Sie sich an oder bitten Sie einen Administrator um ein Konto.",
     nav_renewals: "Verlängerungen",
     nav_spend: "Ausgaben",
+    nav_admin: "Verwaltung",
+    name_taken: "Ein Konto dieses Namens gibt es schon. Wählen Sie einen anderen Namen.",
+    vendors_required: "Ein Prüfer sieht nur die hier genannten Hersteller: Geben Sie mindestens einen an.",
+    vendors_not_allowed: "Nur ein Prüfer ist auf Hersteller beschränkt: Lassen Sie das Feld für diese Rolle leer.",
+    last_admin: "Das ist der letzte aktive Admin: Machen Sie zuerst ein anderes Konto zum Admin.",
+    accounts: "Konten",
+    role: "Rolle",
+    vendors_scope: "Hersteller (Prüfer)",
+    vendors_scope_hint: "ein Prüfer sieht nur diese Hersteller; durch Kommas getrennt",
+    created: "Angelegt",
+    state: "Zustand",
+    enabled: "aktiv",
+    disabled: "gesperrt",
+    save: "Speichern",
+    disable: "Sperren",
+    enable: "Entsperren",
+    add_account: "Konto anlegen",
+    add_account_button: "Konto anlegen",
+    tokens: "API-Tokens",
+    tokens_intro: "Für Skripte und nächtliche Importe: `entitle --server URL` mit ENTITLE_TOKEN. Ein Token handelt mit Rolle und Sichtbereich seines Kontos.",
+    token_user: "Für Konto",
+    token_name: "Wofür",
+    token_expires: "Gültig bis",
+    token_expires_hint: "leer: bis zum Widerruf",
+    create_token: "Token erstellen",
+    token_secret: "Das Token – nur dieses eine Mal angezeigt; speichern Sie es jetzt:",
+    revoke: "Widerrufen",
+    access_log: "Zugriffsprotokoll",
+    access_log_intro: "Anmeldungen (auch fehlgeschlagene) und jede Änderung an Konten, Tokens und Kalender-Links, neueste zuerst.",
+    when: "Wann",
+    who: "Wer",
+    what: "Was",
+    address: "Adresse",
     nav_audits: "Audits",
     not_a_checkpoint: "Das ist keine Checkpoint-Datei: Wählen Sie die Datei checkpoint aus einem früheren Paket.",
     store_key: "Der Schlüssel des Bestands",
@@ -1177,6 +1276,38 @@ impl FormTexts {
 }
 
 impl Lang {
+    /// An account was added.
+    pub(crate) fn account_added(self, name: &str) -> String {
+        match self {
+            Lang::De => format!("Konto {name} angelegt."),
+            Lang::En => format!("Account {name} added."),
+        }
+    }
+
+    /// An account was changed.
+    pub(crate) fn account_changed(self, name: &str) -> String {
+        match self {
+            Lang::De => format!("Konto {name} geändert."),
+            Lang::En => format!("Account {name} changed."),
+        }
+    }
+
+    /// A token was created.
+    pub(crate) fn token_created(self, id: &str, user: &str) -> String {
+        match self {
+            Lang::De => format!("Token {id} für {user} erstellt."),
+            Lang::En => format!("Token {id} created for {user}."),
+        }
+    }
+
+    /// A token was revoked.
+    pub(crate) fn token_revoked(self, id: &str) -> String {
+        match self {
+            Lang::De => format!("Token {id} widerrufen; es gilt ab sofort nicht mehr."),
+            Lang::En => format!("Token {id} revoked; it is refused from now on."),
+        }
+    }
+
     /// How many documents a search found.
     pub(crate) fn documents_found(self, n: usize) -> String {
         let count = self.number(i64::try_from(n).unwrap_or(i64::MAX));

@@ -9,6 +9,7 @@
 //! query string, and every table links to the same data as JSON (the API)
 //! and as CSV.
 
+mod admin;
 mod audits;
 mod chart;
 mod dashboard;
@@ -80,6 +81,17 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/documents", get(documents::list))
         .route("/documents/{hash}", get(documents::show))
         .route("/documents/{hash}/view", get(documents::view))
+        .route("/admin", get(admin::page))
+        .route("/admin/users", axum::routing::post(admin::add_user))
+        .route(
+            "/admin/users/{name}",
+            axum::routing::post(admin::change_user),
+        )
+        .route("/admin/tokens", axum::routing::post(admin::create_token))
+        .route(
+            "/admin/tokens/{id}/revoke",
+            axum::routing::post(admin::revoke_token),
+        )
         .route("/audits", get(audits::page))
         .route(
             "/audits/pack",
@@ -444,6 +456,12 @@ impl Visit {
             ("/audits", t.nav_audits),
         ]
         .into_iter()
+        .chain(
+            self.who
+                .must_admin()
+                .is_ok()
+                .then_some(("/admin", t.nav_admin)),
+        )
         .map(|(href, label)| NavItem {
             href: format!("{href}{}", p.times_query(&[])),
             label,
