@@ -927,3 +927,70 @@ fn the_admin_page_adds_an_auditor_makes_and_revokes_a_token_and_disables_an_acco
     let log = log.split("id=\"access-log\"").nth(1).unwrap();
     assert!(log.contains("erika.prüfer"), "{log}");
 }
+
+#[test]
+fn a_german_windows_1252_usage_export_is_previewed_with_its_bad_line_then_recorded_by_one_click() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let good =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/usage-de-1252.csv");
+    let mut bytes = std::fs::read(&good).unwrap();
+    // One more row, in Windows-1252 ("für" as 0xFC), with no count.
+    bytes.extend_from_slice(b"Oracle;Datenbank f\xfcr Lager;user;viele;2024-06-30\r\n");
+    let bad = store.path.with_extension("inventur.csv");
+    std::fs::write(&bad, &bytes).unwrap();
+    let before = head(&admin, &server);
+    let driver = Driver::start();
+    runtime().block_on(async {
+        let c = driver.browser("imports").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at("/imports?lang=de")).await.unwrap();
+        fill_id(&c, "u-source", "SCCM").await;
+        c.find(Locator::Id("u-file"))
+            .await
+            .unwrap()
+            .send_keys(bad.to_str().unwrap())
+            .await
+            .unwrap();
+        click(&c, "#preview-usage").await;
+        let bad_row = text(&c, "#bad-rows tr[data-line=\"5\"]").await;
+        assert!(bad_row.contains("viele"), "{bad_row}");
+        assert!(text(&c, "#preview-bad")
+            .await
+            .contains("Es kann nichts erfasst werden"));
+        assert!(
+            c.find(Locator::Id("commit-import")).await.is_err(),
+            "no commit with bad rows"
+        );
+        assert_eq!(
+            off(|| head(&admin, &server)),
+            before,
+            "a preview writes nothing"
+        );
+        shoot(&c, "import-preview-bad-de").await;
+
+        // Corrected: every row good, then one click records them.
+        c.find(Locator::Id("u-file"))
+            .await
+            .unwrap()
+            .send_keys(good.to_str().unwrap())
+            .await
+            .unwrap();
+        click(&c, "#preview-usage").await;
+        assert!(text(&c, "#preview-ok")
+            .await
+            .contains("3 Zeilen würden erfasst"));
+        assert_eq!(off(|| head(&admin, &server)), before);
+        click(&c, "#commit-import").await;
+        assert_eq!(
+            text(&c, "#recorded").await,
+            format!("Erfasst als Ereignis #{}.", before + 1)
+        );
+        c.close().await.unwrap();
+    });
+    assert_eq!(head(&admin, &server), before + 3);
+    let history = api(&admin, &server, "/api/v1/position?as_of=2024-06-30");
+    let text = history.to_string();
+    assert!(text.contains("Lohn und Gehalt für Büro"), "{text}");
+}

@@ -147,6 +147,7 @@ pub fn run(
         tls: tls.is_some(),
         proxy: options.behind_proxy,
         remembered: Mutex::new(std::collections::HashMap::new()),
+        previews: Mutex::new(std::collections::HashMap::new()),
     });
     let router = router(Arc::clone(&shared));
     let runtime = tokio::runtime::Builder::new_multi_thread()

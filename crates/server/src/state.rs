@@ -47,4 +47,6 @@ pub(crate) struct Shared {
     pub proxy: Option<IpAddr>,
     /// Answers by (account, idempotency key).
     pub remembered: Mutex<HashMap<(String, String), Remembered>>,
+    /// Spreadsheets previewed in the pages, waiting for their commit.
+    pub previews: crate::pages::imports::Previews,
 }

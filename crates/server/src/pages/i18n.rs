@@ -457,6 +457,20 @@ pub(crate) struct Texts {
     pub setup_not_needed: &'static str,
     pub nav_renewals: &'static str,
     pub nav_spend: &'static str,
+    pub nav_imports: &'static str,
+    pub sheet_too_large: &'static str,
+    pub imports_intro: &'static str,
+    pub import_usage: &'static str,
+    pub import_usage_intro: &'static str,
+    pub import_licenses: &'static str,
+    pub import_licenses_intro: &'static str,
+    pub import_again: &'static str,
+    pub preview: &'static str,
+    pub commit_import: &'static str,
+    pub line: &'static str,
+    pub column: &'static str,
+    pub value: &'static str,
+    pub problem: &'static str,
     pub nav_admin: &'static str,
     pub name_taken: &'static str,
     pub vendors_required: &'static str,
@@ -678,6 +692,20 @@ const EN: Texts = Texts {
     setup_not_needed: "This store has accounts already: the setup link only creates the first admin. Sign in, or ask an admin for an account.",
     nav_renewals: "Renewals",
     nav_spend: "Spend",
+    nav_imports: "Import",
+    sheet_too_large: "The file is larger than 64 MiB, the most this page takes; import it with `entitle import` instead.",
+    imports_intro: "Upload a spreadsheet saved as CSV (Excel's CSV UTF-8 or a German export with semicolons). It is checked first; nothing is recorded until you commit.",
+    import_usage: "Usage counts",
+    import_usage_intro: "Columns vendor, product, metric, count, date — what an inventory tool exports.",
+    import_licenses: "License spreadsheet",
+    import_licenses_intro: "One license per row, as in the README's spreadsheet format.",
+    import_again: "This file was imported before: import it again",
+    preview: "Check (nothing is recorded)",
+    commit_import: "Record these rows",
+    line: "Line",
+    column: "Column",
+    value: "Value",
+    problem: "Problem",
     nav_admin: "Admin",
     name_taken: "An account of this name exists. Choose another name.",
     vendors_required: "An auditor sees only the vendors named here: give at least one.",
@@ -899,6 +927,20 @@ const DE: Texts = Texts {
     setup_not_needed: "Dieser Bestand hat bereits Konten: Der Einrichtungslink legt nur den ersten Administrator an. Melden Sie sich an oder bitten Sie einen Administrator um ein Konto.",
     nav_renewals: "Verlängerungen",
     nav_spend: "Ausgaben",
+    nav_imports: "Import",
+    sheet_too_large: "Die Datei ist größer als 64 MiB, das Höchstmaß dieser Seite; importieren Sie sie stattdessen mit `entitle import`.",
+    imports_intro: "Laden Sie eine als CSV gespeicherte Tabelle hoch (CSV UTF-8 aus Excel oder ein deutscher Export mit Semikolon). Sie wird zuerst geprüft; erfasst wird erst, wenn Sie bestätigen.",
+    import_usage: "Nutzungszahlen",
+    import_usage_intro: "Spalten vendor, product, metric, count, date – was ein Inventarisierungswerkzeug ausgibt.",
+    import_licenses: "Lizenztabelle",
+    import_licenses_intro: "Eine Lizenz je Zeile, wie im Tabellenformat der README.",
+    import_again: "Diese Datei wurde schon importiert: erneut importieren",
+    preview: "Prüfen (es wird nichts erfasst)",
+    commit_import: "Diese Zeilen erfassen",
+    line: "Zeile",
+    column: "Spalte",
+    value: "Wert",
+    problem: "Problem",
     nav_admin: "Verwaltung",
     name_taken: "Ein Konto dieses Namens gibt es schon. Wählen Sie einen anderen Namen.",
     vendors_required: "Ein Prüfer sieht nur die hier genannten Hersteller: Geben Sie mindestens einen an.",
@@ -1276,6 +1318,28 @@ impl FormTexts {
 }
 
 impl Lang {
+    /// A preview whose every row is good.
+    pub(crate) fn preview_ok(self, rows: u64) -> String {
+        let n = self.number(i64::try_from(rows).unwrap_or(i64::MAX));
+        match (self, rows) {
+            (Lang::De, 1) => "Die Zeile ist in Ordnung: 1 Zeile würde erfasst.".to_owned(),
+            (Lang::De, _) => format!("Alle Zeilen sind in Ordnung: {n} Zeilen würden erfasst."),
+            (Lang::En, 1) => "The row is good: 1 row would be recorded.".to_owned(),
+            (Lang::En, _) => format!("Every row is good: {n} rows would be recorded."),
+        }
+    }
+
+    /// A preview with bad rows.
+    pub(crate) fn preview_bad(self, bad: u64) -> String {
+        let n = self.number(i64::try_from(bad).unwrap_or(i64::MAX));
+        match (self, bad) {
+            (Lang::De, 1) => "Es kann nichts erfasst werden: 1 Zeile ist fehlerhaft. Korrigieren Sie sie in der Datei und prüfen Sie erneut.".to_owned(),
+            (Lang::De, _) => format!("Es kann nichts erfasst werden: {n} Zeilen sind fehlerhaft. Korrigieren Sie sie in der Datei und prüfen Sie erneut."),
+            (Lang::En, 1) => "Nothing can be recorded: 1 row is bad. Correct it in the file and check it again.".to_owned(),
+            (Lang::En, _) => format!("Nothing can be recorded: {n} rows are bad. Correct them in the file and check it again."),
+        }
+    }
+
     /// An account was added.
     pub(crate) fn account_added(self, name: &str) -> String {
         match self {

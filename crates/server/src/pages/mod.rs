@@ -16,6 +16,7 @@ mod dashboard;
 mod documents;
 pub(crate) mod forms;
 pub(crate) mod i18n;
+pub(crate) mod imports;
 mod licenses;
 mod renewals;
 mod setup;
@@ -92,6 +93,13 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/admin/tokens/{id}/revoke",
             axum::routing::post(admin::revoke_token),
         )
+        .route("/imports", get(imports::page))
+        .route(
+            "/imports/preview",
+            axum::routing::post(imports::preview)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::SHEET_LIMIT)),
+        )
+        .route("/imports/commit", axum::routing::post(imports::commit))
         .route("/audits", get(audits::page))
         .route(
             "/audits/pack",
@@ -456,6 +464,12 @@ impl Visit {
             ("/audits", t.nav_audits),
         ]
         .into_iter()
+        .chain(
+            self.who
+                .must_edit()
+                .is_ok()
+                .then_some(("/imports", t.nav_imports)),
+        )
         .chain(
             self.who
                 .must_admin()
