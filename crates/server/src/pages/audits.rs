@@ -6,7 +6,6 @@
 //! the same scope: an auditor builds packs of their vendors only, a viewer
 //! builds none.
 
-use std::io::Write as _;
 use std::sync::Arc;
 
 use askama::Template;
@@ -17,8 +16,9 @@ use entitle_app::audit::{self, PackVerification};
 use entitle_auth::Role;
 
 use super::i18n::Lang;
+use super::upload::{receive, Posted};
 use super::{not_found, read, Chrome, PageParams, Times, Visit};
-use crate::api::packs::{build_zip, temp_dir, verify_spooled, zip_download, PackBody};
+use crate::api::packs::{build_zip, verify_spooled, zip_download, PackBody};
 use crate::api::UPLOAD_LIMIT;
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -122,110 +122,6 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     render(&shared, &visit, Drawn::empty(), StatusCode::OK).await
 }
 
-/// A form's fields: text fields kept (bounded), the one file spooled to
-/// `<dir>/pack.zip` (at most [`UPLOAD_LIMIT`] bytes) or read as text
-/// (a checkpoint, at most 64 KiB). The CSRF field, which the page puts
-/// first, is checked before any file is read.
-struct Posted {
-    fields: std::collections::HashMap<String, String>,
-    file: Option<(String, tempfile::TempDir)>,
-    problem: Option<String>,
-}
-
-async fn receive(
-    visit: &Visit,
-    headers: &HeaderMap,
-    multipart: &mut Multipart,
-    lang: Lang,
-) -> Result<Posted, Response> {
-    let f = lang.forms();
-    let mut posted = Posted {
-        fields: std::collections::HashMap::new(),
-        file: None,
-        problem: None,
-    };
-    loop {
-        let mut field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                posted.problem = Some(
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        f.file_too_large
-                    } else {
-                        f.upload_broke
-                    }
-                    .to_owned(),
-                );
-                break;
-            }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let filename = field.file_name().map(str::to_owned);
-        let Some(filename) = filename else {
-            if let Ok(text) = field.text().await {
-                posted
-                    .fields
-                    .insert(name, text.chars().take(4000).collect());
-            }
-            continue;
-        };
-        let token = posted
-            .fields
-            .get("csrf")
-            .map(String::as_str)
-            .unwrap_or_default();
-        if !visit.form_ok(headers, token) {
-            return Err(ApiError::CrossSite.into_response());
-        }
-        if filename.is_empty() {
-            continue;
-        }
-        let dir = temp_dir().map_err(IntoResponse::into_response)?;
-        let path = dir.path().join("pack.zip");
-        let mut out = std::fs::File::create(&path)
-            .map_err(|e| ApiError::App(entitle_app::Error::io(&path, e)).into_response())?;
-        let mut size: u64 = 0;
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) => {
-                    size += chunk.len() as u64;
-                    if size > UPLOAD_LIMIT {
-                        posted.problem = Some(f.file_too_large.to_owned());
-                        break;
-                    }
-                    if let Err(e) = out.write_all(&chunk) {
-                        return Err(ApiError::App(entitle_app::Error::io(&path, e)).into_response());
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    posted.problem = Some(f.upload_broke.to_owned());
-                    break;
-                }
-            }
-        }
-        if posted.problem.is_some() {
-            break;
-        }
-        if size == 0 {
-            posted.problem = Some(f.file_empty.to_owned());
-            continue;
-        }
-        posted.fields.insert(format!("{name}:name"), filename);
-        posted.file = Some((name, dir));
-    }
-    let token = posted
-        .fields
-        .get("csrf")
-        .map(String::as_str)
-        .unwrap_or_default();
-    if !visit.form_ok(headers, token) {
-        return Err(ApiError::CrossSite.into_response());
-    }
-    Ok(posted)
-}
-
 fn field(posted: &Posted, name: &str) -> Option<String> {
     posted
         .fields
@@ -246,7 +142,13 @@ pub(crate) async fn build(
     if visit.who.account.role == Role::Viewer {
         return not_found(lang);
     }
-    let posted = match receive(&visit, &headers, &mut multipart, lang).await {
+    let limit = UPLOAD_LIMIT;
+    let too_large = lang.forms().file_too_large;
+    let posted = match receive(&visit, &headers, &mut multipart, limit, too_large, |_| {
+        Some("pack.zip".to_owned())
+    })
+    .await
+    {
         Ok(p) => p,
         Err(response) => return response,
     };
@@ -263,7 +165,7 @@ pub(crate) async fn build(
         return render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let since = match &posted.file {
-        Some((_, dir)) => match std::fs::read_to_string(dir.path().join("pack.zip")) {
+        Some((_, _dir, path)) => match std::fs::read_to_string(path) {
             Ok(text) if text.len() <= 64 * 1024 => Some(text),
             _ => {
                 drawn.build_problem =
@@ -303,7 +205,13 @@ pub(crate) async fn verify(
     mut multipart: Multipart,
 ) -> Response {
     let lang = visit.lang;
-    let posted = match receive(&visit, &headers, &mut multipart, lang).await {
+    let limit = UPLOAD_LIMIT;
+    let too_large = lang.forms().file_too_large;
+    let posted = match receive(&visit, &headers, &mut multipart, limit, too_large, |_| {
+        Some("pack.zip".to_owned())
+    })
+    .await
+    {
         Ok(p) => p,
         Err(response) => return response,
     };
@@ -313,7 +221,7 @@ pub(crate) async fn verify(
         return render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let signer = field(&posted, "signer");
-    let Some((name, dir)) = posted.file else {
+    let Some((name, dir, _)) = posted.file else {
         drawn.verify_problem = Some(lang.forms().choose_file.to_owned());
         return render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await;
     };

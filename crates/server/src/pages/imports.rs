@@ -17,6 +17,7 @@ use entitle_app::import::{self, BadRow, SheetOptions, Target};
 use entitle_app::{Error, Silent};
 use parking_lot::Mutex;
 
+use super::upload::receive;
 use super::{not_found, read, Chrome, PageParams, Times, Visit};
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -191,67 +192,22 @@ pub(crate) async fn preview(
     if visit.who.must_edit().is_err() {
         return not_found(lang);
     }
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut spooled: Option<(tempfile::TempDir, std::path::PathBuf)> = None;
-    let mut problem: Option<String> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                problem = Some(
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        lang.t().sheet_too_large
-                    } else {
-                        f.upload_broke
-                    }
-                    .to_owned(),
-                );
-                break;
-            }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        let Some(filename) = field.file_name().map(str::to_owned) else {
-            if let Ok(text) = field.text().await {
-                fields.insert(name, text.chars().take(400).collect());
-            }
-            continue;
-        };
-        let token = fields.get("csrf").map(String::as_str).unwrap_or_default();
-        if !visit.form_ok(&headers, token) {
-            return ApiError::CrossSite.into_response();
-        }
-        let Some(filename) = plain_name(&filename) else {
-            problem = Some(f.choose_file.to_owned());
-            continue;
-        };
-        let bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(_) => {
-                problem = Some(lang.t().sheet_too_large.to_owned());
-                break;
-            }
-        };
-        if bytes.is_empty() {
-            problem = Some(f.file_empty.to_owned());
-            continue;
-        }
-        let spool = tempfile::tempdir()
-            .map_err(|e| Error::io(std::path::Path::new("a temporary directory"), e))
-            .and_then(|dir| {
-                let path = dir.path().join(&filename);
-                std::fs::write(&path, &bytes).map_err(|e| Error::io(&path, e))?;
-                Ok((dir, path))
-            });
-        match spool {
-            Ok(s) => spooled = Some(s),
-            Err(e) => return super::error_page(lang, &e),
-        }
-    }
-    let token = fields.get("csrf").map(String::as_str).unwrap_or_default();
-    if !visit.form_ok(&headers, token) {
-        return ApiError::CrossSite.into_response();
-    }
+    let posted = match receive(
+        &visit,
+        &headers,
+        &mut multipart,
+        SHEET_LIMIT as u64,
+        lang.t().sheet_too_large,
+        plain_name,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let fields = posted.fields;
+    let problem = posted.problem;
+    let spooled = posted.file.map(|(_, dir, path)| (dir, path));
     let kind = if fields.get("kind").map(String::as_str) == Some("licenses") {
         Kind::Licenses
     } else {

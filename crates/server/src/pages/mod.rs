@@ -22,6 +22,7 @@ mod renewals;
 mod setup;
 mod signin;
 mod spend;
+mod upload;
 
 use std::sync::{Arc, LazyLock};
 
