@@ -123,15 +123,24 @@ pub(crate) async fn shoot(c: &Client, name: &str) {
 /// An element's text, a no-break space read as a space; waits up to 10 s
 /// for the element (a form's answer may still be on its way).
 pub(crate) async fn text(c: &Client, css: &str) -> String {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-        .replace('\u{a0}', " ")
+    let began = Instant::now();
+    loop {
+        let element = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.text().await {
+            Ok(text) => return text.replace('\u{a0}', " "),
+            // The page was replaced between finding and reading: again.
+            Err(e) if began.elapsed() < Duration::from_secs(10) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 pub(crate) async fn click(c: &Client, css: &str) {

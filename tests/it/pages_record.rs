@@ -741,6 +741,8 @@ fn a_pack_built_on_the_audits_page_passes_audit_verify_and_a_tampered_upload_is_
             .len();
         assert_eq!(failed, 0);
         shoot(&c, "audits-verified").await;
+        // A fresh page: the answer below cannot be the one above.
+        c.goto(&server.at("/audits")).await.unwrap();
         c.find(Locator::Id("v-pack"))
             .await
             .unwrap()
@@ -993,4 +995,84 @@ fn a_german_windows_1252_usage_export_is_previewed_with_its_bad_line_then_record
     let history = api(&admin, &server, "/api/v1/position?as_of=2024-06-30");
     let text = history.to_string();
     assert!(text.contains("Lohn und Gehalt für Büro"), "{text}");
+}
+
+#[test]
+fn the_usage_page_charts_the_apis_counts_against_the_entitled_quantity_as_known_then() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let path = "/usage/Microsoft/Microsoft%20365%20E3/user";
+    let now = api(&admin, &server, &format!("/api/v1{path}"));
+    let then = api(
+        &admin,
+        &server,
+        &format!("/api/v1{path}?known_at=2024-09-02"),
+    );
+    let seqs = |v: &serde_json::Value| -> Vec<u64> {
+        v["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|p| p["seq"].as_u64().unwrap())
+            .collect()
+    };
+    assert!(
+        seqs(&then).len() < seqs(&now).len(),
+        "the recount came later"
+    );
+    let driver = Driver::start();
+    runtime().block_on(async {
+        let c = driver.browser("usage").await;
+        sign_in(&c, &server, "admin", false).await;
+        // The dashboard's used figure leads here.
+        c.goto(&server.at("/?as_of=2024-06-30&known_at=2024-09-02"))
+            .await
+            .unwrap();
+        click(&c, "#position tr[data-vendor=\"Microsoft\"] td.used a").await;
+        arrive(&c, path).await;
+        let mut shown = Vec::new();
+        for tr in c.find_all(Locator::Css("#counts tbody tr")).await.unwrap() {
+            shown.push(
+                tr.attr("data-seq")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap(),
+            );
+        }
+        assert_eq!(shown, seqs(&then), "as known on 2024-09-02");
+        let dots = c
+            .find_all(Locator::Css("svg.steps circle"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(dots, shown.len());
+        assert!(c
+            .find(Locator::Css("svg.steps path.entitled"))
+            .await
+            .is_ok());
+        shoot(&c, "usage-then").await;
+        c.goto(&server.at(path)).await.unwrap();
+        let rows = c
+            .find_all(Locator::Css("#counts tbody tr"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(rows, seqs(&now).len());
+        shoot(&c, "usage").await;
+        // Another vendor's product is the 404 page for an auditor.
+        c.close().await.unwrap();
+    });
+    admin.add_user(&server, "auditor", "auditor", &["Oracle"]);
+    let auditor = session(&server, "auditor");
+    let theirs = auditor.get(server.at(path)).send().unwrap();
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+    let nothing = auditor
+        .get(server.at("/usage/Nobody/Nothing/user"))
+        .send()
+        .unwrap();
+    assert_eq!(theirs.text().unwrap(), nothing.text().unwrap());
 }

@@ -6,12 +6,14 @@ mod position;
 mod renewals;
 mod spend;
 mod state;
+mod usage;
 
 pub use history::{history, History, HistoryEvent};
 pub use position::{position, reviewed, MoneyTotals, Position, PositionRequest, ProductRow};
 pub use renewals::{calendar, renewals, Renewal, Renewals, RenewalsRequest};
 pub use spend::{spend, Spend, SpendRequest, SpendRow, SpendTotal};
 pub use state::{state, LicenseRow, State};
+pub use usage::{usage_history, UsageHistory, UsagePoint, UsageRequest, MAX_USAGE_POINTS};
 
 use entitle_store::Store;
 use jiff::civil::Date;

@@ -39,6 +39,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/spend", get(queries::spend))
         .route("/api/v1/renewals", get(queries::renewals))
         .route("/api/v1/licenses/{id}/history", get(queries::history))
+        .route(
+            "/api/v1/usage/{vendor}/{product}/{metric}",
+            get(queries::usage),
+        )
         .route("/api/v1/verify", get(queries::verify))
         .route("/api/v1/export", get(writes::export))
         .route("/api/v1/events", post(writes::events))

@@ -125,6 +125,35 @@ pub(crate) async fn history(
     read(&shared, move |store| query::history(store, &scope, &id)).await
 }
 
+/// `?known_at=`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KnownAtParams {
+    known_at: Option<String>,
+}
+
+/// `GET /api/v1/usage/{vendor}/{product}/{metric}?known_at=`: one
+/// product's counts over time, each with the entitled quantity on its
+/// date (a vendor out of scope answers 404, as one without counts).
+pub(crate) async fn usage(
+    State(shared): State<Arc<Shared>>,
+    who: Principal,
+    Path((vendor, product, metric)): Path<(String, String, String)>,
+    Params(p): Params<KnownAtParams>,
+) -> ApiResult<Json<query::UsageHistory>> {
+    let scope = who.scope();
+    let req = query::UsageRequest {
+        vendor,
+        product,
+        metric,
+        known_at: p.known_at,
+    };
+    read(&shared, move |store| {
+        query::usage_history(store, &scope, &req)
+    })
+    .await
+}
+
 /// `GET /api/v1/verify`: the whole chain and archive re-checked (counts
 /// and the chain head, which every role may see).
 pub(crate) async fn verify(

@@ -169,3 +169,111 @@ pub(crate) fn svg(lang: Lang, marks: &[Mark], as_of: Date, known_seq: Option<u64
     s.push_str("</svg>");
     s
 }
+
+/// One count of a step chart: its date, the count and the entitled
+/// quantity on that date (none: unlimited), and the point's title.
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub date: Date,
+    pub count: u64,
+    pub entitled: Option<u64>,
+    pub title: String,
+}
+
+/// Usage against the entitled quantity as two step lines over business
+/// time: the counts (solid, a dot per count with its `<title>`) and the
+/// entitled quantity (dashed); above the dashed line is a shortfall.
+pub(crate) fn steps(lang: Lang, points: &[Step]) -> String {
+    const H: f64 = 260.0;
+    const BOTTOM: f64 = 36.0;
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return String::new();
+    };
+    let t = lang.t();
+    let span = (days(last.date) - days(first.date)).max(1.0);
+    let top = points
+        .iter()
+        .map(|p| p.count.max(p.entitled.unwrap_or(0)))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.1;
+    let x = |d: Date| {
+        LEFT + PAD + (days(d) - days(first.date)) / span * (WIDTH - LEFT - RIGHT - 2.0 * PAD)
+    };
+    let y = |v: u64| TOP + (H - TOP - BOTTOM) * (1.0 - v as f64 / top);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<svg class="steps" viewBox="0 0 {WIDTH} {H}" role="img" aria-labelledby="steps-title"><title id="steps-title">{}</title>"#,
+        esc(t.usage_chart_title)
+    );
+    // Axes, the zero line and the top value.
+    let _ = write!(
+        out,
+        r#"<line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/>"#,
+        b = H - BOTTOM,
+        r = WIDTH - RIGHT
+    );
+    let max_label = top / 1.1;
+    let _ = write!(
+        out,
+        r#"<text class="label end" x="{lx}" y="{ty}">{}</text><text class="label end" x="{lx}" y="{zy}">0</text>"#,
+        lang.number(max_label.round() as i64),
+        lx = LEFT - 6.0,
+        ty = y(max_label.round() as u64) + 4.0,
+        zy = H - BOTTOM + 4.0
+    );
+    let _ = write!(
+        out,
+        r#"<text class="label mid" x="{}" y="{}">{}</text><text class="label mid" x="{}" y="{}">{}</text>"#,
+        x(first.date),
+        H - BOTTOM + 18.0,
+        lang.date(first.date),
+        x(last.date),
+        H - BOTTOM + 18.0,
+        lang.date(last.date)
+    );
+    // The two step lines.
+    let path = |value: &dyn Fn(&Step) -> u64| {
+        let mut d = String::new();
+        for (i, p) in points.iter().enumerate() {
+            let (px, py) = (x(p.date), y(value(p)));
+            if i == 0 {
+                let _ = write!(d, "M{px:.1},{py:.1}");
+            } else {
+                let _ = write!(d, " H{px:.1} V{py:.1}");
+            }
+        }
+        let _ = write!(d, " H{:.1}", WIDTH - RIGHT);
+        d
+    };
+    if points.iter().all(|p| p.entitled.is_some()) {
+        let _ = write!(
+            out,
+            r#"<path class="entitled" d="{}"/>"#,
+            path(&|p: &Step| p.entitled.unwrap_or(0))
+        );
+    }
+    let _ = write!(
+        out,
+        r#"<path class="used" d="{}"/>"#,
+        path(&|p: &Step| p.count)
+    );
+    for p in points {
+        let _ = write!(
+            out,
+            r#"<circle class="count{}" cx="{:.1}" cy="{:.1}" r="3.5"><title>{}</title></circle>"#,
+            if p.entitled.is_some_and(|e| p.count > e) {
+                " over"
+            } else {
+                ""
+            },
+            x(p.date),
+            y(p.count),
+            esc(&p.title)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}

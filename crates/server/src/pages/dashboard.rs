@@ -32,6 +32,8 @@ pub(crate) struct PosRow {
     /// Shortfall cost or unused per year.
     pub money_kind: &'static str,
     pub licenses: Vec<(String, String)>,
+    /// The product's counts over time, when it has any.
+    pub usage_href: Option<String>,
 }
 
 /// The money at risk in one currency.
@@ -101,7 +103,7 @@ pub(crate) fn quantity(lang: Lang, q: entitle_core::Quantity) -> String {
     }
 }
 
-fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String) -> Vec<PosRow> {
+fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String, q: &str) -> Vec<PosRow> {
     p.products
         .iter()
         .map(|r| {
@@ -128,6 +130,14 @@ fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String) -> Vec<PosRow> 
                 money,
                 money_kind,
                 licenses: r.licenses.iter().map(|id| (id.clone(), link(id))).collect(),
+                usage_href: r.used.map(|_| {
+                    format!(
+                        "/usage/{}/{}/{}{q}",
+                        urlencode(&r.vendor),
+                        urlencode(&r.product),
+                        r.metric.as_str()
+                    )
+                }),
             }
         })
         .collect()
@@ -224,7 +234,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         c: visit.chrome(heading.clone(), "/", &times),
         heading,
         known: lang.known_at_seq(position.known_at_seq),
-        rows: rows(lang, &position, &link),
+        rows: rows(lang, &position, &link, &q),
         money,
         unpriced: (totals.unpriced > 0).then(|| lang.unpriced(totals.unpriced)),
         deadlines_heading: lang.deadlines_until(renewals.until),

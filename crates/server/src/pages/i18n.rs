@@ -457,6 +457,9 @@ pub(crate) struct Texts {
     pub setup_not_needed: &'static str,
     pub nav_renewals: &'static str,
     pub nav_spend: &'static str,
+    pub usage_chart_title: &'static str,
+    pub counted_on_col: &'static str,
+    pub source_col: &'static str,
     pub nav_imports: &'static str,
     pub sheet_too_large: &'static str,
     pub imports_intro: &'static str,
@@ -692,6 +695,9 @@ const EN: Texts = Texts {
     setup_not_needed: "This store has accounts already: the setup link only creates the first admin. Sign in, or ask an admin for an account.",
     nav_renewals: "Renewals",
     nav_spend: "Spend",
+    usage_chart_title: "Usage counts against the entitled quantity over time",
+    counted_on_col: "Counted on",
+    source_col: "Source",
     nav_imports: "Import",
     sheet_too_large: "The file is larger than 64 MiB, the most this page takes; import it with `entitle import` instead.",
     imports_intro: "Upload a spreadsheet saved as CSV (Excel's CSV UTF-8 or a German export with semicolons). It is checked first; nothing is recorded until you commit.",
@@ -927,6 +933,9 @@ const DE: Texts = Texts {
     setup_not_needed: "Dieser Bestand hat bereits Konten: Der Einrichtungslink legt nur den ersten Administrator an. Melden Sie sich an oder bitten Sie einen Administrator um ein Konto.",
     nav_renewals: "Verlängerungen",
     nav_spend: "Ausgaben",
+    usage_chart_title: "Nutzung gegen die lizenzierte Menge im Zeitverlauf",
+    counted_on_col: "Gezählt am",
+    source_col: "Quelle",
     nav_imports: "Import",
     sheet_too_large: "Die Datei ist größer als 64 MiB, das Höchstmaß dieser Seite; importieren Sie sie stattdessen mit `entitle import`.",
     imports_intro: "Laden Sie eine als CSV gespeicherte Tabelle hoch (CSV UTF-8 aus Excel oder ein deutscher Export mit Semikolon). Sie wird zuerst geprüft; erfasst wird erst, wenn Sie bestätigen.",
@@ -1318,6 +1327,17 @@ impl FormTexts {
 }
 
 impl Lang {
+    /// How many of a product's counts a page shows.
+    pub(crate) fn counts_shown(self, shown: usize, total: usize) -> String {
+        let n = self.number(i64::try_from(total).unwrap_or(i64::MAX));
+        match (self, shown == total) {
+            (Lang::De, true) => format!("{n} Zählungen"),
+            (Lang::De, false) => format!("die letzten {shown} von {n} Zählungen"),
+            (Lang::En, true) => format!("{n} counts"),
+            (Lang::En, false) => format!("the latest {shown} of {n} counts"),
+        }
+    }
+
     /// A preview whose every row is good.
     pub(crate) fn preview_ok(self, rows: u64) -> String {
         let n = self.number(i64::try_from(rows).unwrap_or(i64::MAX));

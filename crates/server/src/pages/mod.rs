@@ -23,6 +23,7 @@ mod setup;
 mod signin;
 mod spend;
 mod upload;
+mod usage;
 
 use std::sync::{Arc, LazyLock};
 
@@ -76,6 +77,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/licenses/{id}/{action}",
             get(forms::new_change).post(forms::record_change),
         )
+        .route("/usage/{vendor}/{product}/{metric}", get(usage::show))
         .route(
             "/usage/new",
             get(forms::new_usage).post(forms::record_usage),
