@@ -77,6 +77,39 @@ impl EventsImported {
     }
 }
 
+/// The events of a file for a server to record: every line parsed first,
+/// and a file with a line that is not an event refused as [`events`]
+/// refuses it (nothing is sent). Each event is its line's text, with the
+/// line's number.
+///
+/// # Errors
+///
+/// For a file that cannot be read, has bad lines (every one in the
+/// error's details) or no events.
+pub fn lines_to_send(file: EventsFile<'_>) -> Result<(String, Vec<(u64, String)>)> {
+    let (name, reader): (String, Box<dyn BufRead + '_>) = match file {
+        EventsFile::Path(p) => {
+            let name = file_name(&p)?;
+            let reader = open(&p, &name)?;
+            (name, reader)
+        }
+        EventsFile::Reader { name, reader } => (name, Box::new(reader)),
+    };
+    let mut bad = BadRows::default();
+    let mut lines = Vec::new();
+    each_line(reader, &name, |line, text, parsed| match parsed {
+        Ok(_) => lines.push((line, text.to_owned())),
+        Err(e) => bad.push(line_bad(line, e)),
+    })?;
+    if !bad.is_empty() {
+        return Err(refused(&name, &bad.listed, bad.total, "line"));
+    }
+    if lines.is_empty() {
+        return Err(no_events(&name));
+    }
+    Ok((name, lines))
+}
+
 /// Imports events: a file is parsed first (a file with a line that is not
 /// an event opens no store), then every line recorded in one write,
 /// judged by the ledger in order, or nothing. A dry run judges them
@@ -98,14 +131,7 @@ pub fn events(
     let mut target = target;
     let (name, path) = match &file {
         EventsFile::Path(p) => {
-            let name = p.display().to_string();
-            if p.is_dir() {
-                return Err(Error::invalid(
-                    "file",
-                    &name,
-                    "is a directory; give a JSON Lines file",
-                ));
-            }
+            let name = file_name(p)?;
             (name, Some(p.clone()))
         }
         EventsFile::Reader { name, .. } => (name.clone(), None),
@@ -124,7 +150,7 @@ pub fn events(
         let stage = Stage::new(progress, "reading", None, Unit::Events);
         let mut bad = BadRows::default();
         let mut count = 0u64;
-        each_line(open(path, &name)?, &name, |line, parsed| {
+        each_line(open(path, &name)?, &name, |line, _, parsed| {
             stage.advance(1);
             match parsed {
                 Ok(_) => count += 1,
@@ -162,7 +188,7 @@ pub fn events(
     let mut bad = BadRows::default();
     let mut parse_errors = false;
     let mut failure = None;
-    each_line(reader, &name, |line, parsed| {
+    each_line(reader, &name, |line, _, parsed| {
         stage.advance(1);
         match parsed {
             // After a line that is not an event, later lines (which may
@@ -214,7 +240,7 @@ fn check(
     let mut drafts = Vec::new();
     let mut lines = Vec::new();
     let mut bad = BadRows::default();
-    each_line(reader, &name, |line, parsed| {
+    each_line(reader, &name, |line, _, parsed| {
         stage.advance(1);
         match parsed {
             Ok(d) => {
@@ -293,6 +319,19 @@ fn no_blob(blobs: Option<&entitle_store::Blobs>, draft: &entitle_core::Draft) ->
     )
 }
 
+/// A file's name in messages; a directory is refused.
+fn file_name(p: &Path) -> Result<String> {
+    let name = p.display().to_string();
+    if p.is_dir() {
+        return Err(Error::invalid(
+            "file",
+            &name,
+            "is a directory; give a JSON Lines file",
+        ));
+    }
+    Ok(name)
+}
+
 fn no_events(name: &str) -> Error {
     Error::new(
         ErrorKind::BadInput,
@@ -322,27 +361,28 @@ fn open(path: &Path, name: &str) -> Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
 }
 
-/// Calls `each` with every non-blank line's number and its parse.
+/// Calls `each` with every non-blank line's number, its text and its
+/// parse.
 fn each_line(
     reader: impl BufRead,
     name: &str,
-    mut each: impl FnMut(u64, std::result::Result<Draft, String>),
+    mut each: impl FnMut(u64, &str, std::result::Result<Draft, String>),
 ) -> Result<()> {
     for (i, line) in reader.split(b'\n').enumerate() {
         let bytes = line.map_err(|e| {
             Error::new(ErrorKind::Io, format!("cannot read {name}: {e}")).at("file")
         })?;
-        let parsed = match std::str::from_utf8(&bytes) {
+        let (text, parsed) = match std::str::from_utf8(&bytes) {
             Ok(text) => {
                 let text = text.trim_end_matches('\r');
                 if text.trim().is_empty() {
                     continue;
                 }
-                Draft::from_json_line(text)
+                (text, Draft::from_json_line(text))
             }
-            Err(_) => Err("not UTF-8".to_owned()),
+            Err(_) => ("", Err("not UTF-8".to_owned())),
         };
-        each(i as u64 + 1, parsed);
+        each(i as u64 + 1, text, parsed);
     }
     Ok(())
 }
