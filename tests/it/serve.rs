@@ -1318,6 +1318,14 @@ fn accounts_tokens_archive_and_imports_through_the_server_print_what_the_local_c
     )
     .unwrap();
     std::fs::write(
+        dir.path().join("ghost.jsonl"),
+        format!(
+            "{{\"type\":\"document_attached\",\"hash\":\"{}\",\"filename\":\"ghost.txt\",\"size\":3,\"media_type\":\"text/plain\",\"kind\":\"contract\",\"id\":\"L-0001\"}}\n",
+            "ab".repeat(32)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
         dir.path().join("invoice.txt"),
         "Acme invoice: anvils, quarterly true-up",
     )
@@ -1394,6 +1402,9 @@ fn accounts_tokens_archive_and_imports_through_the_server_print_what_the_local_c
             false,
         ),
         (vec!["import", "events", "bad.jsonl"], "", false),
+        // A document the archive does not hold would break the chain's
+        // verification for good: refused on both sides.
+        (vec!["import", "events", "ghost.jsonl"], "", false),
         (
             vec!["attach", "L-0001", "invoice.txt", "--kind", "invoice"],
             "",
@@ -1407,6 +1418,8 @@ fn accounts_tokens_archive_and_imports_through_the_server_print_what_the_local_c
         (vec!["attach", "L-0002", "invoice.txt"], "", false),
         (vec!["doc", "list"], "", false),
         (vec!["search", "anvils"], "", false),
+        // The letter is bound to its vendor only.
+        (vec!["search", "Borg"], "", false),
     ];
     for (args, input, as_admin) in &commands {
         let token = if *as_admin { &admin_token } else { &editor };
@@ -1462,6 +1475,7 @@ fn accounts_tokens_archive_and_imports_through_the_server_print_what_the_local_c
         vec!["doc", "show", &hash],
         vec!["doc", "show", short, "--json"],
         vec!["search", "true-up", "--license", "L-0001"],
+        vec!["verify"],
     ];
     let remote: Vec<_> = reads
         .iter()
@@ -1566,6 +1580,36 @@ fn an_account_and_a_token_made_through_the_server_work_and_a_revoked_token_stops
     let (code, _, err) = shown(&through(&server.url, &secret, &["doc", "list"]));
     assert_eq!(code, Some(2));
     assert!(err.contains("refused the token in ENTITLE_TOKEN"), "{err}");
+
+    // What would not be the local command's one write is refused before
+    // anything is sent.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "first").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "second").unwrap();
+    std::fs::write(
+        dir.path().join("e.jsonl"),
+        "{\"type\":\"usage_recorded\",\"vendor\":\"Acme\",\"product\":\"Anvil\",\"metric\":\"user\",\"count\":1,\"effective\":\"2024-08-01\"}\n",
+    )
+    .unwrap();
+    let before = shown(&through(&server.url, &admin_token, &["verify"]));
+    for (args, words) in [
+        (
+            vec!["attach", "L-0001", "a.txt", "b.txt"],
+            "one file per command",
+        ),
+        (
+            vec!["import", "events", "e.jsonl", "--dry-run"],
+            "--dry-run",
+        ),
+    ] {
+        let (code, stdout, err) = shown(&through_in(dir.path(), &server.url, &admin_token, &args));
+        assert_eq!((code, stdout.as_str()), (Some(2), ""), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+    }
+    assert_eq!(
+        before,
+        shown(&through(&server.url, &admin_token, &["verify"]))
+    );
 
     // A disabled account's token is refused too, an enabled one's again.
     let (code, _, err) = shown(&through(

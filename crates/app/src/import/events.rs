@@ -298,6 +298,22 @@ fn check(
     Ok(result)
 }
 
+/// Refuses events that attach a document whose bytes the store's archive
+/// does not hold, as [`events`] refuses such a line (the store would fail
+/// `verify` for good): for a front-end that records events itself (the
+/// server's `POST /api/v1/events`).
+///
+/// # Errors
+///
+/// For the first such event, naming its hash.
+pub fn check_documents(store: &Store, drafts: &[Draft]) -> Result<()> {
+    let blobs = store.blobs();
+    match drafts.iter().find_map(|d| no_blob(Some(&blobs), d)) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// A `document_attached` line whose document is not in the archive: the
 /// store would fail `verify` for good (a void does not bring the bytes
 /// back). A malformed hash is left to the ledger, which names it.

@@ -15,6 +15,7 @@ use entitle_core::ledger::Draft;
 use serde::{Deserialize, Serialize};
 
 use super::params::{whole, Params};
+use super::read;
 use crate::error::{ApiError, ApiResult};
 use crate::principal::Principal;
 use crate::state::{Remembered, Shared, IDEMPOTENCY_FOR};
@@ -87,6 +88,15 @@ pub(crate) async fn events(
     who.must_edit()?;
     let drafts = drafts(&body)?;
     let expected: Option<u64> = whole("expected_seq", p.expected_seq.as_deref())?;
+    // A document the archive does not hold is refused, as `import events`
+    // refuses it: attach the file itself (`POST /api/v1/documents`).
+    {
+        let drafts = drafts.clone();
+        let Json(()) = read(&shared, move |store| {
+            import::check_documents(store, &drafts)
+        })
+        .await?;
+    }
     let ctx = context(&who);
     idempotent(&shared, &who, &headers, async {
         let appended = match expected {
