@@ -66,7 +66,9 @@ fn events_remote(remote: &Remote, file: EventsFile<'_>, a: &ImportEventsArgs) ->
             serde_json::from_str(text).with_context(|| format!("{name}:{line}: is not JSON"))?;
         events.push(value);
     }
-    let answer: Answer = remote.post_json("/api/v1/events", &[], &events)?;
+    let answer: Answer = remote
+        .post_json("/api/v1/events", &[], &events)
+        .map_err(|e| anyhow::anyhow!(by_line(&format!("{e:#}"), &name, &lines)))?;
     let done = EventsImported {
         first_seq: answer.first_seq,
         last_seq: answer.last_seq,
@@ -78,6 +80,33 @@ fn events_remote(remote: &Remote, file: EventsFile<'_>, a: &ImportEventsArgs) ->
         notices: Vec::new(),
     };
     print(&done, a.json)
+}
+
+/// The server's refusal of events with each `event N` of its details
+/// named as the file's line (`usage.jsonl:7`), as the local import names
+/// them.
+fn by_line(refusal: &str, name: &str, lines: &[(u64, String)]) -> String {
+    refusal
+        .lines()
+        .map(|text| {
+            let Some(rest) = text.strip_prefix("  event ") else {
+                return text.to_owned();
+            };
+            let Some((n, problem)) = rest.split_once(": ") else {
+                return text.to_owned();
+            };
+            let line = n
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| lines.get(i));
+            match line {
+                Some((line, _)) => format!("  {name}:{line}: {problem}"),
+                None => text.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// What was recorded (or, in a dry run, would be).
@@ -96,4 +125,22 @@ fn print(done: &EventsImported, json: bool) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::by_line;
+
+    #[test]
+    fn a_refused_event_is_named_by_its_line_in_the_file() {
+        let lines = vec![(1, String::new()), (3, String::new())];
+        assert_eq!(
+            by_line(
+                "2 events refused, nothing was recorded:\n  event 1: unknown license id\n  event 2: no such vendor\n  event 9: beyond",
+                "e.jsonl",
+                &lines
+            ),
+            "2 events refused, nothing was recorded:\n  e.jsonl:1: unknown license id\n  e.jsonl:3: no such vendor\n  event 9: beyond"
+        );
+    }
 }

@@ -1591,7 +1591,27 @@ fn an_account_and_a_token_made_through_the_server_work_and_a_revoked_token_stops
         "{\"type\":\"usage_recorded\",\"vendor\":\"Acme\",\"product\":\"Anvil\",\"metric\":\"user\",\"count\":1,\"effective\":\"2024-08-01\"}\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("rejected.jsonl"),
+        "{\"type\":\"cancelled\",\"id\":\"L-9999\",\"effective\":\"2024-12-31\"}\n\n\
+         {\"type\":\"cancelled\",\"id\":\"L-9998\",\"effective\":\"2024-12-31\"}\n",
+    )
+    .unwrap();
     let before = shown(&through(&server.url, &admin_token, &["verify"]));
+    // Events the records refuse are named by their lines, as locally.
+    let (code, _, err) = shown(&through_in(
+        dir.path(),
+        &server.url,
+        &admin_token,
+        &["import", "events", "rejected.jsonl"],
+    ));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("\n  rejected.jsonl:1: ")
+            && err.contains("\n  rejected.jsonl:3: ")
+            && err.contains("L-9998"),
+        "{err}"
+    );
     for (args, words) in [
         (
             vec!["attach", "L-0001", "a.txt", "b.txt"],
