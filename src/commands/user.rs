@@ -21,6 +21,7 @@ pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
     };
     if let Some(remote) = Remote::from_cli(cli)? {
         remote.private_channel("a password")?;
+        accounts::role(&req.role)?;
         // Only an admin lists the accounts: a token that may not add one,
         // or a name taken, is said before the password is asked for.
         let all: Vec<Account> = remote.get("/api/v1/users", &[])?;

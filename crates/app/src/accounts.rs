@@ -220,8 +220,13 @@ fn view(auth: &AuthDir, token: TokenInfo) -> TokenView {
     }
 }
 
-/// A role as typed.
-fn role(text: &str) -> Result<Role> {
+/// A role as typed (for a front-end that sends it elsewhere, checked
+/// before it asks for a password).
+///
+/// # Errors
+///
+/// For a role that is not admin, editor, viewer or auditor.
+pub fn role(text: &str) -> Result<Role> {
     text.parse().map_err(|_| {
         Error::invalid("role", text, "is unknown").hint("use admin, editor, viewer or auditor")
     })
