@@ -194,19 +194,21 @@ impl Remote {
         )
     }
 
-    /// `POST path?query` with raw bytes, as `T` — a refusal whose body is
-    /// the answer (a dry run with bad rows: 422) is read as the answer too.
+    /// `POST path?query` with raw bytes of `content_type`, as `T` — a
+    /// refusal whose body is the answer (a dry run with bad rows: 422) is
+    /// read as the answer too.
     pub fn post_answer<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, Option<String>)],
         body: Vec<u8>,
+        content_type: &str,
     ) -> Result<T> {
         let r = self
             .http
             .post(self.at(path))
             .query(&pairs(query))
-            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body);
         let r = self.reach(r)?;
         if r.status() == reqwest::StatusCode::UNPROCESSABLE_ENTITY {

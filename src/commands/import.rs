@@ -3,7 +3,7 @@
 use std::io;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use entitle_app::import::{EventsFile, EventsImported, Target};
 
 use crate::cli::{Cli, ImportEventsArgs};
@@ -53,18 +53,38 @@ fn events_remote(remote: &Remote, file: EventsFile<'_>, a: &ImportEventsArgs) ->
         last_seq: u64,
         events: u64,
     }
-    if a.dry_run {
-        bail!(
-            "--dry-run: `import events --dry-run` does not run through --server yet (the server has no dry run of events); \
-             check the file on the machine that holds the store, or a copy of it"
-        );
-    }
     let (name, lines) = entitle_app::import::lines_to_send(file)?;
     let mut events = Vec::with_capacity(lines.len());
     for (line, text) in &lines {
         let value: serde_json::Value =
             serde_json::from_str(text).with_context(|| format!("{name}:{line}: is not JSON"))?;
         events.push(value);
+    }
+    if a.dry_run {
+        // The server judges them against its records (422 with the bad
+        // ones, by their place in the batch: here, by their lines).
+        let mut done: EventsImported = remote.post_answer(
+            "/api/v1/events",
+            &[("dry_run", Some("true".to_owned()))],
+            serde_json::to_vec(&events)?,
+            "application/json",
+        )?;
+        for row in &mut done.bad_rows {
+            let line = usize::try_from(row.line)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| lines.get(i));
+            if let Some((line, _)) = line {
+                row.line = *line;
+            }
+        }
+        done.bad_total = done.bad_rows.len() as u64;
+        done.file = name;
+        done.dry_run = true;
+        if let Some(e) = done.refusal() {
+            return Err(e.into());
+        }
+        return print(&done, a.json);
     }
     let answer: Answer = remote
         .post_json("/api/v1/events", &[], &events)

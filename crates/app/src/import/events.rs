@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use entitle_core::ledger::{Context, Draft};
 use entitle_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{open_for_check, open_for_write, refused, BadRow, BadRows, Target};
 use crate::error::{Error, ErrorKind, Result};
@@ -44,7 +44,7 @@ impl std::fmt::Debug for EventsFile<'_> {
 
 /// What an events import recorded (or, in a dry run, would record). Its
 /// JSON is `import events --json`: `{"first_seq","last_seq","events"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventsImported {
     /// The first event written (0 in a dry run).
     pub first_seq: u64,
@@ -53,7 +53,7 @@ pub struct EventsImported {
     /// How many events.
     pub events: u64,
     /// A dry run: the bad lines (nothing would be recorded).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bad_rows: Vec<BadRow>,
     /// How many lines are bad.
     #[serde(skip)]
@@ -251,42 +251,12 @@ fn check(
         }
     })?;
     drop(stage);
-    let blobs = store.as_ref().map(|s| s.blobs());
     if bad.is_empty() {
-        let mut found: Vec<(u64, Error)> = drafts
-            .iter()
-            .zip(&lines)
-            .filter_map(|(d, &line)| no_blob(blobs.as_ref(), d).map(|e| (line, e)))
-            .collect();
-        let rejected = match store {
-            Some(store) => {
-                result.notices = store.notices().to_vec();
-                match store.check(drafts.clone(), ctx) {
-                    Ok(_) => Vec::new(),
-                    Err(entitle_store::AppendError::Rejected(list)) => list,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            None => {
-                let mut batch = entitle_core::Batch::new(
-                    &entitle_core::ledger::Empty,
-                    entitle_core::Head::default(),
-                );
-                drafts
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, d)| batch.propose(d.clone(), ctx).err().map(|r| (i, r)))
-                    .collect()
-            }
-        };
-        found.extend(
-            rejected
-                .into_iter()
-                .map(|(i, r)| (lines[i], Error::from(r))),
-        );
-        found.sort_by_key(|(line, _)| *line);
-        for (line, e) in found {
-            bad.push(BadRow::from_error(line, &e));
+        if let Some(store) = &store {
+            result.notices = store.notices().to_vec();
+        }
+        for (i, e) in judge(store, ctx, &drafts)? {
+            bad.push(BadRow::from_error(lines[i], &e));
         }
     }
     if bad.is_empty() && drafts.is_empty() {
@@ -296,6 +266,68 @@ fn check(
     result.bad_total = bad.total;
     result.bad_rows = bad.listed;
     Ok(result)
+}
+
+/// Every event of `drafts` the store (or an empty one) would refuse, by
+/// its place in `drafts`, in order: a document the archive does not
+/// hold, or what the ledger says.
+fn judge(
+    store: Option<&mut Store>,
+    ctx: &Context,
+    drafts: &[Draft],
+) -> Result<Vec<(usize, Error)>> {
+    let blobs = store.as_ref().map(|s| s.blobs());
+    let mut found: Vec<(usize, Error)> = drafts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| no_blob(blobs.as_ref(), d).map(|e| (i, e)))
+        .collect();
+    let rejected = match store {
+        Some(store) => match store.check(drafts.to_vec(), ctx) {
+            Ok(_) => Vec::new(),
+            Err(entitle_store::AppendError::Rejected(list)) => list,
+            Err(e) => return Err(e.into()),
+        },
+        None => {
+            let mut batch = entitle_core::Batch::new(
+                &entitle_core::ledger::Empty,
+                entitle_core::Head::default(),
+            );
+            drafts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| batch.propose(d.clone(), ctx).err().map(|r| (i, r)))
+                .collect()
+        }
+    };
+    found.extend(rejected.into_iter().map(|(i, r)| (i, Error::from(r))));
+    found.sort_by_key(|(i, _)| *i);
+    Ok(found)
+}
+
+/// A dry run of events a front-end received (the server's `POST
+/// /api/v1/events?dry_run=true`): judged against the store in memory as
+/// [`events`] judges a file's lines, nothing written. Its `line`s are the
+/// events' places in `drafts`, from 1.
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn check_events(store: &mut Store, ctx: &Context, drafts: &[Draft]) -> Result<EventsImported> {
+    let mut bad = BadRows::default();
+    for (i, e) in judge(Some(store), ctx, drafts)? {
+        bad.push(BadRow::from_error(i as u64 + 1, &e));
+    }
+    Ok(EventsImported {
+        first_seq: 0,
+        last_seq: 0,
+        events: drafts.len() as u64,
+        bad_rows: bad.listed,
+        bad_total: bad.total,
+        file: String::new(),
+        dry_run: true,
+        notices: Vec::new(),
+    })
 }
 
 /// Refuses events that attach a document whose bytes the store's archive
