@@ -121,6 +121,61 @@ impl Remote {
         self.json(r)
     }
 
+    /// `POST path?query` with the file at `path` as the multipart field
+    /// `file` (streamed, under its own file name), as `T`.
+    pub fn upload<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, Option<String>)],
+        file: &Path,
+    ) -> Result<T> {
+        let part = reqwest::blocking::multipart::Part::file(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let form = reqwest::blocking::multipart::Form::new().part("file", part);
+        let r = self.send(
+            self.http
+                .post(self.at(path))
+                .query(&pairs(query))
+                .multipart(form),
+        )?;
+        self.json(r)
+    }
+
+    /// `PATCH path` with a JSON body, as `T`.
+    pub fn patch_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T> {
+        let r = self.send(self.http.patch(self.at(path)).json(body))?;
+        self.json(r)
+    }
+
+    /// `DELETE path`, as `T`.
+    pub fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let r = self.send(self.http.delete(self.at(path)))?;
+        self.json(r)
+    }
+
+    /// Refuses to send or receive a secret (`what`: a password, a new
+    /// token's secret) over plain `http://` to a host that is not this
+    /// machine, where anyone on the way could read it. Says so before
+    /// anything is sent, or asked for.
+    ///
+    /// # Errors
+    ///
+    /// For such a server.
+    pub fn private_channel(&self, what: &str) -> Result<()> {
+        if is_private(&self.url) {
+            return Ok(());
+        }
+        bail!(
+            "--server {}: is plain http:// to another machine, and {what} must not cross the network unencrypted; \
+             use https:// (serve with TLS), or run the command on the server's machine with --server http://127.0.0.1:PORT",
+            self.url
+        )
+    }
+
     /// `POST path?query` with raw bytes; the response itself (for its
     /// headers), once it is a success.
     pub fn post_bytes(
@@ -139,19 +194,21 @@ impl Remote {
         )
     }
 
-    /// `POST path?query` with raw bytes, as `T` — a refusal whose body is
-    /// the answer (a dry run with bad rows: 422) is read as the answer too.
+    /// `POST path?query` with raw bytes of `content_type`, as `T` — a
+    /// refusal whose body is the answer (a dry run with bad rows: 422) is
+    /// read as the answer too.
     pub fn post_answer<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, Option<String>)],
         body: Vec<u8>,
+        content_type: &str,
     ) -> Result<T> {
         let r = self
             .http
             .post(self.at(path))
             .query(&pairs(query))
-            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .header(reqwest::header::CONTENT_TYPE, content_type)
             .body(body);
         let r = self.reach(r)?;
         if r.status() == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
@@ -222,6 +279,25 @@ impl Remote {
                 String::from_utf8_lossy(body).trim()
             ),
         }
+    }
+}
+
+/// Whether what is sent to `url` stays private: `https://`, or plain
+/// `http://` to a loopback address (127.0.0.0/8, ::1, localhost).
+fn is_private(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match parsed.scheme() {
+        "https" => true,
+        "http" => parsed.host_str().is_some_and(|host| {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => ip.is_loopback(),
+                Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+            }
+        }),
+        _ => false,
     }
 }
 
@@ -310,4 +386,35 @@ fn render(e: &ApiError) -> String {
         text.push_str(d);
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_private;
+
+    #[test]
+    fn only_https_or_loopback_keeps_a_secret_private() {
+        for url in [
+            "https://licenses.example.com",
+            "https://192.0.2.1:8443",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+            "http://localhost:8080",
+            "http://LOCALHOST",
+        ] {
+            assert!(is_private(url), "{url}");
+        }
+        for url in [
+            "http://192.0.2.1:9",
+            "http://licenses.example.com",
+            "http://[2001:db8::1]:80",
+            "http://localhost.example.com",
+            "http://db.localhost",
+            "http://128.0.0.1",
+            "not a url",
+        ] {
+            assert!(!is_private(url), "{url}");
+        }
+    }
 }

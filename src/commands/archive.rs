@@ -4,7 +4,7 @@ use entitle_app::Scope;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use entitle_app::archive::{
     DocList, DocListRequest, DocShow, SearchRequest, SearchResult, TextStatus,
 };
@@ -14,21 +14,27 @@ use crate::cli::{Cli, DocGetArgs, DocListArgs, DocShowArgs, Format, SearchArgs};
 use crate::commands::sheet_out;
 use crate::output::{self, visible, Align, Table};
 use crate::progress::Bar;
+use crate::remote::{segment, Remote};
 use crate::request;
 
 pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle doc list")?;
     let format = a.output.format();
     let req = DocListRequest {
         license: a.license.clone(),
         vendor: a.vendor.clone(),
     };
-    let list = entitle_app::archive::doc_list(
-        &store,
-        &Scope::All,
-        &req,
-        &Bar::new(format != Format::Table),
-    )?;
+    let list = match Remote::from_cli(cli)? {
+        Some(remote) => remote_list(&remote, &req)?,
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle doc list")?;
+            entitle_app::archive::doc_list(
+                &store,
+                &Scope::All,
+                &req,
+                &Bar::new(format != Format::Table),
+            )?
+        }
+    };
     match format {
         Format::Json => output::json(&list)?,
         Format::Csv => sheet_out::write_rows(
@@ -47,6 +53,19 @@ pub fn list(cli: &Cli, a: &DocListArgs) -> Result<ExitCode> {
         Format::Table => print_list(&list)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `GET /api/v1/documents`: the list the server's account sees.
+fn remote_list(remote: &Remote, req: &DocListRequest) -> Result<DocList> {
+    let mut list: DocList = remote.get(
+        "/api/v1/documents",
+        &[
+            ("license", req.license.clone()),
+            ("vendor", req.vendor.clone()),
+        ],
+    )?;
+    list.restore();
+    Ok(list)
 }
 
 /// The document list as a table.
@@ -86,8 +105,19 @@ pub fn print_list(list: &DocList) -> Result<()> {
 }
 
 pub fn show(cli: &Cli, a: &DocShowArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle doc show")?;
-    let doc = entitle_app::archive::doc_show(&store, &Scope::All, &a.hash, &Bar::new(a.json))?;
+    let doc = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let hash = full_hash(&remote, &a.hash)?;
+            let mut doc: DocShow =
+                remote.get(&format!("/api/v1/documents/{}", segment(&hash)), &[])?;
+            doc.restore();
+            doc
+        }
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle doc show")?;
+            entitle_app::archive::doc_show(&store, &Scope::All, &a.hash, &Bar::new(a.json))?
+        }
+    };
     if a.json {
         output::json(&doc)?;
     } else {
@@ -136,11 +166,9 @@ fn show_text(doc: &DocShow) -> String {
 }
 
 pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
-    if let Some(remote) = crate::remote::Remote::from_cli(cli)? {
-        let path = format!(
-            "/api/v1/documents/{}/content",
-            crate::remote::segment(&a.hash)
-        );
+    if let Some(remote) = Remote::from_cli(cli)? {
+        let hash = full_hash(&remote, &a.hash)?;
+        let path = format!("/api/v1/documents/{}/content", segment(&hash));
         let bytes = remote.get_bytes(&path, &[])?;
         match &a.out {
             None => io::Write::write_all(&mut io::stdout().lock(), &bytes)?,
@@ -166,7 +194,6 @@ pub fn get(cli: &Cli, a: &DocGetArgs) -> Result<ExitCode> {
 }
 
 pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
-    let store = request::open(cli, Open::MustExist, "entitle search")?;
     let format = a.output.format();
     let req = SearchRequest {
         query: a.query.clone(),
@@ -176,12 +203,18 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
         license: a.license.clone(),
         limit: Some(a.limit.clone()),
     };
-    let results = entitle_app::archive::search(
-        &store,
-        &Scope::All,
-        &req,
-        &Bar::new(format != Format::Table),
-    )?;
+    let results = match Remote::from_cli(cli)? {
+        Some(remote) => remote_search(&remote, &req, format == Format::Table)?,
+        None => {
+            let store = request::open(cli, Open::MustExist, "entitle search")?;
+            entitle_app::archive::search(
+                &store,
+                &Scope::All,
+                &req,
+                &Bar::new(format != Format::Table),
+            )?
+        }
+    };
     match format {
         Format::Json => output::json(&results)?,
         Format::Csv => sheet_out::write_rows(
@@ -199,6 +232,58 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
         Format::Table => print_search(&results),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `GET /api/v1/search`. For a table, a hit bound to vendors only needs
+/// every vendor, which the document list gives.
+fn remote_search(remote: &Remote, req: &SearchRequest, table: bool) -> Result<SearchResult> {
+    let mut results: SearchResult = remote.get(
+        "/api/v1/search",
+        &[
+            ("q", Some(req.query.clone())),
+            ("vendor", req.vendor.clone()),
+            ("product", req.product.clone()),
+            ("kind", req.kind.clone()),
+            ("license", req.license.clone()),
+            ("limit", req.limit.clone()),
+        ],
+    )?;
+    results.restore();
+    if table && results.hits.iter().any(|h| h.license_ids.is_empty()) {
+        let list = remote_list(remote, &DocListRequest::default())?;
+        for h in results.hits.iter_mut().filter(|h| h.license_ids.is_empty()) {
+            if let Some(d) = list.documents.iter().find(|d| d.hash == h.hash) {
+                h.vendors.clone_from(&d.vendors);
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// A document as the server takes it: its full hash. A shorter prefix
+/// (as `doc show 6437b3ac` takes it locally) is looked up among the
+/// documents this account sees.
+fn full_hash(remote: &Remote, hash: &str) -> Result<String> {
+    let wanted = hash.trim().to_ascii_lowercase();
+    if wanted.len() == 64 || wanted.len() < 8 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // The server names what is wrong with it, if anything.
+        return Ok(hash.trim().to_owned());
+    }
+    let list = remote_list(remote, &DocListRequest::default())?;
+    let found: Vec<&str> = list
+        .documents
+        .iter()
+        .map(|d| d.hash.as_str())
+        .filter(|h| h.starts_with(&wanted))
+        .collect();
+    match found[..] {
+        [one] => Ok(one.to_owned()),
+        [] => bail!("hash {wanted}: no document has a hash that starts so; `entitle doc list` shows them"),
+        _ => bail!(
+            "hash {wanted}: {} documents have a hash that starts so; give more of it (`entitle doc list` shows them)",
+            found.len()
+        ),
+    }
 }
 
 /// Search results for people: a line per hit and its passage, the
@@ -282,6 +367,7 @@ mod tests {
             media_type: "text/plain".into(),
             path: "/s/blobs/ab/ab".into(),
             searchable: false,
+            characters: None,
             not_searchable_reason: Some("bad\u{1b}[2J".into()),
             events: vec![Binding {
                 seq: 2,

@@ -92,7 +92,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Why a command cannot run through `--server`, if it cannot.
+/// Why a command cannot run through `--server`, if it cannot: only
+/// those that need the store's own files or the machine that holds it.
 fn not_through_server(command: &Command) -> Option<anyhow::Error> {
     let name = match command {
         Command::Purchase(_)
@@ -101,42 +102,30 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::Cancel(_)
         | Command::Void(_)
         | Command::Usage(_)
-        | Command::Import(ImportCommand::Licenses(_))
+        | Command::Import(_)
         | Command::State(_)
         | Command::Position(_)
         | Command::History(_)
         | Command::AuditPack(_)
         | Command::Spend(_)
         | Command::Renewals(_)
-        | Command::Doc(DocCommand::Get(_))
-        | Command::User(UserCommand::List(_))
+        | Command::Attach(_)
+        | Command::Doc(_)
+        | Command::Search(_)
+        | Command::User(_)
+        | Command::Token(_)
         | Command::Export
         | Command::Verify
         // Checks a pack file on this machine; never opens the store.
         | Command::Audit(_)
         | Command::Completions { .. } => return None,
-        Command::Serve(_) => return Some(remote::local_only("serve")),
-        Command::Rebuild(_) => return Some(remote::local_only("rebuild")),
-        Command::Reindex => return Some(remote::local_only("reindex")),
-        Command::Demo => return Some(remote::local_only("demo")),
-        Command::Key(_) => return Some(remote::local_only("key show")),
-        Command::Import(ImportCommand::Events(_)) => "import events",
-        Command::Attach(_) => "attach",
-        Command::Doc(DocCommand::List(_)) => "doc list",
-        Command::Doc(DocCommand::Show(_)) => "doc show",
-        Command::Search(_) => "search",
-        Command::User(UserCommand::Add(_)) => "user add",
-        Command::User(UserCommand::Passwd(_)) => "user passwd",
-        Command::User(UserCommand::Disable(_)) => "user disable",
-        Command::User(UserCommand::Enable(_)) => "user enable",
-        Command::User(UserCommand::Role(_)) => "user role",
-        Command::User(UserCommand::Log(_)) => "user log",
-        Command::Token(_) => "token",
+        Command::Serve(_) => "serve",
+        Command::Rebuild(_) => "rebuild",
+        Command::Reindex => "reindex",
+        Command::Demo => "demo",
+        Command::Key(_) => "key show",
     };
-    Some(anyhow::anyhow!(
-        "`entitle {name}` does not run through --server yet; run it on the machine that holds the store \
-         (the server's API answers it: see docs/API.md)"
-    ))
+    Some(remote::local_only(name))
 }
 
 /// Records one event through the server: the same event the local write
@@ -170,8 +159,9 @@ fn record(cli: &Cli, purpose: &str, write: &Write, common: &WriteArgs) -> Result
     if let Some(remote) = Remote::from_cli(cli)? {
         if !common.attach.is_empty() {
             anyhow::bail!(
-                "--attach does not run through --server yet: record the event, then upload the document \
-                 (POST /api/v1/documents, docs/API.md), or run the command on the machine that holds the store"
+                "--attach does not run through --server (the event and its documents would be separate writes there): \
+                 record the event, then attach each document with `entitle attach ID FILE`, \
+                 or run the command on the machine that holds the store"
             );
         }
         let common_req = Common {

@@ -3,21 +3,39 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::accounts::{self, CreateToken, TokenView};
+use entitle_app::accounts::{self, CreateToken, TokenCreated, TokenView};
 use entitle_app::Open;
 
 use crate::cli::{Cli, JsonArgs, TokenCreateArgs, TokenRevokeArgs};
 use crate::output::{self, Align, Table};
+use crate::remote::Remote;
 use crate::request;
 
 pub fn create(cli: &Cli, a: &TokenCreateArgs) -> Result<ExitCode> {
-    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle token create")?;
     let req = CreateToken {
         user: a.user.clone(),
         name: a.name.clone(),
         expires: a.expires.clone(),
     };
-    let created = accounts::create_token(&mut auth, &request::auth_actor(cli), &req)?;
+    let created: TokenCreated = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            remote.private_channel("a new token's secret")?;
+            remote.post_json(
+                "/api/v1/tokens",
+                &[],
+                &serde_json::json!({
+                    "user": req.user,
+                    "name": req.name,
+                    "expires": req.expires,
+                }),
+            )?
+        }
+        None => {
+            let (_store, mut auth) =
+                request::open_accounts(cli, Open::MustExist, "entitle token create")?;
+            accounts::create_token(&mut auth, &request::auth_actor(cli), &req)?
+        }
+    };
     if a.json {
         output::json(&created)?;
     } else {
@@ -36,8 +54,14 @@ pub fn create(cli: &Cli, a: &TokenCreateArgs) -> Result<ExitCode> {
 }
 
 pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle token list")?;
-    let tokens = accounts::list_tokens(&auth);
+    let tokens: Vec<TokenView> = match Remote::from_cli(cli)? {
+        Some(remote) => remote.get("/api/v1/tokens", &[])?,
+        None => {
+            let (_store, auth) =
+                request::open_accounts(cli, Open::MustExist, "entitle token list")?;
+            accounts::list_tokens(&auth)
+        }
+    };
     if a.json {
         output::json(&tokens)?;
         return Ok(ExitCode::SUCCESS);
@@ -70,8 +94,17 @@ pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
 }
 
 pub fn revoke(cli: &Cli, a: &TokenRevokeArgs) -> Result<ExitCode> {
-    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle token revoke")?;
-    let revoked = accounts::revoke_token(&mut auth, &request::auth_actor(cli), &a.token)?;
+    let revoked: TokenView = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let path = format!("/api/v1/tokens/{}", crate::remote::segment(a.token.trim()));
+            remote.delete(&path)?
+        }
+        None => {
+            let (_store, mut auth) =
+                request::open_accounts(cli, Open::MustExist, "entitle token revoke")?;
+            accounts::revoke_token(&mut auth, &request::auth_actor(cli), &a.token)?
+        }
+    };
     if a.json {
         output::json(&revoked)?;
     } else {

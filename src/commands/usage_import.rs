@@ -34,6 +34,7 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
                     ("dry_run", a.dry_run.then(|| "true".to_owned())),
                 ],
                 request::read_file(&a.file)?,
+                "text/csv",
             )?;
             done.bad_total = done.bad_rows.len() as u64;
             a.file.display().to_string().clone_into(&mut done.file);

@@ -9,17 +9,47 @@ use entitle_app::Open;
 
 use crate::cli::{Cli, JsonArgs, UserAddArgs, UserNameArgs, UserPasswdArgs, UserRoleArgs};
 use crate::output::{self, Align, Table};
+use crate::remote::Remote;
 use crate::request;
 
 pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
-    let (_store, mut auth) =
-        request::open_accounts(cli, Open::CreateIfMissing, "entitle user add")?;
     let mut req = AddUser {
         name: a.account.clone(),
         role: a.role.clone(),
         vendors: a.vendors.clone(),
         password: String::new(),
     };
+    if let Some(remote) = Remote::from_cli(cli)? {
+        remote.private_channel("a password")?;
+        accounts::role(&req.role)?;
+        // Only an admin lists the accounts: a token that may not add one,
+        // or a name taken, is said before the password is asked for.
+        let all: Vec<Account> = remote.get("/api/v1/users", &[])?;
+        if let Some(existing) = all
+            .iter()
+            .find(|u| u.name.eq_ignore_ascii_case(a.account.trim()))
+        {
+            bail!(
+                "an account named {:?} exists already; names are unique ignoring case; choose another",
+                existing.name
+            );
+        }
+        req.password = new_password(a.password_stdin)?;
+        let account: Account = remote.post_json(
+            "/api/v1/users",
+            &[],
+            &serde_json::json!({
+                "name": req.name,
+                "role": req.role,
+                "vendors": req.vendors,
+                "password": req.password,
+            }),
+        )?;
+        println!("added {}", describe(&account));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (_store, mut auth) =
+        request::open_accounts(cli, Open::CreateIfMissing, "entitle user add")?;
     // A bad name, role or vendor is said before the password is asked for.
     accounts::check_add_user(&auth, &req)?;
     req.password = new_password(a.password_stdin)?;
@@ -29,7 +59,7 @@ pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
 }
 
 pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let all: Vec<accounts::Account> = match crate::remote::Remote::from_cli(cli)? {
+    let all: Vec<accounts::Account> = match Remote::from_cli(cli)? {
         Some(remote) => remote.get("/api/v1/users", &[])?,
         None => {
             let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user list")?;
@@ -70,6 +100,32 @@ pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
 }
 
 pub fn passwd(cli: &Cli, a: &UserPasswdArgs) -> Result<ExitCode> {
+    if let Some(remote) = Remote::from_cli(cli)? {
+        remote.private_channel("a password")?;
+        // Ask only for an account that exists and that this token may
+        // change: its own, or (an admin's) any.
+        let me: Me = remote.get("/api/v1/session", &[])?;
+        if !me.name.eq_ignore_ascii_case(a.account.trim()) {
+            let all: Vec<Account> = remote.get("/api/v1/users", &[])?;
+            if !all
+                .iter()
+                .any(|u| u.name.eq_ignore_ascii_case(a.account.trim()))
+            {
+                bail!(
+                    "no account is named {:?}; `entitle user list` shows the accounts",
+                    a.account.trim()
+                );
+            }
+        }
+        let password = new_password(a.password_stdin)?;
+        let account = change_remote(
+            &remote,
+            &a.account,
+            &serde_json::json!({ "password": password }),
+        )?;
+        println!("password of {} changed", account.name);
+        return Ok(ExitCode::SUCCESS);
+    }
     let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user passwd")?;
     // Ask only for an account that exists.
     accounts::get(&auth, &a.account)?;
@@ -81,34 +137,78 @@ pub fn passwd(cli: &Cli, a: &UserPasswdArgs) -> Result<ExitCode> {
 }
 
 pub fn disable(cli: &Cli, a: &UserNameArgs) -> Result<ExitCode> {
-    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user disable")?;
-    let account = accounts::disable(&mut auth, &request::auth_actor(cli), &a.account)?;
+    let account = set_disabled(cli, &a.account, true)?;
     println!("disabled {}", account.name);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn enable(cli: &Cli, a: &UserNameArgs) -> Result<ExitCode> {
-    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user enable")?;
-    let account = accounts::enable(&mut auth, &request::auth_actor(cli), &a.account)?;
+    let account = set_disabled(cli, &a.account, false)?;
     println!("enabled {}", account.name);
     Ok(ExitCode::SUCCESS)
 }
 
+/// Disables or enables an account, here or through the server.
+fn set_disabled(cli: &Cli, name: &str, disabled: bool) -> Result<Account> {
+    if let Some(remote) = Remote::from_cli(cli)? {
+        return change_remote(&remote, name, &serde_json::json!({ "disabled": disabled }));
+    }
+    let purpose = if disabled {
+        "entitle user disable"
+    } else {
+        "entitle user enable"
+    };
+    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, purpose)?;
+    let by = request::auth_actor(cli);
+    Ok(if disabled {
+        accounts::disable(&mut auth, &by, name)?
+    } else {
+        accounts::enable(&mut auth, &by, name)?
+    })
+}
+
 pub fn role(cli: &Cli, a: &UserRoleArgs) -> Result<ExitCode> {
-    let (_store, mut auth) = request::open_accounts(cli, Open::MustExist, "entitle user role")?;
     let req = SetRole {
         name: a.account.clone(),
         role: a.role.clone(),
         vendors: a.vendors.clone(),
     };
-    let account = accounts::set_role(&mut auth, &request::auth_actor(cli), &req)?;
+    let account = match Remote::from_cli(cli)? {
+        Some(remote) => change_remote(
+            &remote,
+            &req.name,
+            &serde_json::json!({ "role": req.role, "vendors": req.vendors }),
+        )?,
+        None => {
+            let (_store, mut auth) =
+                request::open_accounts(cli, Open::MustExist, "entitle user role")?;
+            accounts::set_role(&mut auth, &request::auth_actor(cli), &req)?
+        }
+    };
     println!("{} is now {}", account.name, role_words(&account));
     Ok(ExitCode::SUCCESS)
 }
 
+/// Who the token acts for (`GET /api/v1/session`).
+#[derive(serde::Deserialize)]
+struct Me {
+    name: String,
+}
+
+/// `PATCH /api/v1/users/{name}`: the account as changed.
+fn change_remote(remote: &Remote, name: &str, change: &serde_json::Value) -> Result<Account> {
+    let path = format!("/api/v1/users/{}", crate::remote::segment(name.trim()));
+    remote.patch_json(&path, change)
+}
+
 pub fn log(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
-    let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user log")?;
-    let entries = accounts::access_log(&auth)?;
+    let entries: Vec<AccessEntry> = match Remote::from_cli(cli)? {
+        Some(remote) => remote.get("/api/v1/access-log", &[])?,
+        None => {
+            let (_store, auth) = request::open_accounts(cli, Open::MustExist, "entitle user log")?;
+            accounts::access_log(&auth)?
+        }
+    };
     if a.json {
         output::json(&entries)?;
         return Ok(ExitCode::SUCCESS);

@@ -1246,3 +1246,463 @@ fn a_local_command_on_a_served_store_says_how_to_run_it_through_the_server() {
         "{err}"
     );
 }
+
+/// Runs `command` with `input` on its standard input.
+fn fed(mut command: Command, input: &str) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run entitle");
+    // A command that refuses before it reads may have closed its input.
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes());
+    child.wait_with_output().expect("entitle ends")
+}
+
+/// `entitle --server URL` with a token and `input` on standard input.
+fn through_fed(
+    dir: &std::path::Path,
+    server_url: &str,
+    token: &str,
+    args: &[&str],
+    input: &str,
+) -> std::process::Output {
+    let mut c = Command::new(bin());
+    c.current_dir(dir)
+        .args(["--server", server_url])
+        .args(args)
+        .env("ENTITLE_TOKEN", token)
+        .env("ENTITLE_ACTOR", "tester")
+        .env_remove("ENTITLE_STORE")
+        .env_remove("ENTITLE_SERVER");
+    fed(c, input)
+}
+
+#[test]
+fn accounts_tokens_archive_and_imports_through_the_server_print_what_the_local_cli_prints() {
+    // Two stores recorded alike: one served, one used locally.
+    let served = two_vendor_store();
+    let local = two_vendor_store();
+    let server = Served::start(&served);
+    let browser = admin(&server);
+    browser.add_user(&server, "tester", "editor", &[]);
+    let admin_token = browser.token(&server, "admin");
+    let editor = browser.token(&server, "tester");
+    // The same accounts and tokens locally, so that ids agree.
+    let password = format!("{PASSWORD}\n");
+    for (name, role) in [("admin", "admin"), ("tester", "editor")] {
+        let out = fed(
+            local.command(&["user", "add", name, "--role", role, "--password-stdin"]),
+            &password,
+        );
+        assert!(out.status.success(), "{:?}", shown(&out));
+    }
+    local.ok(&["token", "create", "--user", "tester", "--name", "test"]);
+    local.ok(&["token", "create", "--user", "admin", "--name", "test"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.jsonl"),
+        "{\"type\":\"usage_recorded\",\"vendor\":\"Acme\",\"product\":\"Anvil\",\"metric\":\"user\",\"count\":9,\"effective\":\"2024-08-01\"}\n\n\
+         {\"type\":\"usage_recorded\",\"vendor\":\"Borg\",\"product\":\"Anvil\",\"metric\":\"user\",\"count\":8,\"effective\":\"2024-08-01\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        "{\"type\":\"usage_recorded\",\"vendor\":\"Acme\"}\nnot json\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rejected.jsonl"),
+        "{\"type\":\"cancelled\",\"id\":\"L-9999\",\"effective\":\"2024-12-31\"}\n\n\
+         {\"type\":\"cancelled\",\"id\":\"L-0001\",\"effective\":\"2024-12-31\"}\n\
+         {\"type\":\"cancelled\",\"id\":\"L-9998\",\"effective\":\"2024-12-31\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ghost.jsonl"),
+        format!(
+            "{{\"type\":\"document_attached\",\"hash\":\"{}\",\"filename\":\"ghost.txt\",\"size\":3,\"media_type\":\"text/plain\",\"kind\":\"contract\",\"id\":\"L-0001\"}}\n",
+            "ab".repeat(32)
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("invoice.txt"),
+        "Acme invoice: anvils, quarterly true-up",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("letter.txt"),
+        "Borg letter: we are the Borg",
+    )
+    .unwrap();
+    let hash = local.json(&["doc", "list"])["documents"][0]["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // (arguments, standard input, the token's account is admin)
+    let commands: Vec<(Vec<&str>, &str, bool)> = vec![
+        (
+            vec!["user", "add", "bob", "--role", "viewer", "--password-stdin"],
+            &password,
+            true,
+        ),
+        (
+            vec!["user", "add", "BOB", "--role", "viewer", "--password-stdin"],
+            &password,
+            true,
+        ),
+        (
+            vec!["user", "passwd", "nobody", "--password-stdin"],
+            &password,
+            true,
+        ),
+        (vec!["user", "disable", "nobody"], "", true),
+        (
+            vec!["user", "add", "zed", "--role", "owner", "--password-stdin"],
+            &password,
+            true,
+        ),
+        (
+            vec![
+                "user", "role", "bob", "--role", "auditor", "--vendor", "Acme",
+            ],
+            "",
+            true,
+        ),
+        (vec!["user", "role", "bob", "--role", "editor"], "", true),
+        (vec!["user", "disable", "bob"], "", true),
+        (vec!["user", "enable", "bob"], "", true),
+        (
+            vec!["user", "passwd", "bob", "--password-stdin"],
+            &password,
+            true,
+        ),
+        (
+            vec!["token", "create", "--user", "bob", "--name", "ci"],
+            "",
+            true,
+        ),
+        (vec!["token", "revoke", "T-0003"], "", true),
+        (vec!["token", "revoke", "T-0003", "--json"], "", true),
+        (vec!["doc", "list"], "", false),
+        (vec!["doc", "list", "--json"], "", false),
+        (
+            vec!["doc", "list", "--vendor", "borg", "--format", "csv"],
+            "",
+            false,
+        ),
+        (vec!["search", "agreement"], "", false),
+        (vec!["search", "agreement", "--json"], "", false),
+        (
+            vec!["search", "futile", "--vendor", "Borg", "--format", "csv"],
+            "",
+            false,
+        ),
+        (vec!["search", "nothing-like-this"], "", false),
+        (
+            vec!["import", "events", "events.jsonl", "--dry-run"],
+            "",
+            false,
+        ),
+        (
+            vec!["import", "events", "events.jsonl", "--dry-run", "--json"],
+            "",
+            false,
+        ),
+        (
+            vec!["import", "events", "rejected.jsonl", "--dry-run"],
+            "",
+            false,
+        ),
+        (
+            vec!["import", "events", "ghost.jsonl", "--dry-run"],
+            "",
+            false,
+        ),
+        (vec!["import", "events", "events.jsonl"], "", false),
+        (
+            vec!["import", "events", "events.jsonl", "--json"],
+            "",
+            false,
+        ),
+        (vec!["import", "events", "bad.jsonl"], "", false),
+        // A document the archive does not hold would break the chain's
+        // verification for good: refused on both sides.
+        (vec!["import", "events", "ghost.jsonl"], "", false),
+        (
+            vec!["attach", "L-0001", "invoice.txt", "--kind", "invoice"],
+            "",
+            false,
+        ),
+        (
+            vec!["attach", "--vendor", "Borg", "letter.txt", "--json"],
+            "",
+            false,
+        ),
+        (vec!["attach", "L-0002", "invoice.txt"], "", false),
+        (vec!["doc", "list"], "", false),
+        (vec!["search", "anvils"], "", false),
+        // The letter is bound to its vendor only.
+        (vec!["search", "Borg"], "", false),
+    ];
+    for (args, input, as_admin) in &commands {
+        let token = if *as_admin { &admin_token } else { &editor };
+        let mut here = local.command(args);
+        here.current_dir(dir.path());
+        let here = shown(&fed(here, input));
+        let there = shown(&through_fed(dir.path(), &server.url, token, args, input));
+        if args[..2] == ["token", "create"] {
+            // A new secret each: one line, and the same words around it.
+            assert!(
+                there.1.starts_with("ent_") && there.1.lines().count() == 1,
+                "{there:?}"
+            );
+            assert_eq!(here.2, there.2, "entitle {args:?}: stderr");
+            continue;
+        }
+        assert_eq!(
+            here.1, there.1,
+            "entitle {args:?}: stdout, local then through --server"
+        );
+        assert_eq!(
+            here.0, there.0,
+            "entitle {args:?}: exit, local then through --server ({there:?})"
+        );
+        if (here.0 == Some(0) || args.contains(&"owner") || args.contains(&"--dry-run"))
+            && !args.contains(&"--json")
+            && args[0] != "token"
+        {
+            assert_eq!(here.2, there.2, "entitle {args:?}: stderr");
+        }
+    }
+    // A new token's secret differs; what it is, and what is said of it, not.
+    let here = local.run(&["token", "create", "--user", "bob", "--name", "ci", "--json"]);
+    let there = through(
+        &server.url,
+        &admin_token,
+        &["token", "create", "--user", "bob", "--name", "ci", "--json"],
+    );
+    let (here, there): (Value, Value) = (
+        serde_json::from_slice(&here.stdout).unwrap(),
+        serde_json::from_slice(&there.stdout).unwrap(),
+    );
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&here), keys(&there));
+    for field in ["id", "user", "name", "expires", "revoked_at", "state"] {
+        assert_eq!(here[field], there[field], "{field}");
+    }
+    assert!(there["secret"].as_str().unwrap().starts_with("ent_"));
+    let short = &hash[..8];
+    let reads: Vec<Vec<&str>> = vec![
+        vec!["user", "list"],
+        vec!["user", "log"],
+        vec!["user", "log", "--json"],
+        vec!["token", "list"],
+        vec!["token", "list", "--json"],
+        vec!["doc", "show", &hash],
+        vec!["doc", "show", short, "--json"],
+        vec!["search", "true-up", "--license", "L-0001"],
+        vec!["verify"],
+    ];
+    let remote: Vec<_> = reads
+        .iter()
+        .map(|args| shown(&through(&server.url, &admin_token, args)))
+        .collect();
+    drop(server);
+    for (args, there) in reads.iter().zip(remote) {
+        let here = shown(&served.run(args));
+        assert_eq!(here.0, Some(0), "entitle {args:?}: {here:?}");
+        assert_eq!(
+            here, there,
+            "entitle {args:?}: on the store, then through --server"
+        );
+    }
+}
+
+#[test]
+fn an_account_and_a_token_made_through_the_server_work_and_a_revoked_token_stops_at_once() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let browser = admin(&server);
+    let admin_token = browser.token(&server, "admin");
+    let here = std::path::Path::new(".");
+    let password = format!("{PASSWORD}\n");
+
+    // An account added through --server signs in.
+    let out = through_fed(
+        here,
+        &server.url,
+        &admin_token,
+        &[
+            "user",
+            "add",
+            "carol",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        &password,
+    );
+    assert_eq!(shown(&out).1, "added carol (viewer)\n", "{:?}", shown(&out));
+    sign_in(&server, "carol", PASSWORD);
+
+    // A token made through --server works, and its revocation through
+    // --server stops it at once.
+    let out = through(
+        &server.url,
+        &admin_token,
+        &["token", "create", "--user", "carol", "--name", "laptop"],
+    );
+    let (code, secret, err) = shown(&out);
+    assert_eq!(code, Some(0), "{err}");
+    let secret = secret.trim().to_owned();
+    assert!(secret.starts_with("ent_"), "{secret}");
+    assert!(
+        err.contains("created T-0002 for carol (\"laptop\")"),
+        "{err}"
+    );
+    let (code, _, err) = shown(&through(&server.url, &secret, &["doc", "list"]));
+    assert_eq!(code, Some(0), "{err}");
+    let (code, listed, err) = shown(&through(&server.url, &secret, &["token", "list"]));
+    assert_eq!(code, Some(0), "{err}");
+    // A viewer sees only their own token.
+    assert!(
+        listed.contains("T-0002") && !listed.contains("T-0001"),
+        "{listed}"
+    );
+
+    // A viewer may not add accounts: said before any password is read.
+    let out = through_fed(
+        here,
+        &server.url,
+        &secret,
+        &["user", "add", "dave", "--role", "admin", "--password-stdin"],
+        &password,
+    );
+    let (code, stdout, err) = shown(&out);
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "{err}");
+    assert!(
+        err.contains("your role may not manage accounts and tokens"),
+        "{err}"
+    );
+    let (code, users, _) = shown(&through(&server.url, &admin_token, &["user", "list"]));
+    assert_eq!(code, Some(0));
+    assert!(!users.contains("dave"), "{users}");
+    // Nor another account's role.
+    let (code, _, err) = shown(&through(
+        &server.url,
+        &secret,
+        &["user", "role", "carol", "--role", "admin"],
+    ));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("may not"), "{err}");
+
+    let (code, revoked, err) = shown(&through(
+        &server.url,
+        &admin_token,
+        &["token", "revoke", "T-0002"],
+    ));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(revoked, "revoked T-0002 for carol (\"laptop\")\n");
+    let (code, _, err) = shown(&through(&server.url, &secret, &["doc", "list"]));
+    assert_eq!(code, Some(2));
+    assert!(err.contains("refused the token in ENTITLE_TOKEN"), "{err}");
+
+    // What would not be the local command's one write is refused before
+    // anything is sent.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "first").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "second").unwrap();
+    std::fs::write(
+        dir.path().join("rejected.jsonl"),
+        "{\"type\":\"cancelled\",\"id\":\"L-9999\",\"effective\":\"2024-12-31\"}\n\n\
+         {\"type\":\"cancelled\",\"id\":\"L-9998\",\"effective\":\"2024-12-31\"}\n",
+    )
+    .unwrap();
+    let before = shown(&through(&server.url, &admin_token, &["verify"]));
+    // Events the records refuse are named by their lines, as locally.
+    let (code, _, err) = shown(&through_in(
+        dir.path(),
+        &server.url,
+        &admin_token,
+        &["import", "events", "rejected.jsonl"],
+    ));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("\n  rejected.jsonl:1: ")
+            && err.contains("\n  rejected.jsonl:3: ")
+            && err.contains("L-9998"),
+        "{err}"
+    );
+    let args = ["attach", "L-0001", "a.txt", "b.txt"];
+    let (code, stdout, err) = shown(&through_in(dir.path(), &server.url, &admin_token, &args));
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "{err}");
+    assert!(err.contains("one file per command"), "{err}");
+    assert_eq!(
+        before,
+        shown(&through(&server.url, &admin_token, &["verify"]))
+    );
+
+    // A disabled account's token is refused too, an enabled one's again.
+    let (code, _, err) = shown(&through(
+        &server.url,
+        &admin_token,
+        &["token", "create", "--user", "carol", "--name", "second"],
+    ));
+    assert_eq!(code, Some(0), "{err}");
+    let second = shown(&through(
+        &server.url,
+        &admin_token,
+        &["token", "create", "--user", "carol", "--name", "third"],
+    ))
+    .1
+    .trim()
+    .to_owned();
+    through(&server.url, &admin_token, &["user", "disable", "carol"]);
+    assert_eq!(
+        shown(&through(&server.url, &second, &["doc", "list"])).0,
+        Some(2)
+    );
+    through(&server.url, &admin_token, &["user", "enable", "carol"]);
+    assert_eq!(
+        shown(&through(&server.url, &second, &["doc", "list"])).0,
+        Some(0)
+    );
+}
+
+#[test]
+fn a_password_or_a_new_secret_is_never_sent_over_plain_http_to_another_machine() {
+    // TEST-NET-1: nothing answers there, so a command that tried to
+    // connect would wait for its connect timeout, not fail at once.
+    let far = "http://192.0.2.1:9";
+    let here = std::path::Path::new(".");
+    let password = format!("{PASSWORD}\n");
+    for args in [
+        vec!["user", "add", "eve", "--role", "viewer", "--password-stdin"],
+        vec!["user", "passwd", "eve", "--password-stdin"],
+        vec!["token", "create", "--user", "eve", "--name", "x"],
+    ] {
+        let started = std::time::Instant::now();
+        let out = through_fed(here, far, "ent_whatever", &args, &password);
+        let (code, stdout, err) = shown(&out);
+        assert_eq!((code, stdout.as_str()), (Some(2), ""), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("--server {far}")) && err.contains("https://"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("cannot reach"), "{args:?}: {err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{args:?} waited {:?}: it tried to connect",
+            started.elapsed()
+        );
+    }
+}

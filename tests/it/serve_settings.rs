@@ -51,7 +51,7 @@ fn serve(store: &TestStore, args: &[&str]) -> (Running, String, String) {
     let first = lines.next().expect("a first line").expect("utf-8");
     let url = first.rsplit(' ').next().unwrap().to_owned();
     let mut setup = String::new();
-    for line in lines.by_ref().take(3) {
+    for line in lines.by_ref().take(5) {
         let line = line.expect("utf-8");
         // The browser link: `{url}/setup?token=…`.
         if let Some(rest) = line.split("/setup?token=").nth(1) {

@@ -9,7 +9,7 @@
 //! that a disabled account or a revoked token is refused at once. Each
 //! change names who acts ([`Actor`]), for the access log.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use entitle_auth::{AccessEntry, Account, Actor, AuthDir, Role, TokenInfo, TokenState};
 
@@ -157,7 +157,7 @@ pub struct CreateToken {
 
 /// A token as a listing shows it: what is stored, and whether it is
 /// accepted today.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenView {
     /// The token.
     #[serde(flatten)]
@@ -167,7 +167,7 @@ pub struct TokenView {
 }
 
 /// A token just created, with its secret: the only time it is shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenCreated {
     /// The secret to send as `Authorization: Bearer <secret>`.
     pub secret: String,
@@ -220,8 +220,13 @@ fn view(auth: &AuthDir, token: TokenInfo) -> TokenView {
     }
 }
 
-/// A role as typed.
-fn role(text: &str) -> Result<Role> {
+/// A role as typed (for a front-end that sends it elsewhere, checked
+/// before it asks for a password).
+///
+/// # Errors
+///
+/// For a role that is not admin, editor, viewer or auditor.
+pub fn role(text: &str) -> Result<Role> {
     text.parse().map_err(|_| {
         Error::invalid("role", text, "is unknown").hint("use admin, editor, viewer or auditor")
     })

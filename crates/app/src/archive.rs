@@ -14,7 +14,7 @@ use entitle_core::timeline::DocumentEntry;
 use entitle_core::types::match_key;
 use entitle_core::DocKind;
 use entitle_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Action, Error, ErrorKind, Result};
 use crate::progress::Progress;
@@ -31,14 +31,14 @@ pub struct DocListRequest {
 }
 
 /// The documents in the archive. Its JSON is `doc list --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocList {
     /// Documents in hash order.
     pub documents: Vec<DocRow>,
 }
 
 /// One document of [`DocList`] (stable field names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocRow {
     /// BLAKE3 hex of its bytes.
     pub hash: String,
@@ -56,8 +56,9 @@ pub struct DocRow {
     pub vendors: Vec<String>,
     /// Whether its text is searchable.
     pub searchable: bool,
-    /// Its text's state, for a table.
-    #[serde(skip)]
+    /// Its text's state, for a table ([`DocList::restore`] sets it from
+    /// `searchable` once read from JSON).
+    #[serde(skip, default = "TextStatus::unknown")]
     pub text: TextStatus,
 }
 
@@ -90,6 +91,90 @@ impl TextStatus {
     #[must_use]
     pub fn is_searchable(&self) -> bool {
         matches!(self, TextStatus::Searchable { .. })
+    }
+
+    /// Until [`DocList::restore`] or [`DocShow::restore`] says: not
+    /// searchable, for no reason known.
+    #[must_use]
+    pub fn unknown() -> Self {
+        TextStatus::NotSearchable {
+            reason: String::new(),
+        }
+    }
+
+    /// The state a document's JSON describes.
+    fn from_json(searchable: bool, characters: Option<usize>, reason: Option<&str>) -> Self {
+        if searchable {
+            TextStatus::Searchable {
+                characters: characters.unwrap_or_default(),
+            }
+        } else {
+            TextStatus::NotSearchable {
+                reason: reason.unwrap_or_default().to_owned(),
+            }
+        }
+    }
+}
+
+impl DocList {
+    /// What JSON does not carry (each row's text state, which the list
+    /// only needs to tell searchable from not), once read from a server.
+    pub fn restore(&mut self) {
+        for d in &mut self.documents {
+            d.text = TextStatus::from_json(d.searchable, None, None);
+        }
+    }
+}
+
+impl DocShow {
+    /// What JSON does not carry (the text state as one value), once read
+    /// from a server.
+    pub fn restore(&mut self) {
+        self.text = TextStatus::from_json(
+            self.searchable,
+            self.characters,
+            self.not_searchable_reason.as_deref(),
+        );
+    }
+}
+
+impl SearchResult {
+    /// What JSON does not carry, once read from a server: each passage
+    /// with its highlights (the `snippet` split at its `**`, so that the
+    /// passage renders with `**` exactly as the snippet reads), and the
+    /// vendors as far as `vendor` tells them.
+    pub fn restore(&mut self) {
+        for h in &mut self.hits {
+            h.passage = passage_of(&h.snippet);
+            h.vendors = h.vendor.iter().cloned().collect();
+        }
+    }
+}
+
+/// A snippet rendered with `**` around each highlight, as a passage that
+/// renders to the same text: every other piece between `**` is a
+/// highlight; a last `**` that closes nothing stays text.
+fn passage_of(snippet: &str) -> entitle_search::Snippet {
+    let pieces: Vec<&str> = snippet.split("**").collect();
+    // An odd count of `**`: the last one opens no highlight.
+    let unclosed = pieces.len().is_multiple_of(2);
+    let mut fragment = String::with_capacity(snippet.len());
+    let mut highlights = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if i % 2 == 1 && unclosed && i == pieces.len() - 1 {
+            fragment.push_str("**");
+            fragment.push_str(piece);
+        } else if i % 2 == 1 {
+            let start = fragment.len();
+            fragment.push_str(piece);
+            highlights.push(start..fragment.len());
+        } else {
+            fragment.push_str(piece);
+        }
+    }
+    entitle_search::Snippet {
+        fragment,
+        highlights,
     }
 }
 
@@ -152,7 +237,7 @@ pub fn doc_list(
 /// One document: its metadata, where it is stored, whether it is
 /// searchable, and every event that bound it. Its JSON is `doc show
 /// --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocShow {
     /// BLAKE3 hex of its bytes.
     pub hash: String,
@@ -164,17 +249,20 @@ pub struct DocShow {
     pub path: PathBuf,
     /// Whether its text is searchable.
     pub searchable: bool,
+    /// Characters of text indexed, when it is searchable.
+    pub characters: Option<usize>,
     /// Why its text could not be extracted, when it could not.
     pub not_searchable_reason: Option<String>,
     /// The events that bound it, in seq order (voided ones too).
     pub events: Vec<Binding>,
-    /// Its text's state, for a page or table.
-    #[serde(skip)]
+    /// Its text's state, for a page or table ([`DocShow::restore`] sets it
+    /// once read from JSON).
+    #[serde(skip, default = "TextStatus::unknown")]
     pub text: TextStatus,
 }
 
 /// One event that bound a document (stable field names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Binding {
     /// The `document_attached` event.
     pub seq: u64,
@@ -237,6 +325,10 @@ pub fn doc_show(
         size: doc.size,
         media_type: doc.media_type,
         searchable: text.is_searchable(),
+        characters: match &text {
+            TextStatus::Searchable { characters } => Some(*characters),
+            TextStatus::NotSearchable { .. } => None,
+        },
         not_searchable_reason,
         events,
         text,
@@ -415,7 +507,7 @@ pub struct SearchRequest {
 }
 
 /// What a search found. Its JSON is `search --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchResult {
     /// The query as given.
     pub query: String,
@@ -426,7 +518,7 @@ pub struct SearchResult {
 }
 
 /// One document found (stable field names).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchHit {
     /// BLAKE3 hex of its bytes.
     pub hash: String,
@@ -443,10 +535,12 @@ pub struct SearchHit {
     pub score: f64,
     /// The passage that matched, with the matched words between `**`.
     pub snippet: String,
-    /// Every vendor it is bound to.
+    /// Every vendor it is bound to (read from JSON: only `vendor`; a
+    /// client asks the document list for the rest).
     #[serde(skip)]
     pub vendors: Vec<String>,
-    /// The passage with its highlights, for a front-end to mark its way.
+    /// The passage with its highlights, for a front-end to mark its way
+    /// ([`SearchResult::restore`] sets it from `snippet`).
     #[serde(skip)]
     pub passage: entitle_search::Snippet,
 }
@@ -619,4 +713,27 @@ pub fn reindex(store: &Store, progress: &dyn Progress) -> Result<Reindexed> {
         documents,
         seq: store.applied().head.seq,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passage_of;
+
+    #[test]
+    fn a_snippet_read_back_renders_as_it_was_sent() {
+        for snippet in [
+            "",
+            "no highlight",
+            "a 90 day **notice** period",
+            "**all**",
+            "a **b** c **d**",
+            "literal ** stays",
+            "a ****b** c",
+            "**x** and a last ** unclosed",
+        ] {
+            let p = passage_of(snippet);
+            assert_eq!(p.render("**", "**"), snippet, "{p:?}");
+        }
+        assert_eq!(passage_of("a **b** c").highlights, vec![2..3]);
+    }
 }

@@ -551,6 +551,26 @@ pub fn attach_archived(
     )
 }
 
+/// What `req` binds documents to, in words (`L-0003`, `vendor
+/// Nordlicht`), its kind and owner checked: for a front-end that sends
+/// the documents to be attached elsewhere (a server), to say so as
+/// [`attach`] does.
+///
+/// # Errors
+///
+/// For a bad kind, license id or vendor.
+pub fn attach_target(req: &Attach) -> Result<String> {
+    let (_, owner) = target(req, 1)?;
+    Ok(owner_words(owner))
+}
+
+fn owner_words(owner: Owner) -> String {
+    match owner {
+        Owner::License(id) => id,
+        Owner::Vendor(v) => format!("vendor {v}"),
+    }
+}
+
 /// The kind and owner of `count` documents to attach, checked before any
 /// is archived.
 fn target(req: &Attach, count: usize) -> Result<(DocKind, Owner)> {
@@ -600,10 +620,7 @@ fn bind(
     Ok(AttachResult {
         seqs: appended.iter().map(|a| a.seq).collect(),
         documents: attached(store, incoming)?,
-        to: match owner {
-            Owner::License(id) => id,
-            Owner::Vendor(v) => format!("vendor {v}"),
-        },
+        to: owner_words(owner),
     })
 }
 

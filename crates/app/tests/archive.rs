@@ -203,10 +203,12 @@ fn doc_show_lists_bindings_and_refuses_bad_hashes() {
             "media_type",
             "path",
             "searchable",
+            "characters",
             "not_searchable_reason",
             "events"
         ]
     );
+    assert_eq!(d.characters.is_some(), d.searchable);
 
     fails(
         archive::doc_show(&store, &Scope::All, "abc", &Silent),

@@ -40,7 +40,7 @@ pub struct TokenInfo {
 }
 
 /// Whether a token is accepted today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenState {
     /// Accepted (if its account is enabled).

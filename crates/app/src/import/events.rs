@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use entitle_core::ledger::{Context, Draft};
 use entitle_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{open_for_check, open_for_write, refused, BadRow, BadRows, Target};
 use crate::error::{Error, ErrorKind, Result};
@@ -44,7 +44,7 @@ impl std::fmt::Debug for EventsFile<'_> {
 
 /// What an events import recorded (or, in a dry run, would record). Its
 /// JSON is `import events --json`: `{"first_seq","last_seq","events"}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventsImported {
     /// The first event written (0 in a dry run).
     pub first_seq: u64,
@@ -53,7 +53,7 @@ pub struct EventsImported {
     /// How many events.
     pub events: u64,
     /// A dry run: the bad lines (nothing would be recorded).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bad_rows: Vec<BadRow>,
     /// How many lines are bad.
     #[serde(skip)]
@@ -77,6 +77,39 @@ impl EventsImported {
     }
 }
 
+/// The events of a file for a server to record: every line parsed first,
+/// and a file with a line that is not an event refused as [`events`]
+/// refuses it (nothing is sent). Each event is its line's text, with the
+/// line's number.
+///
+/// # Errors
+///
+/// For a file that cannot be read, has bad lines (every one in the
+/// error's details) or no events.
+pub fn lines_to_send(file: EventsFile<'_>) -> Result<(String, Vec<(u64, String)>)> {
+    let (name, reader): (String, Box<dyn BufRead + '_>) = match file {
+        EventsFile::Path(p) => {
+            let name = file_name(&p)?;
+            let reader = open(&p, &name)?;
+            (name, reader)
+        }
+        EventsFile::Reader { name, reader } => (name, Box::new(reader)),
+    };
+    let mut bad = BadRows::default();
+    let mut lines = Vec::new();
+    each_line(reader, &name, |line, text, parsed| match parsed {
+        Ok(_) => lines.push((line, text.to_owned())),
+        Err(e) => bad.push(line_bad(line, e)),
+    })?;
+    if !bad.is_empty() {
+        return Err(refused(&name, &bad.listed, bad.total, "line"));
+    }
+    if lines.is_empty() {
+        return Err(no_events(&name));
+    }
+    Ok((name, lines))
+}
+
 /// Imports events: a file is parsed first (a file with a line that is not
 /// an event opens no store), then every line recorded in one write,
 /// judged by the ledger in order, or nothing. A dry run judges them
@@ -98,14 +131,7 @@ pub fn events(
     let mut target = target;
     let (name, path) = match &file {
         EventsFile::Path(p) => {
-            let name = p.display().to_string();
-            if p.is_dir() {
-                return Err(Error::invalid(
-                    "file",
-                    &name,
-                    "is a directory; give a JSON Lines file",
-                ));
-            }
+            let name = file_name(p)?;
             (name, Some(p.clone()))
         }
         EventsFile::Reader { name, .. } => (name.clone(), None),
@@ -124,7 +150,7 @@ pub fn events(
         let stage = Stage::new(progress, "reading", None, Unit::Events);
         let mut bad = BadRows::default();
         let mut count = 0u64;
-        each_line(open(path, &name)?, &name, |line, parsed| {
+        each_line(open(path, &name)?, &name, |line, _, parsed| {
             stage.advance(1);
             match parsed {
                 Ok(_) => count += 1,
@@ -162,7 +188,7 @@ pub fn events(
     let mut bad = BadRows::default();
     let mut parse_errors = false;
     let mut failure = None;
-    each_line(reader, &name, |line, parsed| {
+    each_line(reader, &name, |line, _, parsed| {
         stage.advance(1);
         match parsed {
             // After a line that is not an event, later lines (which may
@@ -214,7 +240,7 @@ fn check(
     let mut drafts = Vec::new();
     let mut lines = Vec::new();
     let mut bad = BadRows::default();
-    each_line(reader, &name, |line, parsed| {
+    each_line(reader, &name, |line, _, parsed| {
         stage.advance(1);
         match parsed {
             Ok(d) => {
@@ -225,42 +251,12 @@ fn check(
         }
     })?;
     drop(stage);
-    let blobs = store.as_ref().map(|s| s.blobs());
     if bad.is_empty() {
-        let mut found: Vec<(u64, Error)> = drafts
-            .iter()
-            .zip(&lines)
-            .filter_map(|(d, &line)| no_blob(blobs.as_ref(), d).map(|e| (line, e)))
-            .collect();
-        let rejected = match store {
-            Some(store) => {
-                result.notices = store.notices().to_vec();
-                match store.check(drafts.clone(), ctx) {
-                    Ok(_) => Vec::new(),
-                    Err(entitle_store::AppendError::Rejected(list)) => list,
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            None => {
-                let mut batch = entitle_core::Batch::new(
-                    &entitle_core::ledger::Empty,
-                    entitle_core::Head::default(),
-                );
-                drafts
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, d)| batch.propose(d.clone(), ctx).err().map(|r| (i, r)))
-                    .collect()
-            }
-        };
-        found.extend(
-            rejected
-                .into_iter()
-                .map(|(i, r)| (lines[i], Error::from(r))),
-        );
-        found.sort_by_key(|(line, _)| *line);
-        for (line, e) in found {
-            bad.push(BadRow::from_error(line, &e));
+        if let Some(store) = &store {
+            result.notices = store.notices().to_vec();
+        }
+        for (i, e) in judge(store, ctx, &drafts)? {
+            bad.push(BadRow::from_error(lines[i], &e));
         }
     }
     if bad.is_empty() && drafts.is_empty() {
@@ -270,6 +266,84 @@ fn check(
     result.bad_total = bad.total;
     result.bad_rows = bad.listed;
     Ok(result)
+}
+
+/// Every event of `drafts` the store (or an empty one) would refuse, by
+/// its place in `drafts`, in order: a document the archive does not
+/// hold, or what the ledger says.
+fn judge(
+    store: Option<&mut Store>,
+    ctx: &Context,
+    drafts: &[Draft],
+) -> Result<Vec<(usize, Error)>> {
+    let blobs = store.as_ref().map(|s| s.blobs());
+    let mut found: Vec<(usize, Error)> = drafts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| no_blob(blobs.as_ref(), d).map(|e| (i, e)))
+        .collect();
+    let rejected = match store {
+        Some(store) => match store.check(drafts.to_vec(), ctx) {
+            Ok(_) => Vec::new(),
+            Err(entitle_store::AppendError::Rejected(list)) => list,
+            Err(e) => return Err(e.into()),
+        },
+        None => {
+            let mut batch = entitle_core::Batch::new(
+                &entitle_core::ledger::Empty,
+                entitle_core::Head::default(),
+            );
+            drafts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, d)| batch.propose(d.clone(), ctx).err().map(|r| (i, r)))
+                .collect()
+        }
+    };
+    found.extend(rejected.into_iter().map(|(i, r)| (i, Error::from(r))));
+    found.sort_by_key(|(i, _)| *i);
+    Ok(found)
+}
+
+/// A dry run of events a front-end received (the server's `POST
+/// /api/v1/events?dry_run=true`): judged against the store in memory as
+/// [`events`] judges a file's lines, nothing written. Its `line`s are the
+/// events' places in `drafts`, from 1.
+///
+/// # Errors
+///
+/// When the store fails.
+pub fn check_events(store: &mut Store, ctx: &Context, drafts: &[Draft]) -> Result<EventsImported> {
+    let mut bad = BadRows::default();
+    for (i, e) in judge(Some(store), ctx, drafts)? {
+        bad.push(BadRow::from_error(i as u64 + 1, &e));
+    }
+    Ok(EventsImported {
+        first_seq: 0,
+        last_seq: 0,
+        events: drafts.len() as u64,
+        bad_rows: bad.listed,
+        bad_total: bad.total,
+        file: String::new(),
+        dry_run: true,
+        notices: Vec::new(),
+    })
+}
+
+/// Refuses events that attach a document whose bytes the store's archive
+/// does not hold, as [`events`] refuses such a line (the store would fail
+/// `verify` for good): for a front-end that records events itself (the
+/// server's `POST /api/v1/events`).
+///
+/// # Errors
+///
+/// For the first such event, naming its hash.
+pub fn check_documents(store: &Store, drafts: &[Draft]) -> Result<()> {
+    let blobs = store.blobs();
+    match drafts.iter().find_map(|d| no_blob(Some(&blobs), d)) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// A `document_attached` line whose document is not in the archive: the
@@ -291,6 +365,19 @@ fn no_blob(blobs: Option<&entitle_store::Blobs>, draft: &entitle_core::Draft) ->
         )
         .hint("attach the file itself, which archives its bytes and records the event"),
     )
+}
+
+/// A file's name in messages; a directory is refused.
+fn file_name(p: &Path) -> Result<String> {
+    let name = p.display().to_string();
+    if p.is_dir() {
+        return Err(Error::invalid(
+            "file",
+            &name,
+            "is a directory; give a JSON Lines file",
+        ));
+    }
+    Ok(name)
 }
 
 fn no_events(name: &str) -> Error {
@@ -322,27 +409,28 @@ fn open(path: &Path, name: &str) -> Result<Box<dyn BufRead>> {
     Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
 }
 
-/// Calls `each` with every non-blank line's number and its parse.
+/// Calls `each` with every non-blank line's number, its text and its
+/// parse.
 fn each_line(
     reader: impl BufRead,
     name: &str,
-    mut each: impl FnMut(u64, std::result::Result<Draft, String>),
+    mut each: impl FnMut(u64, &str, std::result::Result<Draft, String>),
 ) -> Result<()> {
     for (i, line) in reader.split(b'\n').enumerate() {
         let bytes = line.map_err(|e| {
             Error::new(ErrorKind::Io, format!("cannot read {name}: {e}")).at("file")
         })?;
-        let parsed = match std::str::from_utf8(&bytes) {
+        let (text, parsed) = match std::str::from_utf8(&bytes) {
             Ok(text) => {
                 let text = text.trim_end_matches('\r');
                 if text.trim().is_empty() {
                     continue;
                 }
-                Draft::from_json_line(text)
+                (text, Draft::from_json_line(text))
             }
-            Err(_) => Err("not UTF-8".to_owned()),
+            Err(_) => ("", Err("not UTF-8".to_owned())),
         };
-        each(i as u64 + 1, parsed);
+        each(i as u64 + 1, text, parsed);
     }
     Ok(())
 }

@@ -31,7 +31,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Action, Error, ErrorKind, Result};
 
-pub use events::{events, EventsFile, EventsImported};
+pub use events::{
+    check_documents, check_events, events, lines_to_send, EventsFile, EventsImported,
+};
 pub use licenses::{licenses, Licenses, LicensesImported, WouldRecord};
 pub use usage::{usage, UsageImport, UsageImported};
 

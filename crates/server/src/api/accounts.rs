@@ -190,12 +190,13 @@ pub(crate) struct NewToken {
     expires: Option<String>,
 }
 
-/// The new token's secret (shown this once) and the token.
+/// The new token's secret (shown this once) and the token as listed:
+/// `token create --json`.
 #[derive(Debug, Serialize)]
 pub(crate) struct CreatedToken {
     secret: String,
     #[serde(flatten)]
-    info: TokenInfo,
+    row: TokenRow,
 }
 
 /// `POST /api/v1/tokens`: for oneself, or (admin) for anyone.
@@ -221,16 +222,21 @@ pub(crate) async fn create_token(
         auth.create_token(&by, &user, &body.name, expires)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { secret, info })))
+    let row = TokenRow {
+        state: shared.auth.read().token_state(&info),
+        info,
+    };
+    Ok((StatusCode::CREATED, Json(CreatedToken { secret, row })))
 }
 
 /// `DELETE /api/v1/tokens/{id}`: the owner or an admin; effective at
-/// once. Another account's token is 404 for a non-admin.
+/// once. Another account's token is 404 for a non-admin. The answer is
+/// the token as listed (`token revoke --json`).
 pub(crate) async fn revoke_token(
     State(shared): State<Arc<Shared>>,
     who: Principal,
     Path(id): Path<String>,
-) -> ApiResult<Json<TokenInfo>> {
+) -> ApiResult<Json<TokenRow>> {
     let owner = shared
         .auth
         .read()
@@ -245,9 +251,11 @@ pub(crate) async fn revoke_token(
         return Err(ApiError::NotFound);
     }
     let by = actor(&who);
-    Ok(Json(
-        change(&shared, move |auth| auth.revoke_token(&by, &id)).await?,
-    ))
+    let info = change(&shared, move |auth| auth.revoke_token(&by, &id)).await?;
+    Ok(Json(TokenRow {
+        state: shared.auth.read().token_state(&info),
+        info,
+    }))
 }
 
 /// `GET /api/v1/access-log` (admin): sign-ins, failures and every change

@@ -15,6 +15,7 @@ use entitle_core::ledger::Draft;
 use serde::{Deserialize, Serialize};
 
 use super::params::{whole, Params};
+use super::read;
 use crate::error::{ApiError, ApiResult};
 use crate::principal::Principal;
 use crate::state::{Remembered, Shared, IDEMPOTENCY_FOR};
@@ -24,11 +25,13 @@ pub(crate) fn context(who: &Principal) -> Context {
     entitle_app::when::context(&who.actor())
 }
 
-/// `?expected_seq=N`: the head the client saw (a form's stale check).
+/// `?expected_seq=N`: the head the client saw (a form's stale check);
+/// `?dry_run=true`: judge the events, record nothing.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WriteParams {
     expected_seq: Option<String>,
+    dry_run: Option<bool>,
 }
 
 /// What `POST /api/v1/events` recorded.
@@ -87,6 +90,30 @@ pub(crate) async fn events(
     who.must_edit()?;
     let drafts = drafts(&body)?;
     let expected: Option<u64> = whole("expected_seq", p.expected_seq.as_deref())?;
+    if p.dry_run == Some(true) {
+        // `import events --dry-run`: every event judged in memory, the
+        // bad ones listed (422), nothing recorded.
+        let ctx = context(&who);
+        let checked = shared
+            .writer
+            .alone(move |store| import::check_events(store, &ctx, &drafts))
+            .await?;
+        let status = if checked.bad_rows.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return Ok((status, Json(checked)).into_response());
+    }
+    // A document the archive does not hold is refused, as `import events`
+    // refuses it: attach the file itself (`POST /api/v1/documents`).
+    {
+        let drafts = drafts.clone();
+        let Json(()) = read(&shared, move |store| {
+            import::check_documents(store, &drafts)
+        })
+        .await?;
+    }
     let ctx = context(&who);
     idempotent(&shared, &who, &headers, async {
         let appended = match expected {
