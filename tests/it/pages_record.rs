@@ -822,7 +822,9 @@ fn the_admin_page_adds_an_auditor_makes_and_revokes_a_token_and_disables_an_acco
         fill_id(&c, "token_name", "audit 2026").await;
         click(&c, "#create-token-button").await;
         let secret = c
-            .find(Locator::Id("token-secret"))
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("token-secret"))
             .await
             .unwrap()
             .prop("value")
