@@ -277,6 +277,9 @@ fn a_stale_form_is_refused_and_cancel_and_void_ask_to_confirm_in_german() {
         assert_eq!(status, StatusCode::CREATED, "{answer}");
         let after_other = off(|| head(&admin, &server));
         fill(&c, "qty", "225").await;
+        // An amount as German writes it.
+        fill(&c, "cost", "4.300,50").await;
+        fill(&c, "currency", "EUR").await;
         submit(&c).await;
         let problem = text(&c, "#form-problems").await;
         assert!(problem.contains("wurde geändert"), "{problem}");
@@ -356,6 +359,16 @@ fn a_stale_form_is_refused_and_cancel_and_void_ask_to_confirm_in_german() {
         .clone();
     assert_ne!(l1["status"], "cancelled", "the void undid the cancellation");
     assert_eq!(l1["quantity"], 225);
+    let history = api(&admin, &server, "/api/v1/licenses/L-0001/history");
+    let adjusted = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["type"] == "adjusted")
+        .unwrap()
+        .clone();
+    assert_eq!(adjusted["record"]["cost"], "4300.50", "{adjusted}");
 }
 
 /// A decimal amount as the German pages write money: `1.234,56 €`.

@@ -49,7 +49,7 @@ pub(crate) async fn list(
 
 /// A hash as the API takes it: 64 hex digits (no prefixes: an id that
 /// can be guessed a digit at a time is not offered).
-fn full_hash(hash: &str) -> ApiResult<String> {
+pub(crate) fn full_hash(hash: &str) -> ApiResult<String> {
     if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(hash.to_ascii_lowercase())
     } else {
@@ -142,18 +142,7 @@ pub(crate) async fn content(
         .events
         .first()
         .map_or_else(|| format!("{}.bin", &hash[..12]), |b| b.filename.clone());
-    let (tx, rx) = tokio::sync::mpsc::channel(8);
-    let store = Arc::clone(&shared.store);
-    tokio::task::spawn_blocking(move || {
-        let mut out = ChannelWriter(tx.clone());
-        if let Err(e) = archive::doc_get(&store.read(), &scope, &hash, &mut out) {
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
-        }
-    });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut response = Response::new(stream(&shared, scope, hash));
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -170,6 +159,23 @@ pub(crate) async fn content(
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     Ok(response)
+}
+
+/// A document's exact bytes as a streamed body, re-hashed as they are
+/// read (in scope: the caller has shown the document exists for it).
+pub(crate) fn stream(shared: &Arc<Shared>, scope: entitle_app::Scope, hash: String) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel(8);
+    let store = Arc::clone(&shared.store);
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChannelWriter(tx.clone());
+        if let Err(e) = archive::doc_get(&store.read(), &scope, &hash, &mut out) {
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Body::from_stream(chunks)
 }
 
 /// An upload's chunks, read on a blocking thread as they arrive.

@@ -17,7 +17,7 @@ use entitle_auth::{Error as AuthError, Role};
 
 use super::dashboard::urlencode;
 use super::i18n::Lang;
-use super::{not_found, read, Chrome, PageParams, Times, Visit};
+use super::{not_found, read, Chrome, Times, Visit};
 use crate::api::accounts::{actor, change};
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -107,11 +107,7 @@ async fn render(shared: &Arc<Shared>, visit: &Visit, drawn: Drawn, status: Statu
     if visit.who.must_admin().is_err() {
         return not_found(lang);
     }
-    let times = match read(shared, lang, |store| {
-        Times::of(store, &PageParams::default())
-    })
-    .await
-    {
+    let times = match read(shared, lang, Times::now).await {
         Ok(t) => t,
         Err(page) => return page,
     };

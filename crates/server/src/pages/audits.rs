@@ -86,7 +86,7 @@ async fn render(shared: &Arc<Shared>, visit: &Visit, drawn: Drawn, status: Statu
     let lang = visit.lang;
     let scope = visit.scope();
     let answer = read(shared, lang, move |store| {
-        let times = Times::of(store, &PageParams::default())?;
+        let times = Times::now(store)?;
         let key = audit::key(store)?;
         let state = entitle_app::query::state(store, &scope, &PageParams::default().query())?;
         let mut vendors: Vec<String> = state.licenses.iter().map(|r| r.vendor.clone()).collect();
@@ -122,6 +122,20 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     render(&shared, &visit, Drawn::empty(), StatusCode::OK).await
 }
 
+/// A form of this page: its file (a pack or a checkpoint) spooled as
+/// `pack.zip`, at most [`UPLOAD_LIMIT`] bytes.
+async fn receive_pack(
+    visit: &Visit,
+    headers: &HeaderMap,
+    multipart: &mut Multipart,
+) -> Result<Posted, Response> {
+    let too_large = visit.lang.forms().file_too_large;
+    receive(visit, headers, multipart, UPLOAD_LIMIT, too_large, |_| {
+        Some("pack.zip".to_owned())
+    })
+    .await
+}
+
 fn field(posted: &Posted, name: &str) -> Option<String> {
     posted
         .fields
@@ -142,13 +156,7 @@ pub(crate) async fn build(
     if visit.who.account.role == Role::Viewer {
         return not_found(lang);
     }
-    let limit = UPLOAD_LIMIT;
-    let too_large = lang.forms().file_too_large;
-    let posted = match receive(&visit, &headers, &mut multipart, limit, too_large, |_| {
-        Some("pack.zip".to_owned())
-    })
-    .await
-    {
+    let posted = match receive_pack(&visit, &headers, &mut multipart).await {
         Ok(p) => p,
         Err(response) => return response,
     };
@@ -205,13 +213,7 @@ pub(crate) async fn verify(
     mut multipart: Multipart,
 ) -> Response {
     let lang = visit.lang;
-    let limit = UPLOAD_LIMIT;
-    let too_large = lang.forms().file_too_large;
-    let posted = match receive(&visit, &headers, &mut multipart, limit, too_large, |_| {
-        Some("pack.zip".to_owned())
-    })
-    .await
-    {
+    let posted = match receive_pack(&visit, &headers, &mut multipart).await {
         Ok(p) => p,
         Err(response) => return response,
     };

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +17,8 @@ use entitle_app::{Error, Silent};
 
 use super::dashboard::urlencode;
 use super::i18n::Lang;
-use super::{not_found, read, Chrome, PageParams, Times, Visit};
+use super::{not_found, read, Chrome, Times, Visit};
+use crate::api::documents::{full_hash, stream};
 use crate::state::Shared;
 
 /// Media types shown by the browser itself: PDF in a tab, these images
@@ -170,7 +170,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let scope = visit.scope();
     let params = visit.params.clone();
     let answer = read(&shared, lang, move |store| {
-        let times = Times::of(store, &PageParams::default())?;
+        let times = Times::now(store)?;
         let documents = archive::doc_list(
             store,
             &scope,
@@ -252,12 +252,6 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     visit.html(&page)
 }
 
-/// A hash from the address: 64 hex digits, else nothing (the 404 page).
-fn full_hash(hash: &str) -> Option<String> {
-    (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-        .then(|| hash.to_ascii_lowercase())
-}
-
 /// `GET /documents/{hash}`
 pub(crate) async fn show(
     State(shared): State<Arc<Shared>>,
@@ -265,13 +259,13 @@ pub(crate) async fn show(
     visit: Visit,
 ) -> Response {
     let lang = visit.lang;
-    let Some(hash) = full_hash(&hash) else {
+    let Ok(hash) = full_hash(&hash) else {
         return not_found(lang);
     };
     let scope = visit.scope();
     let answer = read(&shared, lang, move |store| {
         let shown = archive::doc_show(store, &scope, &hash, &Silent)?;
-        let times = Times::of(store, &PageParams::default())?;
+        let times = Times::now(store)?;
         Ok((shown, times))
     })
     .await;
@@ -322,7 +316,7 @@ pub(crate) async fn show(
             .collect(),
         download_href: content,
         open_href: (media == "application/pdf").then(|| view.clone()),
-        image_src: (media.starts_with("image/") && VIEWABLE.contains(&media)).then_some(view),
+        image_src: (media != "application/pdf" && VIEWABLE.contains(&media)).then_some(view),
         json_href: format!("/api/v1/documents/{}", shown.hash),
     };
     visit.html(&page)
@@ -337,25 +331,28 @@ pub(crate) async fn view(
     visit: Visit,
 ) -> Response {
     let lang = visit.lang;
-    let Some(hash) = full_hash(&hash) else {
+    let Ok(hash) = full_hash(&hash) else {
         return not_found(lang);
     };
     let scope = visit.scope();
+    let asked = (scope.clone(), hash.clone());
     let answer = read(&shared, lang, move |store| {
-        let shown = archive::doc_show(store, &scope, &hash, &Silent)?;
+        let shown = archive::doc_show(store, &asked.0, &asked.1, &Silent)?;
         if !VIEWABLE.contains(&shown.media_type.as_str()) {
             return Err(Error::not_found("not viewable"));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(shown.size).unwrap_or(0));
-        archive::doc_get(store, &scope, &hash, &mut bytes)?;
-        Ok((shown.media_type, bytes))
+        Ok((shown.media_type, shown.size))
     })
     .await;
-    let (media_type, bytes) = match answer {
+    let (media_type, size) = match answer {
         Ok(a) => a,
         Err(page) => return page,
     };
-    let mut response = Response::new(Body::from(bytes));
+    // Streamed as the download is, never held whole in memory.
+    let mut response = Response::new(stream(&shared, scope, hash));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&media_type) {
         h.insert(header::CONTENT_TYPE, v);

@@ -27,6 +27,7 @@ use entitle_app::record::{self, Adjust, Cancel, Common, Extend, Purchase, Usage,
 use entitle_app::{Error, ErrorKind, Scope, Store};
 use entitle_core::document::DocKind;
 use entitle_core::types::Metric;
+use entitle_sheet::NumberStyle;
 
 use super::dashboard::{quantity, urlencode};
 use super::i18n::Lang;
@@ -260,7 +261,7 @@ async fn load(
 ) -> Result<Context, Response> {
     let scope = visit.scope();
     read(shared, visit.lang, move |store| {
-        let times = Times::of(store, &super::PageParams::default())?;
+        let times = Times::now(store)?;
         let state = query::state(store, &scope, &super::PageParams::default().query())?;
         let mut vendors: Vec<String> = state.licenses.iter().map(|r| r.vendor.clone()).collect();
         vendors.sort();
@@ -795,18 +796,6 @@ fn opt(text: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-/// An amount as people type it (`1.234,56`, `1,234.56`, `1234,5`) in the
-/// form the ledger reads (`1234.56`).
-fn amount(text: &str) -> String {
-    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    match (t.rfind('.'), t.rfind(',')) {
-        (Some(dot), Some(comma)) if comma > dot => t.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => t.replace(',', ""),
-        (None, Some(_)) => t.replace(',', "."),
-        _ => t,
-    }
-}
-
 /// The write a form asks for, or every missing or malformed field.
 fn to_write(
     lang: Lang,
@@ -848,12 +837,27 @@ fn to_write(
             }
         }
     };
+    // An amount as the page's language writes it (`1.234,56` / `1,234.56`),
+    // read by the spreadsheet import's own parser.
+    let style = match lang {
+        Lang::De => NumberStyle::DecimalComma,
+        Lang::En => NumberStyle::DecimalPoint,
+    };
+    let cost = match opt(&given("cost")) {
+        None => None,
+        Some(text) => match entitle_sheet::parse_money(&text, style) {
+            Ok(amount) => Some(amount.to_string()),
+            Err(_) => {
+                problems.push(("cost".to_owned(), f.bad_money.to_owned()));
+                None
+            }
+        },
+    };
     let notice_days = days("notice_days", &mut problems);
     let renewal_months = days("renewal_months", &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let cost = opt(&given("cost")).map(|c| amount(&c));
     let currency = opt(&given("currency")).map(|c| c.to_uppercase());
     let license = id.unwrap_or_default().to_owned();
     Ok(match action {

@@ -18,7 +18,7 @@ use entitle_app::{Error, Silent};
 use parking_lot::Mutex;
 
 use super::upload::receive;
-use super::{not_found, read, Chrome, PageParams, Times, Visit};
+use super::{not_found, read, Chrome, Times, Visit};
 use crate::error::ApiError;
 use crate::state::Shared;
 
@@ -84,11 +84,7 @@ async fn render(
     if visit.who.must_edit().is_err() {
         return not_found(lang);
     }
-    let times = match read(shared, lang, |store| {
-        Times::of(store, &PageParams::default())
-    })
-    .await
-    {
+    let times = match read(shared, lang, Times::now).await {
         Ok(t) => t,
         Err(page) => return page,
     };

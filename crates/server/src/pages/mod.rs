@@ -376,6 +376,11 @@ pub(crate) struct Recent {
 const PICKER_EVENTS: u64 = 30;
 
 impl Times {
+    /// Today, as known now (the pages that do not travel in time).
+    pub(crate) fn now(store: &Store) -> Result<Times, Error> {
+        Times::of(store, &PageParams::default())
+    }
+
     /// The view's date and seq, and the log's head.
     pub(crate) fn of(store: &Store, params: &PageParams) -> Result<Times, Error> {
         let (as_of, known_seq) = params.query().resolve(store)?;
