@@ -8,8 +8,11 @@
 //!
 //! Reports, each beside its peer from the same run:
 //! - `GET /api/v1/position` latency p50/p99 with 1, 8 and 32 concurrent
-//!   clients, beside the same question asked of the local CLI (a whole
-//!   process: what a script did before there was a server);
+//!   clients, each request asking a business date none asked before (so
+//!   each is computed), and all asking the same question (what a team's
+//!   dashboards ask between two writes: the server's kept answers), beside
+//!   the question asked of the local CLI (a whole process: what a script
+//!   did before there was a server);
 //! - writes per second with 8 clients each recording single usage counts,
 //!   every one durable before its 2xx, beside SQLite committing the same
 //!   rows one transaction each (WAL, `synchronous=FULL`) from 8 threads;
@@ -168,6 +171,18 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// How the requests of a load ask.
+#[derive(Clone, Copy, PartialEq)]
+enum Asking {
+    /// Every request the same question (today, as known now): what a
+    /// team's dashboards ask between two writes; answered from the
+    /// server's kept answers after the first.
+    Same,
+    /// Every request a business date no request asked before: each one
+    /// computed.
+    Distinct,
+}
+
 /// `total` position requests spread over `clients` threads; the sorted
 /// latencies and the wall time.
 fn position_load(
@@ -175,17 +190,26 @@ fn position_load(
     token: &str,
     clients: usize,
     total: usize,
+    asking: Asking,
 ) -> (Vec<Duration>, Duration) {
-    let path = format!("{url}/api/v1/position");
     let per = total.div_ceil(clients);
     let began = Instant::now();
     let threads: Vec<_> = (0..clients)
-        .map(|_| {
+        .map(|c| {
             let client = client(token);
-            let path = path.clone();
+            let url = url.to_owned();
             std::thread::spawn(move || {
                 let mut took = Vec::with_capacity(per);
-                for _ in 0..per {
+                for i in 0..per {
+                    let path = match asking {
+                        Asking::Same => format!("{url}/api/v1/position"),
+                        Asking::Distinct => {
+                            let day = jiff::civil::date(2015, 1, 1)
+                                .checked_add(jiff::Span::new().days((c * per + i) as i64))
+                                .unwrap();
+                            format!("{url}/api/v1/position?as_of={day}")
+                        }
+                    };
                     let t = Instant::now();
                     let response = client.get(&path).send().expect("position");
                     assert!(response.status().is_success(), "{}", response.status());
@@ -342,20 +366,23 @@ fn main() {
     let demo_cli = cli_position(&demo, 5);
     let demo_token = token(&demo);
     let demo_server = Server::start(&demo);
-    let _ = position_load(&demo_server.url, &demo_token, 1, 20);
-    let (demo_latency, _) = position_load(&demo_server.url, &demo_token, 1, requests);
+    let _ = position_load(&demo_server.url, &demo_token, 1, 20, Asking::Same);
+    let (demo_latency, _) =
+        position_load(&demo_server.url, &demo_token, 1, requests, Asking::Distinct);
     drop(demo_server);
 
     let (big, what) = big_store(work);
     let big_cli = cli_position(&big, 3);
     let token = token(&big);
     let server = Server::start(&big);
-    let _ = position_load(&server.url, &token, 1, 3);
+    let _ = position_load(&server.url, &token, 1, 3, Asking::Same);
     let mut rows = Vec::new();
-    for clients in [1usize, 8, 32] {
-        let total = if clients == 1 { requests / 4 } else { requests }.max(clients);
-        let (latency, wall) = position_load(&server.url, &token, clients, total);
-        rows.push((clients, latency, wall));
+    for asking in [Asking::Distinct, Asking::Same] {
+        for clients in [1usize, 8, 32] {
+            let total = if clients == 1 { requests / 4 } else { requests }.max(clients);
+            let (latency, wall) = position_load(&server.url, &token, clients, total, asking);
+            rows.push((asking, clients, latency, wall));
+        }
     }
     let entitle_writes = write_load(&server.url, &token, 8, writes);
     let peak = server.peak_mib();
@@ -368,10 +395,14 @@ fn main() {
         "{:<44} {:>10} {:>10} {:>10}   peer",
         "question", "p50", "p99", "req/s"
     );
-    for (clients, latency, wall) in &rows {
+    for (asking, clients, latency, wall) in &rows {
+        let asking = match asking {
+            Asking::Distinct => "a new date each",
+            Asking::Same => "same question",
+        };
         println!(
             "{:<44} {:>8.1}ms {:>8.1}ms {:>10.1}   local CLI `position --json`: {:.1} ms",
-            format!("GET /api/v1/position, {clients} client(s)"),
+            format!("GET /api/v1/position, {clients} client(s), {asking}"),
             ms(percentile(latency, 0.5)),
             ms(percentile(latency, 0.99)),
             latency.len() as f64 / wall.as_secs_f64(),
@@ -380,7 +411,7 @@ fn main() {
     }
     println!(
         "{:<44} {:>8.1}ms {:>8.1}ms {:>10}   local CLI: {:.1} ms",
-        "demo store: GET /api/v1/position, 1 client",
+        "demo store: GET /api/v1/position, 1 client, a new date each",
         ms(percentile(&demo_latency, 0.5)),
         ms(percentile(&demo_latency, 0.99)),
         "",

@@ -755,6 +755,71 @@ fn eight_clients_writing_at_once_record_every_acknowledged_event_once() {
     store.ok(&["verify"]);
 }
 
+/// The server keeps its last positions for the next identical question:
+/// a write must show at once, an earlier moment must still answer as it
+/// did, and eight readers asking one new question at once all get it.
+#[test]
+fn a_kept_position_never_hides_a_write_and_an_earlier_moment_answers_as_before() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let acme_used = |path: &str| -> (u64, u64) {
+        let p: Value = admin.get(&server, path).json().unwrap();
+        let row = p["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["vendor"] == "Acme")
+            .unwrap_or_else(|| panic!("an Acme row in {p}"))
+            .clone();
+        (
+            row["used"].as_u64().unwrap(),
+            p["known_at_seq"].as_u64().unwrap(),
+        )
+    };
+    let (used, seq) = acme_used("/api/v1/position?as_of=2024-12-31");
+    assert_eq!(used, 12);
+    assert_eq!(acme_used("/api/v1/position?as_of=2024-12-31"), (12, seq));
+
+    let r = admin.post(&server, "/api/v1/events", &event("Acme", 7));
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
+    assert_eq!(
+        acme_used("/api/v1/position?as_of=2024-12-31"),
+        (7, seq + 1),
+        "the position after a write shows it"
+    );
+    assert_eq!(
+        acme_used(&format!(
+            "/api/v1/position?as_of=2024-12-31&known_at=%23{seq}"
+        )),
+        (12, seq),
+        "as known before the write, as before"
+    );
+    // The dashboard asks the same kept question and shows the same count.
+    let page = admin.get(&server, "/?as_of=2024-12-31").text().unwrap();
+    assert!(
+        page.contains(">7<"),
+        "the dashboard shows the new count: {page}"
+    );
+
+    let answers: Vec<Value> = std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    admin
+                        .get(&server, "/api/v1/position?as_of=2025-03-31")
+                        .json::<Value>()
+                        .unwrap()
+                })
+            })
+            .collect();
+        readers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(answers
+        .iter()
+        .all(|a| a == &answers[0] && a["as_of"] == "2025-03-31"));
+}
+
 #[test]
 fn sigterm_while_clients_write_loses_no_acknowledged_write() {
     let store = two_vendor_store();

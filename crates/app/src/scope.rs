@@ -15,7 +15,7 @@ use entitle_store::{Store, StoreError};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Whose records a reader may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Every vendor's: the CLI, an admin, an editor, a viewer.
     All,

@@ -12,6 +12,7 @@
 //! store: no acknowledged write is lost.
 #![deny(missing_docs)]
 
+mod answers;
 mod api;
 mod error;
 mod headers;
@@ -148,6 +149,7 @@ pub fn run(
         proxy: options.behind_proxy,
         remembered: Mutex::new(std::collections::HashMap::new()),
         previews: Mutex::new(std::collections::HashMap::new()),
+        answers: answers::Answers::default(),
     });
     let router = router(Arc::clone(&shared));
     let runtime = tokio::runtime::Builder::new_multi_thread()

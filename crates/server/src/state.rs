@@ -49,4 +49,6 @@ pub(crate) struct Shared {
     pub remembered: Mutex<HashMap<(String, String), Remembered>>,
     /// Spreadsheets previewed in the pages, waiting for their commit.
     pub previews: crate::pages::imports::Previews,
+    /// The last positions answered.
+    pub answers: crate::answers::Answers,
 }

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use entitle_app::query::{self, PositionRequest, Query, RenewalsRequest, SpendRequest};
 use serde::Deserialize;
@@ -40,14 +42,19 @@ pub(crate) async fn position(
     State(shared): State<Arc<Shared>>,
     who: Principal,
     Params(p): Params<WhenParams>,
-) -> ApiResult<Json<query::Position>> {
+) -> ApiResult<Response> {
     let req = PositionRequest {
         query: p.query(),
         stale_after: whole("stale_after", p.stale_after.as_deref())?
             .unwrap_or(entitle_core::position::DEFAULT_STALE_AFTER_DAYS),
     };
     let scope = who.scope();
-    read(&shared, move |store| query::position(store, &scope, &req)).await
+    let answers = Arc::clone(&shared);
+    let Json(json) = read(&shared, move |store| {
+        answers.answers.position_json(store, &scope, &req)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// `GET /api/v1/state`

@@ -148,9 +148,10 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let lang = visit.lang;
     let scope = visit.scope();
     let params = visit.params.clone();
+    let answers = Arc::clone(&shared);
     let answer = read(&shared, lang, move |store| {
         let times = Times::of(store, &params)?;
-        let position = query::position(
+        let position = answers.answers.position(
             store,
             &scope,
             &PositionRequest {
@@ -252,8 +253,9 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
 pub(crate) async fn csv(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
     let scope = visit.scope();
     let params = visit.params.clone();
+    let answers = Arc::clone(&shared);
     let answer = read(&shared, visit.lang, move |store| {
-        query::position(
+        answers.answers.position(
             store,
             &scope,
             &PositionRequest {
