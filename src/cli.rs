@@ -745,6 +745,9 @@ pub struct SearchArgs {
     /// At most this many hits (1 to 1000)
     #[arg(long, default_value = "10", allow_hyphen_values = true)]
     pub limit: String,
+    /// Skip the best this many hits: the next page (`--limit 10 --offset 10`)
+    #[arg(long, allow_hyphen_values = true)]
+    pub offset: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

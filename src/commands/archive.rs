@@ -202,6 +202,7 @@ pub fn search(cli: &Cli, a: &SearchArgs) -> Result<ExitCode> {
         kind: a.kind.clone(),
         license: a.license.clone(),
         limit: Some(a.limit.clone()),
+        offset: a.offset.clone(),
     };
     let results = match Remote::from_cli(cli)? {
         Some(remote) => remote_search(&remote, &req, format == Format::Table)?,
@@ -246,6 +247,7 @@ fn remote_search(remote: &Remote, req: &SearchRequest, table: bool) -> Result<Se
             ("kind", req.kind.clone()),
             ("license", req.license.clone()),
             ("limit", req.limit.clone()),
+            ("offset", req.offset.clone()),
         ],
     )?;
     results.restore();

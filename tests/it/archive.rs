@@ -991,3 +991,24 @@ fn issue_14_hostile_files_in_one_attach_cost_the_others_nothing() {
     let found = search(&s, &["Standort 71"]);
     assert_eq!(filenames(&found), ["vertrag-071.txt"]);
 }
+
+#[test]
+fn search_offset_pages_through_the_ranked_hits_and_a_bad_offset_is_named() {
+    let s = TestStore::new();
+    archive_with_all_documents(&s);
+    let all = search(&s, &["license OR lizenz", "--limit", "6"]);
+    let total = all["total"].as_u64().unwrap();
+    assert!(total >= 6, "{all:#}");
+    let ranked = filenames(&all);
+    let second = search(&s, &["license OR lizenz", "--limit", "3", "--offset", "3"]);
+    assert_eq!(
+        second["total"].as_u64().unwrap(),
+        total,
+        "the total counts all"
+    );
+    assert_eq!(filenames(&second), ranked[3..6].to_vec());
+    let past = search(&s, &["license OR lizenz", "--offset", "100"]);
+    assert!(filenames(&past).is_empty());
+    let err = s.fails(2, &["search", "license", "--offset", "-1"]);
+    assert!(err.contains("offset") && err.contains("-1"), "{err}");
+}

@@ -1091,3 +1091,117 @@ fn the_usage_page_charts_the_apis_counts_against_the_entitled_quantity_as_known_
         .unwrap();
     assert_eq!(theirs.text().unwrap(), nothing.text().unwrap());
 }
+
+/// The archive's search page: filters by vendor, kind and license, pages
+/// of 20 hits with the way back and forth, and a page number that is not
+/// one named as such.
+#[test]
+fn the_archive_search_filters_by_kind_and_license_and_pages_through_its_hits() {
+    let store = crate::serve::two_vendor_store();
+    let dir = tempfile::tempdir().unwrap();
+    let files = |prefix: &str, n: usize| -> Vec<String> {
+        (1..=n)
+            .map(|i| {
+                let path = dir.path().join(format!("{prefix}-{i:02}.txt"));
+                std::fs::write(&path, format!("{prefix} {i}: annual maintenance fee")).unwrap();
+                path.to_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let mut attach = vec!["attach", "L-0001", "--kind", "invoice"];
+    let acme = files("acme-invoice", 14);
+    attach.extend(acme.iter().map(String::as_str));
+    store.ok(&attach);
+    let mut attach = vec!["attach", "L-0002", "--kind", "order"];
+    let borg = files("borg-order", 11);
+    attach.extend(borg.iter().map(String::as_str));
+    store.ok(&attach);
+    store.ok(&[
+        "purchase",
+        "--id",
+        "L-0003",
+        "--vendor",
+        "Acme",
+        "--product",
+        "Hammer",
+        "--metric",
+        "user",
+        "--qty",
+        "5",
+        "--start",
+        "2024-01-01",
+        "--end",
+        "2030-12-31",
+        "--owner",
+        "Petra Klein",
+    ]);
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let page = |path: &str| {
+        let r = admin.get(&server, path);
+        (r.status(), r.text().unwrap())
+    };
+    let hits = |html: &str| html.matches("<li>\n      <p class=\"hit-title\">").count();
+
+    let (status, first) = page("/documents?q=maintenance");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(hits(&first), 20, "{first}");
+    assert!(first.contains("Hits 1–20 of 25"), "{first}");
+    assert!(first.contains("rel=\"next\""));
+    assert!(!first.contains("rel=\"prev\""));
+    let (_, second) = page("/documents?q=maintenance&page=2");
+    assert_eq!(hits(&second), 5);
+    assert!(second.contains("Hits 21–25 of 25"), "{second}");
+    assert!(second.contains("rel=\"prev\"") && !second.contains("rel=\"next\""));
+    // The two pages together hold every hit once.
+    let names = |html: &str| -> Vec<String> {
+        html.split("<p class=\"hit-title\"><a href=\"/documents/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    let mut all = names(&first);
+    all.extend(names(&second));
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 25);
+
+    // Filters: a kind, a license, a vendor; each narrows the hits and the
+    // next page keeps it.
+    let (_, orders) = page("/documents?q=maintenance&kind=order");
+    assert!(orders.contains("11 documents found"), "{orders}");
+    assert!(!orders.contains("acme-invoice"));
+    assert!(!orders.contains("rel=\"next\""));
+    let (_, acme_only) = page("/documents?q=maintenance&license=L-0001");
+    assert!(acme_only.contains("14 documents found"), "{acme_only}");
+    assert!(!acme_only.contains("borg-order"));
+    let (_, by_vendor) = page("/documents?q=maintenance&vendor=borg");
+    assert!(by_vendor.contains("11 documents found"), "{by_vendor}");
+    assert!(
+        by_vendor.contains("<option value=\"Borg\" selected>"),
+        "{by_vendor}"
+    );
+
+    // A page number that is not one is named; past the end leads back.
+    let (status, bad) = page("/documents?q=maintenance&page=zwei");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(bad.contains("page") && bad.contains("zwei"), "{bad}");
+    let (status, past) = page("/documents?q=maintenance&page=9");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(hits(&past), 0);
+    assert!(past.contains("rel=\"prev\""), "{past}");
+
+    // The license list filters by owner, as typed in any case.
+    let (_, owned) = page("/licenses?owner=petra%20klein");
+    assert!(owned.contains("data-id=\"L-0003\""), "{owned}");
+    assert!(!owned.contains("data-id=\"L-0001\""), "{owned}");
+    assert!(
+        owned.contains("<option value=\"Petra Klein\" selected>"),
+        "{owned}"
+    );
+    let csv = admin
+        .get(&server, "/licenses.csv?owner=Petra%20Klein")
+        .text()
+        .unwrap();
+    assert_eq!(csv.lines().count(), 2, "a header and L-0003: {csv}");
+}

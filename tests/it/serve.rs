@@ -86,7 +86,7 @@ fn store_is_new_to_accounts(store: &TestStore) -> bool {
 
 /// A store with one license of each of two vendors, and a document of
 /// each whose text only that vendor's contract has.
-fn two_vendor_store() -> TestStore {
+pub(crate) fn two_vendor_store() -> TestStore {
     let s = TestStore::new();
     for (vendor, id) in [("Acme", "L-0001"), ("Borg", "L-0002")] {
         s.ok(&[

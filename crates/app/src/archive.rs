@@ -504,6 +504,9 @@ pub struct SearchRequest {
     /// At most this many hits, 1 to [`MAX_SEARCH_LIMIT`]; none for
     /// [`DEFAULT_SEARCH_LIMIT`].
     pub limit: Option<String>,
+    /// Skip the best this many hits, 0 to [`MAX_SEARCH_OFFSET`] (the next
+    /// page); none for 0.
+    pub offset: Option<String>,
 }
 
 /// What a search found. Its JSON is `search --json`.
@@ -563,6 +566,28 @@ pub fn search_limit(limit: Option<&str>) -> Result<usize> {
     }
 }
 
+/// The most hits a search skips (`offset`): deeper than any reader pages.
+pub const MAX_SEARCH_OFFSET: u64 = 100_000;
+
+/// Parses a search's `offset`: a whole number from 0 to
+/// [`MAX_SEARCH_OFFSET`]; none is 0.
+///
+/// # Errors
+///
+/// For anything else, naming the field `offset`.
+pub fn search_offset(offset: Option<&str>) -> Result<usize> {
+    let Some(raw) = offset else {
+        return Ok(0);
+    };
+    let range = format!("must be a whole number from 0 to {MAX_SEARCH_OFFSET}");
+    match raw.trim().parse::<u64>() {
+        Ok(n) if n <= MAX_SEARCH_OFFSET => {
+            usize::try_from(n).map_err(|_| Error::invalid("offset", raw, range))
+        }
+        _ => Err(Error::invalid("offset", raw, range)),
+    }
+}
+
 /// Searches the archived documents' text and file names (German and
 /// English inflections), catching the index up with the log first.
 ///
@@ -575,7 +600,8 @@ pub fn search_limit(limit: Option<&str>) -> Result<usize> {
 /// # Errors
 ///
 /// For a malformed query (field `query`), an unknown kind (field `kind`), a
-/// limit out of range (field `limit`), or when the index fails.
+/// limit or offset out of range (fields `limit`, `offset`), or when the
+/// index fails.
 pub fn search(
     store: &Store,
     scope: &Scope,
@@ -583,12 +609,15 @@ pub fn search(
     progress: &dyn Progress,
 ) -> Result<SearchResult> {
     let limit = search_limit(req.limit.as_deref())?;
+    let offset = search_offset(req.offset.as_deref())?;
     let kind = req
         .kind
         .as_deref()
         .map(|k| k.parse::<DocKind>().map(|k| k.as_str().to_owned()))
         .transpose()?;
-    let mut q = entitle_search::Query::new(req.query.clone()).limit(limit);
+    let mut q = entitle_search::Query::new(req.query.clone())
+        .limit(limit)
+        .offset(offset);
     let archive = crate::index::open(store, progress)?;
     let visible = if scope.is_all() {
         if let Some(v) = &req.vendor {

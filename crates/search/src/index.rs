@@ -64,6 +64,8 @@ pub struct Query {
     pub license: Option<String>,
     /// At most this many hits are returned (the total counts all).
     pub limit: usize,
+    /// The best this many hits are skipped (the next page of a result).
+    pub offset: usize,
     /// Only documents whose hash is one of these (lower-case hex); none
     /// for every document. The others are absent from everything the
     /// search computes: hits, total, scores and prefix expansions.
@@ -79,6 +81,7 @@ impl Default for Query {
             kind: None,
             license: None,
             limit: 10,
+            offset: 0,
             within: None,
         }
     }
@@ -139,6 +142,13 @@ impl Query {
     #[must_use]
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = limit;
+        self
+    }
+
+    /// Skips the best `offset` hits (the total still counts them).
+    #[must_use]
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
         self
     }
 }
@@ -508,7 +518,12 @@ impl SearchIndex {
             clauses.push((Occur::Must, within.filter()));
         }
         let full = BooleanQuery::new(clauses);
-        let collector = (Count, TopDocs::with_limit(q.limit.max(1)).order_by_score());
+        let collector = (
+            Count,
+            TopDocs::with_limit(q.limit.max(1))
+                .and_offset(q.offset)
+                .order_by_score(),
+        );
         let (total, top) = match &within {
             // Scored with the statistics of the visible documents alone.
             Some(within) => searcher.search_with_statistics_provider(&full, &collector, within),

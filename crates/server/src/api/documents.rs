@@ -218,6 +218,7 @@ pub(crate) struct SearchParams {
     kind: Option<String>,
     license: Option<String>,
     limit: Option<String>,
+    offset: Option<String>,
 }
 
 /// `GET /api/v1/search`: hits only among the documents in scope, filtered
@@ -234,6 +235,7 @@ pub(crate) async fn search(
         kind: p.kind,
         license: p.license,
         limit: p.limit,
+        offset: p.offset,
     };
     let scope = who.scope();
     read(&shared, move |store| {

@@ -14,8 +14,11 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use entitle_app::archive::{self, DocListRequest, SearchRequest, TextStatus};
 use entitle_app::{Error, Silent};
+use entitle_core::document::DocKind;
+use entitle_core::position::vendor_matches;
 
 use super::dashboard::urlencode;
+use super::forms::Choice;
 use super::i18n::Lang;
 use super::{not_found, read, Chrome, Times, Visit};
 use crate::api::documents::{full_hash, stream};
@@ -68,8 +71,16 @@ struct DocumentsPage {
     c: Chrome,
     heading: String,
     q: String,
+    product: String,
+    vendors: Vec<Choice>,
+    licenses: Vec<Choice>,
+    kinds: Vec<Choice>,
     /// With a query: how many documents match, and the best hits.
     found: Option<String>,
+    /// Which of them this page shows ("Hits 21–40 of 57").
+    shown: Option<String>,
+    previous_href: Option<String>,
+    next_href: Option<String>,
     hits: Vec<HitRow>,
     documents: Vec<DocItem>,
     json_href: String,
@@ -164,22 +175,36 @@ fn pieces(fragment: &str, highlights: &[std::ops::Range<usize>]) -> Vec<Piece> {
     out
 }
 
-/// `GET /documents` and `GET /documents?q=…`
+/// Hits per result page.
+const PER_PAGE: usize = 20;
+
+/// The deepest result page offered.
+const MAX_PAGE: usize = 5_000;
+
+/// The result page asked for, from 1.
+fn page_number(raw: Option<&str>) -> Result<usize, Error> {
+    let Some(raw) = raw else {
+        return Ok(1);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        _ => Err(Error::invalid(
+            "page",
+            raw,
+            format!("must be a whole number from 1 to {MAX_PAGE}"),
+        )),
+    }
+}
+
+/// `GET /documents` and `GET /documents?q=…&vendor=&product=&kind=&license=&page=`
 pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
     let lang = visit.lang;
     let scope = visit.scope();
     let params = visit.params.clone();
     let answer = read(&shared, lang, move |store| {
         let times = Times::now(store)?;
-        let documents = archive::doc_list(
-            store,
-            &scope,
-            &DocListRequest {
-                license: None,
-                vendor: params.vendor.clone(),
-            },
-            &Silent,
-        )?;
+        let page = page_number(params.page.as_deref())?;
+        let documents = archive::doc_list(store, &scope, &DocListRequest::default(), &Silent)?;
         let found = match params.q.as_deref() {
             Some(q) => Some(archive::search(
                 store,
@@ -187,25 +212,27 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
                 &SearchRequest {
                     query: q.to_owned(),
                     vendor: params.vendor.clone(),
-                    product: None,
-                    kind: None,
-                    license: None,
-                    limit: Some("50".to_owned()),
+                    product: params.product.clone(),
+                    kind: params.kind.clone(),
+                    license: params.license.clone(),
+                    limit: Some(PER_PAGE.to_string()),
+                    offset: Some(((page - 1) * PER_PAGE).to_string()),
                 },
                 &Silent,
             )?),
             None => None,
         };
-        Ok((times, documents, found))
+        Ok((times, page, documents, found))
     })
     .await;
-    let (times, documents, found) = match answer {
+    let (times, page, documents, found) = match answer {
         Ok(a) => a,
         Err(page) => return page,
     };
-    let q = visit.params.times_query(&[]);
+    let p = &visit.params;
+    let q = p.times_query(&[]);
     let t = lang.t();
-    let hits = found
+    let hits: Vec<HitRow> = found
         .as_ref()
         .map(|f| {
             f.hits
@@ -221,15 +248,94 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
                 .collect()
         })
         .unwrap_or_default();
+    // The choices offered are those of the documents the account sees.
+    let mut vendors: Vec<&str> = documents
+        .documents
+        .iter()
+        .flat_map(|d| d.vendors.iter().map(String::as_str))
+        .collect();
+    vendors.sort_by_key(|v| v.to_lowercase());
+    vendors.dedup_by_key(|v| v.to_lowercase());
+    let mut licenses: Vec<&str> = documents
+        .documents
+        .iter()
+        .flat_map(|d| d.license_ids.iter().map(String::as_str))
+        .collect();
+    licenses.sort_unstable();
+    licenses.dedup();
+    let choices = |values: Vec<&str>, chosen: Option<&str>| -> Vec<Choice> {
+        values
+            .into_iter()
+            .map(|v| Choice {
+                selected: chosen.is_some_and(|c| vendor_matches(Some(c), v)),
+                value: v.to_owned(),
+                label: v.to_owned(),
+            })
+            .collect()
+    };
+    let kinds = DocKind::ALL
+        .iter()
+        .map(|k| Choice {
+            value: k.as_str().to_owned(),
+            label: k.as_str().to_owned(),
+            selected: p.kind.as_deref() == Some(k.as_str()),
+        })
+        .collect();
+    // A page link keeps the query and its filters.
+    let page_href = |n: usize| {
+        let n = n.to_string();
+        format!(
+            "/documents{}#hits",
+            p.times_query(&[
+                ("q", p.q.as_deref()),
+                ("vendor", p.vendor.as_deref()),
+                ("product", p.product.as_deref()),
+                ("kind", p.kind.as_deref()),
+                ("license", p.license.as_deref()),
+                ("page", Some(n.as_str()).filter(|n| *n != "1")),
+            ])
+        )
+    };
+    let (shown, previous_href, next_href) = match &found {
+        Some(f) if !hits.is_empty() => {
+            let first = (page - 1) * PER_PAGE + 1;
+            let last = first + hits.len() - 1;
+            (
+                Some(lang.hits_shown(first, last, f.total)),
+                (page > 1).then(|| page_href(page - 1)),
+                (last < f.total && page < MAX_PAGE).then(|| page_href(page + 1)),
+            )
+        }
+        // Past the last page: the way back to the first.
+        Some(f) if f.total > 0 => (None, Some(page_href(1)), None),
+        _ => (None, None, None),
+    };
+    let filtered = |d: &&archive::DocRow| {
+        p.vendor
+            .as_deref()
+            .is_none_or(|v| d.vendors.iter().any(|dv| vendor_matches(Some(v), dv)))
+            && p.license
+                .as_deref()
+                .is_none_or(|l| d.license_ids.iter().any(|id| id.eq_ignore_ascii_case(l)))
+            && p.kind.as_deref().is_none_or(|k| d.kind == k)
+    };
     let page = DocumentsPage {
         heading: t.nav_documents.to_owned(),
         c: visit.chrome(t.nav_documents.to_owned(), "/documents", &times),
-        q: visit.params.q.clone().unwrap_or_default(),
+        q: p.q.clone().unwrap_or_default(),
+        product: p.product.clone().unwrap_or_default(),
+        vendors: choices(vendors, p.vendor.as_deref()),
+        licenses: choices(licenses, p.license.as_deref()),
+        kinds,
         found: found.as_ref().map(|f| lang.documents_found(f.total)),
+        shown,
+        previous_href,
+        next_href,
         hits,
         documents: documents
             .documents
             .iter()
+            .filter(filtered)
             .map(|d| DocItem {
                 href: format!("/documents/{}", d.hash),
                 filename: d.filename.clone(),
@@ -241,10 +347,24 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
                 searchable: d.searchable,
             })
             .collect(),
-        json_href: match visit.params.q.as_deref() {
+        json_href: match p.q.as_deref() {
             Some(query) => format!(
                 "/api/v1/search?{}",
-                serde_urlencoded::to_string([("q", query)]).unwrap_or_default()
+                serde_urlencoded::to_string(
+                    [
+                        ("q", Some(query)),
+                        ("vendor", p.vendor.as_deref()),
+                        ("product", p.product.as_deref()),
+                        ("kind", p.kind.as_deref()),
+                        ("license", p.license.as_deref()),
+                        ("limit", Some(&PER_PAGE.to_string()[..])),
+                        ("offset", Some(&((page - 1) * PER_PAGE).to_string()[..])),
+                    ]
+                    .iter()
+                    .filter_map(|(k, v)| v.map(|v| (*k, v)))
+                    .collect::<Vec<_>>()
+                )
+                .unwrap_or_default()
             ),
             None => "/api/v1/documents".to_owned(),
         },

@@ -619,6 +619,9 @@ pub(crate) struct Texts {
     pub tags: &'static str,
     pub documents: &'static str,
     pub no_documents: &'static str,
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
+    pub result_pages: &'static str,
     pub file: &'static str,
     pub kind: &'static str,
     pub hash: &'static str,
@@ -857,6 +860,9 @@ const EN: Texts = Texts {
     tags: "Tags",
     documents: "Documents",
     no_documents: "No documents attached by then.",
+    previous_page: "Previous",
+    next_page: "Next",
+    result_pages: "Result pages",
     file: "File",
     kind: "Kind",
     hash: "BLAKE3",
@@ -1095,6 +1101,9 @@ const DE: Texts = Texts {
     tags: "Schlagwörter",
     documents: "Belege",
     no_documents: "Bis dahin keine Belege angehängt.",
+    previous_page: "Zurück",
+    next_page: "Weiter",
+    result_pages: "Ergebnisseiten",
     file: "Datei",
     kind: "Art",
     hash: "BLAKE3",
@@ -1400,6 +1409,15 @@ impl Lang {
             (Lang::De, _) => format!("{count} Dokumente gefunden"),
             (Lang::En, 1) => "1 document found".to_owned(),
             (Lang::En, _) => format!("{count} documents found"),
+        }
+    }
+
+    /// Which hits of how many a result page shows.
+    pub(crate) fn hits_shown(self, first: usize, last: usize, total: usize) -> String {
+        let n = |v: usize| self.number(i64::try_from(v).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => format!("Treffer {}–{} von {}", n(first), n(last), n(total)),
+            Lang::En => format!("Hits {}–{} of {}", n(first), n(last), n(total)),
         }
     }
 

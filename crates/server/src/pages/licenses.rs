@@ -63,6 +63,7 @@ struct LicensesPage {
     rows: Vec<ListRow>,
     vendors: Vec<Choice>,
     statuses: Vec<Choice>,
+    owners: Vec<Choice>,
     as_of: String,
     known_at: String,
     sort: String,
@@ -105,6 +106,11 @@ fn select(state: &LicenseState, p: &PageParams) -> Vec<LicenseRow> {
         .iter()
         .filter(|r| vendor_matches(p.vendor.as_deref(), &r.vendor))
         .filter(|r| p.status.as_deref().is_none_or(|s| s == r.status))
+        .filter(|r| {
+            p.owner
+                .as_deref()
+                .is_none_or(|o| same_owner(o, r.owner.as_deref().unwrap_or_default()))
+        })
         .cloned()
         .collect();
     match p.sort.as_deref() {
@@ -119,6 +125,11 @@ fn select(state: &LicenseState, p: &PageParams) -> Vec<LicenseRow> {
         _ => {}
     }
     rows
+}
+
+/// Owners compare as people type them: case and surrounding spaces aside.
+fn same_owner(wanted: &str, owner: &str) -> bool {
+    wanted.trim().to_lowercase() == owner.trim().to_lowercase()
 }
 
 fn list_row(lang: Lang, r: &LicenseRow, q: &str) -> ListRow {
@@ -181,6 +192,22 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
             value: v,
         })
         .collect();
+    let mut owners: Vec<String> = state
+        .licenses
+        .iter()
+        .filter_map(|r| r.owner.clone())
+        .filter(|o| !o.trim().is_empty())
+        .collect();
+    owners.sort_by_key(|o| o.trim().to_lowercase());
+    owners.dedup_by(|a, b| same_owner(a, b));
+    let owners = owners
+        .into_iter()
+        .map(|o| Choice {
+            selected: p.owner.as_deref().is_some_and(|s| same_owner(s, &o)),
+            label: o.clone(),
+            value: o,
+        })
+        .collect();
     let statuses = STATUSES
         .iter()
         .map(|s| Choice {
@@ -202,6 +229,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
                 p.times_query(&[
                     ("vendor", p.vendor.as_deref()),
                     ("status", p.status.as_deref()),
+                    ("owner", p.owner.as_deref()),
                     ("sort", Some(*key)),
                 ])
             ),
@@ -216,6 +244,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let filters = [
         ("vendor", p.vendor.as_deref()),
         ("status", p.status.as_deref()),
+        ("owner", p.owner.as_deref()),
         ("sort", p.sort.as_deref()),
     ];
     let heading = lang.licenses_on(times.as_of);
@@ -227,6 +256,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         rows,
         vendors,
         statuses,
+        owners,
         as_of: p.as_of.clone().unwrap_or_default(),
         known_at: p.known_at.clone().unwrap_or_default(),
         sort: p.sort.clone().unwrap_or_default(),

@@ -164,6 +164,21 @@ pub(crate) struct PageParams {
     /// A status filter.
     #[serde(default, deserialize_with = "blank_is_none")]
     pub status: Option<String>,
+    /// An owner filter (who looks after a license).
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub owner: Option<String>,
+    /// A product filter (the archive's search).
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub product: Option<String>,
+    /// A document kind filter (the archive's search).
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub kind: Option<String>,
+    /// A license filter (the archive's search).
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub license: Option<String>,
+    /// The page of a long result, from 1.
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub page: Option<String>,
     /// A sort column.
     #[serde(default, deserialize_with = "blank_is_none")]
     pub sort: Option<String>,
