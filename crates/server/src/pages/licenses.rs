@@ -14,6 +14,7 @@ use entitle_core::position::vendor_matches;
 
 use super::chart::{self, Mark};
 use super::dashboard::{quantity, urlencode};
+use super::forms::Choice;
 use super::i18n::Lang;
 use super::{csv_download, not_found, read, Chrome, PageParams, Times, Visit};
 use crate::state::Shared;
@@ -43,14 +44,6 @@ pub(crate) struct SortLink {
     pub href: String,
     pub current: bool,
     pub numeric: bool,
-}
-
-/// An option of a filter.
-#[derive(Debug)]
-pub(crate) struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 #[derive(Template)]
