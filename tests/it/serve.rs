@@ -1771,3 +1771,61 @@ fn a_password_or_a_new_secret_is_never_sent_over_plain_http_to_another_machine()
         );
     }
 }
+
+/// The dashboard says when the chain was last verified and what held;
+/// after the log is altered behind the server's back, the next check
+/// (here asked through the API) shows it broken, naming the event.
+#[test]
+fn the_dashboard_says_when_the_chain_was_verified_and_shows_a_broken_one() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let chain = |path: &str| -> String {
+        let page = admin.get(&server, path).text().unwrap();
+        let at = page.find("id=\"chain\"").expect("the chain's line");
+        let line = &page[at..];
+        line[line.find('>').unwrap() + 1..line.find("</p>").unwrap()].to_owned()
+    };
+    // The server checks on its own as it starts.
+    let mut shown = chain("/");
+    for _ in 0..100 {
+        if shown.starts_with("Verified") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        shown = chain("/");
+    }
+    let head: Value = admin.get(&server, "/api/v1/verify").json().unwrap();
+    let short = &head["head"].as_str().unwrap()[..12];
+    assert_eq!(
+        shown,
+        format!("Verified: 6 events, head {short}…, checked just now")
+    );
+    assert_eq!(
+        chain("/?lang=de"),
+        format!("Geprüft: 6 Ereignisse, Kopf {short}…, gerade eben")
+    );
+    let r = admin.post(&server, "/api/v1/events", &event("Acme", 7));
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // (the language switch is remembered: back to English)
+    let shown = chain("/?lang=en");
+    assert!(
+        shown.ends_with("; 1 newer event not checked yet"),
+        "{shown}"
+    );
+
+    // One digit of event #2 (Acme's count of 12) changed in the file.
+    let log = store.log();
+    let line = log.lines().nth(1).unwrap();
+    assert!(line.contains("\"count\":12"), "{line}");
+    let altered = log.replacen(line, &line.replacen("\"count\":12", "\"count\":19", 1), 1);
+    std::fs::write(store.log_path(), altered).unwrap();
+    let v: Value = admin.get(&server, "/api/v1/verify").json().unwrap();
+    assert_eq!(v["intact"], false, "{v}");
+    assert_eq!(v["first_bad_seq"], 2, "{v}");
+    let page = admin.get(&server, "/").text().unwrap();
+    assert!(
+        page.contains("class=\"error-summary\" role=\"alert\">The chain does NOT hold: the first bad event is #2 (checked just now)."),
+        "{page}"
+    );
+}

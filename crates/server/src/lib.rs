@@ -14,6 +14,7 @@
 
 mod answers;
 mod api;
+mod checked;
 mod error;
 mod headers;
 mod pages;
@@ -150,6 +151,7 @@ pub fn run(
         remembered: Mutex::new(std::collections::HashMap::new()),
         previews: Mutex::new(std::collections::HashMap::new()),
         answers: answers::Answers::default(),
+        checked: checked::LastCheck::default(),
     });
     let router = router(Arc::clone(&shared));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -163,6 +165,7 @@ pub fn run(
         setup_token,
     });
     tracing::info!(%url, "listening");
+    runtime.spawn(checked::keep_checking(Arc::clone(&shared)));
     let stopped = async move {
         tokio::select! {
             () = stop => {}

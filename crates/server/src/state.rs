@@ -51,4 +51,6 @@ pub(crate) struct Shared {
     pub previews: crate::pages::imports::Previews,
     /// The last positions answered.
     pub answers: crate::answers::Answers,
+    /// The last verification of the chain and the archive.
+    pub checked: crate::checked::LastCheck,
 }

@@ -167,8 +167,5 @@ pub(crate) async fn verify(
     State(shared): State<Arc<Shared>>,
     _who: Principal,
 ) -> ApiResult<Json<entitle_app::maintenance::Verification>> {
-    read(&shared, |store| {
-        entitle_app::maintenance::verify(store, &entitle_app::Silent)
-    })
-    .await
+    Ok(Json(crate::checked::check(&shared).await?))
 }

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use entitle_app::query::{self, Position, PositionRequest, RenewalsRequest};
 use entitle_core::position::DEFAULT_STALE_AFTER_DAYS;
+use jiff::Timestamp;
 
 use super::i18n::Lang;
 use super::{csv_download, read, Chrome, Times, Visit};
@@ -78,7 +79,8 @@ struct Dashboard {
     deadlines_heading: String,
     deadlines: Vec<DeadlineRow>,
     stale: Vec<StaleRow>,
-    chain: String,
+    /// The chain's state, and whether its last check failed.
+    chain: (String, bool),
     json_href: String,
     csv_href: String,
     renewals_json_href: String,
@@ -141,6 +143,27 @@ fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String, q: &str) -> Vec
             }
         })
         .collect()
+}
+
+/// The chain's state: the server's last check of it, or the head alone
+/// before the first check finished. The text, and whether it failed.
+fn chain_state(lang: Lang, shared: &Shared, times: &Times) -> (String, bool) {
+    let short = &times.head_hash[..12];
+    let Some(checked) = shared.checked.get() else {
+        return (lang.chain(times.head_seq, short), false);
+    };
+    let v = &checked.verification;
+    let ago = lang.ago(Timestamp::now().as_second() - checked.at.as_second());
+    if v.intact {
+        let checked_head = v.head.get(..12).unwrap_or(&v.head);
+        let newer = times.head_seq.saturating_sub(v.events);
+        (
+            lang.chain_verified(v.events, checked_head, &ago, newer),
+            false,
+        )
+    } else {
+        (lang.chain_broken(v.first_bad_seq, &ago), true)
+    }
 }
 
 /// `GET /`
@@ -241,7 +264,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         deadlines_heading: lang.deadlines_until(renewals.until),
         deadlines,
         stale,
-        chain: lang.chain(times.head_seq, &times.head_hash[..12]),
+        chain: chain_state(lang, &shared, &times),
         json_href: format!("/api/v1/position{q}"),
         csv_href: format!("/position.csv{q}"),
         renewals_json_href: format!("/api/v1/renewals{q}"),

@@ -284,6 +284,58 @@ impl Lang {
     }
 
     /// The chain's state in words.
+    /// How long ago a check was, in words: "just now", "5 minutes ago".
+    pub(crate) fn ago(self, seconds: i64) -> String {
+        let minutes = seconds.max(0) / 60;
+        let hours = minutes / 60;
+        match (self, minutes, hours) {
+            (Lang::De, 0, _) => "gerade eben".to_owned(),
+            (Lang::En, 0, _) => "just now".to_owned(),
+            (Lang::De, 1, _) => "vor 1 Minute".to_owned(),
+            (Lang::En, 1, _) => "1 minute ago".to_owned(),
+            (Lang::De, m, 0) => format!("vor {m} Minuten"),
+            (Lang::En, m, 0) => format!("{m} minutes ago"),
+            (Lang::De, _, 1) => "vor 1 Stunde".to_owned(),
+            (Lang::En, _, 1) => "1 hour ago".to_owned(),
+            (Lang::De, _, h) => format!("vor {h} Stunden"),
+            (Lang::En, _, h) => format!("{h} hours ago"),
+        }
+    }
+
+    /// The last check of the chain: what held, and when.
+    pub(crate) fn chain_verified(self, events: u64, head: &str, ago: &str, newer: u64) -> String {
+        let n = self.number(i64::try_from(events).unwrap_or(i64::MAX));
+        let newer_text = match (self, newer) {
+            (_, 0) => String::new(),
+            (Lang::De, 1) => "; 1 neueres Ereignis noch nicht geprüft".to_owned(),
+            (Lang::En, 1) => "; 1 newer event not checked yet".to_owned(),
+            (Lang::De, k) => format!("; {k} neuere Ereignisse noch nicht geprüft"),
+            (Lang::En, k) => format!("; {k} newer events not checked yet"),
+        };
+        match self {
+            Lang::De => format!("Geprüft: {n} Ereignisse, Kopf {head}…, {ago}{newer_text}"),
+            Lang::En => format!("Verified: {n} events, head {head}…, checked {ago}{newer_text}"),
+        }
+    }
+
+    /// The last check found the chain broken.
+    pub(crate) fn chain_broken(self, first_bad: Option<u64>, ago: &str) -> String {
+        match (self, first_bad) {
+            (Lang::De, Some(seq)) => format!(
+                "Die Kette hält NICHT: das erste fehlerhafte Ereignis ist #{seq} (geprüft {ago}). Führen Sie `entitle verify` aus."
+            ),
+            (Lang::De, None) => format!(
+                "Die Kette oder das Archiv hält NICHT (geprüft {ago}). Führen Sie `entitle verify` aus."
+            ),
+            (Lang::En, Some(seq)) => format!(
+                "The chain does NOT hold: the first bad event is #{seq} (checked {ago}). Run `entitle verify`."
+            ),
+            (Lang::En, None) => format!(
+                "The chain or the archive does NOT hold (checked {ago}). Run `entitle verify`."
+            ),
+        }
+    }
+
     pub(crate) fn chain(self, events: u64, head: &str) -> String {
         match (self, events) {
             (Lang::De, 1) => format!("1 Ereignis in der Kette, Kopf {head}…"),
