@@ -565,6 +565,16 @@ fn a_pdf_uploaded_by_the_file_input_is_found_highlighted_and_its_page_shows_the_
         .bytes()
         .unwrap();
     assert_eq!(served.as_ref(), std::fs::read(&pdf).unwrap().as_slice());
+    // Its page shows the text extracted from it, escaped, never rendered.
+    let page = admin
+        .get(&server, &format!("/documents/{expected}"))
+        .text()
+        .unwrap();
+    let extracted = &page[page.find("id=\"extracted\"").expect("the extracted text")..];
+    assert!(
+        extracted.contains("Grant of Copyright License"),
+        "{extracted}"
+    );
     let view = admin.get(&server, &format!("/documents/{expected}/view"));
     assert_eq!(view.headers()["content-type"], "application/pdf");
     assert_eq!(view.headers()["x-content-type-options"], "nosniff");

@@ -455,6 +455,7 @@ fn an_auditor_sees_one_vendor_and_nothing_of_the_other() {
     for path in [
         format!("/api/v1/documents/{borg_doc}"),
         format!("/api/v1/documents/{borg_doc}/content"),
+        format!("/api/v1/documents/{borg_doc}/text"),
     ] {
         let r = bearer(&server, &auditor, &path);
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
@@ -468,6 +469,17 @@ fn an_auditor_sees_one_vendor_and_nothing_of_the_other() {
         )
         .status(),
         StatusCode::OK
+    );
+    let text: Value = bearer(
+        &server,
+        &auditor,
+        &format!("/api/v1/documents/{acme_doc}/text"),
+    )
+    .json()
+    .unwrap();
+    assert_eq!(
+        text["text"], "Acme framework agreement: quarterly true-up",
+        "{text}"
     );
     // A word only Borg's contract holds finds nothing for the auditor.
     let hits: Value = bearer(&server, &auditor, "/api/v1/search?q=assimilation")

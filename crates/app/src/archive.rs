@@ -335,6 +335,44 @@ pub fn doc_show(
     })
 }
 
+/// A document's extracted text: what the search reads of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocText {
+    /// BLAKE3 hex of the document's bytes.
+    pub hash: String,
+    /// The text, when one could be extracted.
+    pub text: Option<String>,
+    /// Why there is none.
+    pub not_searchable_reason: Option<String>,
+}
+
+/// The text extracted from the document in `scope` whose hash is or
+/// starts with `hash` (kept from its extraction, or extracted now in the
+/// sandboxed child): what the search reads, and what a reader is shown of
+/// a file that is never rendered (HTML, office files, e-mail).
+///
+/// # Errors
+///
+/// As [`doc_show`].
+pub fn doc_text(
+    store: &Store,
+    scope: &Scope,
+    hash: &str,
+    progress: &dyn Progress,
+) -> Result<DocText> {
+    let doc = scope.resolve_document(store, hash)?;
+    let archive = crate::index::open(store, progress)?;
+    let (text, not_searchable_reason) = match archive.text(store, &doc)? {
+        Ok(text) => (Some(text), None),
+        Err(why) => (None, Some(why)),
+    };
+    Ok(DocText {
+        hash: doc.hash,
+        text,
+        not_searchable_reason,
+    })
+}
+
 /// Writes the exact bytes of the document in `scope` whose hash is or
 /// starts with `hash` to `out`, re-hashing them: they are checked once
 /// before the first byte is written and again while they are copied.

@@ -75,6 +75,21 @@ pub(crate) async fn show(
     .await
 }
 
+/// `GET /api/v1/documents/{hash}/text`: the text extracted from it (what
+/// the search reads), scoped as the document is.
+pub(crate) async fn text(
+    State(shared): State<Arc<Shared>>,
+    who: Principal,
+    Path(hash): Path<String>,
+) -> ApiResult<Json<archive::DocText>> {
+    let hash = full_hash(&hash)?;
+    let scope = who.scope();
+    read(&shared, move |store| {
+        archive::doc_text(store, &scope, &hash, &Silent)
+    })
+    .await
+}
+
 /// Bytes written by a blocking thread, sent on as a streamed body.
 struct ChannelWriter(tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>);
 

@@ -53,6 +53,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/search", get(documents::search))
         .route("/api/v1/documents/{hash}", get(documents::show))
         .route("/api/v1/documents/{hash}/content", get(documents::content))
+        .route("/api/v1/documents/{hash}/text", get(documents::text))
         .route(
             "/api/v1/users",
             get(accounts::users).post(accounts::add_user),

@@ -107,6 +107,10 @@ struct DocumentPage {
     size: String,
     media_type: String,
     text: String,
+    /// The extracted text (at most [`SHOWN_CHARS`] of it), and a note
+    /// when it was cut.
+    extracted: Option<String>,
+    extracted_cut: Option<String>,
     bindings: Vec<BindingRow>,
     download_href: String,
     /// A PDF: a link that opens it in a new tab.
@@ -115,6 +119,10 @@ struct DocumentPage {
     image_src: Option<String>,
     json_href: String,
 }
+
+/// The most characters of a document's text its page shows (the page
+/// stays small; the download has everything).
+const SHOWN_CHARS: usize = 50_000;
 
 /// A size as the language writes it: bytes, KB or MB.
 fn size(lang: Lang, bytes: u64) -> String {
@@ -385,11 +393,12 @@ pub(crate) async fn show(
     let scope = visit.scope();
     let answer = read(&shared, lang, move |store| {
         let shown = archive::doc_show(store, &scope, &hash, &Silent)?;
+        let text = archive::doc_text(store, &scope, &hash, &Silent)?;
         let times = Times::now(store)?;
-        Ok((shown, times))
+        Ok((shown, text, times))
     })
     .await;
-    let (shown, times) = match answer {
+    let (shown, extracted, times) = match answer {
         Ok(a) => a,
         Err(page) => return page,
     };
@@ -399,6 +408,20 @@ pub(crate) async fn show(
         .events
         .first()
         .map_or_else(|| shown.hash[..12].to_owned(), |b| b.filename.clone());
+    let (extracted, extracted_cut) = match extracted.text {
+        Some(text) => {
+            let total = text.chars().count();
+            if total > SHOWN_CHARS {
+                (
+                    Some(text.chars().take(SHOWN_CHARS).collect()),
+                    Some(lang.text_cut(SHOWN_CHARS, total)),
+                )
+            } else {
+                (Some(text), None)
+            }
+        }
+        None => (None, None),
+    };
     let content = format!("/api/v1/documents/{}/content", shown.hash);
     let view = format!("/documents/{}/view", shown.hash);
     let media = shown.media_type.as_str();
@@ -414,6 +437,8 @@ pub(crate) async fn show(
             }
             TextStatus::NotSearchable { reason } => format!("{}: {reason}", t.not_searchable),
         },
+        extracted,
+        extracted_cut,
         bindings: shown
             .events
             .iter()

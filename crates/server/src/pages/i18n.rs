@@ -672,6 +672,7 @@ pub(crate) struct Texts {
     pub documents: &'static str,
     pub no_documents: &'static str,
     pub previous_page: &'static str,
+    pub extracted_text: &'static str,
     pub next_page: &'static str,
     pub result_pages: &'static str,
     pub file: &'static str,
@@ -913,6 +914,7 @@ const EN: Texts = Texts {
     documents: "Documents",
     no_documents: "No documents attached by then.",
     previous_page: "Previous",
+    extracted_text: "Extracted text",
     next_page: "Next",
     result_pages: "Result pages",
     file: "File",
@@ -1154,6 +1156,7 @@ const DE: Texts = Texts {
     documents: "Belege",
     no_documents: "Bis dahin keine Belege angehängt.",
     previous_page: "Zurück",
+    extracted_text: "Extrahierter Text",
     next_page: "Weiter",
     result_pages: "Ergebnisseiten",
     file: "Datei",
@@ -1461,6 +1464,23 @@ impl Lang {
             (Lang::De, _) => format!("{count} Dokumente gefunden"),
             (Lang::En, 1) => "1 document found".to_owned(),
             (Lang::En, _) => format!("{count} documents found"),
+        }
+    }
+
+    /// A document's text shown cut short.
+    pub(crate) fn text_cut(self, shown: usize, total: usize) -> String {
+        let n = |v: usize| self.number(i64::try_from(v).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => format!(
+                "Die ersten {} von {} Zeichen; der Download enthält das ganze Dokument.",
+                n(shown),
+                n(total)
+            ),
+            Lang::En => format!(
+                "The first {} of {} characters; the download holds the whole document.",
+                n(shown),
+                n(total)
+            ),
         }
     }
 
