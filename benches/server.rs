@@ -339,6 +339,49 @@ fn big_store(work: &Path) -> (PathBuf, String) {
     (store, format!("{lines} events, {licenses} licenses"))
 }
 
+/// The pages a person opens, as the demo store has them.
+const DEMO_PAGES: [&str; 13] = [
+    "/",
+    "/licenses",
+    "/licenses/L-0001",
+    "/licenses/new",
+    "/usage/Microsoft/Microsoft%20365%20E3/user",
+    "/renewals",
+    "/spend",
+    "/documents",
+    "/documents?q=Lizenz",
+    "/audits",
+    "/imports",
+    "/admin",
+    "/?as_of=2024-06-30&known_at=2024-09-02",
+];
+
+/// One page asked `n` times by one client: p50, p99 and the bytes of the
+/// page (the HTML; the stylesheet is cached by the browser for a year).
+/// `{date}` in the path is a business date new to each request.
+fn page_load(url: &str, token: &str, path: &str, n: usize) -> (Duration, Duration, usize) {
+    let client = client(token);
+    let mut took = Vec::with_capacity(n);
+    let mut bytes = 0;
+    for i in 0..n {
+        let day = jiff::civil::date(2015, 1, 1)
+            .checked_add(jiff::Span::new().days(i as i64))
+            .unwrap();
+        let path = path.replace("{date}", &day.to_string());
+        let t = Instant::now();
+        let response = client.get(format!("{url}{path}")).send().expect("page");
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        bytes = response.bytes().unwrap().len();
+        took.push(t.elapsed());
+    }
+    took.sort();
+    (percentile(&took, 0.5), percentile(&took, 0.99), bytes)
+}
+
 /// The local CLI's `position --json` as a whole process, the median of
 /// `runs`: the peer of the API's latency.
 fn cli_position(store: &Path, runs: usize) -> Duration {
@@ -369,6 +412,13 @@ fn main() {
     let _ = position_load(&demo_server.url, &demo_token, 1, 20, Asking::Same);
     let (demo_latency, _) =
         position_load(&demo_server.url, &demo_token, 1, requests, Asking::Distinct);
+    let demo_pages: Vec<_> = DEMO_PAGES
+        .iter()
+        .map(|path| {
+            let _ = page_load(&demo_server.url, &demo_token, path, 3);
+            (*path, page_load(&demo_server.url, &demo_token, path, 50))
+        })
+        .collect();
     drop(demo_server);
 
     let (big, what) = big_store(work);
@@ -384,6 +434,10 @@ fn main() {
             rows.push((asking, clients, latency, wall));
         }
     }
+    let big_pages: Vec<_> = ["/?as_of={date}", "/", "/licenses", "/renewals", "/spend"]
+        .iter()
+        .map(|path| (*path, page_load(&server.url, &token, path, 15)))
+        .collect();
     let entitle_writes = write_load(&server.url, &token, 8, writes);
     let peak = server.peak_mib();
     drop(server);
@@ -422,4 +476,21 @@ fn main() {
         "writes, 8 clients × single events (durable)", entitle_writes, "",
     );
     println!("{:<44} {:>19.0} MiB", "server peak resident memory", peak);
+
+    println!();
+    println!("pages (HTML as served; one client, signed in by token)");
+    println!("{:<52} {:>10} {:>10} {:>10}", "page", "p50", "p99", "size");
+    let print_pages = |store: &str, pages: &[(&str, (Duration, Duration, usize))]| {
+        for (path, (p50, p99, bytes)) in pages {
+            println!(
+                "{:<52} {:>8.1}ms {:>8.1}ms {:>7.1} KB",
+                format!("{store}: {path}"),
+                ms(*p50),
+                ms(*p99),
+                *bytes as f64 / 1024.0
+            );
+        }
+    };
+    print_pages("demo", &demo_pages);
+    print_pages("big", &big_pages);
 }

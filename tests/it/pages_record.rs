@@ -1215,3 +1215,48 @@ fn the_archive_search_filters_by_kind_and_license_and_pages_through_its_hits() {
         .unwrap();
     assert_eq!(csv.lines().count(), 2, "a header and L-0003: {csv}");
 }
+
+/// A long license list comes 100 to a page (the CSV has them all), and a
+/// position row of a product bought many times links five licenses and
+/// "and N more" to the vendor's list.
+#[test]
+fn a_long_license_list_comes_in_pages_and_a_row_sums_up_its_many_licenses() {
+    let store = crate::serve::two_vendor_store();
+    let lines: String = (1..=130)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"purchased\",\"effective\":\"2024-01-01\",\"id\":\"M-{i:04}\",\"vendor\":\"Many\",\"product\":\"Seat\",\"metric\":\"user\",\"qty\":1,\"start\":\"2024-01-01\",\"end\":\"2030-12-31\"}}\n"
+            )
+        })
+        .collect();
+    let file = store.path.join("many.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    store.ok(&["import", "events", file.to_str().unwrap()]);
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let page = |path: &str| admin.get(&server, path).text().unwrap();
+    let ids = |html: &str| html.matches("<tr data-id=").count();
+
+    let first = page("/licenses");
+    assert_eq!(ids(&first), 100);
+    assert!(first.contains("Licenses 1–100 of 132"), "{first}");
+    assert!(first.contains("rel=\"next\"") && !first.contains("rel=\"prev\""));
+    let second = page("/licenses?page=2");
+    assert_eq!(ids(&second), 32);
+    assert!(second.contains("Licenses 101–132 of 132"));
+    assert!(second.contains("data-id=\"M-0130\""));
+    // Filters and the next page go together; a short list has no pages.
+    let acme = page("/licenses?vendor=Acme");
+    assert_eq!(ids(&acme), 1);
+    assert!(!acme.contains("Licenses 1–") && !acme.contains("rel=\"next\""));
+    let csv = admin.get(&server, "/licenses.csv").text().unwrap();
+    assert_eq!(csv.lines().count(), 133, "the CSV has every license");
+
+    let dashboard = page("/?as_of=2025-01-01");
+    let row = &dashboard[dashboard.find("data-vendor=\"Many\"").expect("Many's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert_eq!(row.matches("href=\"/licenses/M-").count(), 5, "{row}");
+    let more = &row[row.rfind("<a href=\"").unwrap()..];
+    assert!(more.contains("vendor=Many"), "{more}");
+    assert!(more.contains("class=\"more\">and 125 more</a>"), "{more}");
+}

@@ -33,6 +33,9 @@ pub(crate) struct PosRow {
     /// Shortfall cost or unused per year.
     pub money_kind: &'static str,
     pub licenses: Vec<(String, String)>,
+    /// "and 12 more", leading to the vendor's licenses, when a row has
+    /// more than [`ROW_LICENSES`].
+    pub more: Option<(String, String)>,
     /// The product's counts over time, when it has any.
     pub usage_href: Option<String>,
 }
@@ -105,7 +108,17 @@ pub(crate) fn quantity(lang: Lang, q: entitle_core::Quantity) -> String {
     }
 }
 
-fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String, q: &str) -> Vec<PosRow> {
+/// The licenses a position row links to at most (a product bought many
+/// times is summed up by its link to the vendor's licenses).
+const ROW_LICENSES: usize = 5;
+
+fn rows(
+    lang: Lang,
+    p: &Position,
+    link: &dyn Fn(&str) -> String,
+    vendor_licenses: &dyn Fn(&str) -> String,
+    q: &str,
+) -> Vec<PosRow> {
     p.products
         .iter()
         .map(|r| {
@@ -131,7 +144,18 @@ fn rows(lang: Lang, p: &Position, link: &dyn Fn(&str) -> String, q: &str) -> Vec
                 status: lang.position_status(r.status),
                 money,
                 money_kind,
-                licenses: r.licenses.iter().map(|id| (id.clone(), link(id))).collect(),
+                licenses: r
+                    .licenses
+                    .iter()
+                    .take(ROW_LICENSES)
+                    .map(|id| (id.clone(), link(id)))
+                    .collect(),
+                more: (r.licenses.len() > ROW_LICENSES).then(|| {
+                    (
+                        lang.and_more(r.licenses.len() - ROW_LICENSES),
+                        vendor_licenses(&r.vendor),
+                    )
+                }),
                 usage_href: r.used.map(|_| {
                     format!(
                         "/usage/{}/{}/{}{q}",
@@ -201,6 +225,12 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let t = lang.t();
     let q = visit.params.times_query(&[]);
     let link = |id: &str| format!("/licenses/{}{q}", urlencode(id));
+    let vendor_licenses = |vendor: &str| {
+        format!(
+            "/licenses{}",
+            visit.params.times_query(&[("vendor", Some(vendor))])
+        )
+    };
     let totals = position.money_totals();
     let mut currencies: Vec<&String> = totals
         .shortfall
@@ -258,7 +288,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         c: visit.chrome(heading.clone(), "/", &times),
         heading,
         known: lang.known_at_seq(position.known_at_seq),
-        rows: rows(lang, &position, &link, &q),
+        rows: rows(lang, &position, &link, &vendor_licenses, &q),
         money,
         unpriced: (totals.unpriced > 0).then(|| lang.unpriced(totals.unpriced)),
         deadlines_heading: lang.deadlines_until(renewals.until),

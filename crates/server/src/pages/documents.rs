@@ -20,7 +20,7 @@ use entitle_core::position::vendor_matches;
 use super::dashboard::urlencode;
 use super::forms::Choice;
 use super::i18n::Lang;
-use super::{not_found, read, Chrome, Times, Visit};
+use super::{not_found, page_number, read, Chrome, Times, Visit, MAX_PAGE};
 use crate::api::documents::{full_hash, stream};
 use crate::state::Shared;
 
@@ -185,24 +185,6 @@ fn pieces(fragment: &str, highlights: &[std::ops::Range<usize>]) -> Vec<Piece> {
 
 /// Hits per result page.
 const PER_PAGE: usize = 20;
-
-/// The deepest result page offered.
-const MAX_PAGE: usize = 5_000;
-
-/// The result page asked for, from 1.
-fn page_number(raw: Option<&str>) -> Result<usize, Error> {
-    let Some(raw) = raw else {
-        return Ok(1);
-    };
-    match raw.trim().parse::<usize>() {
-        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        _ => Err(Error::invalid(
-            "page",
-            raw,
-            format!("must be a whole number from 1 to {MAX_PAGE}"),
-        )),
-    }
-}
 
 /// `GET /documents` and `GET /documents?q=…&vendor=&product=&kind=&license=&page=`
 pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {

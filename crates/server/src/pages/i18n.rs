@@ -1467,6 +1467,15 @@ impl Lang {
         }
     }
 
+    /// The rest of a list not shown: "and 12 more".
+    pub(crate) fn and_more(self, n: usize) -> String {
+        let n = self.number(i64::try_from(n).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => format!("und {n} weitere"),
+            Lang::En => format!("and {n} more"),
+        }
+    }
+
     /// A document's text shown cut short.
     pub(crate) fn text_cut(self, shown: usize, total: usize) -> String {
         let n = |v: usize| self.number(i64::try_from(v).unwrap_or(i64::MAX));
@@ -1481,6 +1490,15 @@ impl Lang {
                 n(shown),
                 n(total)
             ),
+        }
+    }
+
+    /// Which licenses of how many a page of the list shows.
+    pub(crate) fn licenses_shown(self, first: usize, last: usize, total: usize) -> String {
+        let n = |v: usize| self.number(i64::try_from(v).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => format!("Lizenzen {}–{} von {}", n(first), n(last), n(total)),
+            Lang::En => format!("Licenses {}–{} of {}", n(first), n(last), n(total)),
         }
     }
 

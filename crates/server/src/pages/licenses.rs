@@ -16,7 +16,9 @@ use super::chart::{self, Mark};
 use super::dashboard::{quantity, urlencode};
 use super::forms::Choice;
 use super::i18n::Lang;
-use super::{csv_download, not_found, read, Chrome, PageParams, Times, Visit};
+use super::{
+    csv_download, not_found, page_number, read, Chrome, PageParams, Times, Visit, MAX_PAGE,
+};
 use crate::state::Shared;
 
 /// A license in the list.
@@ -57,12 +59,19 @@ struct LicensesPage {
     vendors: Vec<Choice>,
     statuses: Vec<Choice>,
     owners: Vec<Choice>,
+    /// On a long list: which licenses of how many this page shows.
+    shown: Option<String>,
+    previous_href: Option<String>,
+    next_href: Option<String>,
     as_of: String,
     known_at: String,
     sort: String,
     json_href: String,
     csv_href: String,
 }
+
+/// Licenses per page of the list (the CSV has them all).
+const LIST_PAGE: usize = 100;
 
 /// The CSS class of a license status (expired and cancelled dim).
 fn status_class(status: &str) -> &'static str {
@@ -157,15 +166,16 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let params = visit.params.clone();
     let answer = read(&shared, lang, move |store| {
         let times = Times::of(store, &params)?;
+        let page = page_number(params.page.as_deref())?;
         let all = PageParams {
             vendor: None,
             ..params.clone()
         };
         let state = query::state(store, &scope, &all.query())?;
-        Ok((times, state))
+        Ok((times, page, state))
     })
     .await;
-    let (times, state) = match answer {
+    let (times, page, state) = match answer {
         Ok(a) => a,
         Err(page) => return page,
     };
@@ -230,8 +240,12 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
             numeric: *numeric,
         })
         .collect();
-    let rows = select(&state, p)
+    let selected = select(&state, p);
+    let first = (page - 1) * LIST_PAGE;
+    let rows: Vec<ListRow> = selected
         .iter()
+        .skip(first)
+        .take(LIST_PAGE)
         .map(|r| list_row(lang, r, &q))
         .collect();
     let filters = [
@@ -240,6 +254,18 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         ("owner", p.owner.as_deref()),
         ("sort", p.sort.as_deref()),
     ];
+    let page_href = |n: usize| {
+        let n = n.to_string();
+        let mut pairs = filters.to_vec();
+        pairs.push(("page", Some(n.as_str()).filter(|n| *n != "1")));
+        format!("/licenses{}", p.times_query(&pairs))
+    };
+    let shown = (selected.len() > LIST_PAGE && !rows.is_empty())
+        .then(|| lang.licenses_shown(first + 1, first + rows.len(), selected.len()));
+    let previous_href =
+        (page > 1).then(|| page_href((page - 1).min(selected.len().div_ceil(LIST_PAGE)).max(1)));
+    let next_href =
+        (first + rows.len() < selected.len() && page < MAX_PAGE).then(|| page_href(page + 1));
     let heading = lang.licenses_on(times.as_of);
     let page = LicensesPage {
         c: visit.chrome(heading.clone(), "/licenses", &times),
@@ -250,6 +276,9 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         vendors,
         statuses,
         owners,
+        shown,
+        previous_href,
+        next_href,
         as_of: p.as_of.clone().unwrap_or_default(),
         known_at: p.known_at.clone().unwrap_or_default(),
         sort: p.sort.clone().unwrap_or_default(),

@@ -200,6 +200,24 @@ pub(crate) struct PageParams {
     pub q: Option<String>,
 }
 
+/// The deepest page of a long list or result offered.
+pub(crate) const MAX_PAGE: usize = 5_000;
+
+/// The page of a long list asked for (`?page=`), from 1.
+pub(crate) fn page_number(raw: Option<&str>) -> Result<usize, Error> {
+    let Some(raw) = raw else {
+        return Ok(1);
+    };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        _ => Err(Error::invalid(
+            "page",
+            raw,
+            format!("must be a whole number from 1 to {MAX_PAGE}"),
+        )),
+    }
+}
+
 /// An empty form field is no value (an emptied "known at" means now).
 fn blank_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let v: Option<String> = Option::deserialize(d)?;
