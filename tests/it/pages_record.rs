@@ -1260,3 +1260,84 @@ fn a_long_license_list_comes_in_pages_and_a_row_sums_up_its_many_licenses() {
     assert!(more.contains("vendor=Many"), "{more}");
     assert!(more.contains("class=\"more\">and 125 more</a>"), "{more}");
 }
+
+/// Several files dropped on the attach form (a drop as the browser makes
+/// it, with a DataTransfer of files) are uploaded with a progress bar by
+/// the page's script and bound in one write; the plain file input takes
+/// several files too, without the script.
+#[test]
+fn files_dropped_on_the_attach_form_upload_with_progress_and_bind_in_one_write() {
+    let store = demo_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let driver = Driver::start();
+    let before = head(&admin, &server);
+    runtime().block_on(async {
+        let c = driver.browser("drop").await;
+        sign_in(&c, &server, "admin", false).await;
+        c.goto(&server.at("/licenses/L-0002/attach")).await.unwrap();
+        // The script shows the drop zone (hidden without it).
+        let zone = text(&c, ".drop-zone").await;
+        assert_eq!(zone, "Or drop files here");
+        c.execute(
+            r#"
+            const zone = document.querySelector(".drop-zone");
+            const files = new DataTransfer();
+            files.items.add(new File(["Wartungsvertrag für die Fräse, Laufzeit 36 Monate"],
+                "wartung-fraese.txt", {type: "text/plain"}));
+            files.items.add(new File(["Maintenance schedule, quarterly visits"],
+                "maintenance-schedule.txt", {type: "text/plain"}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true}));
+            "#,
+            vec![],
+        )
+        .await
+        .unwrap();
+        let listed = text(&c, "ul.drop-files").await;
+        assert!(
+            listed.contains("wartung-fraese.txt") && listed.contains("maintenance-schedule.txt"),
+            "{listed}"
+        );
+        shoot(&c, "attach-dropped").await;
+        submit(&c).await;
+        arrive(&c, "/licenses/L-0002").await;
+        assert_eq!(
+            text(&c, "#recorded").await,
+            format!("Recorded as events #{}–#{}.", before + 1, before + 2)
+        );
+        c.close().await.unwrap();
+    });
+    assert_eq!(head(&admin, &server), before + 2);
+    let hits: serde_json::Value = admin
+        .get(&server, "/api/v1/search?q=Fr%C3%A4se%20OR%20quarterly")
+        .json()
+        .unwrap();
+    assert_eq!(hits["total"], 2, "{hits}");
+
+    // Without the script: the plain input posts several files at once.
+    let http = session(&server, "admin");
+    let page = "/licenses/L-0002/attach";
+    let html = http.get(server.at(page)).send().unwrap().text().unwrap();
+    assert!(html.contains("type=\"file\" id=\"f-file\" name=\"file\" multiple"));
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let part = |name: &str, text: &str| {
+        reqwest::blocking::multipart::Part::bytes(text.as_bytes().to_vec())
+            .file_name(name.to_owned())
+    };
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("kind", "invoice")
+        .part("file", part("invoice-1.txt", "Rechnung 1"))
+        .part("file", part("invoice-2.txt", "Rechnung 2"))
+        .part("file", part("empty.txt", ""));
+    let r = http.post(server.at(page)).multipart(form).send().unwrap();
+    // One of them is empty: nothing of the three is kept.
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().unwrap().contains("empty"));
+    assert_eq!(head(&admin, &server), before + 2);
+}

@@ -962,7 +962,7 @@ pub(crate) async fn attach(
         Err(page) => return page,
     };
     let mut input = Submitted::new();
-    let mut archived: Option<record::Archived> = None;
+    let mut archived: Vec<record::Archived> = Vec::new();
     let mut problems: Vec<(String, String)> = Vec::new();
     loop {
         let field = match multipart.next_field().await {
@@ -996,22 +996,20 @@ pub(crate) async fn attach(
                 input.get("key").map(String::as_str).unwrap_or_default()
             ),
         );
-        if !slot.1.ends_with(':') {
+        // Claimed once, at the first file (a second claim of the same
+        // key would wait for this very request's answer).
+        if !slot.1.ends_with(':') && !input.contains_key("slot") {
             if let Some(location) = earlier(&shared, &slot).await {
                 return Redirect::to(&location).into_response();
             }
             input.insert("slot".to_owned(), slot.1.clone());
         }
-        if archived.is_some() {
-            problems.push(("file".to_owned(), f.one_file.to_owned()));
-            break;
-        }
         if field.file_name().is_none_or(str::is_empty) {
-            problems.push(("file".to_owned(), f.choose_file.to_owned()));
+            // A file input left empty: said below when no file came.
             continue;
         }
         match crate::api::documents::archive_field(&shared, field).await {
-            Ok(a) => archived = Some(a),
+            Ok(a) => archived.push(a),
             Err(e) => {
                 let message = match e {
                     crate::error::ApiError::TooLarge(_) => f.file_too_large.to_owned(),
@@ -1033,7 +1031,7 @@ pub(crate) async fn attach(
     let slot = input
         .get("slot")
         .map(|s| (visit.who.account.name.clone(), s.clone()));
-    if archived.is_none() && problems.is_empty() {
+    if archived.is_empty() && problems.is_empty() {
         problems.push(("file".to_owned(), f.choose_file.to_owned()));
     }
     let again = |problems: Vec<(String, String)>| Drawn {
@@ -1043,12 +1041,14 @@ pub(crate) async fn attach(
         key: input.get("key").cloned(),
         status: StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let Some(document) = archived.filter(|_| problems.is_empty()) else {
+    if !problems.is_empty() {
+        discard(&shared, archived).await;
         if let Some(slot) = &slot {
             forget(&shared, slot);
         }
         return form(&shared, &visit, Action::Attach, Some(id), again(problems)).await;
-    };
+    }
+    let documents = archived;
     let req = record::Attach {
         license: Some(id.clone()),
         vendor: None,
@@ -1062,15 +1062,20 @@ pub(crate) async fn attach(
     let done = shared
         .writer
         .alone(move |store| {
-            record::attach_archived(store, &ctx, &req, vec![document], &entitle_app::Silent)
+            record::attach_archived(store, &ctx, &req, documents, &entitle_app::Silent)
         })
         .await;
     match done {
         Ok(result) => {
             let seq = result.seqs.first().copied().unwrap_or(0);
-            let location = match result.documents.first() {
-                Some(d) => format!("/documents/{}?recorded={seq}", d.hash),
-                None => format!("/licenses/{}?recorded={seq}", urlencode(&id)),
+            let last = result.seqs.last().copied().unwrap_or(seq);
+            // One file: its page; several: the license's, which lists them.
+            let location = match result.documents.as_slice() {
+                [d] => format!("/documents/{}?recorded={seq}", d.hash),
+                _ if last > seq => {
+                    format!("/licenses/{}?recorded={seq}-{last}", urlencode(&id))
+                }
+                _ => format!("/licenses/{}?recorded={seq}", urlencode(&id)),
             };
             if let Some(slot) = slot {
                 remember(&shared, slot, &location);
@@ -1094,10 +1099,12 @@ pub(crate) async fn attach(
     }
 }
 
-/// Removes an upload that is not to be bound after all.
-async fn discard(shared: &Arc<Shared>, archived: Option<record::Archived>) {
-    let Some(a) = archived else { return };
+/// Removes uploads that are not to be bound after all.
+async fn discard(shared: &Arc<Shared>, archived: Vec<record::Archived>) {
+    if archived.is_empty() {
+        return;
+    }
     let store = Arc::clone(&shared.store);
-    let _ =
-        tokio::task::spawn_blocking(move || record::discard_archived(&store.read(), vec![a])).await;
+    let _ = tokio::task::spawn_blocking(move || record::discard_archived(&store.read(), archived))
+        .await;
 }

@@ -1318,7 +1318,8 @@ pub(crate) struct FormTexts {
     pub file_empty: &'static str,
     pub file_too_large: &'static str,
     pub upload_broke: &'static str,
-    pub one_file: &'static str,
+    pub drop_here: &'static str,
+    pub upload_progress: &'static str,
     lang: Lang,
 }
 
@@ -1386,6 +1387,14 @@ impl FormTexts {
         match self.lang {
             Lang::De => format!("Erfasst als Ereignis #{seq}."),
             Lang::En => format!("Recorded as event #{seq}."),
+        }
+    }
+
+    /// Several events one form recorded.
+    pub(crate) fn recorded_range(&self, first: u64, last: u64) -> String {
+        match self.lang {
+            Lang::De => format!("Erfasst als Ereignisse #{first}–#{last}."),
+            Lang::En => format!("Recorded as events #{first}–#{last}."),
         }
     }
 }
@@ -1585,15 +1594,16 @@ static FORMS_EN: FormTexts = FormTexts {
     submit_void: "Void event",
     submit_usage: "Record count",
     file: "File",
-    file_hint: "a PDF, an office file, a picture or an e-mail; at most 1 GiB",
+    file_hint: "one or several: PDFs, office files, pictures, e-mails; each at most 1 GiB",
     attach: "Attach a document",
-    intro_attach: "Stores the file unchanged under its BLAKE3 hash and binds it to this license; its text becomes searchable.",
+    intro_attach: "Stores each file unchanged under its BLAKE3 hash and binds them to this license in one write; their text becomes searchable.",
     submit_attach: "Attach",
     choose_file: "Choose a file.",
     file_empty: "The file is empty (0 bytes). Choose the right file.",
     file_too_large: "The file is larger than 1 GiB, the most a single upload may be.",
     upload_broke: "The upload broke off. Nothing was stored; try again.",
-    one_file: "Send one file at a time.",
+    drop_here: "Or drop files here",
+    upload_progress: "Upload progress",
     lang: Lang::En,
 };
 
@@ -1653,14 +1663,15 @@ static FORMS_DE: FormTexts = FormTexts {
     submit_void: "Ereignis stornieren",
     submit_usage: "Anzahl erfassen",
     file: "Datei",
-    file_hint: "ein PDF, eine Office-Datei, ein Bild oder eine E-Mail; höchstens 1 GiB",
+    file_hint: "eine oder mehrere: PDFs, Office-Dateien, Bilder, E-Mails; jede höchstens 1 GiB",
     attach: "Dokument anhängen",
-    intro_attach: "Speichert die Datei unverändert unter ihrem BLAKE3-Hash und verknüpft sie mit dieser Lizenz; ihr Text wird durchsuchbar.",
+    intro_attach: "Speichert jede Datei unverändert unter ihrem BLAKE3-Hash und verknüpft sie in einem Schreibvorgang mit dieser Lizenz; ihr Text wird durchsuchbar.",
     submit_attach: "Anhängen",
     choose_file: "Wählen Sie eine Datei.",
     file_empty: "Die Datei ist leer (0 Bytes). Wählen Sie die richtige Datei.",
     file_too_large: "Die Datei ist größer als 1 GiB, das Höchstmaß für ein Hochladen.",
     upload_broke: "Das Hochladen brach ab. Es wurde nichts gespeichert; versuchen Sie es erneut.",
-    one_file: "Senden Sie eine Datei auf einmal.",
+    drop_here: "Oder Dateien hierher ziehen",
+    upload_progress: "Fortschritt des Hochladens",
     lang: Lang::De,
 };

@@ -53,6 +53,15 @@ static CSS_PATH: LazyLock<String> = LazyLock::new(|| {
     format!("/assets/style.{}.css", &hash[..16])
 });
 
+/// The upload forms' script (drag-and-drop and progress), embedded.
+const JS: &str = include_str!("../../assets/upload.js");
+
+/// The script's URL, named by its content hash as the stylesheet's.
+static JS_PATH: LazyLock<String> = LazyLock::new(|| {
+    let hash = blake3::hash(JS.as_bytes()).to_hex();
+    format!("/assets/upload.{}.js", &hash[..16])
+});
+
 /// The pages' routes.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -128,17 +137,23 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/assets/{file}", get(asset))
 }
 
-/// `GET /assets/{file}`: the stylesheet under its hashed name.
+/// `GET /assets/{file}`: the stylesheet and the script under their
+/// hashed names.
 async fn asset(Path(file): Path<String>) -> Response {
-    if format!("/assets/{file}") != *CSS_PATH {
+    let path = format!("/assets/{file}");
+    let (media_type, body) = if path == *CSS_PATH {
+        ("text/css; charset=utf-8", CSS)
+    } else if path == *JS_PATH {
+        ("text/javascript; charset=utf-8", JS)
+    } else {
         return StatusCode::NOT_FOUND.into_response();
-    }
+    };
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, media_type),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        CSS,
+        body,
     )
         .into_response()
 }
@@ -357,6 +372,8 @@ pub(crate) struct Chrome {
     pub f: &'static i18n::FormTexts,
     pub title: String,
     pub css: &'static str,
+    /// The upload forms' script.
+    pub js: &'static str,
     pub nav: Vec<NavItem>,
     pub user: String,
     pub csrf: String,
@@ -535,6 +552,7 @@ impl Visit {
             f: lang.forms(),
             title,
             css: CSS_PATH.as_str(),
+            js: JS_PATH.as_str(),
             nav,
             user: self.who.account.name.clone(),
             csrf: self.csrf.clone(),
@@ -570,11 +588,13 @@ impl Visit {
                     })
                     .collect()
             },
-            recorded: p
-                .recorded
-                .as_deref()
-                .and_then(|r| r.parse::<u64>().ok())
-                .map(|seq| lang.forms().recorded(seq)),
+            recorded: p.recorded.as_deref().and_then(|r| match r.split_once('-') {
+                Some((first, last)) => Some(
+                    lang.forms()
+                        .recorded_range(first.parse().ok()?, last.parse().ok()?),
+                ),
+                None => Some(lang.forms().recorded(r.parse().ok()?)),
+            }),
         }
     }
 
