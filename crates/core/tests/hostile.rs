@@ -252,6 +252,7 @@ fn event() -> BoxedStrategy<Event> {
                     auto_renew,
                     renewal_months,
                     tags,
+                    count_rule: None,
                 })
             },
         );
