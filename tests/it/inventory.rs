@@ -397,3 +397,86 @@ fn csv_import_with_a_bad_row_records_nothing() {
     assert!(err.contains("other facts than on line 7"), "{err}");
     assert!(!s.path.join("FORMAT").exists(), "no store was created");
 }
+
+/// One vendor's audit pack discloses its installations, the facts of the
+/// hosts they run on and its sightings, and nothing that names another
+/// vendor's software on the same host; the pack re-derives the store's
+/// inventory-derived position and verifies.
+#[test]
+fn an_audit_pack_discloses_one_vendors_installations_only() {
+    let s = TestStore::new();
+    s.ok(&[
+        "purchase",
+        "--vendor",
+        "Oracle",
+        "--product",
+        "Database Enterprise Edition",
+        "--metric",
+        "processor",
+        "--qty",
+        "8",
+        "--start",
+        "2025-01-01",
+        "--count-rule",
+        "oracle-processor",
+    ]);
+    windows(&s, "16");
+    let file = csv(
+        &s,
+        "mixed.csv",
+        "host,vendor,product,version,os,sockets,cores,threads,cpu\n\
+         ora01,Oracle,Database Enterprise Edition,19c,Linux,2,16,32,Intel Xeon Gold 6244\n\
+         ora01,Microsoft,Windows Server,2022,Linux,2,16,32,Intel Xeon Gold 6244\n",
+    );
+    s.ok(&["inventory", "import", &file, "--date", "2025-06-01"]);
+    let out = s.path.with_file_name("pack-oracle");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "oracle",
+        "--as-of",
+        "2025-06-30",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let disclosed: Vec<Value> = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter_map(|e| {
+            e.get("record")
+                .and_then(Value::as_str)
+                .map(|r| serde_json::from_str(r).unwrap())
+        })
+        .collect();
+    let kinds: Vec<&str> = disclosed
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["purchased", "installed", "host_observed", "hosts_seen"],
+        "{events}"
+    );
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_lowercase();
+            assert!(
+                !text.contains("microsoft"),
+                "{} names Microsoft",
+                path.display()
+            );
+            assert!(
+                !text.contains("windows"),
+                "{} names Windows",
+                path.display()
+            );
+        }
+    }
+    let verified = s.ok(&["audit", "verify", out.to_str().unwrap()]);
+    assert!(
+        verified.contains("re-derived from the disclosed events"),
+        "{verified}"
+    );
+}

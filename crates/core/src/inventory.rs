@@ -395,6 +395,22 @@ pub struct HostView {
     pub last_seen: Option<Date>,
     /// The latest seq among the entries applied.
     pub last_seq: u64,
+    /// Per vendor (folded): the date and seq of its latest installation,
+    /// removal or sighting on the host.
+    pub vendor_seen: BTreeMap<String, (Date, u64)>,
+    /// The date and seq of the facts in force.
+    pub facts_since: Option<(Date, u64)>,
+}
+
+impl HostView {
+    /// When the host was last observed for `vendor` (folded): its latest
+    /// record of the vendor's software or of the host's facts. Only
+    /// records a vendor's audit pack discloses count, so that the pack
+    /// re-derives the same position.
+    #[must_use]
+    pub fn observed_for(&self, vendor: &str) -> Option<(Date, u64)> {
+        self.vendor_seen.get(vendor).copied().max(self.facts_since)
+    }
 }
 
 impl HostTimeline {
@@ -433,10 +449,21 @@ impl HostTimeline {
             software: BTreeMap::new(),
             last_seen: None,
             last_seq: 0,
+            vendor_seen: BTreeMap::new(),
+            facts_since: None,
         };
         for e in applied {
             view.last_seen = Some(e.effective);
             view.last_seq = view.last_seq.max(e.seq);
+            match &e.change {
+                HostChange::Installed { vendor, .. }
+                | HostChange::Uninstalled { vendor, .. }
+                | HostChange::Seen { vendor } => {
+                    view.vendor_seen
+                        .insert(match_key(vendor), (e.effective, e.seq));
+                }
+                HostChange::Facts(_) => view.facts_since = Some((e.effective, e.seq)),
+            }
             match &e.change {
                 HostChange::Facts(f) => view.facts = Some(f.clone()),
                 HostChange::Installed {
@@ -581,9 +608,10 @@ pub fn derive(
         if !view.software.contains_key(&want) {
             continue;
         }
-        observed = observed.max(view.last_seen);
-        seq = seq.max(view.last_seq);
-        let stale = matches!((view.last_seen, stale_before), (Some(s), Some(limit)) if s < limit);
+        let seen = view.observed_for(&want.0);
+        observed = observed.max(seen.map(|(d, _)| d));
+        seq = seq.max(seen.map_or(0, |(_, s)| s));
+        let stale = matches!((seen, stale_before), (Some((s, _)), Some(limit)) if s < limit);
         let facts_text = view
             .facts
             .as_ref()
@@ -784,6 +812,8 @@ mod tests {
             software: BTreeMap::new(),
             last_seen: Some(date(2025, 3, 1)),
             last_seq: 1,
+            vendor_seen: BTreeMap::new(),
+            facts_since: Some((date(2025, 3, 1), 1)),
         }
     }
 
@@ -800,6 +830,8 @@ mod tests {
             software: BTreeMap::new(),
             last_seen: Some(date(2025, 3, 1)),
             last_seq: 1,
+            vendor_seen: BTreeMap::new(),
+            facts_since: Some((date(2025, 3, 1), 1)),
         }
     }
 

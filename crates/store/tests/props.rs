@@ -1052,6 +1052,7 @@ proptest! {
                     auto_renew: false,
                     renewal_months: None,
                     tags: Vec::new(),
+                    count_rule: None,
                 })
             } else {
                 Event::UsageRecorded(UsageRecorded {
