@@ -206,6 +206,9 @@ pub enum Command {
     /// Append events in bulk from a file.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Installations: which software runs on which host.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
     /// The licenses on a business date, as the records stood at a moment.
     #[command(
         after_help = "Example:\n  entitle state --as-of 2024-06-30 --known-at 2024-09-02 --vendor Microsoft\n  entitle state --format csv > state.csv"
@@ -347,6 +350,11 @@ pub struct PurchaseArgs {
     /// A label (repeatable)
     #[arg(long = "tag")]
     pub tags: Vec<String>,
+    /// Count usage from the installations by this rule: installations,
+    /// physical-cores, sockets, microsoft-core, sql-server-core,
+    /// oracle-processor, oracle-se2-socket
+    #[arg(long)]
+    pub count_rule: Option<String>,
     #[command(flatten)]
     pub common: WriteArgs,
 }
@@ -443,6 +451,39 @@ pub enum UsageCommand {
         after_help = "Columns: vendor, product, metric, count, date (header names match ignoring case, spaces, _ and -).\nComma or semicolon separated; UTF-8 (with or without BOM) or Windows-1252; in a semicolon file\ncounts may be written as German Excel does (1.234). Importing the same file twice is refused\nunless --again is given: each event's note records `import <file> blake3:<hash of the file>`.\n\nExample:\n  entitle usage import inventory-2024-06.csv --source \"Baramundi export\"\n  entitle usage import sam.csv --map count=Installations,product=Software --dry-run"
     )]
     Import(UsageImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Record installations and host facts from an inventory export (CSV, one row per host × product).
+    #[command(
+        after_help = "Columns (English or German headers): host (Rechner), vendor (Hersteller), product (Produkt),\nand optional edition, version, os (Betriebssystem), os_version, virtual (Virtuell), physical_host,\nsockets (Sockel), cores (Kerne: all sockets together), threads, vcpus, cpu (Prozessor), core_factor.\nOnly what changed is recorded, plus one hosts_seen per vendor.\n\nExample:\n  entitle inventory import servers.csv --date 2025-06-01 --snapshot"
+    )]
+    Import(InventoryImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryImportArgs {
+    /// The CSV file
+    pub file: PathBuf,
+    /// The date the inventory was taken (YYYY-MM-DD) [default: today]
+    #[arg(long)]
+    pub date: Option<String>,
+    /// The file lists everything installed on its hosts: record the rest as removed
+    #[arg(long)]
+    pub snapshot: bool,
+    /// Which header holds a column when its name differs, e.g. host=Computername
+    #[arg(long, value_name = "COLUMN=HEADER,…")]
+    pub map: Option<String>,
+    /// Check the file and say what would be recorded; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import even though this exact file was imported before
+    #[arg(long)]
+    pub again: bool,
+    /// Print the counts as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

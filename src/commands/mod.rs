@@ -12,6 +12,7 @@ mod extend;
 mod history;
 mod import;
 mod import_licenses;
+mod inventory;
 mod key;
 mod position;
 mod purchase;
@@ -35,8 +36,8 @@ use entitle_app::record::{Common, Documents, Recorded, Source, Write};
 use entitle_app::Open;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, TokenCommand, UsageCommand,
-    UserCommand, WriteArgs,
+    AuditCommand, Cli, Command, DocCommand, ImportCommand, InventoryCommand, KeyCommand,
+    TokenCommand, UsageCommand, UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
 use crate::remote::{self, Remote};
@@ -58,6 +59,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Usage(UsageCommand::Record(args)) => usage::record(&cli, args),
         Command::Usage(UsageCommand::Import(args)) => usage_import::run(&cli, args),
         Command::Import(ImportCommand::Events(args)) => import::events(&cli, args),
+        Command::Inventory(InventoryCommand::Import(args)) => inventory::import(&cli, args),
         Command::Import(ImportCommand::Licenses(args)) => import_licenses::run(&cli, args),
         Command::State(args) => state::run(&cli, args),
         Command::Position(args) => position::run(&cli, args),
@@ -123,6 +125,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Rebuild(_) => "rebuild",
         Command::Reindex => "reindex",
         Command::Demo => "demo",
+        Command::Inventory(_) => "inventory import",
         Command::Key(_) => "key show",
     };
     Some(remote::local_only(name))

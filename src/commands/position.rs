@@ -58,8 +58,34 @@ pub fn print(p: &Position) -> Result<()> {
             p.stale_after_days, p.as_of
         );
     }
+    print_inventory(p);
     print_money_totals(&p.money_totals());
     Ok(())
+}
+
+/// Under the table, for each product counted by a rule: where its used
+/// figure came from and what the rule made of each host.
+fn print_inventory(p: &Position) {
+    for r in p.products.iter().filter(|r| r.count_rule.is_some()) {
+        let rule = r.count_rule.as_deref().unwrap_or_default();
+        let from = match r.used_from.as_deref() {
+            Some("inventory") => format!("used from the inventory ({rule})"),
+            _ => format!("used from the recorded count (inventory by {rule} is older)"),
+        };
+        println!("{} / {}: {from}", r.vendor, r.product);
+        for h in &r.hosts {
+            let stale = if h.stale { " (stale)" } else { "" };
+            println!("  {}{stale}", h.derivation);
+        }
+        if let (Some(n), Some(d)) = (r.other_used, &r.other_used_date) {
+            let source = r
+                .other_used_source
+                .as_deref()
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default();
+            println!("  not used: {n} dated {d}{source}");
+        }
+    }
 }
 
 fn print_rows(rows: &[ProductRow]) -> Result<()> {

@@ -27,6 +27,7 @@ pub fn run(cli: &Cli, a: &PurchaseArgs) -> Result<ExitCode> {
         auto_renew: a.auto_renew,
         renewal_months: a.renewal_months,
         tags: a.tags.clone(),
+        count_rule: a.count_rule.clone(),
     });
     super::record(cli, "entitle purchase", &write, &a.common)
 }

@@ -731,7 +731,7 @@ fn unknown_store_format_is_refused() {
     std::fs::write(&format, text).unwrap();
     let err = s.fails(2, &["state"]);
     assert!(
-        err.contains("has format 9; this entitle understands formats up to 2; upgrade entitle"),
+        err.contains("has format 9; this entitle understands formats up to 3; upgrade entitle"),
         "{err}"
     );
 }

@@ -17,6 +17,7 @@ mod format_csv;
 mod golden;
 mod head;
 mod import_licenses;
+mod inventory;
 mod ledger;
 mod lock;
 mod messages;

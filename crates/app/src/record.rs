@@ -63,6 +63,9 @@ pub struct Purchase {
     pub renewal_months: Option<u32>,
     /// Free labels.
     pub tags: Vec<String>,
+    /// How usage is counted from installations (`microsoft-core`, …);
+    /// none for recorded counts only.
+    pub count_rule: Option<String>,
 }
 
 /// A later term end: `extended`.
@@ -265,6 +268,11 @@ fn purchased(p: &Purchase) -> Result<Event> {
         auto_renew: p.auto_renew,
         renewal_months: p.renewal_months,
         tags: p.tags.clone(),
+        count_rule: p
+            .count_rule
+            .as_deref()
+            .map(str::parse::<entitle_core::CountRule>)
+            .transpose()?,
     }))
 }
 

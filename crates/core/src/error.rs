@@ -122,6 +122,17 @@ pub enum InputError {
         /// What is wrong with it.
         problem: String,
     },
+    /// A value that does not fit its field (an inventory fact, a count
+    /// rule), with what is wrong and what to do in `problem`.
+    #[error("{field} {value:?} {problem}")]
+    Invalid {
+        /// The field (`cores`, `count_rule`, …).
+        field: &'static str,
+        /// What was given.
+        value: String,
+        /// What is wrong with it, and what to give instead.
+        problem: String,
+    },
     /// Free text longer than is kept.
     #[error("{field} {value:?} is {chars} characters long; at most {max} are kept")]
     TooLong {
@@ -160,7 +171,9 @@ impl InputError {
             InputError::UnknownKind(_) => "kind",
             InputError::BadHash(_) => "hash",
             InputError::BadFilename { .. } => "filename",
-            InputError::BadText { field, .. } | InputError::TooLong { field, .. } => field,
+            InputError::BadText { field, .. }
+            | InputError::TooLong { field, .. }
+            | InputError::Invalid { field, .. } => field,
         }
     }
 
@@ -186,7 +199,8 @@ impl InputError {
             | InputError::BadHash(v)
             | InputError::BadFilename { value: v, .. }
             | InputError::BadText { value: v, .. }
-            | InputError::TooLong { value: v, .. } => Some(v.clone()),
+            | InputError::TooLong { value: v, .. }
+            | InputError::Invalid { value: v, .. } => Some(v.clone()),
             InputError::EndBeforeStart { end, .. }
             | InputError::MaintenanceBeforeStart { end, .. } => Some(end.to_string()),
             InputError::BadRenewalMonths(m) => Some(m.to_string()),
@@ -227,7 +241,9 @@ impl InputError {
             InputError::UnknownKind(_) => "is not a document kind".into(),
             InputError::BadHash(_) => "is not a BLAKE3 hash (64 lowercase hex digits)".into(),
             InputError::BadFilename { why, .. } => (*why).to_owned(),
-            InputError::BadText { problem, .. } => problem.clone(),
+            InputError::BadText { problem, .. } | InputError::Invalid { problem, .. } => {
+                problem.clone()
+            }
             InputError::TooLong { chars, max, .. } => {
                 format!("is {chars} characters long; at most {max} are kept")
             }

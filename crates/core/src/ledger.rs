@@ -13,13 +13,14 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InputError, Rejection, MAX_QUANTITY};
+use crate::inventory::{HostChange, HostEntry, HostTimeline};
 use crate::record::{Event, Record, FORMAT_VERSION};
 use crate::text::{self, Kind};
 use crate::timeline::{
     money, Attachment, Change, DocumentEntry, Entry, EventKind, EventMeta, LicenseTimeline, Target,
     Terms, UsageEntry, UsageSeries, Year,
 };
-use crate::types::{parse_currency, ProductKey, Quantity};
+use crate::types::{match_key, parse_currency, ProductKey, Quantity};
 
 /// Why the backing store could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +53,12 @@ pub trait Backing {
     ///
     /// When the derived state cannot be read.
     fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, BackingError>;
+    /// A host's timeline by folded name.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    fn host(&self, key: &str) -> Result<Option<HostTimeline>, BackingError>;
 }
 
 /// A backing with nothing in it: the start of a rebuild.
@@ -69,6 +76,9 @@ impl Backing for Empty {
         Ok(None)
     }
     fn document(&self, _: &str) -> Result<Option<DocumentEntry>, BackingError> {
+        Ok(None)
+    }
+    fn host(&self, _: &str) -> Result<Option<HostTimeline>, BackingError> {
         Ok(None)
     }
 }
@@ -244,6 +254,8 @@ pub struct Changes {
     pub events: Vec<EventMeta>,
     /// Documents newly bound or whose bindings changed.
     pub documents: Vec<DocumentEntry>,
+    /// Host timelines created or changed.
+    pub hosts: Vec<HostTimeline>,
     /// Files imported: the BLAKE3 (hex) an event's note names as
     /// `import <file> blake3:<hash>`, with that event's seq (the first of
     /// this batch to name it).
@@ -278,6 +290,8 @@ pub struct Batch<'b, B: Backing> {
     events: BTreeMap<u64, EventMeta>,
     documents: HashMap<String, Option<DocumentEntry>>,
     dirty_documents: HashSet<String>,
+    hosts: HashMap<String, Option<HostTimeline>>,
+    dirty_hosts: HashSet<String>,
     dirty_licenses: HashSet<String>,
     dirty_usage: HashSet<UsageYear>,
     /// New counts for years not loaded (see [`Changes::usage_appends`]).
@@ -304,6 +318,8 @@ impl<'b, B: Backing> Batch<'b, B> {
             events: BTreeMap::new(),
             documents: HashMap::new(),
             dirty_documents: HashSet::new(),
+            hosts: HashMap::new(),
+            dirty_hosts: HashSet::new(),
             dirty_licenses: HashSet::new(),
             dirty_usage: HashSet::new(),
             usage_appends: HashMap::new(),
@@ -364,6 +380,47 @@ impl<'b, B: Backing> Batch<'b, B> {
             self.documents.insert(hash.to_owned(), loaded);
         }
         Ok(self.documents.get_mut(hash).and_then(Option::as_mut))
+    }
+
+    /// The timeline of the host named `name` (any case), created empty
+    /// when `create` and there is none.
+    fn host(&mut self, name: &str, create: bool) -> Result<Option<&mut HostTimeline>, Rejection> {
+        let key = match_key(name);
+        if !self.hosts.contains_key(&key) {
+            let loaded = self
+                .backing
+                .host(&key)
+                .map_err(|e| Rejection::Backing(e.0))?;
+            self.hosts.insert(key.clone(), loaded);
+        }
+        let slot = self.hosts.get_mut(&key).expect("inserted above");
+        if slot.is_none() && create {
+            *slot = Some(HostTimeline::new(name));
+        }
+        Ok(slot.as_mut())
+    }
+
+    /// Adds an entry to a host's timeline (once: a replay after a crash
+    /// finds it there).
+    fn push_host(
+        &mut self,
+        name: &str,
+        seq: u64,
+        effective: Date,
+        change: HostChange,
+    ) -> Result<String, Rejection> {
+        let t = self.host(name, true)?.expect("created");
+        let key = t.key.clone();
+        if t.entries.last().is_none_or(|last| last.seq < seq) {
+            t.entries.push(HostEntry {
+                seq,
+                effective,
+                voided_by: None,
+                change,
+            });
+        }
+        mark(&mut self.dirty_hosts, &key);
+        Ok(key)
     }
 
     fn event(&mut self, seq: u64) -> Result<Option<EventMeta>, Rejection> {
@@ -453,6 +510,9 @@ impl<'b, B: Backing> Batch<'b, B> {
                 }
                 check_money(p.cost, &mut p.currency)?;
                 check_renewal_months(p.renewal_months)?;
+                if let Some(rule) = p.count_rule {
+                    rule.check_metric(p.metric)?;
+                }
                 if p.id.trim().is_empty() {
                     p.id = self.next_id()?;
                 } else {
@@ -538,6 +598,58 @@ impl<'b, B: Backing> Batch<'b, B> {
                 }
                 if let Some(by) = meta.voided_by {
                     return Err(Rejection::AlreadyVoided { seq: v.voids, by });
+                }
+                Ok(effective.unwrap_or(ctx.today))
+            }
+            Event::HostObserved(h) => {
+                require("host", &h.host)?;
+                h.host = text::clean("host", &h.host, Kind::Name)?;
+                text::clean_opt("os", &mut h.os, Kind::Name)?;
+                text::clean_opt("os_version", &mut h.os_version, Kind::Name)?;
+                text::clean_opt("physical_host", &mut h.physical_host, Kind::Name)?;
+                text::clean_opt("cpu", &mut h.cpu, Kind::Name)?;
+                h.facts().check(&h.host)?;
+                Ok(effective.unwrap_or(ctx.today))
+            }
+            Event::Installed(i) => {
+                require("host", &i.host)?;
+                require("vendor", &i.vendor)?;
+                require("product", &i.product)?;
+                i.host = text::clean("host", &i.host, Kind::Name)?;
+                i.vendor = text::clean("vendor", &i.vendor, Kind::Name)?;
+                i.product = text::clean("product", &i.product, Kind::Name)?;
+                text::clean_opt("edition", &mut i.edition, Kind::Name)?;
+                text::clean_opt("version", &mut i.version, Kind::Name)?;
+                Ok(effective.unwrap_or(ctx.today))
+            }
+            Event::Uninstalled(u) => {
+                require("host", &u.host)?;
+                require("vendor", &u.vendor)?;
+                require("product", &u.product)?;
+                u.host = text::clean("host", &u.host, Kind::Name)?;
+                u.vendor = text::clean("vendor", &u.vendor, Kind::Name)?;
+                u.product = text::clean("product", &u.product, Kind::Name)?;
+                Ok(effective.unwrap_or(ctx.today))
+            }
+            Event::HostsSeen(h) => {
+                require("vendor", &h.vendor)?;
+                h.vendor = text::clean("vendor", &h.vendor, Kind::Name)?;
+                if h.hosts.is_empty() {
+                    return Err(InputError::Empty("hosts").into());
+                }
+                let mut seen = HashSet::new();
+                for host in &mut h.hosts {
+                    require("host", host)?;
+                    *host = text::clean("host", host, Kind::Name)?;
+                    if !seen.insert(match_key(host)) {
+                        return Err(InputError::Invalid {
+                            field: "hosts",
+                            value: host.clone(),
+                            problem: "is listed twice (host names are matched ignoring case)"
+                                .into(),
+                        }
+                        .into());
+                    }
                 }
                 Ok(effective.unwrap_or(ctx.today))
             }
@@ -771,6 +883,41 @@ impl<'b, B: Backing> Batch<'b, B> {
                 self.void(v.voids, seq)?;
                 (EventKind::Voided, Target::Event(v.voids))
             }
+            Event::HostObserved(h) => {
+                let key = self.push_host(&h.host, seq, effective, HostChange::Facts(h.facts()))?;
+                (EventKind::HostObserved, Target::Hosts(vec![key]))
+            }
+            Event::Installed(i) => {
+                let change = HostChange::Installed {
+                    vendor: i.vendor.clone(),
+                    product: i.product.clone(),
+                    edition: i.edition.clone(),
+                    version: i.version.clone(),
+                };
+                let key = self.push_host(&i.host, seq, effective, change)?;
+                (EventKind::Installed, Target::Hosts(vec![key]))
+            }
+            Event::Uninstalled(u) => {
+                let change = HostChange::Uninstalled {
+                    vendor: u.vendor.clone(),
+                    product: u.product.clone(),
+                };
+                let key = self.push_host(&u.host, seq, effective, change)?;
+                (EventKind::Uninstalled, Target::Hosts(vec![key]))
+            }
+            Event::HostsSeen(h) => {
+                let mut keys = Vec::with_capacity(h.hosts.len());
+                for host in &h.hosts {
+                    let change = HostChange::Seen {
+                        vendor: h.vendor.clone(),
+                    };
+                    let key = self.push_host(host, seq, effective, change)?;
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                (EventKind::HostsSeen, Target::Hosts(keys))
+            }
         };
         self.record_event(record, kind, target)
     }
@@ -869,6 +1016,16 @@ impl<'b, B: Backing> Batch<'b, B> {
                     mark(&mut self.dirty_documents, &hash);
                 }
             }
+            Target::Hosts(keys) => {
+                for key in keys.clone() {
+                    if let Some(t) = self.host(&key, false)? {
+                        for e in t.entries.iter_mut().filter(|e| e.seq == target) {
+                            e.voided_by.get_or_insert(by);
+                        }
+                        mark(&mut self.dirty_hosts, &key);
+                    }
+                }
+            }
             Target::Event(_) | Target::Nothing => {}
         }
         self.events.insert(target, meta);
@@ -899,6 +1056,13 @@ impl<'b, B: Backing> Batch<'b, B> {
             .filter_map(|h| self.documents.remove(h).flatten())
             .collect();
         self.documents.clear();
+        let mut dirty_hosts: Vec<String> = self.dirty_hosts.drain().collect();
+        dirty_hosts.sort_unstable();
+        let hosts = dirty_hosts
+            .iter()
+            .filter_map(|k| self.hosts.remove(k).flatten())
+            .collect();
+        self.hosts.clear();
         self.count = 0;
         let mut dirty: Vec<UsageYear> = self.dirty_usage.drain().collect();
         dirty.sort_unstable();
@@ -922,6 +1086,7 @@ impl<'b, B: Backing> Batch<'b, B> {
             usage_voids: std::mem::take(&mut self.usage_voids),
             events: std::mem::take(&mut self.events).into_values().collect(),
             documents,
+            hosts,
             imports: std::mem::take(&mut self.imports),
             head: self.head.clone(),
         }

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod compact;
 pub mod document;
 pub mod error;
+pub mod inventory;
 pub mod ledger;
 pub mod naive;
 pub mod position;
@@ -18,6 +19,7 @@ pub mod types;
 
 pub use document::{DocHash, DocKind};
 pub use error::{InputError, Rejection, MAX_QUANTITY};
+pub use inventory::CountRule;
 pub use ledger::{Backing, BackingError, Batch, Changes, Context, Draft, Head};
 pub use record::{Event, Record};
 pub use timeline::{LicenseTimeline, LicenseView, Status, UsageSeries};

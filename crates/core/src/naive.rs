@@ -86,3 +86,95 @@ pub fn from_views(views: &[LicenseView]) -> BTreeMap<String, (Status, Terms)> {
         .map(|v| (v.id.clone(), (v.status, v.terms.clone())))
         .collect()
 }
+
+/// What the reference fold says of one host on a date: its facts, its
+/// software (folded vendor and product → vendor, product, edition,
+/// version as recorded) and the last date anything was observed of it.
+pub type NaiveHost = (
+    Option<crate::inventory::Facts>,
+    BTreeMap<(String, String), (String, String, Option<String>, Option<String>)>,
+    Option<Date>,
+);
+
+/// Every host of which anything counts on `as_of` as known at seq
+/// `known`, by folded name, straight from the records.
+#[must_use]
+pub fn hosts(records: &[Record], as_of: Date, known: u64) -> BTreeMap<String, NaiveHost> {
+    use crate::types::match_key;
+    let voided: HashSet<u64> = records
+        .iter()
+        .filter(|r| r.seq <= known)
+        .filter_map(|r| match &r.event {
+            Event::Voided(v) => Some(v.voids),
+            _ => None,
+        })
+        .collect();
+    let mut live: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.seq <= known && !voided.contains(&r.seq) && r.effective <= as_of)
+        .collect();
+    live.sort_by_key(|r| (r.effective, r.seq));
+    let mut out: BTreeMap<String, NaiveHost> = BTreeMap::new();
+    for r in live {
+        let touched: Vec<&str> = match &r.event {
+            Event::HostObserved(h) => vec![&h.host],
+            Event::Installed(i) => vec![&i.host],
+            Event::Uninstalled(u) => vec![&u.host],
+            Event::HostsSeen(h) => h.hosts.iter().map(String::as_str).collect(),
+            _ => continue,
+        };
+        for host in touched {
+            let entry = out.entry(match_key(host)).or_default();
+            entry.2 = Some(r.effective);
+            match &r.event {
+                Event::HostObserved(h) => entry.0 = Some(h.facts()),
+                Event::Installed(i) => {
+                    entry.1.insert(
+                        (match_key(&i.vendor), match_key(&i.product)),
+                        (
+                            i.vendor.clone(),
+                            i.product.clone(),
+                            i.edition.clone(),
+                            i.version.clone(),
+                        ),
+                    );
+                }
+                Event::Uninstalled(u) => {
+                    entry
+                        .1
+                        .remove(&(match_key(&u.vendor), match_key(&u.product)));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The same shape from projection views, for comparison.
+#[must_use]
+pub fn from_host_views(
+    views: &BTreeMap<String, crate::inventory::HostView>,
+) -> BTreeMap<String, NaiveHost> {
+    views
+        .iter()
+        .map(|(k, v)| {
+            let software = v
+                .software
+                .iter()
+                .map(|(key, i)| {
+                    (
+                        key.clone(),
+                        (
+                            i.vendor.clone(),
+                            i.product.clone(),
+                            i.edition.clone(),
+                            i.version.clone(),
+                        ),
+                    )
+                })
+                .collect();
+            (k.clone(), (v.facts.clone(), software, v.last_seen))
+        })
+        .collect()
+}

@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+use crate::inventory::{derive, CountRule, Derived, HostView};
 use crate::timeline::{counts, Change, LicenseTimeline, LicenseView, UsageSeries};
 use crate::types::{match_key, Metric, Money, ProductKey, Quantity};
 
@@ -73,6 +74,15 @@ pub struct PositionRow {
     pub balance: Option<i128>,
     /// Where it stands.
     pub status: PositionStatus,
+    /// For a product whose license has a count rule and which runs on a
+    /// known host: what the rule made of the installations.
+    pub inventory: Option<Derived>,
+    /// Whether `used` is the inventory's count (else the recorded
+    /// count's; `None` without inventory).
+    pub from_inventory: Option<bool>,
+    /// When both exist: the recorded count that the inventory's more
+    /// recent observation replaced.
+    pub other_count: Option<UsedCount>,
 }
 
 /// Computes the position from the licenses visible on the date and the
@@ -151,19 +161,7 @@ pub fn position<'a>(
     rows.into_iter()
         .map(|(key, acc)| {
             let entitled = acc.entitled.unwrap_or(Quantity::Count(0));
-            let (balance, status) = match (&acc.used, entitled) {
-                (_, Quantity::Unlimited) => (None, PositionStatus::Compliant),
-                (None, _) => (None, PositionStatus::NoUsageData),
-                (Some(used), Quantity::Count(n)) => {
-                    let b = i128::from(n) - i128::from(used.count);
-                    let status = match b {
-                        0 => PositionStatus::Compliant,
-                        b if b < 0 => PositionStatus::Under,
-                        _ => PositionStatus::Over,
-                    };
-                    (Some(b), status)
-                }
-            };
+            let (balance, status) = standing(acc.used.as_ref(), entitled);
             PositionRow {
                 vendor: acc.vendor,
                 product: acc.product,
@@ -173,9 +171,99 @@ pub fn position<'a>(
                 used: acc.used,
                 balance,
                 status,
+                inventory: None,
+                from_inventory: None,
+                other_count: None,
             }
         })
         .collect()
+}
+
+/// Balance and status from a count and the entitlement.
+fn standing(used: Option<&UsedCount>, entitled: Quantity) -> (Option<i128>, PositionStatus) {
+    match (used, entitled) {
+        (_, Quantity::Unlimited) => (None, PositionStatus::Compliant),
+        (None, _) => (None, PositionStatus::NoUsageData),
+        (Some(used), Quantity::Count(n)) => {
+            let b = i128::from(n) - i128::from(used.count);
+            let status = match b {
+                0 => PositionStatus::Compliant,
+                b if b < 0 => PositionStatus::Under,
+                _ => PositionStatus::Over,
+            };
+            (Some(b), status)
+        }
+    }
+}
+
+/// The count rule of a product: the rule of its entitled licenses (the
+/// lowest id's when they differ), else of any visible license.
+#[must_use]
+pub fn count_rules(views: &[LicenseView]) -> BTreeMap<ProductKey, CountRule> {
+    let mut rules: BTreeMap<ProductKey, (bool, String, CountRule)> = BTreeMap::new();
+    for v in views {
+        let Some(rule) = v.terms.count_rule else {
+            continue;
+        };
+        let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
+        let candidate = (!v.status.is_entitled(), v.id.clone(), rule);
+        match rules.get(&key) {
+            Some((unentitled, id, _)) if (*unentitled, id) <= (candidate.0, &candidate.1) => {}
+            _ => {
+                rules.insert(key, candidate);
+            }
+        }
+    }
+    rules.into_iter().map(|(k, (_, _, r))| (k, r)).collect()
+}
+
+/// Derives `used` from installations for every row whose license has a
+/// count rule and whose product runs on a host known on the date
+/// (`hosts`: every host as of the date and seq of the position). When the
+/// row also has a recorded count, the more recent observation is used
+/// (the inventory on a tie) and the other is kept in `other_count`.
+/// Hosts not seen for `stale_after_days` are marked stale.
+#[must_use]
+pub fn with_inventory(
+    mut rows: Vec<PositionRow>,
+    views: &[LicenseView],
+    hosts: &BTreeMap<String, HostView>,
+    as_of: Date,
+    stale_after_days: u32,
+) -> Vec<PositionRow> {
+    let rules = count_rules(views);
+    if rules.is_empty() {
+        return rows;
+    }
+    let stale_before = as_of
+        .checked_sub(jiff::Span::new().days(i64::from(stale_after_days)))
+        .ok();
+    for row in &mut rows {
+        let key = ProductKey::new(&row.vendor, &row.product, row.metric);
+        let Some(rule) = rules.get(&key) else {
+            continue;
+        };
+        let Some(derived) = derive(*rule, &row.vendor, &row.product, hosts, stale_before) else {
+            row.from_inventory = Some(false);
+            continue;
+        };
+        let counted = UsedCount {
+            count: derived.count,
+            date: derived.observed,
+            seq: derived.seq,
+            source: Some(format!("inventory ({})", derived.rule)),
+        };
+        let use_inventory = row.used.as_ref().is_none_or(|u| u.date <= derived.observed);
+        if use_inventory {
+            row.other_count = row.used.replace(counted);
+        }
+        row.from_inventory = Some(use_inventory);
+        row.inventory = Some(derived);
+        let (balance, status) = standing(row.used.as_ref(), row.entitled);
+        row.balance = balance;
+        row.status = status;
+    }
+    rows
 }
 
 /// Whether a vendor filter (`--vendor`) selects this vendor: case-insensitive

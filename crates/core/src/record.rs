@@ -14,6 +14,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::inventory::{CountRule, Facts};
 use crate::types::{Metric, Quantity};
 use rust_decimal::Decimal;
 
@@ -56,6 +57,15 @@ pub enum Event {
     Voided(Voided),
     /// `document_attached`: a document belongs to a license or a vendor.
     DocumentAttached(DocumentAttached),
+    /// `host_observed`: the facts of a host (store format 3).
+    HostObserved(HostObserved),
+    /// `installed`: a product runs on a host (store format 3).
+    Installed(Installed),
+    /// `uninstalled`: a product no longer runs on a host (store format 3).
+    Uninstalled(Uninstalled),
+    /// `hosts_seen`: an inventory saw a vendor's installations on these
+    /// hosts as recorded (store format 3).
+    HostsSeen(HostsSeen),
 }
 
 /// Fields of `purchased`. Frozen (see the module docs).
@@ -110,6 +120,9 @@ pub struct Purchased {
     /// Free labels.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// How usage is counted from installations (store format 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_rule: Option<CountRule>,
 }
 
 /// Fields of `extended`. Frozen.
@@ -206,6 +219,105 @@ pub struct DocumentAttached {
     pub vendor: Option<String>,
 }
 
+/// Fields of `host_observed`: what is known of a host's operating system
+/// and hardware, all of it (an observation replaces the one before).
+/// Frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostObserved {
+    /// Host name; hosts differing only by case are one host.
+    pub host: String,
+    /// Operating system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Its version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    /// A virtual machine (present only when true).
+    #[serde(default, rename = "virtual", skip_serializing_if = "is_false")]
+    pub is_virtual: bool,
+    /// For a VM: the physical host it runs on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_host: Option<String>,
+    /// Occupied sockets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets: Option<u32>,
+    /// Physical cores, all sockets together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
+    /// Hardware threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u32>,
+    /// A VM's virtual cores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcpus: Option<u32>,
+    /// CPU model or family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    /// Oracle core factor given for the host (a decimal string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_factor: Option<Decimal>,
+}
+
+impl HostObserved {
+    /// The facts without the host name.
+    #[must_use]
+    pub fn facts(&self) -> Facts {
+        Facts {
+            os: self.os.clone(),
+            os_version: self.os_version.clone(),
+            is_virtual: self.is_virtual,
+            physical_host: self.physical_host.clone(),
+            sockets: self.sockets,
+            cores: self.cores,
+            threads: self.threads,
+            vcpus: self.vcpus,
+            cpu: self.cpu.clone(),
+            core_factor: self.core_factor,
+        }
+    }
+}
+
+/// Fields of `installed`. Frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Installed {
+    /// Host name.
+    pub host: String,
+    /// Vendor as typed.
+    pub vendor: String,
+    /// Product as typed.
+    pub product: String,
+    /// Edition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// Version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// Fields of `uninstalled`. Frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uninstalled {
+    /// Host name.
+    pub host: String,
+    /// Vendor as typed.
+    pub vendor: String,
+    /// Product as typed.
+    pub product: String,
+}
+
+/// Fields of `hosts_seen`: one per vendor per inventory import. Frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostsSeen {
+    /// The vendor whose installations were seen.
+    pub vendor: String,
+    /// The hosts running the vendor's software that the inventory covered.
+    pub hosts: Vec<String>,
+}
+
 #[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_false(b: &bool) -> bool {
     !*b
@@ -223,6 +335,39 @@ impl Event {
             Event::UsageRecorded(_) => "usage_recorded",
             Event::Voided(_) => "voided",
             Event::DocumentAttached(_) => "document_attached",
+            Event::HostObserved(_) => "host_observed",
+            Event::Installed(_) => "installed",
+            Event::Uninstalled(_) => "uninstalled",
+            Event::HostsSeen(_) => "hosts_seen",
+        }
+    }
+
+    /// Whether the record needs store format 3 (installations and count
+    /// rules): a store holding one refuses to open in older builds.
+    #[must_use]
+    pub fn needs_inventory_format(&self) -> bool {
+        match self {
+            Event::Purchased(p) => p.count_rule.is_some(),
+            Event::HostObserved(_)
+            | Event::Installed(_)
+            | Event::Uninstalled(_)
+            | Event::HostsSeen(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The vendor an event belongs to, when it names one itself (a
+    /// license's events name it through the license).
+    #[must_use]
+    pub fn vendor(&self) -> Option<&str> {
+        match self {
+            Event::Purchased(p) => Some(&p.vendor),
+            Event::UsageRecorded(u) => Some(&u.vendor),
+            Event::DocumentAttached(d) => d.vendor.as_deref(),
+            Event::Installed(i) => Some(&i.vendor),
+            Event::Uninstalled(u) => Some(&u.vendor),
+            Event::HostsSeen(h) => Some(&h.vendor),
+            _ => None,
         }
     }
 
@@ -235,7 +380,12 @@ impl Event {
             Event::Adjusted(e) => Some(&e.id),
             Event::Cancelled(e) => Some(&e.id),
             Event::DocumentAttached(e) => e.id.as_deref(),
-            Event::UsageRecorded(_) | Event::Voided(_) => None,
+            Event::UsageRecorded(_)
+            | Event::Voided(_)
+            | Event::HostObserved(_)
+            | Event::Installed(_)
+            | Event::Uninstalled(_)
+            | Event::HostsSeen(_) => None,
         }
     }
 
@@ -257,9 +407,13 @@ impl Event {
             "usage_recorded" => serde_json::from_value(value).map(Event::UsageRecorded),
             "voided" => serde_json::from_value(value).map(Event::Voided),
             "document_attached" => serde_json::from_value(value).map(Event::DocumentAttached),
+            "host_observed" => serde_json::from_value(value).map(Event::HostObserved),
+            "installed" => serde_json::from_value(value).map(Event::Installed),
+            "uninstalled" => serde_json::from_value(value).map(Event::Uninstalled),
+            "hosts_seen" => serde_json::from_value(value).map(Event::HostsSeen),
             other => {
                 return Err(format!(
-                    "unknown type {other:?}: use purchased, extended, adjusted, cancelled, usage_recorded, voided or document_attached"
+                    "unknown type {other:?}: use purchased, extended, adjusted, cancelled, usage_recorded, voided, document_attached, host_observed, installed, uninstalled or hosts_seen"
                 ))
             }
         };
@@ -278,6 +432,10 @@ enum FieldsRef<'a> {
     UsageRecorded(&'a UsageRecorded),
     Voided(&'a Voided),
     DocumentAttached(&'a DocumentAttached),
+    HostObserved(&'a HostObserved),
+    Installed(&'a Installed),
+    Uninstalled(&'a Uninstalled),
+    HostsSeen(&'a HostsSeen),
 }
 
 impl<'a> From<&'a Event> for FieldsRef<'a> {
@@ -290,6 +448,10 @@ impl<'a> From<&'a Event> for FieldsRef<'a> {
             Event::UsageRecorded(x) => FieldsRef::UsageRecorded(x),
             Event::Voided(x) => FieldsRef::Voided(x),
             Event::DocumentAttached(x) => FieldsRef::DocumentAttached(x),
+            Event::HostObserved(x) => FieldsRef::HostObserved(x),
+            Event::Installed(x) => FieldsRef::Installed(x),
+            Event::Uninstalled(x) => FieldsRef::Uninstalled(x),
+            Event::HostsSeen(x) => FieldsRef::HostsSeen(x),
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct Terms {
     pub renewal_months: Option<u32>,
     /// Labels.
     pub tags: Vec<String>,
+    /// How usage is counted from installations.
+    pub count_rule: Option<crate::inventory::CountRule>,
 }
 
 impl From<&Purchased> for Terms {
@@ -81,6 +83,7 @@ impl From<&Purchased> for Terms {
             auto_renew: p.auto_renew,
             renewal_months: p.renewal_months,
             tags: p.tags.clone(),
+            count_rule: p.count_rule,
         }
     }
 }
@@ -609,6 +612,14 @@ pub enum EventKind {
     Voided,
     /// `document_attached`
     DocumentAttached,
+    /// `host_observed`
+    HostObserved,
+    /// `installed`
+    Installed,
+    /// `uninstalled`
+    Uninstalled,
+    /// `hosts_seen`
+    HostsSeen,
 }
 
 /// What an event touched, so that a void can find it.
@@ -629,6 +640,8 @@ pub enum Target {
         /// The license it was bound to.
         license: Option<String>,
     },
+    /// Host timelines, by folded host name.
+    Hosts(Vec<String>),
 }
 
 /// What the derived state remembers of each seq.
@@ -673,6 +686,7 @@ mod tests {
             auto_renew: false,
             renewal_months: None,
             tags: vec![],
+            count_rule: None,
         }
     }
 

@@ -252,6 +252,7 @@ fn event() -> BoxedStrategy<Event> {
                     auto_renew,
                     renewal_months,
                     tags,
+                    count_rule: None,
                 })
             },
         );
@@ -760,7 +761,7 @@ proptest! {
 #[test]
 fn format_examples_round_trip_byte_identically() {
     let examples = format_examples();
-    assert_eq!(examples.len(), 7, "one example per event type");
+    assert_eq!(examples.len(), 11, "one example per event type");
     for text in examples {
         let record = Record::from_bytes(text.as_bytes()).unwrap_or_else(|e| panic!("{e}: {text}"));
         assert_eq!(String::from_utf8(record.to_bytes()).unwrap(), text);

@@ -24,6 +24,7 @@ use entitle_core::{Record, Rejection};
 
 use crate::error::StoreError;
 use crate::head;
+use crate::layout::{FormatInfo, Layout, INVENTORY_FORMAT};
 use crate::log::LogFile;
 use crate::projections::{Applied, Intent, Placed, Projections};
 use crate::Appended;
@@ -89,6 +90,11 @@ pub struct Appender<'s> {
     rejected: u64,
     spilled: bool,
     done: bool,
+    /// The store's FORMAT, raised to [`INVENTORY_FORMAT`] before the first
+    /// inventory record reaches the log (`None`: a dry run).
+    format: Option<(&'s Layout, &'s mut FormatInfo)>,
+    /// Whether a record pushed needs [`INVENTORY_FORMAT`].
+    needs_inventory: bool,
 }
 
 impl<'s> Appender<'s> {
@@ -116,7 +122,30 @@ impl<'s> Appender<'s> {
             rejected: 0,
             spilled: false,
             done: false,
+            format: None,
+            needs_inventory: false,
         }
+    }
+
+    /// Lets the write raise the store's FORMAT when it records the first
+    /// installation or count rule.
+    pub(crate) fn raising_format(mut self, layout: &'s Layout, info: &'s mut FormatInfo) -> Self {
+        self.format = Some((layout, info));
+        self
+    }
+
+    /// Raises FORMAT before the log holds a record older builds cannot
+    /// read, so that they ask to be upgraded rather than fail on it.
+    fn raise_format(&mut self) -> Result<(), StoreError> {
+        if !self.needs_inventory {
+            return Ok(());
+        }
+        if let Some((layout, info)) = self.format.as_mut() {
+            if info.version < INVENTORY_FORMAT {
+                crate::layout::upgrade(layout, info, INVENTORY_FORMAT)?;
+            }
+        }
+        Ok(())
     }
 
     /// Validates a draft and adds it to the write. The inner `Err` is a
@@ -135,6 +164,7 @@ impl<'s> Appender<'s> {
                 return Ok(Err(rejection));
             }
         };
+        self.needs_inventory |= record.event.needs_inventory_format();
         let bytes = record.to_bytes();
         let (digest, _) = self.chain.push_record(&bytes);
         let offset = self.log.len() + self.buf.len() as u64;
@@ -182,6 +212,7 @@ impl<'s> Appender<'s> {
             self.spilled = true;
         }
         if self.rejected == 0 {
+            self.raise_format()?;
             self.log.write(&self.buf)?;
         }
         let changes = self.batch.spill_chunk(self.chunking.hold_counts);
@@ -253,6 +284,7 @@ impl<'s> Appender<'s> {
             open: false,
             spilled: self.spilled,
         })?;
+        self.raise_format()?;
         self.mark(head::Pending::At(last, *self.chain.head()))?;
         self.log.write(&self.buf)?;
         self.log.sync()

@@ -20,7 +20,17 @@ use crate::error::{IoContext, StoreError};
 ///
 /// 1. The log, blobs, keys, derived state.
 /// 2. Adds `log/HEAD`, the head mark (written before every write).
-pub const STORE_FORMAT: u32 = 2;
+/// 3. The log may hold installations (`host_observed`, `installed`,
+///    `uninstalled`, `hosts_seen`) and `count_rule` on purchases. A store
+///    is raised to 3 by the first write of such a record, so a store
+///    without inventory stays readable by builds that know format 2.
+pub const STORE_FORMAT: u32 = 3;
+
+/// The format a store is raised to on open (the head mark).
+pub const HEAD_FORMAT: u32 = 2;
+
+/// The format a store is raised to by its first inventory record.
+pub const INVENTORY_FORMAT: u32 = 3;
 
 const MAGIC: &str = "entitle store";
 
@@ -147,15 +157,19 @@ pub(crate) fn parse_format(layout: &Layout, text: &str) -> Result<FormatInfo, St
     })
 }
 
-/// Rewrites FORMAT with this build's format version, keeping the rest.
-pub(crate) fn upgrade(layout: &Layout, info: &mut FormatInfo) -> Result<(), StoreError> {
+/// Rewrites FORMAT with format `version`, keeping the rest.
+pub(crate) fn upgrade(
+    layout: &Layout,
+    info: &mut FormatInfo,
+    version: u32,
+) -> Result<(), StoreError> {
     let path = layout.format();
     let text = fs::read_to_string(&path).at(&path)?;
     let text: String = text
         .lines()
         .map(|line| {
             if line.starts_with("format: ") {
-                format!("format: {STORE_FORMAT}\n")
+                format!("format: {version}\n")
             } else {
                 format!("{line}\n")
             }
@@ -163,7 +177,7 @@ pub(crate) fn upgrade(layout: &Layout, info: &mut FormatInfo) -> Result<(), Stor
         .collect();
     let tmp = layout.root().join("FORMAT.tmp");
     disk::replace(&path, &tmp, text.as_bytes()).at(&path)?;
-    info.version = STORE_FORMAT;
+    info.version = version;
     Ok(())
 }
 
@@ -218,7 +232,7 @@ pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
     sync_dir(root)?;
     let store_id = new_store_id(root);
     let text = format!(
-        "{MAGIC}\nformat: {STORE_FORMAT}\nid: {store_id}\ncreated: {}\n\
+        "{MAGIC}\nformat: {HEAD_FORMAT}\nid: {store_id}\ncreated: {}\n\
          # The log (log/events.jsonl) is the truth; db/ and index/ are derived\n\
          # and can be deleted and rebuilt with `entitle rebuild`.\n",
         jiff::Timestamp::now()
@@ -228,7 +242,7 @@ pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
     let tmp = root.join("FORMAT.tmp");
     disk::replace(&layout.format(), &tmp, text.as_bytes()).at(layout.format())?;
     Ok(FormatInfo {
-        version: STORE_FORMAT,
+        version: HEAD_FORMAT,
         store_id,
     })
 }

@@ -550,11 +550,12 @@ impl Store {
             }
             None => {}
         }
-        if self.info.version < STORE_FORMAT && access != Open::Inspect {
+        if self.info.version < layout::HEAD_FORMAT && access != Open::Inspect {
             head::write(&path, &head::Mark::settled(seq, hash))?;
-            layout::upgrade(&self.layout, &mut self.info)?;
+            layout::upgrade(&self.layout, &mut self.info, layout::HEAD_FORMAT)?;
             self.notices.push(format!(
-                "upgraded the store to format {STORE_FORMAT}: it now keeps its chain head in log/HEAD (older entitle builds will ask to be upgraded)"
+                "upgraded the store to format {}: it now keeps its chain head in log/HEAD (older entitle builds will ask to be upgraded)",
+                layout::HEAD_FORMAT
             ));
         }
         Ok(())
@@ -754,6 +755,7 @@ impl Store {
             ctx,
             self.chunking,
         )
+        .raising_format(&self.layout, &mut self.info)
     }
 
     /// Records per chunk of a long write (tests use tiny chunks to
@@ -803,6 +805,39 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Every host on `as_of` as known at seq `known` of which anything is
+    /// counted by then, by folded name.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn hosts_at(
+        &self,
+        as_of: Date,
+        known: u64,
+    ) -> Result<std::collections::BTreeMap<String, entitle_core::inventory::HostView>, StoreError>
+    {
+        let mut out = std::collections::BTreeMap::new();
+        for t in self.proj.hosts()? {
+            if let Some(v) = t?.view(as_of, known) {
+                out.insert(v.key.clone(), v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One host's timeline, by name in any case.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn host_timeline(
+        &self,
+        name: &str,
+    ) -> Result<Option<entitle_core::inventory::HostTimeline>, StoreError> {
+        self.proj.host(&entitle_core::types::match_key(name))
     }
 
     /// Every usage series.

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use entitle_core::chain::Hash32;
+use entitle_core::inventory::HostTimeline;
 use entitle_core::ledger::{Backing, BackingError, Changes, Head, UsageYear};
 use entitle_core::timeline::{
     DocumentEntry, EventMeta, LicenseTimeline, Target, UsageSeries, Year,
@@ -17,7 +18,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::error::StoreError;
 
 /// Version of the layout of the derived state. A different one is rebuilt.
-const SCHEMA: u32 = 7;
+const SCHEMA: u32 = 8;
 /// Digests per chunk in the `digests` tree, and seq entries per chunk in
 /// the `events` tree: a million events are a thousand values, not a
 /// million keys (sled opens and writes far faster that way).
@@ -111,6 +112,8 @@ struct Trees {
     texts: sled::Tree,
     /// BLAKE3 of an imported file → the first event that named it.
     imports: sled::Tree,
+    /// Folded host name → the host's timeline (installations, facts).
+    hosts: sled::Tree,
 }
 
 /// sled keeps every page written in memory until the database is closed,
@@ -227,6 +230,7 @@ fn open_trees_once(path: &Path) -> Result<Trees, StoreError> {
         doc_events: open_tree("doc_events")?,
         texts: open_tree("texts")?,
         imports: open_tree("imports")?,
+        hosts: open_tree("hosts")?,
         db,
     })
 }
@@ -291,6 +295,7 @@ impl Projections {
             &self.trees()?.documents,
             &self.trees()?.doc_events,
             &self.trees()?.imports,
+            &self.trees()?.hosts,
         ] {
             tree.clear().map_err(|e| derived(&self.path, e))?;
         }
@@ -405,6 +410,21 @@ impl Projections {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// Every host timeline, in folded-name order.
+    pub(crate) fn hosts(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<HostTimeline, StoreError>> + '_, StoreError> {
+        Ok(self.trees()?.hosts.iter().values().map(|v| {
+            let v = v.map_err(|e| derived(&self.path, e))?;
+            decode(&self.path, &v)
+        }))
+    }
+
+    /// One host by folded name.
+    pub(crate) fn host(&self, key: &str) -> Result<Option<HostTimeline>, StoreError> {
+        self.get(&self.trees()?.hosts, key.as_bytes())
     }
 
     /// Every license timeline, in id order.
@@ -527,6 +547,13 @@ impl Projections {
             licenses.insert(t.id.as_bytes(), value);
         }
         trees.licenses.apply_batch(licenses).map_err(err)?;
+        let mut hosts = sled::Batch::default();
+        for t in &changes.hosts {
+            let value = encode(t);
+            size += value.len();
+            hosts.insert(t.key.as_bytes(), value);
+        }
+        trees.hosts.apply_batch(hosts).map_err(err)?;
 
         let first_new = placed.first().map_or(u64::MAX, |p| p.seq);
         let mut by_chunk: std::collections::BTreeMap<u64, Vec<SeqEntry>> =
@@ -812,6 +839,10 @@ impl Backing for Projections {
 
     fn document(&self, hash: &str) -> Result<Option<DocumentEntry>, BackingError> {
         Projections::document(self, hash).map_err(|e| BackingError(e.to_string()))
+    }
+
+    fn host(&self, key: &str) -> Result<Option<HostTimeline>, BackingError> {
+        Projections::host(self, key).map_err(|e| BackingError(e.to_string()))
     }
 }
 

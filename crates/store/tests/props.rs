@@ -26,7 +26,8 @@ use entitle_core::ledger::{Context, Draft};
 use entitle_core::naive;
 use entitle_core::position::PositionStatus;
 use entitle_core::record::{
-    Adjusted, Cancelled, Event, Extended, Purchased, UsageRecorded, Voided,
+    Adjusted, Cancelled, Event, Extended, HostObserved, HostsSeen, Installed, Purchased,
+    Uninstalled, UsageRecorded, Voided,
 };
 use entitle_core::timeline::{LicenseView, Status, Terms, UsageSeries};
 use entitle_core::{Metric, ProductKey, Quantity, Record};
@@ -113,7 +114,20 @@ enum Op {
         target: Index,
         note: Index,
     },
+    /// Installations and host facts (any case of a few host names).
+    Host {
+        host: Index,
+        vendor: Index,
+        product: Index,
+        /// 0: facts, 1: installed, 2: uninstalled, 3: seen.
+        kind: u8,
+        cores: u32,
+        effective: Option<i32>,
+    },
 }
+
+/// Host names as inventories spell them: matched ignoring case.
+const HOSTS: [&str; 4] = ["db01", "DB01", "app01", "vm01"];
 
 /// An op, how far the clock moves before it (days), and whether it joins
 /// the previous op's append.
@@ -217,6 +231,22 @@ fn op() -> impl Strategy<Value = Op> {
         });
     let void =
         (any::<Index>(), any::<Index>()).prop_map(|(target, note)| Op::Void { target, note });
+    let host = (
+        any::<Index>(),
+        any::<Index>(),
+        any::<Index>(),
+        0u8..4,
+        0u32..6,
+        effective(0..1500),
+    )
+        .prop_map(|(host, vendor, product, kind, cores, effective)| Op::Host {
+            host,
+            vendor,
+            product,
+            kind,
+            cores,
+            effective,
+        });
     prop_oneof![
         4 => purchase,
         2 => extend,
@@ -224,6 +254,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => cancel,
         3 => usage,
         2 => void,
+        3 => host,
     ]
 }
 
@@ -311,6 +342,7 @@ impl Sim {
                         .iter()
                         .map(|t| ["ela", "eu", "legacy"][t.index(3)].to_owned())
                         .collect(),
+                    count_rule: None,
                 };
                 (Event::Purchased(p), effective.map(day), None)
             }
@@ -376,6 +408,51 @@ impl Sim {
                 let voids = target.index(usize::try_from(head).expect("small") + 2) as u64 + 1;
                 let note = note.get(&NOTES).map(str::to_owned);
                 (Event::Voided(Voided { voids }), None, note)
+            }
+            Op::Host {
+                host,
+                vendor,
+                product,
+                kind,
+                cores,
+                effective,
+            } => {
+                let host = host.get(&HOSTS).to_string();
+                let vendor = vendor.get(&VENDORS).to_string();
+                let product = product.get(&PRODUCTS).to_string();
+                let event = match kind {
+                    // cores 0 is refused; cores 5 on 2 sockets too.
+                    0 => Event::HostObserved(HostObserved {
+                        host,
+                        os: Some("Linux".into()),
+                        os_version: None,
+                        is_virtual: false,
+                        physical_host: None,
+                        sockets: Some(if cores % 2 == 0 { 2 } else { 1 }),
+                        cores: Some(*cores * 2),
+                        threads: None,
+                        vcpus: None,
+                        cpu: None,
+                        core_factor: None,
+                    }),
+                    1 => Event::Installed(Installed {
+                        host,
+                        vendor,
+                        product,
+                        edition: None,
+                        version: Some(format!("{cores}")),
+                    }),
+                    2 => Event::Uninstalled(Uninstalled {
+                        host,
+                        vendor,
+                        product,
+                    }),
+                    _ => Event::HostsSeen(HostsSeen {
+                        vendor,
+                        hosts: vec![host, "app01".into()],
+                    }),
+                };
+                (event, effective.map(day), None)
             }
         };
         Draft {
@@ -750,6 +827,12 @@ proptest! {
             let got = naive::from_views(&views);
             let want = naive::state(&records, as_of, known);
             prop_assert_eq!(&got, &want, "licenses as of {} known at #{}", as_of, known);
+            let hosts = store.hosts_at(as_of, known).expect("hosts");
+            prop_assert_eq!(
+                naive::from_host_views(&hosts),
+                naive::hosts(&records, as_of, known),
+                "hosts as of {} known at #{}", as_of, known
+            );
             prop_assert_eq!(
                 store_position(&store, as_of, known),
                 expected_position(&want, &records, as_of, known),
@@ -969,6 +1052,7 @@ proptest! {
                     auto_renew: false,
                     renewal_months: None,
                     tags: Vec::new(),
+                    count_rule: None,
                 })
             } else {
                 Event::UsageRecorded(UsageRecorded {

@@ -12,6 +12,8 @@ use entitle_core::{Event, Record};
 pub(super) struct Disclosure<'a> {
     vendor: &'a str,
     licenses: BTreeSet<String>,
+    /// Hosts (folded) that ran the vendor's software in a disclosed record.
+    hosts: BTreeSet<String>,
     shown: BTreeSet<u64>,
     /// The disclosed records, in seq order.
     pub(super) records: Vec<Record>,
@@ -25,6 +27,7 @@ impl<'a> Disclosure<'a> {
         Disclosure {
             vendor,
             licenses: BTreeSet::new(),
+            hosts: BTreeSet::new(),
             shown: BTreeSet::new(),
             records: Vec::new(),
             error: None,
@@ -59,6 +62,19 @@ impl<'a> Disclosure<'a> {
                 Some(id) => self.licenses.contains(id),
                 None => d.vendor.as_deref().is_some_and(ours),
             },
+            // Installations of the vendor's software, and the facts of the
+            // hosts it ran on (observed after it was first recorded there:
+            // an import records a host's software before its facts).
+            Event::Installed(i) => {
+                let mine = ours(&i.vendor);
+                if mine {
+                    self.hosts.insert(match_key(&i.host));
+                }
+                mine
+            }
+            Event::Uninstalled(u) => ours(&u.vendor),
+            Event::HostsSeen(h) => ours(&h.vendor),
+            Event::HostObserved(h) => self.hosts.contains(&match_key(&h.host)),
             other => other
                 .license_id()
                 .is_some_and(|id| self.licenses.contains(id)),

@@ -50,8 +50,24 @@ impl Derived {
             .filter_map(|t| t.view(as_of, known))
             .collect();
         views.sort_by(|a, b| a.id.cmp(&b.id));
+        // Installations disclosed with the vendor's records count as the
+        // store counts them (the hosts' facts are disclosed with them).
+        let hosts: BTreeMap<String, entitle_core::inventory::HostView> = changes
+            .hosts
+            .iter()
+            .filter_map(|t| t.view(as_of, known))
+            .map(|v| (v.key.clone(), v))
+            .collect();
+        let rows = position(&views, changes.usage.iter().map(|(_, s)| s), as_of, known);
+        let rows = entitle_core::position::with_inventory(
+            rows,
+            &views,
+            &hosts,
+            as_of,
+            DEFAULT_STALE_AFTER_DAYS,
+        );
         let position = review(
-            position(&views, changes.usage.iter().map(|(_, s)| s), as_of, known),
+            rows,
             &views,
             &changes.licenses,
             as_of,

@@ -258,6 +258,23 @@ fn describe(r: &Record) -> String {
                 .unwrap_or_default()
         ),
         Event::Voided(v) => format!("voids event #{}", v.voids),
+        Event::HostObserved(h) => format!("host {}: {}", h.host, h.facts().describe()),
+        Event::Installed(i) => format!(
+            "{} / {} installed on {}{}{}",
+            i.vendor,
+            i.product,
+            i.host,
+            i.edition
+                .as_ref()
+                .map(|e| format!(", edition {e}"))
+                .unwrap_or_default(),
+            i.version
+                .as_ref()
+                .map(|v| format!(", version {v}"))
+                .unwrap_or_default()
+        ),
+        Event::Uninstalled(u) => format!("{} / {} removed from {}", u.vendor, u.product, u.host),
+        Event::HostsSeen(h) => format!("{} seen on {}", h.vendor, h.hosts.join(", ")),
     }
 }
 

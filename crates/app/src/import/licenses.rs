@@ -360,6 +360,7 @@ fn license_draft(cells: &Cells<'_>, bad: &mut Vec<BadRow>, marker: &str) -> Opti
         auto_renew,
         renewal_months: None,
         tags: Vec::new(),
+        count_rule: None,
     });
     let common = Common {
         effective: Some(start),

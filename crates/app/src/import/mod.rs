@@ -20,6 +20,7 @@
 //! event's note carries `import <file> blake3:<hash of the file>`.
 
 mod events;
+mod inventory;
 mod licenses;
 mod sheet;
 mod usage;
@@ -34,6 +35,7 @@ use crate::error::{Action, Error, ErrorKind, Result};
 pub use events::{
     check_documents, check_events, events, lines_to_send, EventsFile, EventsImported,
 };
+pub use inventory::{inventory, InventoryImport, InventoryImported};
 pub use licenses::{licenses, Licenses, LicensesImported, WouldRecord};
 pub use usage::{usage, UsageImport, UsageImported};
 

@@ -136,5 +136,18 @@ pub fn summary(r: &Record) -> String {
         ),
         Event::UsageRecorded(u) => format!("{} {}", u.count, u.metric),
         Event::Voided(v) => format!("voids #{}", v.voids),
+        Event::HostObserved(h) => format!("{}: {}", h.host, h.facts().describe()),
+        Event::Installed(i) => format!(
+            "{} / {} on {}{}",
+            i.vendor,
+            i.product,
+            i.host,
+            i.version
+                .as_ref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default()
+        ),
+        Event::Uninstalled(u) => format!("{} / {} removed from {}", u.vendor, u.product, u.host),
+        Event::HostsSeen(h) => format!("{} seen on {} hosts", h.vendor, h.hosts.len()),
     }
 }

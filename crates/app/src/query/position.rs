@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use entitle_core::position::{review, vendor_matches, PositionRow, PositionStatus, ReviewedRow};
+use entitle_core::position::{
+    review, vendor_matches, with_inventory, PositionRow, PositionStatus, ReviewedRow,
+};
 use entitle_core::{Metric, Quantity};
 use entitle_store::Store;
 use jiff::civil::Date;
@@ -89,6 +91,46 @@ pub struct ProductRow {
     /// The unused cost, exact.
     #[serde(skip)]
     pub unused: Option<Decimal>,
+    /// For a product whose license has a count rule: where `used` came
+    /// from, `inventory` (derived from the installations) or `count` (a
+    /// recorded count). Absent for products without a rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_from: Option<String>,
+    /// The count rule of the product's license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_rule: Option<String>,
+    /// Per host running the product: its facts and what the rule made of
+    /// them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostRow>,
+    /// The observation not used when both exist: the inventory's count
+    /// when a recorded count is more recent, else the recorded count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_used: Option<u64>,
+    /// Its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_used_date: Option<String>,
+    /// Where it comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_used_source: Option<String>,
+}
+
+/// One host behind an inventory-derived count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostRow {
+    /// The host.
+    pub host: String,
+    /// Its facts in a few words.
+    pub facts: String,
+    /// What it adds.
+    pub counted: u64,
+    /// What the rule made of the facts
+    /// (`db01: 2 × 6 cores → 2 × 8 (minimum 8 per processor) = 16`).
+    pub derivation: String,
+    /// Not seen for longer than the stale limit.
+    pub stale: bool,
+    /// The facts the rule needs are missing (counted as 0).
+    pub incomplete: bool,
 }
 
 fn no_usage_data() -> PositionStatus {
@@ -152,7 +194,41 @@ impl From<&ReviewedRow> for ProductRow {
             status_kind: r.status,
             shortfall: m.shortfall_cost,
             unused: m.unused_cost,
+            used_from: r
+                .from_inventory
+                .map(|inv| if inv { "inventory" } else { "count" }.to_owned()),
+            count_rule: r.inventory.as_ref().map(|d| d.rule.as_str().to_owned()),
+            hosts: r
+                .inventory
+                .iter()
+                .flat_map(|d| &d.hosts)
+                .map(|h| HostRow {
+                    host: h.host.clone(),
+                    facts: h.facts.clone(),
+                    counted: h.counted,
+                    derivation: h.derivation.clone(),
+                    stale: h.stale,
+                    incomplete: h.incomplete,
+                })
+                .collect(),
+            other_used: other(r).map(|(n, _, _)| n),
+            other_used_date: other(r).map(|(_, d, _)| d),
+            other_used_source: other(r).and_then(|(_, _, s)| s),
         }
+    }
+}
+
+/// The observation a row does not use: the recorded count the inventory
+/// replaced, or the inventory's count when a recorded one is more recent.
+fn other(r: &PositionRow) -> Option<(u64, String, Option<String>)> {
+    match (r.from_inventory, &r.other_count, &r.inventory) {
+        (Some(true), Some(c), _) => Some((c.count, c.date.to_string(), c.source.clone())),
+        (Some(false), _, Some(d)) => Some((
+            d.count,
+            d.observed.to_string(),
+            Some(format!("inventory ({})", d.rule)),
+        )),
+        _ => None,
     }
 }
 
@@ -261,11 +337,15 @@ pub fn reviewed(
     stale_after: u32,
 ) -> Result<Vec<ReviewedRow>> {
     let inputs = store.position_with_timelines(as_of, known)?;
-    let rows: Vec<PositionRow> = inputs
+    let mut rows: Vec<PositionRow> = inputs
         .rows
         .into_iter()
         .filter(|r| scope.sees_vendor(&r.vendor) && vendor_matches(vendor, &r.vendor))
         .collect();
+    if inputs.views.iter().any(|v| v.terms.count_rule.is_some()) {
+        let hosts = store.hosts_at(as_of, known)?;
+        rows = with_inventory(rows, &inputs.views, &hosts, as_of, stale_after);
+    }
     Ok(review(
         rows,
         &inputs.views,

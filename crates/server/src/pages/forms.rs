@@ -885,6 +885,7 @@ fn to_write(
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            count_rule: None,
         }),
         Action::Extend => Write::Extend(Extend {
             license,

@@ -1,0 +1,482 @@
+//! Installations and count rules: the records, the store format they
+//! raise, bad input refused, and the position deriving `used` from the
+//! hosts' facts as of several dates and moments (worked out by hand).
+
+use serde_json::Value;
+
+use crate::util::TestStore;
+
+fn row<'a>(pos: &'a Value, product: &str) -> &'a Value {
+    pos["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["product"] == product)
+        .unwrap_or_else(|| panic!("no row for {product}: {pos}"))
+}
+
+fn format_line(s: &TestStore) -> String {
+    std::fs::read_to_string(s.path.join("FORMAT"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("format: "))
+        .unwrap()
+        .to_owned()
+}
+
+fn windows(s: &TestStore, qty: &str) {
+    s.ok(&[
+        "purchase",
+        "--id",
+        "WS",
+        "--vendor",
+        "Microsoft",
+        "--product",
+        "Windows Server",
+        "--metric",
+        "core",
+        "--qty",
+        qty,
+        "--start",
+        "2025-01-01",
+        "--count-rule",
+        "microsoft-core",
+    ]);
+}
+
+/// A store without inventory stays format 2 (older builds read it); the
+/// first count rule raises it to 3, and a build that knows only 2 would
+/// then ask to be upgraded.
+#[test]
+fn the_first_inventory_record_raises_the_store_format() {
+    let s = TestStore::new();
+    s.ok(&crate::util::purchase("Adobe", "5", &[]));
+    assert_eq!(format_line(&s), "format: 2");
+    windows(&s, "16");
+    assert_eq!(format_line(&s), "format: 3");
+    assert!(
+        s.log().contains(r#""count_rule":"microsoft-core""#),
+        "{}",
+        s.log()
+    );
+    // A format this build does not know is refused with "upgrade".
+    let format = s.path.join("FORMAT");
+    let text = std::fs::read_to_string(&format).unwrap();
+    std::fs::write(&format, text.replace("format: 3", "format: 4")).unwrap();
+    let err = s.fails(2, &["state"]);
+    assert!(err.contains("upgrade"), "{err}");
+}
+
+#[test]
+fn a_rule_on_a_metric_it_does_not_fit_and_unknown_rules_are_refused() {
+    let s = TestStore::new();
+    let err = s.fails(
+        2,
+        &crate::util::purchase("Microsoft", "5", &["--count-rule", "microsoft-core"]),
+    );
+    assert!(
+        err.contains("does not count a user license; it fits metric core"),
+        "{err}"
+    );
+    let err = s.fails(
+        2,
+        &crate::util::purchase("Microsoft", "5", &["--count-rule", "per-core"]),
+    );
+    assert!(err.contains("is not a count rule"), "{err}");
+    assert_eq!(s.log(), "", "nothing written");
+}
+
+#[test]
+fn bad_host_facts_are_refused_naming_the_line_and_nothing_is_written() {
+    let s = TestStore::new();
+    let file = s.path.with_file_name("bad.jsonl");
+    let lines = [
+        r#"{"type":"host_observed","effective":"2025-01-01","host":"ok01","sockets":1,"cores":4,"threads":8}"#,
+        r#"{"type":"host_observed","effective":"2025-01-01","host":"db01","sockets":2,"cores":0}"#,
+        r#"{"type":"host_observed","effective":"2025-01-01","host":"db02","sockets":1,"cores":8,"threads":4}"#,
+        r#"{"type":"host_observed","effective":"2025-01-01","host":"vm01","virtual":true,"physical_host":"VM01","vcpus":2}"#,
+        r#"{"type":"hosts_seen","effective":"2025-01-01","vendor":"Oracle","hosts":["db01","DB01"]}"#,
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let err = s.fails(2, &["import", "events", file.to_str().unwrap()]);
+    assert!(err.contains("bad.jsonl:2:"), "{err}");
+    assert!(err.contains("must be at least 1"), "{err}");
+    assert!(err.contains("bad.jsonl:3:"), "{err}");
+    assert!(err.contains("fewer than the 8 cores"), "{err}");
+    assert!(err.contains("bad.jsonl:4:"), "{err}");
+    assert!(
+        err.contains("is the virtual machine \"vm01\" itself"),
+        "{err}"
+    );
+    assert!(err.contains("bad.jsonl:5:"), "{err}");
+    assert!(err.contains("listed twice"), "{err}");
+    assert!(!err.contains("bad.jsonl:1:"), "{err}");
+    // A negative count is not a count at all.
+    std::fs::write(
+        &file,
+        r#"{"type":"host_observed","effective":"2025-01-01","host":"db03","sockets":-1}"#,
+    )
+    .unwrap();
+    let err = s.fails(2, &["import", "events", file.to_str().unwrap()]);
+    assert!(
+        err.contains("bad.jsonl:1: host_observed: invalid value: integer `-1`"),
+        "{err}"
+    );
+    assert_eq!(s.log(), "", "nothing written");
+}
+
+/// An inventory that changes over time, under `microsoft-core`:
+///
+/// * 2025-02-01 (seq 2..4): db01, 2 × 6 cores → 2 × 8 = 16; app01,
+///   1 × 4 cores → 8 → 16 (minimum per server). Used 32.
+/// * 2025-06-01 (seq 5..6): db01 replaced by 2 × 12 cores = 24. Used 40.
+/// * 2025-09-01 (seq 7): Windows Server removed from app01. Used 24.
+/// * seq 8 voids seq 5 (the hardware change was entered for the wrong
+///   host): known at 8, 2025-07-01 is back to 16 + 16 = 32.
+#[test]
+fn position_derives_used_from_installations_as_of_dates_and_seqs() {
+    let s = TestStore::new();
+    windows(&s, "32"); // seq 1
+    s.import(&[
+        r#"{"type":"installed","effective":"2025-02-01","host":"db01","vendor":"Microsoft","product":"Windows Server","edition":"Datacenter","version":"2022"}"#,
+        r#"{"type":"host_observed","effective":"2025-02-01","host":"db01","os":"Windows Server","os_version":"2022","sockets":2,"cores":12,"threads":24,"cpu":"Intel Xeon Silver 4310"}"#,
+        r#"{"type":"installed","effective":"2025-02-01","host":"APP01","vendor":"microsoft","product":"windows server","version":"2019"}"#,
+    ]); // seq 2..4
+    s.import(&[
+        r#"{"type":"host_observed","effective":"2025-06-01","host":"DB01","os":"Windows Server","os_version":"2022","sockets":2,"cores":24,"threads":48}"#,
+        r#"{"type":"host_observed","effective":"2025-06-01","host":"app01","sockets":1,"cores":4,"threads":8}"#,
+    ]); // seq 5..6
+    s.import(&[
+        r#"{"type":"uninstalled","effective":"2025-09-01","host":"app01","vendor":"Microsoft","product":"Windows Server"}"#,
+    ]); // seq 7
+
+    // app01 had no facts before 2025-06-01: counted as 0, and said so.
+    let pos = s.json(&["position", "--as-of", "2025-03-01"]);
+    let ws = row(&pos, "Windows Server");
+    assert_eq!(ws["used"], 16, "{ws}");
+    assert_eq!(ws["used_from"], "inventory");
+    assert_eq!(ws["count_rule"], "microsoft-core");
+    assert_eq!(ws["used_date"], "2025-02-01");
+    assert_eq!(ws["used_source"], "inventory (microsoft-core)");
+    let hosts = ws["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2);
+    assert_eq!(hosts[0]["host"], "APP01", "named as first recorded");
+    assert_eq!(hosts[0]["incomplete"], true);
+    assert_eq!(
+        hosts[1]["derivation"],
+        "db01: 2 × 6 cores → 2 × 8 (minimum 8 per processor) = 16"
+    );
+    assert_eq!(
+        hosts[1]["facts"],
+        "physical, 2 × 6 cores, 24 threads, Intel Xeon Silver 4310, Windows Server 2022"
+    );
+
+    let pos = s.json(&["position", "--as-of", "2025-07-01"]);
+    let ws = row(&pos, "Windows Server");
+    assert_eq!(ws["used"], 40, "24 + 16: {ws}");
+    assert_eq!(ws["status"], "under");
+    assert_eq!(ws["balance"], -8);
+    let d: Vec<&str> = ws["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["derivation"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        d,
+        [
+            "APP01: 1 × 4 cores → 1 × 8 (minimum 8 per processor) = 8 → 16 (minimum 16 per server)",
+            "db01: 2 × 12 cores = 24",
+        ]
+    );
+    // Known before the hardware change was recorded: still 2 × 6.
+    let pos = s.json(&["position", "--as-of", "2025-07-01", "--known-at", "#4"]);
+    assert_eq!(row(&pos, "Windows Server")["used"], 16);
+
+    let pos = s.json(&["position", "--as-of", "2025-10-01"]);
+    let ws = row(&pos, "Windows Server");
+    assert_eq!(ws["used"], 24, "app01 removed: {ws}");
+    assert_eq!(ws["status"], "over");
+    assert_eq!(ws["hosts"].as_array().unwrap().len(), 1);
+
+    s.ok(&["void", "5", "--note", "entered for the wrong host"]); // seq 8
+    let pos = s.json(&["position", "--as-of", "2025-07-01"]);
+    assert_eq!(
+        row(&pos, "Windows Server")["used"],
+        32,
+        "16 + 16 after the void"
+    );
+    let pos = s.json(&["position", "--as-of", "2025-07-01", "--known-at", "#7"]);
+    assert_eq!(
+        row(&pos, "Windows Server")["used"],
+        40,
+        "known before the void"
+    );
+
+    // The table shows where the number came from and the derivation.
+    let table = s.ok(&["position", "--as-of", "2025-07-01"]);
+    assert!(
+        table.contains("db01: 2 × 6 cores → 2 × 8 (minimum 8 per processor) = 16"),
+        "{table}"
+    );
+
+    // And the log still verifies, rebuilt from scratch.
+    s.ok(&["rebuild"]);
+    s.ok(&["verify"]);
+    let pos = s.json(&["position", "--as-of", "2025-07-01"]);
+    assert_eq!(row(&pos, "Windows Server")["used"], 32);
+}
+
+/// A recorded count more recent than the inventory wins, and the
+/// inventory's figure is shown beside it; the reverse too.
+#[test]
+fn the_more_recent_observation_is_used_and_the_other_shown() {
+    let s = TestStore::new();
+    s.ok(&[
+        "purchase",
+        "--vendor",
+        "Oracle",
+        "--product",
+        "Database Enterprise Edition",
+        "--metric",
+        "processor",
+        "--qty",
+        "8",
+        "--start",
+        "2025-01-01",
+        "--count-rule",
+        "oracle-processor",
+    ]);
+    s.import(&[
+        r#"{"type":"installed","effective":"2025-03-01","host":"ora01","vendor":"Oracle","product":"Database Enterprise Edition","version":"19c"}"#,
+        r#"{"type":"host_observed","effective":"2025-03-01","host":"ora01","os":"Oracle Linux","sockets":2,"cores":16,"threads":32,"cpu":"Intel Xeon Gold 6244"}"#,
+        r#"{"type":"usage_recorded","effective":"2025-02-01","vendor":"Oracle","product":"Database Enterprise Edition","metric":"processor","count":6,"source":"LMS script"}"#,
+        r#"{"type":"usage_recorded","effective":"2025-05-01","vendor":"Oracle","product":"Database Enterprise Edition","metric":"processor","count":10,"source":"LMS script"}"#,
+    ]);
+    let pos = s.json(&["position", "--as-of", "2025-04-01"]);
+    let r = row(&pos, "Database Enterprise Edition");
+    assert_eq!(r["used"], 8, "2 × 8 cores × 0.5: {r}");
+    assert_eq!(r["used_from"], "inventory");
+    assert_eq!(r["other_used"], 6);
+    assert_eq!(r["other_used_source"], "LMS script");
+    assert_eq!(
+        r["hosts"][0]["derivation"],
+        "ora01: 2 × 8 cores × 0.5 (x86) = 8"
+    );
+    let pos = s.json(&["position", "--as-of", "2025-06-01"]);
+    let r = row(&pos, "Database Enterprise Edition");
+    assert_eq!(r["used"], 10, "{r}");
+    assert_eq!(r["used_from"], "count");
+    assert_eq!(r["other_used"], 8);
+    assert_eq!(r["other_used_source"], "inventory (oracle-processor)");
+    assert_eq!(r["status"], "under");
+}
+
+/// Products without a rule keep their recorded counts, and their JSON has
+/// none of the inventory fields.
+#[test]
+fn products_without_a_rule_are_untouched() {
+    let s = TestStore::new();
+    s.ok(&crate::util::purchase("Adobe", "5", &[]));
+    windows(&s, "16");
+    s.import(&[
+        r#"{"type":"usage_recorded","effective":"2025-02-01","vendor":"Adobe","product":"Acrobat Pro","metric":"user","count":3}"#,
+    ]);
+    let pos = s.json(&["position", "--as-of", "2025-03-01"]);
+    let r = row(&pos, "Acrobat Pro");
+    assert_eq!(r["used"], 3);
+    assert!(r.get("used_from").is_none(), "{r}");
+    assert!(r.get("hosts").is_none(), "{r}");
+    // A rule whose product runs nowhere known: the row says it counts
+    // from recorded counts.
+    assert_eq!(row(&pos, "Windows Server")["used_from"], "count");
+}
+
+fn csv(s: &TestStore, name: &str, text: &str) -> String {
+    let file = s.path.with_file_name(name);
+    std::fs::write(&file, text).unwrap();
+    file.to_str().unwrap().to_owned()
+}
+
+fn types(s: &TestStore) -> Vec<String> {
+    s.log_lines()
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// A German export (semicolons, German headers), then a nightly snapshot
+/// in English that drops a product: only the changes are recorded, plus
+/// one sighting per vendor; the same file again is refused.
+#[test]
+fn csv_import_records_changes_and_a_sighting_per_vendor() {
+    let s = TestStore::new();
+    let de = csv(
+        &s,
+        "inventar.csv",
+        "Rechner;Hersteller;Produkt;Version;Betriebssystem;Sockel;Kerne;threads;Prozessor\n\
+         db01;Microsoft;Windows Server;2022;Windows Server;2;12;24;Intel Xeon Silver 4310\n\
+         db01;Microsoft;SQL Server;2019;Windows Server;2;12;24;Intel Xeon Silver 4310\n\
+         ora01;Oracle;Database Enterprise Edition;19c;Oracle Linux;2;16;32;Intel Xeon Gold 6244\n",
+    );
+    let out = s.ok(&["inventory", "import", &de, "--date", "2025-06-01"]);
+    assert!(
+        out.contains(
+            "3 installation(s) new or changed, 0 removed, facts of 2 host(s), 2 sighting(s)"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        types(&s),
+        [
+            "installed",
+            "installed",
+            "host_observed",
+            "installed",
+            "host_observed",
+            "hosts_seen",
+            "hosts_seen"
+        ]
+    );
+    let err = s.fails(2, &["inventory", "import", &de, "--date", "2025-06-01"]);
+    assert!(err.contains("already imported"), "{err}");
+
+    let en = csv(
+        &s,
+        "nightly.csv",
+        "host,vendor,product,version,os,sockets,cores,threads,cpu\n\
+         DB01,Microsoft,Windows Server,2022,Windows Server,2,12,24,Intel Xeon Silver 4310\n\
+         ora01,Oracle,Database Enterprise Edition,19c,Oracle Linux,2,16,32,Intel Xeon Gold 6244\n",
+    );
+    let done = s.json(&[
+        "inventory",
+        "import",
+        &en,
+        "--date",
+        "2025-07-01",
+        "--snapshot",
+    ]);
+    assert_eq!(done["installed"], 0, "{done}");
+    assert_eq!(
+        done["uninstalled"], 1,
+        "SQL Server removed from db01: {done}"
+    );
+    assert_eq!(done["facts"], 0);
+    assert_eq!(done["sightings"], 2);
+    let lines = s.log_lines();
+    let removed: Value = serde_json::from_str(&lines[7]).unwrap();
+    assert_eq!(removed["type"], "uninstalled");
+    assert_eq!(removed["product"], "SQL Server");
+    let seen: Value = serde_json::from_str(&lines[8]).unwrap();
+    assert_eq!(seen["type"], "hosts_seen");
+    assert_eq!(seen["vendor"], "Microsoft");
+    assert_eq!(seen["hosts"], serde_json::json!(["DB01"]));
+}
+
+/// One bad row among many good ones: named by FILE:LINE, nothing written
+/// (not even the store).
+#[test]
+fn csv_import_with_a_bad_row_records_nothing() {
+    let s = TestStore::new();
+    let mut text = String::from("host,vendor,product,sockets,cores,threads\n");
+    for i in 0..2000 {
+        text.push_str(&format!("h{i},Microsoft,Windows Server,1,8,16\n"));
+    }
+    text.push_str("bad01,Microsoft,Windows Server,2,0,16\n");
+    text.push_str("H5,Microsoft,SQL Server,2,8,16\n");
+    let file = csv(&s, "big.csv", &text);
+    let err = s.fails(2, &["inventory", "import", &file]);
+    assert!(err.contains("big.csv:2002"), "{err}");
+    assert!(err.contains("must be at least 1"), "{err}");
+    assert!(err.contains("big.csv:2003"), "{err}");
+    assert!(err.contains("other facts than on line 7"), "{err}");
+    assert!(!s.path.join("FORMAT").exists(), "no store was created");
+}
+
+/// One vendor's audit pack discloses its installations, the facts of the
+/// hosts they run on and its sightings, and nothing that names another
+/// vendor's software on the same host; the pack re-derives the store's
+/// inventory-derived position and verifies.
+#[test]
+fn an_audit_pack_discloses_one_vendors_installations_only() {
+    let s = TestStore::new();
+    s.ok(&[
+        "purchase",
+        "--vendor",
+        "Oracle",
+        "--product",
+        "Database Enterprise Edition",
+        "--metric",
+        "processor",
+        "--qty",
+        "8",
+        "--start",
+        "2025-01-01",
+        "--count-rule",
+        "oracle-processor",
+    ]);
+    windows(&s, "16");
+    let file = csv(
+        &s,
+        "mixed.csv",
+        "host,vendor,product,version,os,sockets,cores,threads,cpu\n\
+         ora01,Oracle,Database Enterprise Edition,19c,Linux,2,16,32,Intel Xeon Gold 6244\n\
+         ora01,Microsoft,Windows Server,2022,Linux,2,16,32,Intel Xeon Gold 6244\n",
+    );
+    s.ok(&["inventory", "import", &file, "--date", "2025-06-01"]);
+    let out = s.path.with_file_name("pack-oracle");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "oracle",
+        "--as-of",
+        "2025-06-30",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let disclosed: Vec<Value> = events
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter_map(|e| {
+            e.get("record")
+                .and_then(Value::as_str)
+                .map(|r| serde_json::from_str(r).unwrap())
+        })
+        .collect();
+    let kinds: Vec<&str> = disclosed
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["purchased", "installed", "host_observed", "hosts_seen"],
+        "{events}"
+    );
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_lowercase();
+            assert!(
+                !text.contains("microsoft"),
+                "{} names Microsoft",
+                path.display()
+            );
+            assert!(
+                !text.contains("windows"),
+                "{} names Windows",
+                path.display()
+            );
+        }
+    }
+    let verified = s.ok(&["audit", "verify", out.to_str().unwrap()]);
+    assert!(
+        verified.contains("re-derived from the disclosed events"),
+        "{verified}"
+    );
+}
