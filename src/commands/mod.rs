@@ -16,6 +16,7 @@ mod key;
 mod position;
 mod purchase;
 mod rebuild;
+mod remind;
 mod renewals;
 mod serve;
 mod sheet_out;
@@ -35,8 +36,8 @@ use entitle_app::record::{Common, Documents, Recorded, Source, Write};
 use entitle_app::Open;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, TokenCommand, UsageCommand,
-    UserCommand, WriteArgs,
+    AuditCommand, Cli, Command, DocCommand, ImportCommand, KeyCommand, RemindCommand, TokenCommand,
+    UsageCommand, UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
 use crate::remote::{self, Remote};
@@ -62,6 +63,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::State(args) => state::run(&cli, args),
         Command::Position(args) => position::run(&cli, args),
         Command::Renewals(args) => renewals::run(&cli, args),
+        Command::Remind(args) => match &args.command {
+            Some(RemindCommand::Log(a)) => remind::log(&cli, a),
+            None => remind::run(&cli, args),
+        },
         Command::Spend(args) => spend::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
@@ -123,6 +128,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Rebuild(_) => "rebuild",
         Command::Reindex => "reindex",
         Command::Demo => "demo",
+        Command::Remind(_) => "remind",
         Command::Key(_) => "key show",
     };
     Some(remote::local_only(name))
