@@ -72,7 +72,7 @@ impl Drop for Sink {
 fn settings(port: u16) -> String {
     format!(
         r#"[remind]
-fallback = "ops@example.com"
+fallback = "Ops@Example.com"
 stale_after_days = 90
 
 [remind.contacts]
@@ -227,7 +227,8 @@ fn a_year_of_days_sends_each_stage_once_on_its_day() {
     //   when more than 90 days old: 2027-09-14.
     let a = "anna@example.com";
     let j = "juergen@example.com";
-    let o = "ops@example.com";
+    // (The fallback is written in capitals: a second run must still find it sent.)
+    let o = "Ops@Example.com";
     let under = format!("under:adobe/acrobat pro/user:count-{count_seq}");
     let stale = format!("stale:adobe/acrobat pro/user:count-{count_seq}");
     let expected: BTreeSet<(String, String, String, u32)> = [
@@ -481,7 +482,8 @@ fn bad_settings_are_named_by_file_and_key() {
     // password is never echoed.
     std::fs::write(
         &file,
-        "[smtp]\nurl = \"smtps://127.0.0.1:1\"\nfrom = \"a@example.com\"\nuser = \"x\"\n",
+        "[remind.contacts]\n\"Anna Schmidt\" = \"anna@example.com\"\n\"Jürgen Müller\" = \"j@example.com\"\n\
+         [smtp]\nurl = \"smtps://127.0.0.1:1\"\nfrom = \"a@example.com\"\nuser = \"x\"\n",
     )
     .unwrap();
     let err = s.fails(2, &["remind", "--as-of", "2027-11-25"]);

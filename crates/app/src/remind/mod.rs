@@ -196,7 +196,7 @@ pub fn remind(store: &Store, set: &RemindSettings, req: &RemindRequest) -> Resul
             }
         }
         for addr in to {
-            if sent.contains(&(item.key.clone(), item.stage, addr.clone())) {
+            if sent.contains(&(item.key.clone(), item.stage, addr.to_ascii_lowercase())) {
                 already_sent += 1;
             } else {
                 by_to.entry(addr).or_default().push(item.clone());
