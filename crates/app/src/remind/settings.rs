@@ -39,7 +39,7 @@ pub struct SmtpSettings {
     /// The port (none for the scheme's default).
     pub port: Option<u16>,
     /// `smtps` (implicit TLS), `starttls`, or `none`.
-    pub tls: Tls,
+    pub tls: Security,
     /// Who to authenticate as.
     pub user: Option<String>,
     /// The file holding the password.
@@ -52,7 +52,7 @@ pub struct SmtpSettings {
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tls {
+pub enum Security {
     /// `smtps://`: TLS from the first byte.
     Implicit,
     /// `smtp://`: STARTTLS, required.
@@ -174,9 +174,9 @@ fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Opti
     };
     const URL: &str = "an smtp://host[:port] or smtps://host[:port] URL";
     let (tls, rest) = if let Some(rest) = url.strip_prefix("smtps://") {
-        (Tls::Implicit, rest)
+        (Security::Implicit, rest)
     } else if let Some(rest) = url.strip_prefix("smtp://") {
-        (Tls::StartTls, rest)
+        (Security::StartTls, rest)
     } else {
         return Err(bad("smtp.url", url, URL));
     };
@@ -191,7 +191,7 @@ fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Opti
     }
     let tls = match query {
         "" => tls,
-        "tls=none" if tls == Tls::StartTls => Tls::None,
+        "tls=none" if tls == Security::StartTls => Security::None,
         _ => {
             return Err(bad(
                 "smtp.url",

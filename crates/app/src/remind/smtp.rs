@@ -5,7 +5,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::SmtpTransport;
 use lettre::{Message, Transport};
 
-use super::settings::{SmtpSettings, Tls};
+use super::settings::{Security, SmtpSettings};
 use super::Digest;
 use crate::config::check_secret_file;
 use crate::error::{Error, ErrorKind, Result};
@@ -28,9 +28,9 @@ impl Mailer {
             .at("config")
         };
         let mut b = match s.tls {
-            Tls::Implicit => SmtpTransport::relay(&s.host).map_err(tls_error)?,
-            Tls::StartTls => SmtpTransport::starttls_relay(&s.host).map_err(tls_error)?,
-            Tls::None => SmtpTransport::builder_dangerous(&s.host),
+            Security::Implicit => SmtpTransport::relay(&s.host).map_err(tls_error)?,
+            Security::StartTls => SmtpTransport::starttls_relay(&s.host).map_err(tls_error)?,
+            Security::None => SmtpTransport::builder_dangerous(&s.host),
         };
         if let Some(port) = s.port {
             b = b.port(port);
