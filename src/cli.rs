@@ -224,6 +224,12 @@ pub enum Command {
         after_help = "Status: open (cancel_by not passed), deadline-passed (cancel_by < as-of), renewed-assumed\n(an auto-renewing term ended without extend or cancel; the end shown is the assumed one).\n\nExample:\n  entitle renewals --as-of 2027-11-15 --within 120 --ics deadlines.ics\n  entitle renewals --format csv > renewals.csv"
     )]
     Renewals(RenewalsArgs),
+    /// Send the reminders due today by e-mail: cancel-by and expiry stages, shortfalls, stale usage.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "A stage (remind.stages, default 90, 30, 7 and 0 days before a deadline) is sent once per\nrecipient while its deadline is ahead; stages missed are superseded, never sent late. One digest\nper recipient; each accepted message is recorded in <store>/remind/sent.jsonl.\nSettings: [remind] and [smtp] in the settings file; the password in $ENTITLE_SMTP_PASSWORD or\nsmtp.password_file. Exit: 0 done, 1 an owner without an address, 2 an error or a refused message.\n\nExample:\n  entitle remind --dry-run\n  entitle remind --as-of 2027-11-25 --json\n  entitle remind log"
+    )]
+    Remind(RemindArgs),
     /// What was paid per vendor and product per calendar year, each currency separately.
     #[command(
         after_help = "Each purchase, extend or adjust with a cost counts in the calendar year of its effective date;\nvoided events are left out; currencies are summed separately, never converted.\n\nExample:\n  entitle spend --year 2024\n  entitle spend --vendor Microsoft --known-at 2025-01-31 --format csv > spend.csv"
@@ -898,6 +904,28 @@ pub struct UserRoleArgs {
     /// A vendor an auditor may see (repeatable; auditors only)
     #[arg(long = "vendor", value_name = "VENDOR")]
     pub vendors: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Show what would be sent; send and record nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The day to remind for (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<RemindCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemindCommand {
+    /// What was sent, to whom, when, with which Message-ID (the sent-log).
+    #[command(after_help = "Example:\n  entitle remind log --json")]
+    Log(JsonArgs),
 }
 
 #[derive(Debug, Args)]

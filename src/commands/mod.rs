@@ -17,6 +17,7 @@ mod key;
 mod position;
 mod purchase;
 mod rebuild;
+mod remind;
 mod renewals;
 mod serve;
 mod sheet_out;
@@ -37,7 +38,7 @@ use entitle_app::Open;
 
 use crate::cli::{
     AuditCommand, Cli, Command, DocCommand, ImportCommand, InventoryCommand, KeyCommand,
-    TokenCommand, UsageCommand, UserCommand, WriteArgs,
+    RemindCommand, TokenCommand, UsageCommand, UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
 use crate::remote::{self, Remote};
@@ -64,6 +65,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::State(args) => state::run(&cli, args),
         Command::Position(args) => position::run(&cli, args),
         Command::Renewals(args) => renewals::run(&cli, args),
+        Command::Remind(args) => match &args.command {
+            Some(RemindCommand::Log(a)) => remind::log(&cli, a),
+            None => remind::run(&cli, args),
+        },
         Command::Spend(args) => spend::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
@@ -126,6 +131,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Reindex => "reindex",
         Command::Demo => "demo",
         Command::Inventory(_) => "inventory import",
+        Command::Remind(_) => "remind",
         Command::Key(_) => "key show",
     };
     Some(remote::local_only(name))

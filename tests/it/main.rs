@@ -25,6 +25,7 @@ mod pages;
 mod pages_a11y;
 mod pages_record;
 mod position_money;
+mod remind;
 mod renewals;
 mod serve;
 mod serve_settings;

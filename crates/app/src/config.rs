@@ -16,6 +16,18 @@
 //! tls_cert = "/etc/entitle/cert.pem"
 //! tls_key = "/etc/entitle/key.pem"      # chmod 600
 //! # behind_proxy = "127.0.0.1"          # instead of TLS: the proxy's address
+//!
+//! [remind]
+//! stages = [90, 30, 7, 0]
+//! language = "en"
+//! fallback = "licenses@example.com"
+//! contacts = { "Alice Meyer" = { email = "alice@example.com", language = "de" } }
+//!
+//! [smtp]
+//! url = "smtps://mail.example.com"
+//! user = "entitle"
+//! password_file = "/etc/entitle/smtp-password"   # or $ENTITLE_SMTP_PASSWORD
+//! from = "entitle <licenses@example.com>"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -35,6 +47,69 @@ pub struct Settings {
     /// `[server]`: how `entitle serve` listens.
     #[serde(default)]
     pub server: ServerSection,
+    /// `[remind]`: what `entitle remind` sends and to whom.
+    #[serde(default)]
+    pub remind: RemindSection,
+    /// `[smtp]`: the mail server `entitle remind` sends through.
+    #[serde(default)]
+    pub smtp: SmtpSection,
+}
+
+/// `[remind]`: stages, contacts and the defaults of the digests.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindSection {
+    /// Days before a deadline at which a reminder is sent (default 90,
+    /// 30, 7 and 0: on the day).
+    pub stages: Option<Vec<u32>>,
+    /// The digests' language unless a contact says otherwise: `en` or `de`.
+    pub language: Option<String>,
+    /// Where reminders without an owner go.
+    pub fallback: Option<String>,
+    /// A usage count older than this many days is stale (default 90).
+    pub stale_after_days: Option<u32>,
+    /// The link to a license in the digests: `{id}` is replaced by the
+    /// license id (e.g. `https://entitle.example.com/licenses/{id}`);
+    /// without it the digests name the CLI command.
+    pub link: Option<String>,
+    /// Owner name (matched as the store matches names: trimmed, any case)
+    /// → an address, or `{ email = "…", language = "de" }`.
+    #[serde(default)]
+    pub contacts: std::collections::BTreeMap<String, Contact>,
+}
+
+/// One contact: an address, or an address and a language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Contact {
+    /// Just the address.
+    Address(String),
+    /// The address and the language of the digests.
+    Full {
+        /// The address.
+        email: String,
+        /// `en` or `de`.
+        language: Option<String>,
+    },
+}
+
+/// `[smtp]`: the mail server. The password is never a value here: it is
+/// in `$ENTITLE_SMTP_PASSWORD` or the file `password_file` names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSection {
+    /// `smtp://host[:port]` (STARTTLS, required), `smtps://host[:port]`
+    /// (implicit TLS), or `smtp://host:port?tls=none` for a relay on the
+    /// same machine only.
+    pub url: Option<String>,
+    /// The user name to authenticate as.
+    pub user: Option<String>,
+    /// A file holding the password (readable by its owner only).
+    pub password_file: Option<PathBuf>,
+    /// The sender, `entitle <licenses@example.com>`.
+    pub from: Option<String>,
+    /// Seconds before a silent server is given up (default 30).
+    pub timeout_secs: Option<u64>,
 }
 
 /// `[server]`: the defaults of `entitle serve`'s flags.
@@ -89,9 +164,13 @@ pub fn load(store: &Path, explicit: Option<&Path>) -> Result<Config> {
     })?;
     let mut settings: Settings = toml::from_str(&text).map_err(|e| file_error(&path, &text, &e))?;
     let folder = path.parent().unwrap_or(Path::new("."));
-    for file in [&mut settings.server.tls_cert, &mut settings.server.tls_key]
-        .into_iter()
-        .flatten()
+    for file in [
+        &mut settings.server.tls_cert,
+        &mut settings.server.tls_key,
+        &mut settings.smtp.password_file,
+    ]
+    .into_iter()
+    .flatten()
     {
         if file.is_relative() {
             *file = folder.join(&*file);

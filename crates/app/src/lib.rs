@@ -24,6 +24,7 @@ pub mod maintenance;
 pub mod progress;
 pub mod query;
 pub mod record;
+pub mod remind;
 pub mod scope;
 pub mod sheet_out;
 pub mod store;

@@ -10,6 +10,7 @@ mod usage;
 
 pub use history::{history, History, HistoryEvent};
 pub use position::{position, reviewed, MoneyTotals, Position, PositionRequest, ProductRow};
+pub(crate) use renewals::terms_ending;
 pub use renewals::{calendar, renewals, Renewal, Renewals, RenewalsRequest};
 pub use spend::{spend, Spend, SpendRequest, SpendRow, SpendTotal};
 pub use state::{state, LicenseRow, State};

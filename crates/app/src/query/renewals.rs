@@ -126,18 +126,9 @@ pub fn renewals(store: &Store, scope: &Scope, req: &RenewalsRequest) -> Result<R
                 format!("is too long: {e}"),
             )
         })?;
-    let mut list = Vec::new();
-    for v in store.licenses_at(as_of, known)? {
-        if !v.status.is_entitled() || !scope.sees_vendor(&v.terms.vendor) {
-            continue;
-        }
-        let Some(end) = v.terms.end else { continue };
-        if end <= as_of || end > until {
-            continue;
-        }
-        list.push(renewal(store, &v, end, as_of, known)?);
-    }
-    list.sort_by(|x, y| (&x.cancel_by, &x.id).cmp(&(&y.cancel_by, &y.id)));
+    let list = terms_ending(store, scope, as_of, known, |end| {
+        end > as_of && end <= until
+    })?;
     let stamp = if known == 0 {
         Timestamp::UNIX_EPOCH
     } else {
@@ -152,6 +143,32 @@ pub fn renewals(store: &Store, scope: &Scope, req: &RenewalsRequest) -> Result<R
         store_id: store.info().store_id.clone(),
         stamp,
     })
+}
+
+/// The terms entitled on `as_of` whose end `in_window` accepts, with
+/// their cancel-by dates and statuses, by cancel-by date (what
+/// [`renewals`] lists; the reminders ask for the terms ending on or after
+/// the date, the day of the end included).
+pub(crate) fn terms_ending(
+    store: &Store,
+    scope: &Scope,
+    as_of: Date,
+    known: u64,
+    in_window: impl Fn(Date) -> bool,
+) -> Result<Vec<Renewal>> {
+    let mut list = Vec::new();
+    for v in store.licenses_at(as_of, known)? {
+        if !v.status.is_entitled() || !scope.sees_vendor(&v.terms.vendor) {
+            continue;
+        }
+        let Some(end) = v.terms.end else { continue };
+        if !in_window(end) {
+            continue;
+        }
+        list.push(renewal(store, &v, end, as_of, known)?);
+    }
+    list.sort_by(|x, y| (&x.cancel_by, &x.id).cmp(&(&y.cancel_by, &y.id)));
+    Ok(list)
 }
 
 fn renewal(store: &Store, v: &LicenseView, end: Date, as_of: Date, known: u64) -> Result<Renewal> {

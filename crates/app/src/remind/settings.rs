@@ -1,0 +1,240 @@
+//! The `[remind]` and `[smtp]` sections of the settings file, checked:
+//! every bad value is named with the file and the key.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use entitle_core::types::match_key;
+use lettre::message::Mailbox;
+use lettre::Address;
+
+use super::digest::Language;
+use crate::config::{Config, Contact};
+use crate::error::{Error, ErrorKind, Result};
+
+/// The reminder settings, checked.
+#[derive(Debug, Clone)]
+pub struct RemindSettings {
+    /// Days before a deadline, ascending.
+    pub stages: Vec<u32>,
+    /// The default language.
+    pub language: Language,
+    /// Where items without an owner go.
+    pub fallback: Option<String>,
+    /// A count older than this is stale.
+    pub stale_after: u32,
+    /// The link to a license, `{id}` replaced.
+    pub link: Option<String>,
+    /// (owner as matched, address, language).
+    contacts: Vec<(String, String, Option<Language>)>,
+    /// The mail server, if configured.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// How to reach the mail server.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    /// The host.
+    pub host: String,
+    /// The port (none for the scheme's default).
+    pub port: Option<u16>,
+    /// `smtps` (implicit TLS), `starttls`, or `none`.
+    pub tls: Security,
+    /// Who to authenticate as.
+    pub user: Option<String>,
+    /// The file holding the password.
+    pub password_file: Option<PathBuf>,
+    /// The sender.
+    pub from: Mailbox,
+    /// Connection and command time-out.
+    pub timeout: Duration,
+}
+
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// `smtps://`: TLS from the first byte.
+    Implicit,
+    /// `smtp://`: STARTTLS, required.
+    StartTls,
+    /// `smtp://…?tls=none`: none (a relay on the same machine).
+    None,
+}
+
+impl RemindSettings {
+    /// The address and language of an owner, matched as the store
+    /// matches names.
+    #[must_use]
+    pub fn contact(&self, owner: &str) -> Option<(&str, Language)> {
+        let key = match_key(owner);
+        self.contacts
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, a, l)| (a.as_str(), l.unwrap_or(self.language)))
+    }
+
+    /// The language of the digests to `address`.
+    #[must_use]
+    pub fn language_of(&self, address: &str) -> Language {
+        self.contacts
+            .iter()
+            .find(|(_, a, _)| a.eq_ignore_ascii_case(address))
+            .and_then(|(_, _, l)| *l)
+            .unwrap_or(self.language)
+    }
+}
+
+/// Reads and checks the `[remind]` and `[smtp]` sections.
+///
+/// # Errors
+///
+/// A value that is not what its key needs, naming the file and the key.
+pub fn settings(config: &Config) -> Result<RemindSettings> {
+    let file = config.file_name();
+    let bad = |key: &str, value: &str, what: &str| {
+        Error::new(
+            ErrorKind::BadInput,
+            format!("{file}: {key} {value:?} is not {what}"),
+        )
+        .at("config")
+    };
+    let r = &config.settings.remind;
+    let stages = r.stages.clone().unwrap_or_else(|| vec![90, 30, 7, 0]);
+    if stages.is_empty() {
+        return Err(bad(
+            "remind.stages",
+            "[]",
+            "a list of days (say [90, 30, 7, 0])",
+        ));
+    }
+    if let Some(s) = stages.iter().find(|s| **s > 3660) {
+        return Err(bad(
+            "remind.stages",
+            &s.to_string(),
+            "a number of days up to 3660",
+        ));
+    }
+    let mut stages = stages;
+    stages.sort_unstable();
+    stages.dedup();
+    let language = match &r.language {
+        Some(l) => Language::parse(l).ok_or_else(|| bad("remind.language", l, "en or de"))?,
+        None => Language::En,
+    };
+    let address = |key: &str, value: &str| -> Result<String> {
+        value
+            .trim()
+            .parse::<Address>()
+            .map(|a| a.to_string())
+            .map_err(|_| bad(key, value, "an e-mail address"))
+    };
+    let fallback = r
+        .fallback
+        .as_deref()
+        .map(|f| address("remind.fallback", f))
+        .transpose()?;
+    let mut contacts = Vec::new();
+    for (name, c) in &r.contacts {
+        let key = format!("remind.contacts.{name:?}");
+        let (email, lang) = match c {
+            Contact::Address(a) => (a, None),
+            Contact::Full { email, language } => (email, language.as_ref()),
+        };
+        let lang = lang
+            .map(|l| {
+                Language::parse(l).ok_or_else(|| bad(&format!("{key}.language"), l, "en or de"))
+            })
+            .transpose()?;
+        contacts.push((match_key(name), address(&key, email)?, lang));
+    }
+    if let Some(link) = &r.link {
+        if !link.contains("{id}") {
+            return Err(bad("remind.link", link, "a link holding {id}"));
+        }
+    }
+    let smtp = smtp(config, &bad)?;
+    Ok(RemindSettings {
+        stages,
+        language,
+        fallback,
+        stale_after: r.stale_after_days.unwrap_or(90),
+        link: r.link.clone(),
+        contacts,
+        smtp,
+    })
+}
+
+fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Option<SmtpSettings>> {
+    let s = &config.settings.smtp;
+    let Some(url) = &s.url else {
+        if s.from.is_some() || s.user.is_some() || s.password_file.is_some() {
+            return Err(bad("smtp.url", "", "given: the other [smtp] keys need it"));
+        }
+        return Ok(None);
+    };
+    const URL: &str = "an smtp://host[:port] or smtps://host[:port] URL";
+    let (tls, rest) = if let Some(rest) = url.strip_prefix("smtps://") {
+        (Security::Implicit, rest)
+    } else if let Some(rest) = url.strip_prefix("smtp://") {
+        (Security::StartTls, rest)
+    } else {
+        return Err(bad("smtp.url", url, URL));
+    };
+    let (hostport, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let hostport = hostport.trim_end_matches('/');
+    if hostport.contains('@') {
+        return Err(bad(
+            "smtp.url",
+            url,
+            "a URL without a user or password (give smtp.user, and the password in $ENTITLE_SMTP_PASSWORD or smtp.password_file)",
+        ));
+    }
+    let tls = match query {
+        "" => tls,
+        "tls=none" if tls == Security::StartTls => Security::None,
+        _ => {
+            return Err(bad(
+                "smtp.url",
+                url,
+                "a URL whose only option is ?tls=none (smtp:// only)",
+            ))
+        }
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            Some(p.parse::<u16>().map_err(|_| bad("smtp.url", url, URL))?),
+        ),
+        None => (hostport, None),
+    };
+    if host.is_empty() {
+        return Err(bad("smtp.url", url, URL));
+    }
+    let from = s.from.as_deref().ok_or_else(|| {
+        bad(
+            "smtp.from",
+            "",
+            "given: the sender is needed (\"entitle <licenses@example.com>\")",
+        )
+    })?;
+    let from: Mailbox = from.parse().map_err(|_| {
+        bad(
+            "smtp.from",
+            from,
+            "a sender like \"entitle <licenses@example.com>\"",
+        )
+    })?;
+    let secs = s.timeout_secs.unwrap_or(30);
+    if secs == 0 {
+        return Err(bad("smtp.timeout_secs", "0", "a number of seconds above 0"));
+    }
+    Ok(Some(SmtpSettings {
+        host: host.to_owned(),
+        port,
+        tls,
+        user: s.user.clone(),
+        password_file: s.password_file.clone(),
+        from,
+        timeout: Duration::from_secs(secs),
+    }))
+}

@@ -1,0 +1,84 @@
+//! Sending a digest through SMTP (lettre, blocking, rustls).
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::SmtpTransport;
+use lettre::{Message, Transport};
+
+use super::settings::{Security, SmtpSettings};
+use super::Digest;
+use crate::config::check_secret_file;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A connection setting for the mail server.
+pub(super) struct Mailer {
+    transport: SmtpTransport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// The transport of `s`, authenticated with `password` (else the
+    /// contents of `smtp.password_file`) when `smtp.user` is set.
+    pub(super) fn new(s: &SmtpSettings, password: Option<&str>) -> Result<Mailer> {
+        let tls_error = |e: lettre::transport::smtp::Error| {
+            Error::new(
+                ErrorKind::BadInput,
+                format!("cannot set up TLS for {}: {e}", s.host),
+            )
+            .at("config")
+        };
+        let mut b = match s.tls {
+            Security::Implicit => SmtpTransport::relay(&s.host).map_err(tls_error)?,
+            Security::StartTls => SmtpTransport::starttls_relay(&s.host).map_err(tls_error)?,
+            Security::None => SmtpTransport::builder_dangerous(&s.host),
+        };
+        if let Some(port) = s.port {
+            b = b.port(port);
+        }
+        b = b.timeout(Some(s.timeout));
+        if let Some(user) = &s.user {
+            let password = match (password, &s.password_file) {
+                (Some(p), _) => p.to_owned(),
+                (None, Some(file)) => {
+                    check_secret_file("smtp.password_file", file)?;
+                    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+                    text.trim_end_matches(['\r', '\n']).to_owned()
+                }
+                (None, None) => return Err(Error::missing(
+                    "config",
+                    format!("smtp.user {user:?} is set but there is no password"),
+                )
+                .hint(
+                    "set $ENTITLE_SMTP_PASSWORD, or smtp.password_file to a file only you can read",
+                )),
+            };
+            b = b.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Mailer {
+            transport: b.build(),
+            from: s.from.clone(),
+        })
+    }
+
+    /// Sends one digest with Message-ID `id`; the error says why the
+    /// server did not accept it.
+    pub(super) fn send(&self, m: &Digest, id: &str) -> std::result::Result<(), String> {
+        let to: Mailbox =
+            m.to.parse()
+                .map_err(|e| format!("{:?} is not an address: {e}", m.to))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject.clone())
+            .message_id(Some(id.to_owned()))
+            .multipart(MultiPart::alternative_plain_html(
+                m.text.clone(),
+                m.html.clone(),
+            ))
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        self.transport
+            .send(&message)
+            .map(|_| ())
+            .map_err(|e| format!("the mail server did not accept it: {e}"))
+    }
+}
