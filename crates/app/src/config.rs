@@ -35,6 +35,26 @@ pub struct Settings {
     /// `[server]`: how `entitle serve` listens.
     #[serde(default)]
     pub server: ServerSection,
+    /// `[backup]`: where `entitle backup` finds an S3 endpoint, and its
+    /// Object Lock defaults.
+    #[serde(default)]
+    pub backup: BackupSection,
+}
+
+/// `[backup]`: S3 settings that are no secret (credentials come only from
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`), and the retention
+/// defaults. `AWS_ENDPOINT_URL` and `AWS_REGION` beat the file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSection {
+    /// The S3 endpoint (`http://127.0.0.1:8333`); default AWS.
+    pub endpoint: Option<String>,
+    /// The region (default `us-east-1`).
+    pub region: Option<String>,
+    /// Days of Object Lock retention (`--retain-days`, default 3650).
+    pub retain_days: Option<u64>,
+    /// `compliance` or `governance` (`--lock-mode`).
+    pub lock_mode: Option<String>,
 }
 
 /// `[server]`: the defaults of `entitle serve`'s flags.
