@@ -242,8 +242,22 @@ pub enum Command {
     #[command(after_help = "Example:\n  entitle export > chain.jsonl")]
     Export,
     /// Re-read the whole log and check the chain; exit 1 naming the first bad event.
-    #[command(after_help = "Example:\n  entitle verify")]
-    Verify,
+    #[command(
+        after_help = "With --against, also checks that the local log extends the latest backup in SRC (same events\nup to its seq, same chain head): a local log cut short or rewritten, even together with its\nderived state, is caught by the copy it cannot alter.\n\nExample:\n  entitle verify\n  entitle verify --against s3://entitle-backups/acme"
+    )]
+    Verify(VerifyArgs),
+    /// Copy what is new in the store to a directory or s3://bucket/prefix (write-once, signed manifest last).
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "Copies the committed log as segments named by their seq range, each document once under its\nhash, and a manifest signed with the store's key, written last; nothing in DEST is ever\nreplaced or deleted. A backup cut short leaves the previous manifest valid; the next run\nreuses what is complete. Quiet on success (exit 0); an error exits 2. For S3, the endpoint and\ncredentials come from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY\n(or endpoint/region in [backup] of entitle.toml); addressing is path-style. When the bucket has\nObject Lock configured, every object is written with a retention of --retain-days.\n\nThe signing key is not copied unless --include-key: whoever can read the copy could then\nsign manifests and audit checkpoints as this store.\n\nExample:\n  entitle backup /mnt/offsite/entitle\n  entitle backup s3://entitle-backups/acme --retain-days 3650 --lock-mode compliance\n  entitle backup verify s3://entitle-backups/acme --signer store-key.pub"
+    )]
+    Backup(BackupArgs),
+    /// Build a new store from a backup (optionally up to an earlier seq), checking every object.
+    #[command(
+        after_help = "DIR must be missing or empty. The store is built in a temporary directory beside DIR and\nrenamed to DIR once complete; its derived state and search index are rebuilt.\n\nExample:\n  entitle restore s3://entitle-backups/acme /srv/entitle-restored\n  entitle restore /mnt/offsite/entitle ./as-of-120 --seq 120"
+    )]
+    Restore(RestoreArgs),
     /// Serve the store over HTTP to signed-in people and API tokens (one process owns the store).
     #[command(
         after_help = "The first start without an account prints a one-time setup token (valid one hour) that\ncreates the first admin through POST /api/v1/setup. SIGTERM or Ctrl-C finishes the requests in\nflight and every queued write, then exits 0.\n\nExample:\n  entitle serve --store /srv/entitle\n  entitle serve --listen 127.0.0.1:8080 --behind-proxy 127.0.0.1\n  entitle serve --listen 0.0.0.0:8443 --tls-cert /etc/entitle/cert.pem --tls-key /etc/entitle/key.pem\n\nEvery flag may instead be set in <store>/entitle.toml, section [server] (listen, behind_proxy,\ntls_cert, tls_key); a flag or its ENTITLE_* variable beats the file."
@@ -797,6 +811,79 @@ pub struct SearchArgs {
     pub offset: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also check that the log extends this backup (a directory or s3://bucket/prefix)
+    #[arg(long, value_name = "SRC")]
+    pub against: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// A directory or s3://bucket/prefix
+    #[arg(required = true, value_name = "DEST")]
+    pub dest: Option<String>,
+    /// Object Lock retention in days, when the bucket has Object Lock [default: 3650]
+    #[arg(long, value_name = "DAYS")]
+    pub retain_days: Option<String>,
+    /// Object Lock mode: compliance or governance [default: compliance]
+    #[arg(long, value_name = "MODE")]
+    pub lock_mode: Option<String>,
+    /// Copy the private signing key too (see the risk below)
+    #[arg(long)]
+    pub include_key: bool,
+    /// Say what was copied (default: quiet on success)
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print a JSON summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check a backup on its own: segments chain to the manifest's head, blobs re-hash, signature.
+    #[command(
+        after_help = "Exit 0 when everything holds, 1 naming each missing or altered object, 2 on an error.\n\nExample:\n  entitle backup verify s3://entitle-backups/acme --signer SHA256:…  # the fingerprint `entitle key show` printed"
+    )]
+    Verify(BackupVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupVerifyArgs {
+    /// The backup: a directory or s3://bucket/prefix
+    pub src: String,
+    /// The store's public key (`entitle key show`): a key file or its SHA256 fingerprint.
+    /// Without it the signature is checked only against the key the manifest names.
+    #[arg(long, value_name = "KEYFILE|FINGERPRINT")]
+    pub signer: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup: a directory or s3://bucket/prefix
+    pub src: String,
+    /// The new store's directory (missing or empty)
+    pub dir: PathBuf,
+    /// Restore the events up to this seq only
+    #[arg(long, value_name = "N")]
+    pub seq: Option<String>,
+    /// The store's public key: a key file or its SHA256 fingerprint
+    #[arg(long, value_name = "KEYFILE|FINGERPRINT")]
+    pub signer: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ mod adjust;
 mod archive;
 mod attach;
 mod audit;
+mod backup;
 mod cancel;
 mod completions;
 mod demo;
@@ -72,7 +73,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Spend(args) => spend::run(&cli, args),
         Command::History(args) => history::run(&cli, args),
         Command::Export => export::run(&cli),
-        Command::Verify => verify::run(&cli),
+        Command::Verify(args) => verify::run(&cli, args),
+        Command::Backup(args) => backup::run(&cli, args),
+        Command::Restore(args) => backup::restore(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Rebuild(args) => rebuild::run(&cli, args),
         Command::Demo => demo::run(&cli),
@@ -122,12 +125,14 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::User(_)
         | Command::Token(_)
         | Command::Export
-        | Command::Verify
+        | Command::Verify(_)
         // Checks a pack file on this machine; never opens the store.
         | Command::Audit(_)
         | Command::Completions { .. } => return None,
         Command::Serve(_) => "serve",
         Command::Rebuild(_) => "rebuild",
+        Command::Backup(_) => "backup",
+        Command::Restore(_) => "restore",
         Command::Reindex => "reindex",
         Command::Demo => "demo",
         Command::Inventory(_) => "inventory import",

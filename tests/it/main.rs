@@ -10,6 +10,7 @@ mod common;
 mod accounts;
 mod archive;
 mod audit;
+mod backup;
 mod color;
 mod crash;
 mod documents;

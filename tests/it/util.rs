@@ -22,6 +22,14 @@ impl TestStore {
         TestStore { _dir: dir, path }
     }
 
+    /// A store at `path` (made by another command, such as `restore`).
+    pub fn at(path: PathBuf) -> Self {
+        TestStore {
+            _dir: tempfile::tempdir().expect("temp dir"),
+            path,
+        }
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
         c.arg("--store").arg(&self.path).args(args);

@@ -53,6 +53,10 @@ pub struct Settings {
     /// `[smtp]`: the mail server `entitle remind` sends through.
     #[serde(default)]
     pub smtp: SmtpSection,
+    /// `[backup]`: where `entitle backup` finds an S3 endpoint, and its
+    /// Object Lock defaults.
+    #[serde(default)]
+    pub backup: BackupSection,
 }
 
 /// `[remind]`: stages, contacts and the defaults of the digests.
@@ -110,6 +114,22 @@ pub struct SmtpSection {
     pub from: Option<String>,
     /// Seconds before a silent server is given up (default 30).
     pub timeout_secs: Option<u64>,
+}
+
+/// `[backup]`: S3 settings that are no secret (credentials come only from
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`), and the retention
+/// defaults. `AWS_ENDPOINT_URL` and `AWS_REGION` beat the file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSection {
+    /// The S3 endpoint (`http://127.0.0.1:8333`); default AWS.
+    pub endpoint: Option<String>,
+    /// The region (default `us-east-1`).
+    pub region: Option<String>,
+    /// Days of Object Lock retention (`--retain-days`, default 3650).
+    pub retain_days: Option<u64>,
+    /// `compliance` or `governance` (`--lock-mode`).
+    pub lock_mode: Option<String>,
 }
 
 /// `[server]`: the defaults of `entitle serve`'s flags.

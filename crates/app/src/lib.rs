@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod archive;
 pub mod audit;
+pub mod backup;
 pub mod config;
 mod convert;
 pub mod demo;

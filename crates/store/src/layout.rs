@@ -247,6 +247,21 @@ pub(crate) fn create(layout: &Layout) -> Result<FormatInfo, StoreError> {
     })
 }
 
+/// Writes the FORMAT file of a store restored from a copy: this build's
+/// format, the original's store id. Written last, as [`create`] does.
+pub(crate) fn create_restored(layout: &Layout, store_id: &str) -> Result<(), StoreError> {
+    let text = format!(
+        "{MAGIC}\nformat: {STORE_FORMAT}\nid: {store_id}\nrestored: {}\n\
+         # The log (log/events.jsonl) is the truth; db/ and index/ are derived\n\
+         # and can be deleted and rebuilt with `entitle rebuild`.\n",
+        jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    );
+    let tmp = layout.root().join("FORMAT.tmp");
+    disk::replace(&layout.format(), &tmp, text.as_bytes()).at(layout.format())
+}
+
 /// fsyncs a directory so that a rename or create in it is durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     disk::sync_dir(dir).at(dir)

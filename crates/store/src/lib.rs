@@ -239,6 +239,30 @@ impl Store {
         Ok(store)
     }
 
+    /// Finishes a store restored from a copy at `root`, whose
+    /// `log/events.jsonl` (and `blobs/`) the caller has written and made
+    /// durable and whose chain ends at `head` (`(seq, hash)`): writes the
+    /// head mark, then — last — FORMAT with the original's `store_id`. The
+    /// derived state is rebuilt by the next [`Store::open`].
+    ///
+    /// # Errors
+    ///
+    /// When the files cannot be written.
+    pub fn finish_restore(
+        root: &Path,
+        store_id: &str,
+        head: (u64, Hash32),
+    ) -> Result<(), StoreError> {
+        let layout = Layout::new(root);
+        layout::sync_dir(&layout.log_dir())?;
+        head::write(
+            &head::path_for(&layout.log()),
+            &head::Mark::settled(head.0, head.1),
+        )?;
+        layout::create_restored(&layout, store_id)?;
+        layout::sync_dir(root)
+    }
+
     fn damaged(&mut self, access: Open, what: String) -> Result<(), StoreError> {
         self.refuse(access, what, |path, what| StoreError::Damaged {
             path,

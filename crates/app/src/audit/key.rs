@@ -52,7 +52,7 @@ pub fn key(store: &Store) -> Result<KeyInfo> {
 }
 
 /// The key itself (to sign with) and what to say about it.
-pub(super) fn load(store: &Store) -> Result<(StoreKey, KeyInfo)> {
+pub(crate) fn load(store: &Store) -> Result<(StoreKey, KeyInfo)> {
     let path = store.layout().keys().join(KEY_FILE);
     let store_id = store.info().store_id.clone();
     let comment = format!("entitle store {store_id}");

@@ -39,7 +39,9 @@ use entitle_pack::{validate_identity, Checkpoint, CHECKPOINT_MAGIC};
 use crate::error::{Error, ErrorKind, Result};
 
 pub use build::{build_pack, PackBuilt, PackRequest};
+pub(crate) use key::load as load_key;
 pub use key::{key, KeyInfo, KEY_FILE};
+pub(crate) use verify::read_signer;
 pub use verify::{verify_pack, Check, PackVerification, VerifyRequest};
 
 const POSITION_FILE: &str = "position.csv";

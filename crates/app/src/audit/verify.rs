@@ -457,7 +457,7 @@ fn pack_as_of(pack: &Pack) -> Option<Date> {
 }
 
 /// The signer as given: a fingerprint, or a file holding public keys.
-fn read_signer(value: &str) -> Result<TrustedSigner> {
+pub(crate) fn read_signer(value: &str) -> Result<TrustedSigner> {
     let t = value.trim();
     if t.starts_with("SHA256:") {
         return TrustedSigner::parse(t).map_err(|_| {
