@@ -167,15 +167,18 @@ fn retention(request: &BackupRequest, settings: &BackupSection) -> Result<Retent
     })
 }
 
+/// A manifest found in a copy: its object name, its signed line, the
+/// line parsed, and its signature.
+type FoundManifest = (String, Vec<u8>, Manifest, String);
+
 /// The latest manifest of a copy (by name), parsed, with its object name.
 fn latest_manifest(
     dest: &dyn Dest,
     listing: &BTreeMap<String, u64>,
-) -> Result<Option<(String, Vec<u8>, Manifest, String)>> {
+) -> Result<Option<FoundManifest>> {
     let Some(name) = listing
         .keys()
-        .filter(|k| k.starts_with("manifests/") && k.ends_with(".manifest"))
-        .next_back()
+        .rfind(|k| k.starts_with("manifests/") && k.ends_with(".manifest"))
     else {
         return Ok(None);
     };
