@@ -1200,6 +1200,10 @@ fn the_archive_search_filters_by_kind_and_license_and_pages_through_its_hits() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(hits(&past), 0);
     assert!(past.contains("rel=\"prev\""), "{past}");
+    assert!(
+        past.contains("page=2#hits\" rel=\"prev\""),
+        "past the end, back to the last page: {past}"
+    );
 
     // The license list filters by owner, as typed in any case.
     let (_, owned) = page("/licenses?owner=petra%20klein");

@@ -296,9 +296,28 @@ pub fn doc_show(
     hash: &str,
     progress: &dyn Progress,
 ) -> Result<DocShow> {
+    Ok(doc_show_with_text(store, scope, hash, progress)?.0)
+}
+
+/// [`doc_show`] and [`doc_text`] of one document, its text read once
+/// (a document's page shows both).
+///
+/// # Errors
+///
+/// As [`doc_show`].
+pub fn doc_show_with_text(
+    store: &Store,
+    scope: &Scope,
+    hash: &str,
+    progress: &dyn Progress,
+) -> Result<(DocShow, DocText)> {
     let doc = scope.resolve_document(store, hash)?;
     let archive = crate::index::open(store, progress)?;
-    let text = TextStatus::of(archive.searchable(store, &doc)?);
+    let extracted = archive.text(store, &doc)?;
+    let text = TextStatus::of(match &extracted {
+        Ok(text) => entitle_archive::Searchable::Yes(text.chars().count()),
+        Err(why) => entitle_archive::Searchable::No(why.clone()),
+    });
     let mut events = Vec::with_capacity(doc.attachments.len());
     for b in &doc.attachments {
         let recorded_at = store
@@ -319,7 +338,16 @@ pub fn doc_show(
         TextStatus::NotSearchable { reason } => Some(reason.clone()),
         _ => None,
     };
-    Ok(DocShow {
+    let (extracted, not_searchable) = match extracted {
+        Ok(text) => (Some(text), None),
+        Err(why) => (None, Some(why)),
+    };
+    let doc_text = DocText {
+        hash: doc.hash.clone(),
+        text: extracted,
+        not_searchable_reason: not_searchable,
+    };
+    let shown = DocShow {
         path: store.blobs().path_of(&doc.hash),
         hash: doc.hash,
         size: doc.size,
@@ -332,7 +360,8 @@ pub fn doc_show(
         not_searchable_reason,
         events,
         text,
-    })
+    };
+    Ok((shown, doc_text))
 }
 
 /// A document's extracted text: what the search reads of it.
@@ -360,17 +389,7 @@ pub fn doc_text(
     hash: &str,
     progress: &dyn Progress,
 ) -> Result<DocText> {
-    let doc = scope.resolve_document(store, hash)?;
-    let archive = crate::index::open(store, progress)?;
-    let (text, not_searchable_reason) = match archive.text(store, &doc)? {
-        Ok(text) => (Some(text), None),
-        Err(why) => (None, Some(why)),
-    };
-    Ok(DocText {
-        hash: doc.hash,
-        text,
-        not_searchable_reason,
-    })
+    Ok(doc_show_with_text(store, scope, hash, progress)?.1)
 }
 
 /// Writes the exact bytes of the document in `scope` whose hash is or

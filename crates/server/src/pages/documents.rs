@@ -20,7 +20,7 @@ use entitle_core::position::vendor_matches;
 use super::dashboard::urlencode;
 use super::forms::Choice;
 use super::i18n::Lang;
-use super::{not_found, page_number, read, Chrome, Times, Visit, MAX_PAGE};
+use super::{not_found, page_number, read, Chrome, Pager, Times, Visit};
 use crate::api::documents::{full_hash, stream};
 use crate::state::Shared;
 
@@ -286,20 +286,14 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
             ])
         )
     };
-    let (shown, previous_href, next_href) = match &found {
-        Some(f) if !hits.is_empty() => {
-            let first = (page - 1) * PER_PAGE + 1;
-            let last = first + hits.len() - 1;
-            (
-                Some(lang.hits_shown(first, last, f.total)),
-                (page > 1).then(|| page_href(page - 1)),
-                (last < f.total && page < MAX_PAGE).then(|| page_href(page + 1)),
-            )
-        }
-        // Past the last page: the way back to the first.
-        Some(f) if f.total > 0 => (None, Some(page_href(1)), None),
-        _ => (None, None, None),
-    };
+    let pager = found.as_ref().map(|f| Pager::new(page, PER_PAGE, f.total));
+    let shown = found
+        .as_ref()
+        .zip(pager)
+        .filter(|_| !hits.is_empty())
+        .map(|(f, pager)| lang.hits_shown(pager.first + 1, pager.first + hits.len(), f.total));
+    let previous_href = pager.and_then(|p| p.previous).map(page_href);
+    let next_href = pager.and_then(|p| p.next).map(page_href);
     let filtered = |d: &&archive::DocRow| {
         p.vendor
             .as_deref()
@@ -374,8 +368,7 @@ pub(crate) async fn show(
     };
     let scope = visit.scope();
     let answer = read(&shared, lang, move |store| {
-        let shown = archive::doc_show(store, &scope, &hash, &Silent)?;
-        let text = archive::doc_text(store, &scope, &hash, &Silent)?;
+        let (shown, text) = archive::doc_show_with_text(store, &scope, &hash, &Silent)?;
         let times = Times::now(store)?;
         Ok((shown, text, times))
     })

@@ -16,9 +16,7 @@ use super::chart::{self, Mark};
 use super::dashboard::{quantity, urlencode};
 use super::forms::Choice;
 use super::i18n::Lang;
-use super::{
-    csv_download, not_found, page_number, read, Chrome, PageParams, Times, Visit, MAX_PAGE,
-};
+use super::{csv_download, not_found, page_number, read, Chrome, PageParams, Pager, Times, Visit};
 use crate::state::Shared;
 
 /// A license in the list.
@@ -241,7 +239,8 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         })
         .collect();
     let selected = select(&state, p);
-    let first = (page - 1) * LIST_PAGE;
+    let pager = Pager::new(page, LIST_PAGE, selected.len());
+    let first = pager.first;
     let rows: Vec<ListRow> = selected
         .iter()
         .skip(first)
@@ -262,10 +261,8 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     };
     let shown = (selected.len() > LIST_PAGE && !rows.is_empty())
         .then(|| lang.licenses_shown(first + 1, first + rows.len(), selected.len()));
-    let previous_href =
-        (page > 1).then(|| page_href((page - 1).min(selected.len().div_ceil(LIST_PAGE)).max(1)));
-    let next_href =
-        (first + rows.len() < selected.len() && page < MAX_PAGE).then(|| page_href(page + 1));
+    let previous_href = pager.previous.map(page_href);
+    let next_href = pager.next.map(page_href);
     let heading = lang.licenses_on(times.as_of);
     let page = LicensesPage {
         c: visit.chrome(heading.clone(), "/licenses", &times),

@@ -233,6 +233,29 @@ pub(crate) fn page_number(raw: Option<&str>) -> Result<usize, Error> {
     }
 }
 
+/// Where one page of a long list stands: the pages before and after it
+/// that exist (past the end, "previous" is the last page with items).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pager {
+    /// The index of the page's first item (from 0).
+    pub first: usize,
+    pub previous: Option<usize>,
+    pub next: Option<usize>,
+}
+
+impl Pager {
+    /// Page `page` (from 1) of `total` items, `per_page` to a page.
+    pub(crate) fn new(page: usize, per_page: usize, total: usize) -> Pager {
+        let first = (page - 1) * per_page;
+        let last_page = total.div_ceil(per_page).max(1);
+        Pager {
+            first,
+            previous: (page > 1).then(|| (page - 1).min(last_page)),
+            next: (first + per_page < total && page < MAX_PAGE).then_some(page + 1),
+        }
+    }
+}
+
 /// An empty form field is no value (an emptied "known at" means now).
 fn blank_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let v: Option<String> = Option::deserialize(d)?;
