@@ -7,7 +7,7 @@
 //! is written as a screenshot at 1280 and 375 px wide under
 //! `target/screenshots/` for a reviewer to look at.
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,27 +34,30 @@ impl Drop for Driver {
 
 impl Driver {
     pub(crate) fn start() -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // chromedriver picks its own free port and says which: a port
+        // chosen here and freed again could be taken by another test's
+        // process before chromedriver binds it.
+        let mut child = Command::new("chromedriver")
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect(
                 "chromedriver runs: install Debian's chromium and chromium-driver \
                  (apt-get install -y chromium chromium-driver; .ci/run does)",
             );
-        let began = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                began.elapsed() < Duration::from_secs(20),
-                "chromedriver did not listen on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut lines = BufReader::new(child.stdout.take().expect("its output")).lines();
+        let port = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                line.split("started successfully on port ")
+                    .nth(1)
+                    .and_then(|rest| rest.trim_end_matches('.').parse::<u16>().ok())
+            })
+            .expect("chromedriver says the port it listens on");
+        // The rest of its output, read so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
         Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
