@@ -1265,6 +1265,131 @@ fn a_long_license_list_comes_in_pages_and_a_row_sums_up_its_many_licenses() {
     assert!(more.contains("class=\"more\">and 125 more</a>"), "{more}");
 }
 
+/// A store with many products keeps its dashboard, renewals and spend
+/// pages short: the position comes 50 rows to a page with a status filter,
+/// the dashboard lists ten deadlines with a link to all of them, and the
+/// renewals and spend tables come 100 rows to a page.
+#[test]
+fn many_products_page_the_dashboard_renewals_and_spend_with_filters() {
+    let store = crate::serve::two_vendor_store();
+    let lines: String = (1..=130)
+        .map(|i| {
+            format!(
+                "{{\"type\":\"purchased\",\"effective\":\"2024-01-01\",\"id\":\"P-{i:04}\",\"vendor\":\"Many\",\"product\":\"Tool {i:03}\",\"metric\":\"user\",\"qty\":1,\"start\":\"2024-01-01\",\"end\":\"2025-02-{d:02}\",\"cost\":\"100\",\"currency\":\"EUR\"}}\n",
+                d = i % 28 + 1
+            )
+        })
+        .collect();
+    let file = store.path.join("many.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    store.ok(&["import", "events", file.to_str().unwrap()]);
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let page = |path: &str| {
+        let r = admin.get(&server, path);
+        assert_eq!(r.status(), 200, "{path}");
+        r.text().unwrap()
+    };
+    let rows = |html: &str| html.matches("<tr data-vendor=").count();
+
+    let first = page("/?as_of=2025-01-15");
+    assert_eq!(rows(&first), 50);
+    let total = 130 + 2; // and the two vendors' own products
+    assert!(first.contains(&format!("Rows 1–50 of {total}")), "{first}");
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|href| href.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&");
+    assert_eq!(next, "/?as_of=2025-01-15&page=2");
+    let third = page("/?as_of=2025-01-15&page=3");
+    assert_eq!(rows(&third), total - 100);
+    assert!(third.contains("data-product=\"Tool 130\""));
+    // The status filter counts and narrows; the time form keeps it.
+    assert!(first.contains(">no usage data (130)</option>"), "{first}");
+    let no_usage = page("/?as_of=2025-01-15&status=no-usage-data");
+    assert!(rows(&no_usage) == 50 && no_usage.contains("name=\"status\" value=\"no-usage-data\""));
+    let under = page("/?as_of=2025-01-15&status=under");
+    assert!(!under.contains("data-product=\"Tool "), "no Tool is under");
+    // Ten deadlines, then a link to every one on the renewals page.
+    let deadlines = &first[first.find("id=\"deadlines\"").unwrap()..];
+    let deadlines = &deadlines[..deadlines.find("</table>").unwrap()];
+    assert_eq!(deadlines.matches("href=\"/licenses/").count(), 10);
+    assert!(
+        first.contains("id=\"all-deadlines\">All 130 deadlines on the renewals page</a>"),
+        "{first}"
+    );
+
+    let renewals = page("/renewals?as_of=2025-01-15");
+    assert_eq!(renewals.matches("<tr data-id=").count(), 100);
+    assert!(renewals.contains("Rows 1–100 of 130"), "{renewals}");
+    let renewals2 = page("/renewals?as_of=2025-01-15&page=2");
+    assert_eq!(renewals2.matches("<tr data-id=").count(), 30);
+    assert!(renewals2.contains("rel=\"prev\"") && !renewals2.contains("rel=\"next\""));
+
+    let spend = page("/spend");
+    assert_eq!(spend.matches("<tr><td>2024</td>").count(), 100);
+    assert!(spend.contains("Rows 1–100 of "));
+    let csv = admin.get(&server, "/spend.csv").text().unwrap();
+    assert!(csv.lines().count() > 131, "the CSV has every row");
+    let bad = admin.get(&server, "/spend?page=0");
+    assert_eq!(bad.status(), 400);
+    // (The language switch is kept in a cookie: German last.)
+    let german = page("/?as_of=2025-01-15&lang=de");
+    assert!(german.contains("Zeilen 1–50 von 132"), "{german}");
+    assert!(german.contains("Alle 130 Fristen unter Verlängerungen"));
+}
+
+/// A German form says the ledger's refusals in German, with German
+/// dates, by the field they concern, and records nothing.
+#[test]
+fn a_german_form_words_the_ledgers_refusals_in_german() {
+    let store = crate::serve::two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let http = session(&server, "admin");
+    let before = head(&admin, &server);
+    let refused = |path: &str, fields: &[(&str, &str)]| {
+        let form = http
+            .get(server.at(&format!("{path}?lang=de")))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let mut body = hidden(&form);
+        for (k, v) in fields {
+            body.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let r = http.post(server.at(path)).form(&body).send().unwrap();
+        assert_ne!(r.status(), StatusCode::SEE_OTHER, "{path} was recorded");
+        r.text().unwrap()
+    };
+    let extend = refused("/licenses/L-0001/extend", &[("until", "2024-06-01")]);
+    assert!(
+        extend.contains("01.06.2024 liegt nicht nach dem bisherigen Ende 31.12.2030 von L-0001; eine Verlängerung schiebt das Ende nach hinten."),
+        "{extend}"
+    );
+    let purchase = refused(
+        "/licenses/new",
+        &[
+            ("vendor", "Acme"),
+            ("product", "Anvil"),
+            ("metric", "user"),
+            ("qty", "5"),
+            ("start", "2024-01-01"),
+            ("id", "L-0002"),
+        ],
+    );
+    assert!(
+        purchase.contains("Die ID „L-0002“ ist schon durch #"),
+        "{purchase}"
+    );
+    assert!(!purchase.contains("is already used"), "{purchase}");
+    assert_eq!(head(&admin, &server), before, "nothing was recorded");
+}
+
 /// Several files dropped on the attach form (a drop as the browser makes
 /// it, with a DataTransfer of files) are uploaded with a progress bar by
 /// the page's script and bound in one write; the plain file input takes

@@ -17,52 +17,58 @@ impl From<InputError> for Error {
         if let Some(h) = e.hint() {
             err = err.hint(h);
         }
-        err
+        err.by_rule(Rejection::Input(e))
     }
 }
 
 impl From<Rejection> for Error {
     fn from(r: Rejection) -> Self {
-        let kind = match &r {
-            Rejection::Input(e) => return e.clone().into(),
-            Rejection::ExtendNotLater { id, until, end } => {
-                return Error::invalid(
-                    "until",
-                    until.to_string(),
-                    format!("is not after the current end {end} of {id}"),
-                )
-                .kind_of(ErrorKind::Conflict)
-                .hint("extend moves the end later")
-            }
-            Rejection::UntilBeforeStart { id, until, start } => {
-                return Error::invalid(
-                    "until",
-                    until.to_string(),
-                    format!("is before the start {start} of {id}"),
-                )
-                .kind_of(ErrorKind::Conflict)
-            }
-            Rejection::DuplicateId { id, seq } => {
-                return Error::invalid("id", id, format!("is already used by #{seq}"))
-                    .kind_of(ErrorKind::Conflict)
-                    .hint("choose another id")
-            }
-            Rejection::UnknownLicense(_) | Rejection::UnknownSeq { .. } => ErrorKind::NotFound,
-            Rejection::Backing(_) => ErrorKind::Integrity,
-            _ => ErrorKind::Conflict,
-        };
-        let mut err = Error::new(kind, r.to_string());
-        if let Some(f) = r.field() {
-            err = err.at(f);
-        }
-        if let Some(h) = r.hint() {
-            err = err.hint(h);
-        }
-        if matches!(r, Rejection::UnknownLicense(_)) {
-            err = err.hint_to(Action::ListLicenses, "{action} shows every id");
-        }
-        err
+        let rule = r.clone();
+        worded(r).by_rule(rule)
     }
+}
+
+/// A refusal of the ledger in English, with its kind, field and hint.
+fn worded(r: Rejection) -> Error {
+    let kind = match &r {
+        Rejection::Input(e) => return e.clone().into(),
+        Rejection::ExtendNotLater { id, until, end } => {
+            return Error::invalid(
+                "until",
+                until.to_string(),
+                format!("is not after the current end {end} of {id}"),
+            )
+            .kind_of(ErrorKind::Conflict)
+            .hint("extend moves the end later")
+        }
+        Rejection::UntilBeforeStart { id, until, start } => {
+            return Error::invalid(
+                "until",
+                until.to_string(),
+                format!("is before the start {start} of {id}"),
+            )
+            .kind_of(ErrorKind::Conflict)
+        }
+        Rejection::DuplicateId { id, seq } => {
+            return Error::invalid("id", id, format!("is already used by #{seq}"))
+                .kind_of(ErrorKind::Conflict)
+                .hint("choose another id")
+        }
+        Rejection::UnknownLicense(_) | Rejection::UnknownSeq { .. } => ErrorKind::NotFound,
+        Rejection::Backing(_) => ErrorKind::Integrity,
+        _ => ErrorKind::Conflict,
+    };
+    let mut err = Error::new(kind, r.to_string());
+    if let Some(f) = r.field() {
+        err = err.at(f);
+    }
+    if let Some(h) = r.hint() {
+        err = err.hint(h);
+    }
+    if matches!(r, Rejection::UnknownLicense(_)) {
+        err = err.hint_to(Action::ListLicenses, "{action} shows every id");
+    }
+    err
 }
 
 impl From<StoreError> for Error {

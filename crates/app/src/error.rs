@@ -157,6 +157,9 @@ struct Inner {
     /// The I/O error behind it, kept so that a front-end can tell a closed
     /// pipe (a reader that has seen enough) from a real failure.
     source: Option<std::io::Error>,
+    /// The rule that refused an input, kept so that a front-end can say
+    /// it in its own language.
+    rule: Option<entitle_core::Rejection>,
 }
 
 /// Shorthand for results of use cases.
@@ -177,6 +180,7 @@ impl Error {
             action: None,
             details: Vec::new(),
             source: None,
+            rule: None,
         }))
     }
 
@@ -231,6 +235,21 @@ impl Error {
         let mut e = Error::new(ErrorKind::Io, format!("{}: {err}", path.display()));
         e.0.source = Some(err);
         e
+    }
+
+    /// Keeps the rule that refused the input (see [`Error::rule`]).
+    #[must_use]
+    pub(crate) fn by_rule(mut self, rule: entitle_core::Rejection) -> Self {
+        self.0.rule = Some(rule);
+        self
+    }
+
+    /// The rule of the ledger that refused the input, when a rule did (an
+    /// input error is [`entitle_core::Rejection::Input`]): a front-end
+    /// in another language words it from this; the message is English.
+    #[must_use]
+    pub fn rule(&self) -> Option<&entitle_core::Rejection> {
+        self.0.rule.as_ref()
     }
 
     /// Tags the error with the field it concerns, for a front-end to place

@@ -12,8 +12,9 @@ use entitle_app::query::{self, Position, PositionRequest, RenewalsRequest};
 use entitle_core::position::DEFAULT_STALE_AFTER_DAYS;
 use jiff::Timestamp;
 
+use super::forms::Choice;
 use super::i18n::Lang;
-use super::{csv_download, read, Chrome, Times, Visit};
+use super::{csv_download, page_number, read, Chrome, Paged, Times, Visit};
 use crate::state::Shared;
 
 /// One row of the position as shown.
@@ -76,12 +77,23 @@ struct Dashboard {
     c: Chrome,
     heading: String,
     known: String,
-    rows: Vec<PosRow>,
+    /// The position's rows on this page, with the status filter.
+    rows: Paged<PosRow>,
+    statuses: Vec<Choice>,
+    status: String,
+    vendor: String,
+    as_of: String,
+    known_at: String,
     money: Vec<MoneyRow>,
     unpriced: Option<String>,
     deadlines_heading: String,
     deadlines: Vec<DeadlineRow>,
+    /// "All 240 deadlines on the renewals page" when more are due than
+    /// the dashboard shows.
+    all_deadlines: Option<(String, String)>,
     stale: Vec<StaleRow>,
+    /// "and 30 more" stale counts.
+    stale_more: Option<String>,
     /// The chain's state, and whether its last check failed.
     chain: (String, bool),
     json_href: String,
@@ -112,61 +124,74 @@ pub(crate) fn quantity(lang: Lang, q: entitle_core::Quantity) -> String {
 /// times is summed up by its link to the vendor's licenses).
 const ROW_LICENSES: usize = 5;
 
-fn rows(
+/// The position's rows per page of the dashboard (the CSV and the JSON
+/// have them all): a store with thousands of products keeps a page that
+/// loads at once.
+const DASHBOARD_ROWS: usize = 50;
+
+/// Notice deadlines and stale counts the dashboard lists at most.
+const DASHBOARD_LIST: usize = 10;
+
+/// The statuses a position row can have, in the filter's order.
+const STATUSES: [&str; 5] = [
+    "under",
+    "over",
+    "compliant",
+    "metric-mismatch",
+    "no-usage-data",
+];
+
+/// One row of the position as the dashboard shows it.
+fn row(
     lang: Lang,
-    p: &Position,
+    r: &query::ProductRow,
     link: &dyn Fn(&str) -> String,
     vendor_licenses: &dyn Fn(&str) -> String,
     q: &str,
-) -> Vec<PosRow> {
-    p.products
-        .iter()
-        .map(|r| {
-            let t = lang.t();
-            let (money, money_kind) = match (&r.shortfall, &r.unused, &r.currency) {
-                (Some(c), _, Some(cur)) => (lang.money(*c, cur), t.shortfall_cost),
-                (None, Some(c), Some(cur)) => (lang.money(*c, cur), t.unused_cost),
-                _ => (String::new(), ""),
-            };
-            PosRow {
-                vendor: r.vendor.clone(),
-                product: r.product.clone(),
-                metric_key: r.metric.to_string(),
-                metric: lang.metric(r.metric.as_str()),
-                entitled: quantity(lang, r.entitled),
-                used: r.used.map_or_else(
-                    || "–".to_owned(),
-                    |u| lang.number(i64::try_from(u).unwrap_or(i64::MAX)),
-                ),
-                stale: r.stale,
-                balance: r.balance.map_or_else(|| "–".to_owned(), |b| lang.signed(b)),
-                status_class: status_class(r.status),
-                status: lang.position_status(r.status),
-                money,
-                money_kind,
-                licenses: r
-                    .licenses
-                    .iter()
-                    .take(ROW_LICENSES)
-                    .map(|id| (id.clone(), link(id)))
-                    .collect(),
-                more: (r.licenses.len() > ROW_LICENSES).then(|| {
-                    (
-                        lang.and_more(r.licenses.len() - ROW_LICENSES),
-                        vendor_licenses(&r.vendor),
-                    )
-                }),
-                usage_href: r.used.map(|_| {
-                    format!(
-                        "/usage/{}/{}/{}{q}",
-                        urlencode(&r.vendor),
-                        urlencode(&r.product),
-                        r.metric.as_str()
-                    )
-                }),
-            }
-        })
-        .collect()
+) -> PosRow {
+    let t = lang.t();
+    let (money, money_kind) = match (&r.shortfall, &r.unused, &r.currency) {
+        (Some(c), _, Some(cur)) => (lang.money(*c, cur), t.shortfall_cost),
+        (None, Some(c), Some(cur)) => (lang.money(*c, cur), t.unused_cost),
+        _ => (String::new(), ""),
+    };
+    PosRow {
+        vendor: r.vendor.clone(),
+        product: r.product.clone(),
+        metric_key: r.metric.to_string(),
+        metric: lang.metric(r.metric.as_str()),
+        entitled: quantity(lang, r.entitled),
+        used: r.used.map_or_else(
+            || "–".to_owned(),
+            |u| lang.number(i64::try_from(u).unwrap_or(i64::MAX)),
+        ),
+        stale: r.stale,
+        balance: r.balance.map_or_else(|| "–".to_owned(), |b| lang.signed(b)),
+        status_class: status_class(r.status),
+        status: lang.position_status(r.status),
+        money,
+        money_kind,
+        licenses: r
+            .licenses
+            .iter()
+            .take(ROW_LICENSES)
+            .map(|id| (id.clone(), link(id)))
+            .collect(),
+        more: (r.licenses.len() > ROW_LICENSES).then(|| {
+            (
+                lang.and_more(r.licenses.len() - ROW_LICENSES),
+                vendor_licenses(&r.vendor),
+            )
+        }),
+        usage_href: r.used.map(|_| {
+            format!(
+                "/usage/{}/{}/{}{q}",
+                urlencode(&r.vendor),
+                urlencode(&r.product),
+                r.metric.as_str()
+            )
+        }),
+    }
 }
 
 /// The chain's state: the server's last check of it, or the head alone
@@ -198,6 +223,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let answers = Arc::clone(&shared);
     let answer = read(&shared, lang, move |store| {
         let times = Times::of(store, &params)?;
+        let page = page_number(params.page.as_deref())?;
         let position = answers.answers.position(
             store,
             &scope,
@@ -215,10 +241,10 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
                 known_at: params.known_at.clone(),
             },
         )?;
-        Ok((times, position, renewals))
+        Ok((times, page, position, renewals))
     })
     .await;
-    let (times, position, renewals) = match answer {
+    let (times, page, position, renewals) = match answer {
         Ok(a) => a,
         Err(page) => return page,
     };
@@ -258,6 +284,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
     let deadlines = renewals
         .renewals
         .iter()
+        .take(DASHBOARD_LIST)
         .map(|r| DeadlineRow {
             id: r.id.clone(),
             href: link(&r.id),
@@ -270,10 +297,18 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
             passed: r.status == "deadline-passed",
         })
         .collect();
+    let all_deadlines = (renewals.renewals.len() > DASHBOARD_LIST).then(|| {
+        (
+            lang.all_deadlines(renewals.renewals.len()),
+            format!("/renewals{q}"),
+        )
+    });
+    let stale_count = position.products.iter().filter(|r| r.stale).count();
     let stale = position
         .products
         .iter()
         .filter(|r| r.stale)
+        .take(DASHBOARD_LIST)
         .map(|r| StaleRow {
             vendor: r.vendor.clone(),
             product: r.product.clone(),
@@ -283,17 +318,57 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
             ),
         })
         .collect();
+    let p = &visit.params;
+    let wanted = p.status.as_deref();
+    let statuses = STATUSES
+        .iter()
+        .map(|s| Choice {
+            value: (*s).to_owned(),
+            label: lang.with_count(
+                lang.position_status(s),
+                position.products.iter().filter(|r| r.status == *s).count(),
+            ),
+            selected: wanted == Some(*s),
+        })
+        .collect();
+    let shown: Vec<&query::ProductRow> = position
+        .products
+        .iter()
+        .filter(|r| wanted.is_none_or(|w| r.status == w))
+        .collect();
+    let page_href = |n: usize| {
+        let n = n.to_string();
+        format!(
+            "/{}",
+            p.times_query(&[
+                ("vendor", p.vendor.as_deref()),
+                ("status", wanted),
+                ("page", Some(n.as_str()).filter(|n| *n != "1")),
+            ])
+        )
+    };
+    let rows = Paged::of(lang, &shown, page, DASHBOARD_ROWS, page_href, |r| {
+        row(lang, r, &link, &vendor_licenses, &q)
+    });
     let heading = lang.position_on(times.as_of);
     let page = Dashboard {
         c: visit.chrome(heading.clone(), "/", &times),
         heading,
         known: lang.known_at_seq(position.known_at_seq),
-        rows: rows(lang, &position, &link, &vendor_licenses, &q),
+        rows,
+        statuses,
+        status: wanted.unwrap_or_default().to_owned(),
+        vendor: p.vendor.clone().unwrap_or_default(),
+        as_of: p.as_of.clone().unwrap_or_default(),
+        known_at: p.known_at.clone().unwrap_or_default(),
         money,
         unpriced: (totals.unpriced > 0).then(|| lang.unpriced(totals.unpriced)),
         deadlines_heading: lang.deadlines_until(renewals.until),
         deadlines,
+        all_deadlines,
         stale,
+        stale_more: (stale_count > DASHBOARD_LIST)
+            .then(|| lang.and_more(stale_count - DASHBOARD_LIST)),
         chain: chain_state(lang, &shared, &times),
         json_href: format!("/api/v1/position{q}"),
         csv_href: format!("/position.csv{q}"),

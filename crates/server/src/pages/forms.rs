@@ -679,10 +679,7 @@ async fn submit(
                         e.kind(),
                         ErrorKind::BadInput | ErrorKind::Conflict | ErrorKind::NotFound
                     ) {
-                        Ok(Err(Refusal::Fields(vec![(
-                            e.field().unwrap_or_default().to_owned(),
-                            e.render(&entitle_app::PlainNames),
-                        )])))
+                        Ok(Err(Refusal::Fields(vec![problem(lang, action, &e)])))
                     } else {
                         Err(e)
                     }
@@ -701,10 +698,6 @@ async fn submit(
                     StatusCode::CONFLICT,
                 ),
                 Refusal::Fields(problems) => {
-                    let problems = problems
-                        .into_iter()
-                        .map(|(field, message)| (field_of(action, &field), message))
-                        .collect();
                     again(problems, expected, StatusCode::UNPROCESSABLE_ENTITY)
                 }
             };
@@ -930,7 +923,10 @@ fn problem(lang: Lang, action: Action, e: &Error) -> (String, String) {
         }
         "qty" | "count" if e.value().is_some() => f.bad_quantity.to_owned(),
         "cost" | "currency" => f.bad_money.to_owned(),
-        _ => own,
+        _ => match (lang, e.rule()) {
+            (Lang::De, Some(rule)) => super::rules::german(rule).unwrap_or(own),
+            _ => own,
+        },
     };
     (field, message)
 }

@@ -1511,6 +1511,32 @@ impl Lang {
         }
     }
 
+    /// Which rows of how many a page of a long table shows.
+    pub(crate) fn rows_shown(self, first: usize, last: usize, total: usize) -> String {
+        let n = |v: usize| self.number(i64::try_from(v).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => format!("Zeilen {}–{} von {}", n(first), n(last), n(total)),
+            Lang::En => format!("Rows {}–{} of {}", n(first), n(last), n(total)),
+        }
+    }
+
+    /// A link to every notice deadline when the dashboard shows a few.
+    pub(crate) fn all_deadlines(self, total: usize) -> String {
+        let n = self.number(i64::try_from(total).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => format!("Alle {n} Fristen unter Verlängerungen"),
+            Lang::En => format!("All {n} deadlines on the renewals page"),
+        }
+    }
+
+    /// A status choice with how many rows have it: "Under (3)".
+    pub(crate) fn with_count(self, label: &str, count: usize) -> String {
+        format!(
+            "{label} ({})",
+            self.number(i64::try_from(count).unwrap_or(i64::MAX))
+        )
+    }
+
     /// Which hits of how many a result page shows.
     pub(crate) fn hits_shown(self, first: usize, last: usize, total: usize) -> String {
         let n = |v: usize| self.number(i64::try_from(v).unwrap_or(i64::MAX));

@@ -19,6 +19,7 @@ pub(crate) mod i18n;
 pub(crate) mod imports;
 mod licenses;
 mod renewals;
+mod rules;
 mod setup;
 mod signin;
 mod spend;
@@ -252,6 +253,50 @@ impl Pager {
             first,
             previous: (page > 1).then(|| (page - 1).min(last_page)),
             next: (first + per_page < total && page < MAX_PAGE).then_some(page + 1),
+        }
+    }
+
+    /// The items of this page.
+    pub(crate) fn window<'a, T>(&self, items: &'a [T], per_page: usize) -> &'a [T] {
+        let first = self.first.min(items.len());
+        &items[first..(first + per_page).min(items.len())]
+    }
+}
+
+/// One page of a long table, ready for the template: its rows, which of
+/// how many they are ("Rows 1–50 of 3,201", only when there are more
+/// pages) and the links to the pages around it.
+#[derive(Debug)]
+pub(crate) struct Paged<T> {
+    pub rows: Vec<T>,
+    /// How many items all pages have.
+    pub total: usize,
+    pub shown: Option<String>,
+    pub previous_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl<T> Paged<T> {
+    /// Page `page` of `items`, `per_page` to a page, each shown by `row`;
+    /// `href` links to a page by its number.
+    pub(crate) fn of<S>(
+        lang: Lang,
+        items: &[S],
+        page: usize,
+        per_page: usize,
+        href: impl Fn(usize) -> String,
+        row: impl FnMut(&S) -> T,
+    ) -> Paged<T> {
+        let pager = Pager::new(page, per_page, items.len());
+        let rows: Vec<T> = pager.window(items, per_page).iter().map(row).collect();
+        let shown = (items.len() > per_page && !rows.is_empty())
+            .then(|| lang.rows_shown(pager.first + 1, pager.first + rows.len(), items.len()));
+        Paged {
+            rows,
+            total: items.len(),
+            shown,
+            previous_href: pager.previous.map(&href),
+            next_href: pager.next.map(&href),
         }
     }
 }

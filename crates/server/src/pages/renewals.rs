@@ -19,9 +19,12 @@ use serde::Deserialize;
 
 use super::dashboard::urlencode;
 use super::i18n::Lang;
-use super::{read, Chrome, Times, Visit};
+use super::{page_number, read, Chrome, Paged, Times, Visit};
 use crate::api::accounts::{actor, calendar_url, change};
 use crate::state::Shared;
+
+/// Terms per page.
+const PER_PAGE: usize = 100;
 
 /// The window when none is asked for: the dashboard's 90 days.
 const DEFAULT_WITHIN: u32 = 90;
@@ -52,7 +55,9 @@ struct RenewalsPage {
     heading: String,
     known: String,
     within: u32,
-    rows: Vec<RenewalRow>,
+    /// The terms on this page (a long window comes in pages; the JSON and
+    /// the calendar file have them all).
+    rows: Paged<RenewalRow>,
     json_href: String,
     ics_href: String,
     /// A subscription link just created: shown this once.
@@ -97,31 +102,28 @@ async fn renewals(shared: &Arc<Shared>, visit: &Visit) -> Result<(Times, Renewal
     .await
 }
 
-fn rows(lang: Lang, r: &Renewals, q: &str) -> Vec<RenewalRow> {
+fn row(lang: Lang, r: &query::Renewal, q: &str) -> RenewalRow {
     let t = lang.t();
-    r.renewals
-        .iter()
-        .map(|r| RenewalRow {
-            id: r.id.clone(),
-            href: format!("/licenses/{}{q}", urlencode(&r.id)),
-            vendor: r.vendor.clone(),
-            product: r.product.clone(),
-            end: lang.date_text(&r.end),
-            notice: r
-                .notice_days
-                .map(|d| lang.days(d))
-                .unwrap_or_else(|| "–".to_owned()),
-            cancel_by: lang.date_text(&r.cancel_by),
-            auto_renew: if r.auto_renew { t.yes } else { t.no },
-            owner: r.owner.clone().unwrap_or_default(),
-            status: lang.deadline_status(r.status),
-            passed: r.status == "deadline-passed",
-            cost: match (&r.cost, &r.currency) {
-                (Some(c), Some(cur)) => lang.money_text(c, cur),
-                _ => String::new(),
-            },
-        })
-        .collect()
+    RenewalRow {
+        id: r.id.clone(),
+        href: format!("/licenses/{}{q}", urlencode(&r.id)),
+        vendor: r.vendor.clone(),
+        product: r.product.clone(),
+        end: lang.date_text(&r.end),
+        notice: r
+            .notice_days
+            .map(|d| lang.days(d))
+            .unwrap_or_else(|| "–".to_owned()),
+        cancel_by: lang.date_text(&r.cancel_by),
+        auto_renew: if r.auto_renew { t.yes } else { t.no },
+        owner: r.owner.clone().unwrap_or_default(),
+        status: lang.deadline_status(r.status),
+        passed: r.status == "deadline-passed",
+        cost: match (&r.cost, &r.currency) {
+            (Some(c), Some(cur)) => lang.money_text(c, cur),
+            _ => String::new(),
+        },
+    }
 }
 
 /// The page, with what the calendar form just did.
@@ -131,6 +133,10 @@ async fn render(
     calendar: Option<String>,
     calendar_stopped: bool,
 ) -> Response {
+    let page = match page_number(visit.params.page.as_deref()) {
+        Ok(n) => n,
+        Err(e) => return super::error_page(visit.lang, &e),
+    };
     let (times, renewals) = match self::renewals(shared, visit).await {
         Ok(a) => a,
         Err(page) => return page,
@@ -147,7 +153,23 @@ async fn render(
         heading,
         known: lang.known_at_seq(renewals.known_at_seq),
         within,
-        rows: rows(lang, &renewals, &q),
+        rows: Paged::of(
+            lang,
+            &renewals.renewals,
+            page,
+            PER_PAGE,
+            |n| {
+                let n = n.to_string();
+                format!(
+                    "/renewals{}",
+                    visit.params.times_query(&[
+                        ("within", Some(&within.to_string())),
+                        ("page", Some(n.as_str()).filter(|n| *n != "1")),
+                    ])
+                )
+            },
+            |r| row(lang, r, &q),
+        ),
         json_href: format!("/api/v1/renewals{with_window}"),
         ics_href: format!("/renewals.ics{with_window}"),
         calendar,

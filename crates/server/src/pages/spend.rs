@@ -14,7 +14,7 @@ use entitle_app::query::{self, Spend, SpendRequest};
 use entitle_app::Error;
 
 use super::i18n::Lang;
-use super::{csv_download, read, Chrome, PageParams, Times, Visit};
+use super::{csv_download, page_number, read, Chrome, PageParams, Paged, Times, Visit};
 use crate::state::Shared;
 
 /// One row as shown.
@@ -53,10 +53,14 @@ struct SpendPage {
     as_of: String,
     known_at: String,
     currencies: Vec<CurrencyBlock>,
-    rows: Vec<SpendLine>,
+    /// The rows on this page (the CSV and the JSON have them all).
+    rows: Paged<SpendLine>,
     json_href: String,
     csv_href: String,
 }
+
+/// Rows per page.
+const PER_PAGE: usize = 100;
 
 /// The year from the address, checked.
 fn year(params: &PageParams) -> Result<Option<i16>, Error> {
@@ -142,8 +146,10 @@ fn esc(s: &str) -> String {
 /// `GET /spend`
 pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
     let lang = visit.lang;
-    let chosen = match year(&visit.params) {
-        Ok(y) => y,
+    let (chosen, page) = match year(&visit.params)
+        .and_then(|y| Ok((y, page_number(visit.params.page.as_deref())?)))
+    {
+        Ok(a) => a,
         Err(e) => return super::error_page(lang, &e),
     };
     let scope = visit.scope();
@@ -188,21 +194,23 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
             }
         })
         .collect();
-    let rows = spend
-        .spend
-        .iter()
-        .filter(|r| shown(r.year))
-        .map(|r| SpendLine {
-            year: r.year,
-            vendor: r.vendor.clone(),
-            product: r.product.clone(),
-            amount: lang.money_text(&r.amount, &r.currency),
-            events: lang.number(i64::try_from(r.events).unwrap_or(i64::MAX)),
-        })
-        .collect();
     let p = &visit.params;
     let filters = [("vendor", p.vendor.as_deref()), ("year", p.year.as_deref())];
     let q = p.times_query(&filters);
+    let selected: Vec<&query::SpendRow> = spend.spend.iter().filter(|r| shown(r.year)).collect();
+    let page_href = |n: usize| {
+        let n = n.to_string();
+        let mut pairs = filters.to_vec();
+        pairs.push(("page", Some(n.as_str()).filter(|n| *n != "1")));
+        format!("/spend{}", p.times_query(&pairs))
+    };
+    let rows = Paged::of(lang, &selected, page, PER_PAGE, page_href, |r| SpendLine {
+        year: r.year,
+        vendor: r.vendor.clone(),
+        product: r.product.clone(),
+        amount: lang.money_text(&r.amount, &r.currency),
+        events: lang.number(i64::try_from(r.events).unwrap_or(i64::MAX)),
+    });
     let heading = lang.spend_heading(chosen);
     let page = SpendPage {
         c: visit.chrome(heading.clone(), "/spend", &times),
