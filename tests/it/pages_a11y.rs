@@ -85,6 +85,8 @@ fn no_page_has_a_serious_or_critical_accessibility_violation() {
         "/spend",
         "/documents",
         "/documents?q=Lizenzen",
+        "/documents/new",
+        "/licenses/L-0001/attach",
         "/audits",
         "/admin",
         "/imports",

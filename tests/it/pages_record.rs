@@ -1342,6 +1342,87 @@ fn many_products_page_the_dashboard_renewals_and_spend_with_filters() {
     assert!(german.contains("Alle 130 Fristen unter Verlängerungen"));
 }
 
+/// A document for a vendor rather than one license (a framework
+/// agreement) is uploaded on the documents page's own form; a form
+/// without a vendor writes nothing, and only editors see the form.
+#[test]
+fn a_vendors_document_is_attached_from_the_documents_page() {
+    let store = crate::serve::two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    admin.add_user(&server, "viewer", "viewer", &[]);
+    let http = session(&server, "admin");
+    let list = http
+        .get(server.at("/documents"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(list.contains("href=\"/documents/new\""), "{list}");
+    let before = head(&admin, &server);
+    let agreement = b"Rahmenvertrag Acme: alle Anvil-Lizenzen zu Sonderkonditionen".to_vec();
+
+    let missing = post_form(
+        &http,
+        &server,
+        "/documents/new",
+        "/documents/new",
+        &[("kind", "contract")],
+        Some(("file", "rahmenvertrag.txt", agreement.clone())),
+    );
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = missing.text().unwrap();
+    assert!(
+        html.contains("Enter the vendor the documents belong to."),
+        "{html}"
+    );
+    assert_eq!(head(&admin, &server), before, "nothing was recorded");
+
+    let done = post_form(
+        &http,
+        &server,
+        "/documents/new",
+        "/documents/new",
+        &[
+            ("vendor", "Acme"),
+            ("kind", "contract"),
+            ("note", "signed 2024"),
+        ],
+        Some(("file", "rahmenvertrag.txt", agreement.clone())),
+    );
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let hash = blake3::hash(&agreement).to_hex().to_string();
+    assert_eq!(
+        done.headers()["location"],
+        format!("/documents/{hash}?recorded={}", before + 1).as_str()
+    );
+    let doc: serde_json::Value = admin
+        .get(&server, &format!("/api/v1/documents/{hash}"))
+        .json()
+        .unwrap();
+    let text = doc.to_string();
+    assert!(text.contains("\"Acme\""), "bound to the vendor: {text}");
+    assert!(!text.contains("L-0001"), "not to a license: {text}");
+    let filtered = http
+        .get(server.at("/documents?vendor=Acme"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(filtered.contains(&hash[..12]), "{filtered}");
+
+    let viewer = session(&server, "viewer");
+    let r = viewer.get(server.at("/documents/new")).send().unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let list = viewer
+        .get(server.at("/documents"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!list.contains("/documents/new"));
+}
+
 /// A German form says the ledger's refusals in German, with German
 /// dates, by the field they concern, and records nothing.
 #[test]

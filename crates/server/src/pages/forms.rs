@@ -331,6 +331,13 @@ async fn form(
                 href,
             )
         }
+        (None, Action::Attach) => (
+            "/documents/new".to_owned(),
+            f.heading(action, ""),
+            f.intro_vendor_attach.to_owned(),
+            Vec::new(),
+            "/documents".to_owned(),
+        ),
         (None, Action::Usage) => (
             "/usage/new".to_owned(),
             f.heading(action, ""),
@@ -564,6 +571,15 @@ fn fields(lang: Lang, action: Action, events: Option<&[query::HistoryEvent]>) ->
             out.push(confirm(f.confirm_void));
         }
         Action::Attach => {
+            if events.is_none() {
+                // Not one license's: the vendor's (a framework agreement,
+                // the vendor's terms).
+                let mut vendor = Field::new("vendor", t.vendor, "text")
+                    .required()
+                    .hint(f.vendor_document_hint);
+                vendor.list = "vendors";
+                out.push(vendor);
+            }
             out.push(
                 Field::new("file", f.file, "file")
                     .required()
@@ -931,6 +947,11 @@ fn problem(lang: Lang, action: Action, e: &Error) -> (String, String) {
     (field, message)
 }
 
+/// `GET /documents/new`: documents for a vendor rather than one license.
+pub(crate) async fn new_vendor_attach(State(shared): State<Arc<Shared>>, visit: Visit) -> Response {
+    form(&shared, &visit, Action::Attach, None, Drawn::fresh()).await
+}
+
 /// `POST /licenses/{id}/attach`: the file streamed into the archive while
 /// hashed (the form's hidden CSRF field comes before it and is checked
 /// first), then bound to the license in one write; the document's page
@@ -941,23 +962,48 @@ pub(crate) async fn attach(
     Path(id): Path<String>,
     headers: HeaderMap,
     visit: Visit,
+    multipart: Multipart,
+) -> Response {
+    if visit.who.must_edit().is_err() {
+        return not_found(visit.lang);
+    }
+    let scope = visit.scope();
+    let wanted = id.clone();
+    let seen = read(&shared, visit.lang, move |store| {
+        query::history(store, &scope, &wanted).map(|h| h.id)
+    })
+    .await;
+    match seen {
+        Ok(id) => attach_to(shared, Some(id), headers, visit, multipart).await,
+        Err(page) => page,
+    }
+}
+
+/// `POST /documents/new`: as [`attach`], the documents bound to the vendor
+/// the form names.
+pub(crate) async fn vendor_attach(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    visit: Visit,
+    multipart: Multipart,
+) -> Response {
+    if visit.who.must_edit().is_err() {
+        return not_found(visit.lang);
+    }
+    attach_to(shared, None, headers, visit, multipart).await
+}
+
+/// The upload of the attach forms: to license `id`, or without one to the
+/// vendor in the form's `vendor` field.
+async fn attach_to(
+    shared: Arc<Shared>,
+    id: Option<String>,
+    headers: HeaderMap,
+    visit: Visit,
     mut multipart: Multipart,
 ) -> Response {
     let lang = visit.lang;
     let f = lang.forms();
-    if visit.who.must_edit().is_err() {
-        return not_found(lang);
-    }
-    let scope = visit.scope();
-    let wanted = id.clone();
-    let seen = read(&shared, lang, move |store| {
-        query::history(store, &scope, &wanted).map(|h| h.id)
-    })
-    .await;
-    let id = match seen {
-        Ok(id) => id,
-        Err(page) => return page,
-    };
     let mut input = Submitted::new();
     let mut archived: Vec<record::Archived> = Vec::new();
     let mut problems: Vec<(String, String)> = Vec::new();
@@ -1031,6 +1077,13 @@ pub(crate) async fn attach(
     if archived.is_empty() && problems.is_empty() {
         problems.push(("file".to_owned(), f.choose_file.to_owned()));
     }
+    let vendor = input
+        .get("vendor")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    if id.is_none() && vendor.is_none() {
+        problems.insert(0, ("vendor".to_owned(), f.choose_vendor.to_owned()));
+    }
     let again = |problems: Vec<(String, String)>| Drawn {
         input: input.clone(),
         problems,
@@ -1043,12 +1096,12 @@ pub(crate) async fn attach(
         if let Some(slot) = &slot {
             forget(&shared, slot);
         }
-        return form(&shared, &visit, Action::Attach, Some(id), again(problems)).await;
+        return form(&shared, &visit, Action::Attach, id, again(problems)).await;
     }
     let documents = archived;
     let req = record::Attach {
-        license: Some(id.clone()),
-        vendor: None,
+        license: id.clone(),
+        vendor: if id.is_none() { vendor.clone() } else { None },
         kind: input
             .get("kind")
             .cloned()
@@ -1066,13 +1119,20 @@ pub(crate) async fn attach(
         Ok(result) => {
             let seq = result.seqs.first().copied().unwrap_or(0);
             let last = result.seqs.last().copied().unwrap_or(seq);
-            // One file: its page; several: the license's, which lists them.
-            let location = match result.documents.as_slice() {
-                [d] => format!("/documents/{}?recorded={seq}", d.hash),
-                _ if last > seq => {
-                    format!("/licenses/{}?recorded={seq}-{last}", urlencode(&id))
-                }
-                _ => format!("/licenses/{}?recorded={seq}", urlencode(&id)),
+            // One file: its page; several: the license's, or the vendor's
+            // documents, which list them.
+            let recorded = if last > seq {
+                format!("{seq}-{last}")
+            } else {
+                seq.to_string()
+            };
+            let location = match (result.documents.as_slice(), &id) {
+                ([d], _) => format!("/documents/{}?recorded={seq}", d.hash),
+                (_, Some(id)) => format!("/licenses/{}?recorded={recorded}", urlencode(id)),
+                (_, None) => format!(
+                    "/documents?vendor={}&recorded={recorded}",
+                    urlencode(vendor.as_deref().unwrap_or_default())
+                ),
             };
             if let Some(slot) = slot {
                 remember(&shared, slot, &location);
@@ -1084,14 +1144,7 @@ pub(crate) async fn attach(
                 forget(&shared, slot);
             }
             let problem = problem(lang, Action::Attach, &e);
-            form(
-                &shared,
-                &visit,
-                Action::Attach,
-                Some(id),
-                again(vec![problem]),
-            )
-            .await
+            form(&shared, &visit, Action::Attach, id, again(vec![problem])).await
         }
     }
 }

@@ -1313,6 +1313,10 @@ pub(crate) struct FormTexts {
     pub file_hint: &'static str,
     pub attach: &'static str,
     pub intro_attach: &'static str,
+    pub intro_vendor_attach: &'static str,
+    pub vendor_document_hint: &'static str,
+    pub choose_vendor: &'static str,
+    pub new_vendor_document: &'static str,
     pub submit_attach: &'static str,
     pub choose_file: &'static str,
     pub file_empty: &'static str,
@@ -1329,6 +1333,10 @@ impl FormTexts {
         match (self.lang, action) {
             (_, Action::Purchase) => self.new_purchase.to_owned(),
             (_, Action::Usage) => self.new_usage.to_owned(),
+            (Lang::De, Action::Attach) if id.is_empty() => {
+                "Dokument eines Herstellers ablegen".to_owned()
+            }
+            (Lang::En, Action::Attach) if id.is_empty() => "Attach a vendor's document".to_owned(),
             (Lang::De, Action::Attach) => format!("Dokument an {id} anhängen"),
             (Lang::En, Action::Attach) => format!("Attach a document to {id}"),
             (Lang::De, Action::Extend) => format!("{id} verlängern"),
@@ -1625,6 +1633,10 @@ static FORMS_EN: FormTexts = FormTexts {
     intro_attach: "Stores each file unchanged under its BLAKE3 hash and binds them to this license in one write; their text becomes searchable.",
     submit_attach: "Attach",
     choose_file: "Choose a file.",
+    intro_vendor_attach: "Stores each file unchanged under its BLAKE3 hash and binds them to the vendor in one write, for documents that belong to no one license: a framework agreement, the vendor's terms, correspondence. Their text becomes searchable.",
+    vendor_document_hint: "as the vendor is written on its licenses",
+    choose_vendor: "Enter the vendor the documents belong to.",
+    new_vendor_document: "Attach a vendor's document",
     file_empty: "The file is empty (0 bytes). Choose the right file.",
     file_too_large: "The file is larger than 1 GiB, the most a single upload may be.",
     upload_broke: "The upload broke off. Nothing was stored; try again.",
@@ -1694,6 +1706,10 @@ static FORMS_DE: FormTexts = FormTexts {
     intro_attach: "Speichert jede Datei unverändert unter ihrem BLAKE3-Hash und verknüpft sie in einem Schreibvorgang mit dieser Lizenz; ihr Text wird durchsuchbar.",
     submit_attach: "Anhängen",
     choose_file: "Wählen Sie eine Datei.",
+    intro_vendor_attach: "Speichert jede Datei unverändert unter ihrem BLAKE3-Hash und verknüpft sie in einem Schreibvorgang mit dem Hersteller – für Dokumente, die zu keiner einzelnen Lizenz gehören: Rahmenvertrag, Lizenzbedingungen, Schriftverkehr. Ihr Text wird durchsuchbar.",
+    vendor_document_hint: "so geschrieben wie bei seinen Lizenzen",
+    choose_vendor: "Geben Sie den Hersteller ein, zu dem die Dokumente gehören.",
+    new_vendor_document: "Dokument eines Herstellers ablegen",
     file_empty: "Die Datei ist leer (0 Bytes). Wählen Sie die richtige Datei.",
     file_too_large: "Die Datei ist größer als 1 GiB, das Höchstmaß für ein Hochladen.",
     upload_broke: "Das Hochladen brach ab. Es wurde nichts gespeichert; versuchen Sie es erneut.",

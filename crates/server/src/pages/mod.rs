@@ -93,6 +93,14 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             get(forms::new_usage).post(forms::record_usage),
         )
         .route("/documents", get(documents::list))
+        .route(
+            "/documents/new",
+            get(forms::new_vendor_attach)
+                .post(forms::vendor_attach)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    usize::try_from(crate::api::UPLOAD_LIMIT).unwrap_or(usize::MAX) + (1 << 20),
+                )),
+        )
         .route("/documents/{hash}", get(documents::show))
         .route("/documents/{hash}/view", get(documents::view))
         .route("/admin", get(admin::page))
@@ -753,9 +761,14 @@ pub(crate) fn error_page(lang: Lang, e: &Error) -> Response {
     if status.is_server_error() {
         tracing::error!(error = %e.message(), "a page failed");
     }
-    let message = match e.value() {
-        Some(v) => format!("{v:?} {}", e.message()),
-        None => e.message().to_owned(),
+    let german = match (lang, e.rule()) {
+        (Lang::De, Some(rule)) => rules::german(rule),
+        _ => None,
+    };
+    let message = match (german, e.value()) {
+        (Some(text), _) => text,
+        (None, Some(v)) => format!("{v:?} {}", e.message()),
+        (None, None) => e.message().to_owned(),
     };
     html(
         status,
