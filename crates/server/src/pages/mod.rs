@@ -63,6 +63,14 @@ static JS_PATH: LazyLock<String> = LazyLock::new(|| {
     format!("/assets/upload.{}.js", &hash[..16])
 });
 
+/// The body limit of a form that uploads files: the API's upload limit,
+/// and room for the form's other fields.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(
+        usize::try_from(crate::api::UPLOAD_LIMIT).unwrap_or(usize::MAX) + (1 << 20),
+    )
+}
+
 /// The pages' routes.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -79,9 +87,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/licenses/{id}/attach",
             get(forms::new_attach)
                 .post(forms::attach)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    usize::try_from(crate::api::UPLOAD_LIMIT).unwrap_or(usize::MAX) + (1 << 20),
-                )),
+                .layer(upload_limit()),
         )
         .route(
             "/licenses/{id}/{action}",
@@ -97,9 +103,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/documents/new",
             get(forms::new_vendor_attach)
                 .post(forms::vendor_attach)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    usize::try_from(crate::api::UPLOAD_LIMIT).unwrap_or(usize::MAX) + (1 << 20),
-                )),
+                .layer(upload_limit()),
         )
         .route("/documents/{hash}", get(documents::show))
         .route("/documents/{hash}/view", get(documents::view))
