@@ -1423,6 +1423,66 @@ fn a_vendors_document_is_attached_from_the_documents_page() {
     assert!(!list.contains("/documents/new"));
 }
 
+/// The purchase form records a count rule (usage counted from the
+/// inventory of installations), and one that cannot count the metric is
+/// refused by its field, nothing written.
+#[test]
+fn the_purchase_form_records_a_count_rule_and_refuses_one_that_does_not_fit() {
+    let store = crate::serve::two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let http = session(&server, "admin");
+    let post = |fields: &[(&str, &str)]| {
+        let form = http
+            .get(server.at("/licenses/new"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        assert!(form.contains("<option value=\"microsoft-core\">Windows Server per core"));
+        let mut body = hidden(&form);
+        for (k, v) in fields {
+            body.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        http.post(server.at("/licenses/new"))
+            .form(&body)
+            .send()
+            .unwrap()
+    };
+    let purchase = |rule: &'static str, metric: &'static str, id: &'static str| {
+        [
+            ("vendor", "Microsoft"),
+            ("product", "Windows Server Datacenter"),
+            ("metric", metric),
+            ("qty", "16"),
+            ("start", "2024-01-01"),
+            ("count_rule", rule),
+            ("id", id),
+        ]
+    };
+    let before = head(&admin, &server);
+    let refused = post(&purchase("microsoft-core", "user", "WS-1"));
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().unwrap();
+    assert!(html.contains("id=\"e-count_rule\""), "{html}");
+    assert!(
+        html.contains("<option value=\"microsoft-core\" selected>"),
+        "kept: {html}"
+    );
+    assert_eq!(head(&admin, &server), before, "nothing was recorded");
+
+    let done = post(&purchase("microsoft-core", "core", "WS-2"));
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let log = admin.get(&server, "/api/v1/export").text().unwrap();
+    let line = log.lines().last().unwrap();
+    // (The export's record is the log line as a JSON string.)
+    assert!(line.contains(r#"\"id\":\"WS-2\""#), "{line}");
+    assert!(
+        line.contains(r#"\"count_rule\":\"microsoft-core\""#),
+        "{line}"
+    );
+}
+
 /// A German form says the ledger's refusals in German, with German
 /// dates, by the field they concern, and records nothing.
 #[test]

@@ -507,6 +507,20 @@ fn fields(lang: Lang, action: Action, events: Option<&[query::HistoryEvent]>) ->
             out.push(Field::new("reseller", t.reseller, "text"));
             out.push(Field::new("owner", t.owner, "text"));
             out.push(Field::new("tags", t.tags, "text").hint(f.tags_hint));
+            let mut rule = Field::new("count_rule", f.count_rule, "select").hint(f.count_rule_hint);
+            rule.options = std::iter::once(("", f.count_rule_none))
+                .chain(
+                    entitle_core::CountRule::ALL
+                        .iter()
+                        .map(|r| (r.as_str(), lang.count_rule(*r))),
+                )
+                .map(|(value, label)| Choice {
+                    value: value.to_owned(),
+                    label: label.to_owned(),
+                    selected: false,
+                })
+                .collect();
+            out.push(rule);
             out.push(Field::new("id", t.license, "text").hint(f.id_hint));
             out.push(effective(f.effective_hint));
             out.push(note(false));
@@ -894,7 +908,7 @@ fn to_write(
                 .filter(|t| !t.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            count_rule: None,
+            count_rule: opt(&given("count_rule")),
         }),
         Action::Extend => Write::Extend(Extend {
             license,

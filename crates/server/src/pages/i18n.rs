@@ -166,6 +166,31 @@ impl Lang {
         }
     }
 
+    /// A count rule in words.
+    pub(crate) fn count_rule(self, rule: entitle_core::CountRule) -> &'static str {
+        use entitle_core::CountRule as R;
+        match (self, rule) {
+            (Lang::De, R::Installations) => "Installationen (eine je Host)",
+            (Lang::De, R::PhysicalCores) => "physische Kerne",
+            (Lang::De, R::Sockets) => "belegte Sockel (Prozessoren)",
+            (Lang::De, R::MicrosoftCore) => {
+                "Windows Server je Kern (mind. 8 je Prozessor, 16 je Server)"
+            }
+            (Lang::De, R::SqlServerCore) => "SQL Server je Kern (mind. 4 je Prozessor)",
+            (Lang::De, R::OracleProcessor) => "Oracle Processor (Kerne × Core-Faktor)",
+            (Lang::De, R::OracleSe2Socket) => "Oracle SE2 (belegte Sockel)",
+            (Lang::En, R::Installations) => "installations (one per host)",
+            (Lang::En, R::PhysicalCores) => "physical cores",
+            (Lang::En, R::Sockets) => "occupied sockets (processors)",
+            (Lang::En, R::MicrosoftCore) => {
+                "Windows Server per core (at least 8 per processor, 16 per server)"
+            }
+            (Lang::En, R::SqlServerCore) => "SQL Server per core (at least 4 per processor)",
+            (Lang::En, R::OracleProcessor) => "Oracle Processor (cores × core factor)",
+            (Lang::En, R::OracleSe2Socket) => "Oracle SE2 (occupied sockets)",
+        }
+    }
+
     /// The status word of a license.
     pub(crate) fn license_status(self, status: &str) -> &'static str {
         let t = self.t();
@@ -1314,6 +1339,9 @@ pub(crate) struct FormTexts {
     pub attach: &'static str,
     pub intro_attach: &'static str,
     pub intro_vendor_attach: &'static str,
+    pub count_rule: &'static str,
+    pub count_rule_hint: &'static str,
+    pub count_rule_none: &'static str,
     pub vendor_document_hint: &'static str,
     pub choose_vendor: &'static str,
     pub new_vendor_document: &'static str,
@@ -1635,6 +1663,9 @@ static FORMS_EN: FormTexts = FormTexts {
     choose_file: "Choose a file.",
     intro_vendor_attach: "Stores each file unchanged under its BLAKE3 hash and binds them to the vendor in one write, for documents that belong to no one license: a framework agreement, the vendor's terms, correspondence. Their text becomes searchable.",
     vendor_document_hint: "as the vendor is written on its licenses",
+    count_rule: "Count rule",
+    count_rule_hint: "only when the use is counted from the inventory of installations (entitle inventory import); otherwise from usage counts",
+    count_rule_none: "none: usage counts",
     choose_vendor: "Enter the vendor the documents belong to.",
     new_vendor_document: "Attach a vendor's document",
     file_empty: "The file is empty (0 bytes). Choose the right file.",
@@ -1708,6 +1739,9 @@ static FORMS_DE: FormTexts = FormTexts {
     choose_file: "Wählen Sie eine Datei.",
     intro_vendor_attach: "Speichert jede Datei unverändert unter ihrem BLAKE3-Hash und verknüpft sie in einem Schreibvorgang mit dem Hersteller – für Dokumente, die zu keiner einzelnen Lizenz gehören: Rahmenvertrag, Lizenzbedingungen, Schriftverkehr. Ihr Text wird durchsuchbar.",
     vendor_document_hint: "so geschrieben wie bei seinen Lizenzen",
+    count_rule: "Zählregel",
+    count_rule_hint: "nur wenn die Nutzung aus dem Inventar der Installationen gezählt wird (entitle inventory import); sonst aus Nutzungszählungen",
+    count_rule_none: "keine: Nutzungszählungen",
     choose_vendor: "Geben Sie den Hersteller ein, zu dem die Dokumente gehören.",
     new_vendor_document: "Dokument eines Herstellers ablegen",
     file_empty: "Die Datei ist leer (0 Bytes). Wählen Sie die richtige Datei.",
