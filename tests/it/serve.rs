@@ -87,7 +87,11 @@ fn store_is_new_to_accounts(store: &TestStore) -> bool {
 /// A store with one license of each of two vendors, and a document of
 /// each whose text only that vendor's contract has.
 pub(crate) fn two_vendor_store() -> TestStore {
-    let s = TestStore::new();
+    two_vendor_store_in(TestStore::new())
+}
+
+/// [`two_vendor_store`] made in `s`.
+fn two_vendor_store_in(s: TestStore) -> TestStore {
     for (vendor, id) in [("Acme", "L-0001"), ("Borg", "L-0002")] {
         s.ok(&[
             "purchase",
@@ -705,6 +709,121 @@ fn uploads_are_stored_whole_or_not_at_all() {
         before.len(),
         "nothing of the cut upload is kept: {after:?}"
     );
+}
+
+/// A multipart upload of `size` bytes of one repeated byte, streamed (never
+/// held in memory), by the admin's session.
+fn upload_stream(admin: &Browser, server: &Served, size: u64) -> reqwest::blocking::Response {
+    let body = std::io::Read::take(std::io::repeat(b'x'), size);
+    let form = reqwest::blocking::multipart::Form::new().part(
+        "file",
+        reqwest::blocking::multipart::Part::reader_with_length(body, size).file_name("big.bin"),
+    );
+    admin
+        .http
+        .post(server.at("/api/v1/documents?license=L-0001&kind=other"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .timeout(Duration::from_secs(600))
+        .multipart(form)
+        .send()
+        .unwrap()
+}
+
+/// A file one byte over the upload limit (1 GiB) is refused with 413, and
+/// nothing of it stays on the disk.
+#[test]
+fn an_upload_over_one_gib_is_413_and_leaves_nothing() {
+    let store = two_vendor_store();
+    let server = Served::start(&store);
+    let admin = admin(&server);
+    let blobs = || walk(&store.path.join("blobs"));
+    let before = blobs();
+    let at = head_seq(&admin, &server);
+    let r = upload_stream(&admin, &server, (1 << 30) + 1);
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let error: Value = r.json().unwrap();
+    assert_eq!(error["error"]["kind"], "too_large", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1073741824 bytes"),
+        "{error}"
+    );
+    assert_eq!(blobs(), before, "nothing of it is kept");
+    assert_eq!(head_seq(&admin, &server), at, "nothing was recorded");
+}
+
+/// A disk that fills up during an upload answers 507 with what to do; the
+/// partial file is removed, nothing is recorded, the store stays whole,
+/// and once there is room the next upload works. (A small tmpfs is the
+/// full disk: mounting one needs root, as CI runs.)
+#[test]
+fn a_full_disk_during_an_upload_is_507_and_the_store_stays_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = dir.path().join("small");
+    std::fs::create_dir(&mount).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=12m", "tmpfs"])
+        .arg(&mount)
+        .status()
+        .is_ok_and(|s| s.success());
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !mounted {
+        assert!(!root, "root could not mount a tmpfs at {}", mount.display());
+        eprintln!("skipped: mounting a small tmpfs needs root");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mount.clone());
+    let store = two_vendor_store_in(TestStore::at(mount.join("store")));
+    {
+        let server = Served::start(&store);
+        let admin = admin(&server);
+        let blobs = || walk(&store.path.join("blobs"));
+        let before = blobs();
+        let at = head_seq(&admin, &server);
+        let r = upload_stream(&admin, &server, 32 << 20);
+        assert_eq!(r.status(), StatusCode::INSUFFICIENT_STORAGE);
+        let error: Value = r.json().unwrap();
+        assert_eq!(error["error"]["kind"], "io", "{error}");
+        assert!(
+            error["error"]["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("the disk is full")),
+            "{error}"
+        );
+        assert_eq!(blobs(), before, "the partial file is removed");
+        assert_eq!(head_seq(&admin, &server), at, "nothing was recorded");
+        let r = upload_stream(&admin, &server, 1 << 20);
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "room again: {}",
+            r.text().unwrap()
+        );
+        let verified: Value = admin.get(&server, "/api/v1/verify").json().unwrap();
+        assert_eq!(verified["intact"], true, "{verified}");
+    }
+    store.ok(&["verify"]);
+}
+
+/// The seq the records stand at.
+fn head_seq(admin: &Browser, server: &Served) -> u64 {
+    admin
+        .get(server, "/api/v1/position")
+        .json::<Value>()
+        .unwrap()["known_at_seq"]
+        .as_u64()
+        .unwrap()
 }
 
 /// Every file under a directory.

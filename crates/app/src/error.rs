@@ -232,9 +232,20 @@ impl Error {
     /// An I/O failure on a path.
     #[must_use]
     pub fn io(path: &Path, err: std::io::Error) -> Self {
+        let full = disk_full(&err);
         let mut e = Error::new(ErrorKind::Io, format!("{}: {err}", path.display()));
         e.0.source = Some(err);
+        if full {
+            e = e.hint("the disk is full: free space on it, then try again");
+        }
         e
+    }
+
+    /// Whether a write failed because the disk (or the account's quota)
+    /// is full: the server answers 507, and the user can act on it.
+    #[must_use]
+    pub fn is_disk_full(&self) -> bool {
+        self.0.source.as_ref().is_some_and(disk_full)
     }
 
     /// Keeps the rule that refused the input (see [`Error::rule`]).
@@ -440,6 +451,13 @@ impl std::error::Error for Error {
             .as_ref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
+}
+
+/// ENOSPC, or EDQUOT (a quota), as the operating system says them.
+fn disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull
+        || e.kind() == std::io::ErrorKind::QuotaExceeded
+        || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ impl ApiError {
                     ErrorKind::Conflict => StatusCode::CONFLICT,
                     ErrorKind::Locked => StatusCode::SERVICE_UNAVAILABLE,
                     ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+                    ErrorKind::Io if e.is_disk_full() => StatusCode::INSUFFICIENT_STORAGE,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
                 let rendered = e.render(&ApiNames);

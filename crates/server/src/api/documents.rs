@@ -366,11 +366,16 @@ pub(crate) async fn archive_field(
     });
     let mut field = field;
     let mut too_large = false;
+    let mut stopped = false;
     loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
-                if tx.send(Ok(chunk)).await.is_err() {
-                    break; // the archiver stopped (too large): its error says why
+                // When the archiver stopped (too large, the disk full: its
+                // error says why), the rest is read and dropped, up to the
+                // route's body limit, so that the client, still sending,
+                // reads the answer instead of a closed connection.
+                if !stopped && tx.send(Ok(chunk)).await.is_err() {
+                    stopped = true;
                 }
             }
             Ok(None) => break,

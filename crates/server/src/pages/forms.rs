@@ -1073,6 +1073,7 @@ async fn attach_to(
                     crate::error::ApiError::App(e) if e.message().contains("empty") => {
                         f.file_empty.to_owned()
                     }
+                    crate::error::ApiError::App(e) if e.is_disk_full() => f.disk_full.to_owned(),
                     crate::error::ApiError::App(e) => e.render(&entitle_app::PlainNames),
                     _ => f.upload_broke.to_owned(),
                 };
