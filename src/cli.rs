@@ -206,9 +206,11 @@ pub enum Command {
     /// Append events in bulk from a file.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Installations: which software runs on which host.
-    #[command(subcommand)]
-    Inventory(InventoryCommand),
+    /// Installations: the hosts, their facts and their software on a date; `inventory import` records them.
+    #[command(
+        after_help = "Example:\n  entitle inventory --as-of 2025-06-30 --vendor Microsoft\n  entitle inventory --host db01 --known-at 2025-07-01\n  entitle inventory --format csv > inventory.csv\n  entitle inventory import servers.csv --date 2025-06-01 --snapshot"
+    )]
+    Inventory(InventoryArgs),
     /// The licenses on a business date, as the records stood at a moment.
     #[command(
         after_help = "Example:\n  entitle state --as-of 2024-06-30 --known-at 2024-09-02 --vendor Microsoft\n  entitle state --format csv > state.csv"
@@ -483,6 +485,18 @@ pub enum InventoryCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct InventoryArgs {
+    #[command(subcommand)]
+    pub command: Option<InventoryCommand>,
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Only this host (case-insensitive)
+    #[arg(long)]
+    pub host: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct InventoryImportArgs {
     /// The CSV file
     pub file: PathBuf,
@@ -660,9 +674,13 @@ pub struct RenewalsArgs {
 }
 
 #[derive(Debug, Args)]
+#[group(id = "what", required = true, args = ["id", "host"])]
 pub struct HistoryArgs {
     /// License id
-    pub id: String,
+    pub id: Option<String>,
+    /// A host's history instead: its facts, the software installed and removed, the inventories that saw it
+    #[arg(long, conflicts_with = "id")]
+    pub host: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -38,8 +38,8 @@ use entitle_app::record::{Common, Documents, Recorded, Source, Write};
 use entitle_app::Open;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, DocCommand, ImportCommand, InventoryCommand, KeyCommand,
-    RemindCommand, TokenCommand, UsageCommand, UserCommand, WriteArgs,
+    AuditCommand, Cli, Command, DocCommand, ImportCommand, InventoryArgs, InventoryCommand,
+    KeyCommand, RemindCommand, TokenCommand, UsageCommand, UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
 use crate::remote::{self, Remote};
@@ -61,7 +61,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Usage(UsageCommand::Record(args)) => usage::record(&cli, args),
         Command::Usage(UsageCommand::Import(args)) => usage_import::run(&cli, args),
         Command::Import(ImportCommand::Events(args)) => import::events(&cli, args),
-        Command::Inventory(InventoryCommand::Import(args)) => inventory::import(&cli, args),
+        Command::Inventory(args) => match &args.command {
+            Some(InventoryCommand::Import(import)) => inventory::import(&cli, import),
+            None => inventory::run(&cli, args),
+        },
         Command::Import(ImportCommand::Licenses(args)) => import_licenses::run(&cli, args),
         Command::State(args) => state::run(&cli, args),
         Command::Position(args) => position::run(&cli, args),
@@ -135,7 +138,8 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Restore(_) => "restore",
         Command::Reindex => "reindex",
         Command::Demo => "demo",
-        Command::Inventory(_) => "inventory import",
+        Command::Inventory(InventoryArgs { command: Some(_), .. }) => "inventory import",
+        Command::Inventory(_) => "inventory",
         Command::Remind(_) => "remind",
         Command::Key(_) => "key show",
     };

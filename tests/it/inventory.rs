@@ -480,3 +480,250 @@ fn an_audit_pack_discloses_one_vendors_installations_only() {
         "{verified}"
     );
 }
+
+/// Two imports a month apart (the second a snapshot that drops SQL Server
+/// from db01): `entitle inventory` shows the hosts, their facts and their
+/// software as of each date and as known before the second import, per
+/// host and vendor, as a table, JSON and CSV; the editions and versions in
+/// use are counted per product.
+#[test]
+fn the_inventory_shows_hosts_facts_and_software_as_of_dates_and_moments() {
+    let s = TestStore::new();
+    let june = csv(
+        &s,
+        "june.csv",
+        "host,vendor,product,edition,version,os,sockets,cores,threads,cpu\n\
+         db01,Microsoft,Windows Server,Datacenter,2022,Windows Server 2022,2,12,24,Intel Xeon Silver 4310\n\
+         db01,Microsoft,SQL Server,Enterprise,2019,Windows Server 2022,2,12,24,Intel Xeon Silver 4310\n\
+         app01,Microsoft,Windows Server,Standard,2019,Windows Server 2019,1,8,16,Intel Xeon E-2288G\n\
+         ora01,Oracle,Database Enterprise Edition,,19c,Oracle Linux,2,16,32,Intel Xeon Gold 6244\n",
+    );
+    s.ok(&["inventory", "import", &june, "--date", "2025-06-01"]);
+    let before_july = s.log_lines().len();
+    let july = csv(
+        &s,
+        "july.csv",
+        "host,vendor,product,edition,version,os,sockets,cores,threads,cpu\n\
+         db01,Microsoft,Windows Server,Datacenter,2022,Windows Server 2022,2,12,24,Intel Xeon Silver 4310\n\
+         app01,Microsoft,Windows Server,Standard,2019,Windows Server 2019,1,8,16,Intel Xeon E-2288G\n\
+         ora01,Oracle,Database Enterprise Edition,,19c,Oracle Linux,2,16,32,Intel Xeon Gold 6244\n",
+    );
+    s.ok(&[
+        "inventory",
+        "import",
+        &july,
+        "--date",
+        "2025-07-01",
+        "--snapshot",
+    ]);
+
+    let software = |inv: &Value, host: &str| -> Vec<String> {
+        inv["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["host"] == host)
+            .unwrap_or_else(|| panic!("no {host} in {inv}"))["software"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["product"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let now = s.json(&["inventory", "--as-of", "2025-07-15"]);
+    assert_eq!(software(&now, "db01"), ["Windows Server"], "{now}");
+    assert_eq!(now["hosts"].as_array().unwrap().len(), 3);
+    let db01 = &now["hosts"][1];
+    assert_eq!(db01["host"], "db01");
+    assert_eq!(db01["facts"]["cores"], 12);
+    assert_eq!(db01["facts_date"], "2025-06-01");
+    assert_eq!(db01["last_seen"], "2025-07-01");
+    assert!(db01["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("physical, 2 × 6 cores"));
+    // Editions and versions in use: Windows Server in two variants.
+    let in_use: Vec<String> = now["in_use"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            format!(
+                "{} {} {} {}",
+                u["product"], u["edition"], u["version"], u["hosts"]
+            )
+        })
+        .collect();
+    assert!(
+        in_use.contains(&r#""Windows Server" "Datacenter" "2022" 1"#.to_owned()),
+        "{in_use:?}"
+    );
+    assert!(
+        in_use.contains(&r#""Windows Server" "Standard" "2019" 1"#.to_owned()),
+        "{in_use:?}"
+    );
+
+    // As of June 15, and as of July 15 as known before the July import:
+    // SQL Server still on db01.
+    let june15 = s.json(&["inventory", "--as-of", "2025-06-15"]);
+    assert_eq!(software(&june15, "db01"), ["SQL Server", "Windows Server"]);
+    let known = format!("#{before_july}");
+    let then = s.json(&["inventory", "--as-of", "2025-07-15", "--known-at", &known]);
+    assert_eq!(software(&then, "db01"), ["SQL Server", "Windows Server"]);
+    // Before the first import: nothing.
+    let may = s.json(&["inventory", "--as-of", "2025-05-01"]);
+    assert_eq!(may["hosts"], serde_json::json!([]));
+
+    // One vendor, one host (any case); an unknown host is named.
+    let oracle = s.json(&["inventory", "--as-of", "2025-07-15", "--vendor", "oracle"]);
+    assert_eq!(oracle["hosts"].as_array().unwrap().len(), 1, "{oracle}");
+    assert_eq!(oracle["hosts"][0]["host"], "ora01");
+    let one = s.json(&["inventory", "--as-of", "2025-07-15", "--host", "DB01"]);
+    assert_eq!(one["hosts"].as_array().unwrap().len(), 1);
+    let err = s.fails(2, &["inventory", "--host", "db99"]);
+    assert!(
+        err.contains("db99") && err.contains("has nothing recorded"),
+        "{err}"
+    );
+
+    let table = s.ok(&["inventory", "--as-of", "2025-07-15"]);
+    assert!(table.contains("inventory as of 2025-07-15"), "{table}");
+    assert!(
+        table.contains("db01: physical, 2 × 6 cores, 24 threads"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Microsoft / Windows Server Datacenter 2022: 1 host"),
+        "{table}"
+    );
+    // What changed on db01, on both time axes.
+    let history = s.json(&["history", "--host", "DB01"]);
+    assert_eq!(history["host"], "db01");
+    let kinds: Vec<String> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["type"].as_str().unwrap(),
+                e["effective"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "installed 2025-06-01",
+            "installed 2025-06-01",
+            "host_observed 2025-06-01",
+            "hosts_seen 2025-06-01",
+            "uninstalled 2025-07-01",
+            "hosts_seen 2025-07-01",
+        ],
+        "{history}"
+    );
+    let table = s.ok(&["history", "--host", "db01"]);
+    assert!(table.starts_with("history of host db01"), "{table}");
+    // (Cut to the width of a terminal that is not one: 80 columns.)
+    assert!(
+        table.contains("uninstalled    Microsoft / SQL Server re"),
+        "{table}"
+    );
+    let err = s.fails(2, &["history", "--host", "db99"]);
+    assert!(err.contains("unknown host \"db99\""), "{err}");
+    let err = s.fails(2, &["history"]);
+    assert!(err.contains("--host"), "{err}");
+
+    let csv_out = s.ok(&["inventory", "--as-of", "2025-07-15", "--format", "csv"]);
+    // (With a byte-order mark, for Excel.)
+    let mut lines = csv_out.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "host,vendor,product,edition,version,since,seq,os,os_version,virtual,physical_host,sockets,cores,threads,vcpus,cpu"
+    );
+    assert_eq!(lines.count(), 3, "{csv_out}");
+    assert!(
+        csv_out.contains("ora01,Oracle,Database Enterprise Edition,,19c,2025-06-01,"),
+        "{csv_out}"
+    );
+}
+
+/// Through the server: the same inventory as the local command (and
+/// `--server` prints it), and an auditor for Oracle sees the host running
+/// Oracle with its facts and only Oracle's software; a Microsoft-only host
+/// asked for by name is 404 like one that does not exist.
+#[test]
+fn the_servers_inventory_is_the_cli_s_and_an_auditor_sees_one_vendors_hosts() {
+    use crate::serve::{admin, bearer, Served};
+    let s = TestStore::new();
+    let file = csv(
+        &s,
+        "hosts.csv",
+        "host,vendor,product,version,sockets,cores,threads\n\
+         db01,Microsoft,SQL Server,2019,2,12,24\n\
+         db01,Oracle,Database Enterprise Edition,19c,2,12,24\n\
+         app01,Microsoft,Windows Server,2022,1,8,16\n",
+    );
+    s.ok(&["inventory", "import", &file, "--date", "2025-06-01"]);
+    let local = s.json(&["inventory", "--as-of", "2025-06-30"]);
+    let server = Served::start(&s);
+    let admin = admin(&server);
+    admin.add_user(&server, "olga", "auditor", &["Oracle"]);
+    let olga = admin.token(&server, "olga");
+    let whole: Value = admin
+        .get(&server, "/api/v1/inventory?as_of=2025-06-30")
+        .json()
+        .unwrap();
+    assert_eq!(whole, local, "the server answers as the local command");
+
+    let theirs: Value = bearer(&server, &olga, "/api/v1/inventory?as_of=2025-06-30")
+        .json()
+        .unwrap();
+    let text = theirs.to_string();
+    assert_eq!(theirs["hosts"].as_array().unwrap().len(), 1, "{text}");
+    assert_eq!(theirs["hosts"][0]["host"], "db01");
+    assert_eq!(theirs["hosts"][0]["facts"]["cores"], 12, "facts disclosed");
+    assert!(
+        !text.contains("Microsoft") && !text.contains("SQL Server") && !text.contains("app01"),
+        "leaks: {text}"
+    );
+    let hidden = bearer(&server, &olga, "/api/v1/inventory?host=app01");
+    let missing = bearer(&server, &olga, "/api/v1/inventory?host=nohost");
+    assert_eq!(hidden.status(), reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(missing.status(), reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(
+        hidden.text().unwrap().replace("app01", "nohost"),
+        missing.text().unwrap(),
+        "a host out of scope reads like one that does not exist"
+    );
+
+    // A host's history: Oracle's records and the facts, nothing of
+    // Microsoft's; a Microsoft-only host is unknown.
+    let history: Value = bearer(&server, &olga, "/api/v1/hosts/db01/history")
+        .json()
+        .unwrap();
+    let text = history.to_string();
+    assert!(
+        text.contains("Database Enterprise Edition") && text.contains("host_observed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Microsoft") && !text.contains("SQL Server"),
+        "leaks: {text}"
+    );
+    let hidden = bearer(&server, &olga, "/api/v1/hosts/app01/history");
+    let missing = bearer(&server, &olga, "/api/v1/hosts/nohost/history");
+    assert_eq!(hidden.status(), reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(
+        hidden.text().unwrap().replace("app01", "nohost"),
+        missing.text().unwrap()
+    );
+    let all: Value = admin
+        .get(&server, "/api/v1/hosts/db01/history")
+        .json()
+        .unwrap();
+    // Everyone else: both vendors' installations, the facts, both
+    // sightings.
+    assert_eq!(all["events"].as_array().unwrap().len(), 5, "{all}");
+}

@@ -229,7 +229,7 @@ impl Browser {
         assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().unwrap());
     }
 
-    fn token(&self, server: &Served, user: &str) -> String {
+    pub(crate) fn token(&self, server: &Served, user: &str) -> String {
         let r = self.post(
             server,
             "/api/v1/tokens",
@@ -243,7 +243,7 @@ impl Browser {
     }
 }
 
-fn bearer(server: &Served, token: &str, path: &str) -> Response {
+pub(crate) fn bearer(server: &Served, token: &str, path: &str) -> Response {
     client()
         .get(server.at(path))
         .bearer_auth(token)

@@ -62,28 +62,96 @@ pub fn history(store: &Store, scope: &Scope, id: &str) -> Result<History> {
                 .hint_to(crate::Action::ListLicenses, "{action} shows every id"))
         }
     };
-    let mut events = Vec::with_capacity(timeline.entries.len());
-    for entry in &timeline.entries {
-        let r = store.record(entry.seq)?;
-        let void = match entry.voided_by {
-            Some(v) => Some(store.record(v)?),
-            None => None,
-        };
-        events.push(HistoryEvent {
-            seq: r.seq,
-            event_type: r.event.type_name(),
-            recorded_at: r.recorded_at.to_string(),
-            effective: r.effective.to_string(),
-            actor: r.actor.clone(),
-            note: r.note.clone(),
-            voided_by: void.as_ref().map(|v| v.seq),
-            void_note: void.as_ref().and_then(|v| v.note.clone()),
-            record: serde_json::from_slice(&r.to_bytes()).unwrap_or(Value::Null),
-            summary: summary(&r),
-        });
-    }
+    let events = timeline
+        .entries
+        .iter()
+        .map(|entry| event(store, entry.seq, entry.voided_by))
+        .collect::<Result<_>>()?;
     Ok(History {
         id: timeline.id,
+        events,
+    })
+}
+
+/// Event `seq` as a history shows it, with the void `voided_by`.
+fn event(store: &Store, seq: u64, voided_by: Option<u64>) -> Result<HistoryEvent> {
+    let r = store.record(seq)?;
+    let void = match voided_by {
+        Some(v) => Some(store.record(v)?),
+        None => None,
+    };
+    Ok(HistoryEvent {
+        seq: r.seq,
+        event_type: r.event.type_name(),
+        recorded_at: r.recorded_at.to_string(),
+        effective: r.effective.to_string(),
+        actor: r.actor.clone(),
+        note: r.note.clone(),
+        voided_by: void.as_ref().map(|v| v.seq),
+        void_note: void.as_ref().and_then(|v| v.note.clone()),
+        record: serde_json::from_slice(&r.to_bytes()).unwrap_or(Value::Null),
+        summary: summary(&r),
+    })
+}
+
+/// A host's events. Its JSON is `history --host NAME --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostHistory {
+    /// The host as first recorded.
+    pub host: String,
+    /// Every event that touched it, in seq order: its facts, the software
+    /// installed and removed, the inventories that saw it.
+    pub events: Vec<HistoryEvent>,
+}
+
+impl HostHistory {
+    /// Restores each event's summary after the history was read back from
+    /// its JSON.
+    ///
+    /// # Errors
+    ///
+    /// A record that is not one.
+    pub fn restore(&mut self) -> Result<()> {
+        restore_summaries(&mut self.events)
+    }
+}
+
+/// What changed on a host, on both time axes, voids marked: in `scope`,
+/// the records of the vendors it sees, and the host's facts when one of
+/// them is on it.
+///
+/// # Errors
+///
+/// When no host of that name (any case) has a record in scope (kind not
+/// found, field `host`: a host of vendors out of scope answers as an
+/// unknown one), or the store fails.
+pub fn host_history(store: &Store, scope: &Scope, name: &str) -> Result<HostHistory> {
+    use entitle_core::inventory::HostChange;
+    let unknown = || {
+        Error::not_found(format!("unknown host {:?}", name.trim()))
+            .at("host")
+            .hint("entitle inventory lists the hosts")
+    };
+    let timeline = store.host_timeline(name)?.ok_or_else(unknown)?;
+    let visible = |e: &&entitle_core::inventory::HostEntry| match &e.change {
+        HostChange::Installed { vendor, .. }
+        | HostChange::Uninstalled { vendor, .. }
+        | HostChange::Seen { vendor } => scope.sees_vendor(vendor),
+        HostChange::Facts(_) => true,
+    };
+    let entries: Vec<_> = timeline.entries.iter().filter(visible).collect();
+    if !entries
+        .iter()
+        .any(|e| scope.is_all() || !matches!(e.change, HostChange::Facts(_)))
+    {
+        return Err(unknown());
+    }
+    let events = entries
+        .iter()
+        .map(|e| event(store, e.seq, e.voided_by))
+        .collect::<Result<_>>()?;
+    Ok(HostHistory {
+        host: timeline.name,
         events,
     })
 }
@@ -96,13 +164,18 @@ impl History {
     ///
     /// A record that is not one.
     pub fn restore(&mut self) -> Result<()> {
-        for e in &mut self.events {
-            let r = Record::from_bytes(e.record.to_string().as_bytes())
-                .map_err(|x| Error::invalid("record", e.seq.to_string(), x.to_string()))?;
-            e.summary = summary(&r);
-        }
-        Ok(())
+        restore_summaries(&mut self.events)
     }
+}
+
+/// Each event's summary, from the record it carries.
+fn restore_summaries(events: &mut [HistoryEvent]) -> Result<()> {
+    for e in events {
+        let r = Record::from_bytes(e.record.to_string().as_bytes())
+            .map_err(|x| Error::invalid("record", e.seq.to_string(), x.to_string()))?;
+        e.summary = summary(&r);
+    }
+    Ok(())
 }
 
 /// An event in a few words.

@@ -2,13 +2,15 @@
 //! renewals and spend — on any business date, as known at any moment.
 
 mod history;
+mod inventory;
 mod position;
 mod renewals;
 mod spend;
 mod state;
 mod usage;
 
-pub use history::{history, History, HistoryEvent};
+pub use history::{history, host_history, History, HistoryEvent, HostHistory};
+pub use inventory::{inventory, HostInventory, InUse, Inventory, InventoryRequest, Software};
 pub use position::{position, reviewed, MoneyTotals, Position, PositionRequest, ProductRow};
 pub(crate) use renewals::terms_ending;
 pub use renewals::{calendar, renewals, Renewal, Renewals, RenewalsRequest};

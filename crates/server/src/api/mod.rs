@@ -38,6 +38,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/state", get(queries::state))
         .route("/api/v1/spend", get(queries::spend))
         .route("/api/v1/renewals", get(queries::renewals))
+        .route("/api/v1/inventory", get(queries::inventory))
+        .route("/api/v1/hosts/{name}/history", get(queries::host_history))
         .route("/api/v1/licenses/{id}/history", get(queries::history))
         .route(
             "/api/v1/usage/{vendor}/{product}/{metric}",

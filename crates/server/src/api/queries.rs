@@ -132,6 +132,20 @@ pub(crate) async fn history(
     read(&shared, move |store| query::history(store, &scope, &id)).await
 }
 
+/// `GET /api/v1/hosts/{name}/history`: what changed on a host (a host of
+/// vendors out of scope answers 404, as an unknown one).
+pub(crate) async fn host_history(
+    State(shared): State<Arc<Shared>>,
+    who: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Json<query::HostHistory>> {
+    let scope = who.scope();
+    read(&shared, move |store| {
+        query::host_history(store, &scope, &name)
+    })
+    .await
+}
+
 /// `?known_at=`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,4 +182,34 @@ pub(crate) async fn verify(
     _who: Principal,
 ) -> ApiResult<Json<entitle_app::maintenance::Verification>> {
     Ok(Json(crate::checked::check(&shared).await?))
+}
+
+/// `?as_of=&known_at=&vendor=&host=`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InventoryParams {
+    as_of: Option<String>,
+    known_at: Option<String>,
+    vendor: Option<String>,
+    host: Option<String>,
+}
+
+/// `GET /api/v1/inventory`: the hosts, their facts and their software on
+/// the date, as `inventory --json` (an auditor sees the hosts running
+/// their vendors' software, with that software only).
+pub(crate) async fn inventory(
+    State(shared): State<Arc<Shared>>,
+    who: Principal,
+    Params(p): Params<InventoryParams>,
+) -> ApiResult<Json<query::Inventory>> {
+    let req = query::InventoryRequest {
+        query: Query {
+            as_of: p.as_of,
+            known_at: p.known_at,
+            vendor: p.vendor,
+        },
+        host: p.host,
+    };
+    let scope = who.scope();
+    read(&shared, move |store| query::inventory(store, &scope, &req)).await
 }
