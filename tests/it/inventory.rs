@@ -481,6 +481,55 @@ fn an_audit_pack_discloses_one_vendors_installations_only() {
     );
 }
 
+/// A host's facts recorded before the vendor's software on it (events
+/// imported in that order, as the demo has them) are still disclosed in
+/// the vendor's pack, so that the pack re-derives the inventory-derived
+/// position; a host without the vendor's software keeps its facts out.
+#[test]
+fn a_pack_discloses_facts_recorded_before_the_installation() {
+    let s = TestStore::new();
+    s.import(&[
+        r#"{"type":"purchased","id":"WLS","vendor":"Oracle","product":"WebLogic Server","metric":"processor","qty":2,"start":"2025-01-01","count_rule":"oracle-processor"}"#,
+        r#"{"type":"host_observed","effective":"2025-07-01","host":"wls01","sockets":2,"cores":8,"threads":16,"cpu":"Intel Xeon Gold 6234"}"#,
+        r#"{"type":"host_observed","effective":"2025-07-01","host":"dc01","sockets":1,"cores":4,"threads":8}"#,
+        r#"{"type":"installed","effective":"2025-07-01","host":"dc01","vendor":"Microsoft","product":"Windows Server"}"#,
+        r#"{"type":"installed","effective":"2025-07-01","host":"wls01","vendor":"Oracle","product":"WebLogic Server"}"#,
+    ]);
+    let pos = s.json(&["position", "--as-of", "2025-07-15", "--vendor", "Oracle"]);
+    assert_eq!(
+        row(&pos, "WebLogic Server")["used"],
+        4,
+        "2 × 4 cores × 0.5: {pos}"
+    );
+    let out = s.path.with_file_name("pack");
+    s.ok(&[
+        "audit-pack",
+        "--vendor",
+        "Oracle",
+        "--as-of",
+        "2025-07-15",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let disclosed: Vec<String> = events
+        .lines()
+        .filter_map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["record"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(disclosed.len(), 3, "{events}");
+    assert!(disclosed[1].contains(r#""host":"wls01""#), "{events}");
+    assert!(!events.contains("dc01"), "{events}");
+    let verified = s.ok(&["audit", "verify", out.to_str().unwrap()]);
+    assert!(
+        verified.contains("re-derived from the disclosed events"),
+        "{verified}"
+    );
+}
+
 /// Two imports a month apart (the second a snapshot that drops SQL Server
 /// from db01): `entitle inventory` shows the hosts, their facts and their
 /// software as of each date and as known before the second import, per

@@ -852,6 +852,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Every host's timeline.
+    ///
+    /// # Errors
+    ///
+    /// When the derived state cannot be read.
+    pub fn host_timelines(&self) -> Result<Vec<entitle_core::inventory::HostTimeline>, StoreError> {
+        self.proj.hosts()?.collect()
+    }
+
     /// One host's timeline, by name in any case.
     ///
     /// # Errors

@@ -3,7 +3,7 @@
 //! against the store's own position), the vendor's documents, and the
 //! signed checkpoint — all checked before anything is written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use entitle_core::chain::to_hex;
@@ -149,7 +149,7 @@ pub fn build_pack(
     let vendor = known_vendor(store, scope, &wanted, &request.vendor)?;
 
     // The chain up to `known`, disclosing the vendor's events.
-    let mut picker = Disclosure::new(&wanted);
+    let mut picker = Disclosure::new(&wanted, vendor_hosts(store, &wanted, known)?);
     let mut events = Vec::new();
     let head = store.export(&mut events, known, &mut |seq, bytes| {
         picker.decide(seq, bytes)
@@ -332,4 +332,22 @@ fn known_vendor(store: &Store, scope: &Scope, wanted: &str, typed: &str) -> Resu
             .hint(format!("the known vendors are: {}", list.join(", ")))
     };
     Err(err.at("vendor"))
+}
+
+/// The hosts (folded) on which an installation of the vendor (folded) is
+/// recorded up to seq `known`: their facts are the vendor's evidence too.
+fn vendor_hosts(store: &Store, vendor: &str, known: u64) -> Result<BTreeSet<String>> {
+    use entitle_core::inventory::HostChange;
+    let mut hosts = BTreeSet::new();
+    for t in store.host_timelines()? {
+        let runs_it = t.entries.iter().any(|e| {
+            e.seq <= known
+                && matches!(&e.change, HostChange::Installed { vendor: v, .. }
+                    if match_key(v) == vendor)
+        });
+        if runs_it {
+            hosts.insert(t.key);
+        }
+    }
+    Ok(hosts)
 }

@@ -22,12 +22,15 @@ pub(super) struct Disclosure<'a> {
 }
 
 impl<'a> Disclosure<'a> {
-    /// Discloses the vendor whose match key is `vendor`.
-    pub(super) fn new(vendor: &'a str) -> Self {
+    /// Discloses the vendor whose match key is `vendor`, with the facts of
+    /// `hosts` (folded): the hosts its software is recorded on, found
+    /// before the records stream past, since a host's facts may be
+    /// recorded before its first installation of the vendor's software.
+    pub(super) fn new(vendor: &'a str, hosts: BTreeSet<String>) -> Self {
         Disclosure {
             vendor,
             licenses: BTreeSet::new(),
-            hosts: BTreeSet::new(),
+            hosts,
             shown: BTreeSet::new(),
             records: Vec::new(),
             error: None,
@@ -63,8 +66,7 @@ impl<'a> Disclosure<'a> {
                 None => d.vendor.as_deref().is_some_and(ours),
             },
             // Installations of the vendor's software, and the facts of the
-            // hosts it ran on (observed after it was first recorded there:
-            // an import records a host's software before its facts).
+            // hosts it ran on (before or after it was recorded there).
             Event::Installed(i) => {
                 let mine = ours(&i.vendor);
                 if mine {
