@@ -103,6 +103,8 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         "verify",
         "search '\"notice period\" OR Kündigungsfrist' --kind contract",
         "doc list --vendor 'Nordlicht Software AG'",
+        "inventory --as-of 2026-07-31",
+        "history --host db01",
         "export | head -3",
     ] {
         println!("  {}", ex(cmd));

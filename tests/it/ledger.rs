@@ -761,7 +761,15 @@ fn help_and_completions() {
 fn demo_shows_positions_and_the_known_at_contrast() {
     let s = TestStore::new();
     let out = s.ok(&["demo"]);
-    assert!(out.contains("34 events"), "{out}");
+    assert!(out.contains("48 events"), "{out}");
+    // The servers' licenses counted from the inventory, per host.
+    assert!(
+        out.contains(
+            "dc01: 1 × 4 cores → 1 × 8 (minimum 8 per processor) = 8 → 16 (minimum 16 per server)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("wls01: 2 × 4 cores × 0.5 (x86) = 4"), "{out}");
     // The audit-letter view: 195 users counted then, 214 after the recount.
     assert!(out.contains("as known at #20"), "{out}");
     // It ends with how to see the same store in the browser.
@@ -829,7 +837,7 @@ fn demo_shows_positions_and_the_known_at_contrast() {
         );
     }
     let out = s.ok(&["verify"]);
-    assert!(out.contains("intact: 38 events"), "{out}");
+    assert!(out.contains("intact: 52 events"), "{out}");
     assert!(out.contains("4 archived documents re-hashed"), "{out}");
     let v = s.json(&["doc", "list", "--vendor", "nordlicht software ag"]);
     assert_eq!(v["documents"].as_array().unwrap().len(), 4, "{v:#}");

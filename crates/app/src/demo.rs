@@ -19,6 +19,9 @@ const HISTORY: &str = include_str!("../../../data/demo/history.jsonl");
 /// Documents archived after the history: which file, when, by whom, bound
 /// to which license or vendor.
 const DOCUMENT_STEPS: &str = include_str!("../../../data/demo/documents.jsonl");
+/// Servers and the licenses counted from them (after the documents, so
+/// that the history's and the documents' event numbers stay as they were).
+const INVENTORY: &str = include_str!("../../../data/demo/inventory.jsonl");
 
 /// The demo documents themselves, embedded so the demo works from an
 /// installed binary (see data/documents/README.md).
@@ -92,8 +95,9 @@ pub fn load(path: &Path, progress: &dyn Progress) -> Result<Demo> {
         .hint("give a new directory"));
     }
     let mut store = crate::store::open(path, Open::CreateIfMissing, "entitle demo")?;
-    let events = load_history(&mut store)?;
+    let mut events = load_history(&mut store, "history", HISTORY)?;
     let documents = load_documents(&mut store, progress)?;
+    events += load_history(&mut store, "inventory", INVENTORY)?;
     Ok(Demo {
         store,
         events,
@@ -116,21 +120,21 @@ fn script_error(what: &str, line: usize, e: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Appends the scripted history, each step at its scripted time.
-fn load_history(store: &mut Store) -> Result<usize> {
+/// Appends a scripted history (`what`, the script's name in errors), each
+/// step at its scripted time.
+fn load_history(store: &mut Store, what: &str, script: &str) -> Result<usize> {
     let mut n = 0;
-    for (i, line) in HISTORY
+    for (i, line) in script
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let step: Step =
-            serde_json::from_str(line).map_err(|e| script_error("history", i + 1, e))?;
+        let step: Step = serde_json::from_str(line).map_err(|e| script_error(what, i + 1, e))?;
         let draft = Draft::from_json_line(&step.event.to_string())
-            .map_err(|e| script_error("history", i + 1, e))?;
+            .map_err(|e| script_error(what, i + 1, e))?;
         store
             .append([draft], &context(step.actor, step.at))
-            .map_err(|e| script_error("history", i + 1, Error::from(e)))?;
+            .map_err(|e| script_error(what, i + 1, Error::from(e)))?;
         n += 1;
     }
     Ok(n)
