@@ -191,3 +191,45 @@ fn dry_run_against_a_store_shows_the_ids() {
     assert!(table.contains("L-0004"), "{table}");
     assert_eq!(s.log(), before, "a dry run writes nothing");
 }
+
+/// A count rule column (`Zählregel` in German files) records the rule on
+/// the license, as `purchase --count-rule` does; an unknown rule or one
+/// that cannot count the metric is named by its line and column.
+#[test]
+fn a_count_rule_column_records_the_rule() {
+    let s = TestStore::new();
+    let file = s.path.with_file_name("server.csv");
+    crate::util::write(
+        &file,
+        "Hersteller;Produkt;Metrik;Menge;Beginn;Zählregel\n\
+         Microsoft;Windows Server Standard;core;48;2025-01-01;microsoft-core\n\
+         Microsoft;SQL Server Standard;user;8;2025-01-01;sql-server-core\n\
+         Oracle;WebLogic;processor;2;2025-01-01;per-socket\n",
+    );
+    let f = file.to_str().unwrap();
+    let err = s.fails(2, &["import", "licenses", f]);
+    assert!(
+        err.contains("server.csv:3:") && err.contains("count rule"),
+        "{err}"
+    );
+    assert!(
+        err.contains("server.csv:4:") && err.contains("per-socket"),
+        "{err}"
+    );
+    assert!(!err.contains("server.csv:2:"), "{err}");
+    assert!(s.log().is_empty());
+    crate::util::write(
+        &file,
+        "Hersteller;Produkt;Metrik;Menge;Beginn;Zählregel\n\
+         Microsoft;Windows Server Standard;core;48;2025-01-01;microsoft-core\n\
+         Adobe;Acrobat Pro;user;5;2025-01-01;\n",
+    );
+    s.ok(&["import", "licenses", f]);
+    let lines = s.log_lines();
+    assert!(
+        lines[0].contains(r#""count_rule":"microsoft-core""#),
+        "{}",
+        lines[0]
+    );
+    assert!(!lines[1].contains("count_rule"), "{}", lines[1]);
+}

@@ -181,6 +181,7 @@ fn schema() -> Schema {
             .alias("auto renewal")
             .alias("Automatische Verlängerung")
             .alias("Autoverlängerung"),
+        Column::optional("count rule").alias("Zählregel"),
         Column::optional("notes")
             .alias("note")
             .alias("Bemerkung")
@@ -360,7 +361,7 @@ fn license_draft(cells: &Cells<'_>, bad: &mut Vec<BadRow>, marker: &str) -> Opti
         auto_renew,
         renewal_months: None,
         tags: Vec::new(),
-        count_rule: None,
+        count_rule: cells.optional("count rule"),
     });
     let common = Common {
         effective: Some(start),
@@ -381,6 +382,7 @@ fn column_named(e: Error) -> Error {
     match e.field() {
         Some("qty") => e.at("quantity"),
         Some("notice_days") => e.at("notice days"),
+        Some("count_rule") => e.at("count rule"),
         _ => e,
     }
 }
