@@ -197,6 +197,27 @@ impl Remote {
     /// `POST path?query` with raw bytes of `content_type`, as `T` — a
     /// refusal whose body is the answer (a dry run with bad rows: 422) is
     /// read as the answer too.
+    /// Posts the CSV `file` to the import route `path` with the flags all
+    /// imports share (its name, `map`, `again`, `dry_run`) and `extra`:
+    /// the answer of the import, as the local import gives it.
+    pub fn post_sheet<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        file: &std::path::Path,
+        shared: SheetFlags,
+        extra: &[(&str, Option<String>)],
+    ) -> Result<T> {
+        let yes = |b: bool| b.then(|| "true".to_owned());
+        let mut query = vec![
+            ("filename", Some(crate::request::file_name(file)?)),
+            ("map", shared.map),
+            ("again", yes(shared.again)),
+            ("dry_run", yes(shared.dry_run)),
+        ];
+        query.extend(extra.iter().cloned());
+        self.post_answer(path, &query, crate::request::read_file(file)?, "text/csv")
+    }
+
     pub fn post_answer<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -417,4 +438,15 @@ mod tests {
             assert!(!is_private(url), "{url}");
         }
     }
+}
+
+/// The flags every spreadsheet import has.
+#[derive(Debug, Clone, Default)]
+pub struct SheetFlags {
+    /// `--map`
+    pub map: Option<String>,
+    /// `--again`
+    pub again: bool,
+    /// `--dry-run`
+    pub dry_run: bool,
 }

@@ -10,7 +10,7 @@ use entitle_app::import::{Licenses, LicensesImported, SheetOptions, Target, Woul
 use crate::cli::{Cli, ImportLicensesArgs};
 use crate::output::{self, Align, Table};
 use crate::progress::Bar;
-use crate::remote::Remote;
+use crate::remote::{Remote, SheetFlags};
 use crate::request;
 
 pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
@@ -26,17 +26,15 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
     };
     let done = match Remote::from_cli(cli)? {
         Some(remote) => {
-            let mut done: LicensesImported = remote.post_answer(
+            let mut done: LicensesImported = remote.post_sheet(
                 "/api/v1/imports/licenses",
-                &[
-                    ("filename", Some(request::file_name(&a.file)?)),
-                    ("map", a.map.clone()),
-                    ("date_format", Some(a.date_format.clone())),
-                    ("again", a.again.then(|| "true".to_owned())),
-                    ("dry_run", a.dry_run.then(|| "true".to_owned())),
-                ],
-                request::read_file(&a.file)?,
-                "text/csv",
+                &a.file,
+                SheetFlags {
+                    map: a.map.clone(),
+                    again: a.again,
+                    dry_run: a.dry_run,
+                },
+                &[("date_format", Some(a.date_format.clone()))],
             )?;
             done.bad_total = done.bad_rows.len() as u64;
             a.file.display().to_string().clone_into(&mut done.file);

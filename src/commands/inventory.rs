@@ -6,14 +6,14 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::import::{InventoryImport, SheetOptions, Target};
+use entitle_app::import::{InventoryImport, InventoryImported, SheetOptions, Target};
 use entitle_app::query::{Inventory, InventoryRequest};
 use entitle_app::{Open, Scope};
 
 use crate::cli::{Cli, Format, InventoryArgs, InventoryImportArgs};
 use crate::output::{Align, Table};
 use crate::progress::Bar;
-use crate::remote::Remote;
+use crate::remote::{Remote, SheetFlags};
 use crate::{output, request};
 
 pub fn run(cli: &Cli, args: &InventoryArgs) -> Result<ExitCode> {
@@ -136,14 +136,36 @@ pub fn import(cli: &Cli, a: &InventoryImportArgs) -> Result<ExitCode> {
         },
         dry_run: a.dry_run,
     };
-    let target = Target::At {
-        path: request::store_path(cli)?,
-        purpose: "entitle inventory import".into(),
-        wait: std::time::Duration::from_secs(cli.wait),
+    let done = match Remote::from_cli(cli)? {
+        Some(remote) => {
+            let mut done: InventoryImported = remote.post_sheet(
+                "/api/v1/imports/inventory",
+                &a.file,
+                SheetFlags {
+                    map: a.map.clone(),
+                    again: a.again,
+                    dry_run: a.dry_run,
+                },
+                &[
+                    ("date", a.date.clone()),
+                    ("snapshot", a.snapshot.then(|| "true".to_owned())),
+                ],
+            )?;
+            done.bad_total = done.bad_rows.len() as u64;
+            a.file.display().to_string().clone_into(&mut done.file);
+            done
+        }
+        None => {
+            let target = Target::At {
+                path: request::store_path(cli)?,
+                purpose: "entitle inventory import".into(),
+                wait: std::time::Duration::from_secs(cli.wait),
+            };
+            let bar = Bar::new(a.json);
+            let ctx = request::context(cli);
+            entitle_app::import::inventory(target, &ctx, &req, &bar)?
+        }
     };
-    let bar = Bar::new(a.json);
-    let ctx = request::context(cli);
-    let done = entitle_app::import::inventory(target, &ctx, &req, &bar)?;
     request::show_notices(&done.notices);
     if let Some(e) = done.refusal() {
         return Err(e.into());

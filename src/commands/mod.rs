@@ -38,8 +38,8 @@ use entitle_app::record::{Common, Documents, Recorded, Source, Write};
 use entitle_app::Open;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, DocCommand, ImportCommand, InventoryArgs, InventoryCommand,
-    KeyCommand, RemindCommand, TokenCommand, UsageCommand, UserCommand, WriteArgs,
+    AuditCommand, Cli, Command, DocCommand, ImportCommand, InventoryCommand, KeyCommand,
+    RemindCommand, TokenCommand, UsageCommand, UserCommand, WriteArgs,
 };
 use crate::progress::Bar;
 use crate::remote::{self, Remote};
@@ -129,6 +129,7 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::Token(_)
         | Command::Export
         | Command::Verify(_)
+        | Command::Inventory(_)
         // Checks a pack file on this machine; never opens the store.
         | Command::Audit(_)
         | Command::Completions { .. } => return None,
@@ -138,8 +139,6 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         Command::Restore(_) => "restore",
         Command::Reindex => "reindex",
         Command::Demo => "demo",
-        Command::Inventory(InventoryArgs { command: Some(_), .. }) => "inventory import",
-        Command::Inventory(_) => "inventory",
         Command::Remind(_) => "remind",
         Command::Key(_) => "key show",
     };

@@ -8,7 +8,7 @@ use entitle_app::import::{SheetOptions, Target, UsageImport, UsageImported};
 
 use crate::cli::{Cli, UsageImportArgs};
 use crate::progress::Bar;
-use crate::remote::Remote;
+use crate::remote::{Remote, SheetFlags};
 use crate::{output, request};
 
 pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
@@ -24,17 +24,15 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
     };
     let done = match Remote::from_cli(cli)? {
         Some(remote) => {
-            let mut done: UsageImported = remote.post_answer(
+            let mut done: UsageImported = remote.post_sheet(
                 "/api/v1/imports/usage",
-                &[
-                    ("filename", Some(request::file_name(&a.file)?)),
-                    ("source", a.source.clone()),
-                    ("map", a.map.clone()),
-                    ("again", a.again.then(|| "true".to_owned())),
-                    ("dry_run", a.dry_run.then(|| "true".to_owned())),
-                ],
-                request::read_file(&a.file)?,
-                "text/csv",
+                &a.file,
+                SheetFlags {
+                    map: a.map.clone(),
+                    again: a.again,
+                    dry_run: a.dry_run,
+                },
+                &[("source", a.source.clone())],
             )?;
             done.bad_total = done.bad_rows.len() as u64;
             a.file.display().to_string().clone_into(&mut done.file);

@@ -481,6 +481,78 @@ fn an_audit_pack_discloses_one_vendors_installations_only() {
     );
 }
 
+/// `inventory import` and `inventory` through `--server`: the import is
+/// recorded by the server under the token's account, a dry run with a bad
+/// row is refused naming it, and the query answers as the local one.
+#[test]
+fn inventory_import_and_query_work_through_the_server() {
+    use crate::serve::{admin, through_in, Served};
+    let s = TestStore::new();
+    s.ok(&crate::util::purchase("Adobe", "5", &[]));
+    let server = Served::start(&s);
+    let admin = admin(&server);
+    admin.add_user(&server, "ed", "editor", &[]);
+    let token = admin.token(&server, "ed");
+    let dir = s.path.parent().unwrap();
+    let bad = csv(
+        &s,
+        "bad.csv",
+        "host,vendor,product,sockets,cores\ndb01,Microsoft,SQL Server,2,0\n",
+    );
+    let out = through_in(
+        dir,
+        &server.url,
+        &token,
+        &["inventory", "import", &bad, "--dry-run"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad.csv:2") && err.contains("must be at least 1"),
+        "{err}"
+    );
+    let good = csv(
+        &s,
+        "good.csv",
+        "host,vendor,product,version,sockets,cores,threads\ndb01,Microsoft,SQL Server,2019,2,12,24\n",
+    );
+    let out = through_in(
+        dir,
+        &server.url,
+        &token,
+        &[
+            "inventory",
+            "import",
+            &good,
+            "--date",
+            "2025-06-01",
+            "--snapshot",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("recorded from"), "{said}");
+    let out = through_in(
+        dir,
+        &server.url,
+        &token,
+        &["inventory", "--as-of", "2025-06-30", "--json"],
+    );
+    let remote: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(remote["hosts"][0]["host"], "db01", "{remote}");
+    assert_eq!(remote["hosts"][0]["software"][0]["version"], "2019");
+    drop(server);
+    assert!(
+        s.log().contains(r#""actor":"ed""#),
+        "recorded as the token's account"
+    );
+    assert_eq!(s.json(&["inventory", "--as-of", "2025-06-30"]), remote);
+}
+
 /// A host's facts recorded before the vendor's software on it (events
 /// imported in that order, as the demo has them) are still disclosed in
 /// the vendor's pack, so that the pack re-derives the inventory-derived

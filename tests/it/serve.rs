@@ -18,7 +18,7 @@ pub(crate) const PASSWORD: &str = "correct horse battery";
 /// A running `entitle serve`.
 pub(crate) struct Served {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     pub(crate) setup: Option<String>,
 }
 
@@ -1183,7 +1183,7 @@ fn through(server_url: &str, token: &str, args: &[&str]) -> std::process::Output
     through_in(std::path::Path::new("."), server_url, token, args)
 }
 
-fn through_in(
+pub(crate) fn through_in(
     dir: &std::path::Path,
     server_url: &str,
     token: &str,

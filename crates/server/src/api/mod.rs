@@ -50,6 +50,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/events", post(writes::events))
         .route("/api/v1/imports/usage", post(writes::usage_import))
         .route("/api/v1/imports/licenses", post(writes::licenses_import))
+        .route("/api/v1/imports/inventory", post(writes::inventory_import))
         .route("/api/v1/audit-packs", post(packs::build))
         .route("/api/v1/audit-packs/verify", post(packs::verify))
         .route("/api/v1/search", get(documents::search))

@@ -230,7 +230,8 @@ pub(crate) async fn idempotent(
     }
 }
 
-/// `?filename=&source=&map=&date_format=&numbers=&again=&dry_run=`
+/// `?filename=&source=&map=&date_format=&numbers=&again=&dry_run=`, and
+/// for an inventory `&date=&snapshot=`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SheetParams {
@@ -241,9 +242,34 @@ pub(crate) struct SheetParams {
     numbers: Option<String>,
     again: Option<bool>,
     dry_run: Option<bool>,
+    date: Option<String>,
+    snapshot: Option<bool>,
 }
 
 impl SheetParams {
+    /// Refuses the parameters of other kinds of import.
+    fn only_for(&self, kind: &str) -> ApiResult<()> {
+        let given = [
+            ("source", self.source.clone(), "usage"),
+            ("date", self.date.clone(), "inventory"),
+            (
+                "snapshot",
+                self.snapshot.map(|b| b.to_string()),
+                "inventory",
+            ),
+        ];
+        for (field, value, of) in given {
+            if let Some(value) = value.filter(|_| of != kind) {
+                return Err(ApiError::invalid(
+                    field,
+                    &value,
+                    &format!("is only for {of} imports"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn options(&self) -> SheetOptions {
         SheetOptions {
             shown_as: Some(client_name(self)),
@@ -301,6 +327,7 @@ pub(crate) async fn usage_import(
     body: Bytes,
 ) -> ApiResult<Response> {
     who.must_edit()?;
+    p.only_for("usage")?;
     let (dir, file) = spool(&p, &body)?;
     let req = import::UsageImport {
         file,
@@ -326,13 +353,7 @@ pub(crate) async fn licenses_import(
     body: Bytes,
 ) -> ApiResult<Response> {
     who.must_edit()?;
-    if p.source.is_some() {
-        return Err(ApiError::invalid(
-            "source",
-            p.source.as_deref().unwrap_or_default(),
-            "is only for usage imports",
-        ));
-    }
+    p.only_for("licenses")?;
     let (dir, file) = spool(&p, &body)?;
     let req = import::Licenses {
         file,
@@ -341,6 +362,35 @@ pub(crate) async fn licenses_import(
     };
     let ctx = context(&who);
     let run = move |store: &mut Store| import::licenses(Target::Open(store), &ctx, &req, &Silent);
+    import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
+        done.file = name;
+        (done.refusal(), done.dry_run)
+    })
+    .await
+}
+
+/// `POST /api/v1/imports/inventory`: the CSV as the body, `?date=` the
+/// day the inventory was taken, `?snapshot=true` for a file that lists
+/// everything on its hosts.
+pub(crate) async fn inventory_import(
+    State(shared): State<Arc<Shared>>,
+    who: Principal,
+    Params(p): Params<SheetParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    who.must_edit()?;
+    p.only_for("inventory")?;
+    let (dir, file) = spool(&p, &body)?;
+    let req = import::InventoryImport {
+        file,
+        date: p.date.clone(),
+        snapshot: p.snapshot.unwrap_or(false),
+        sheet: p.options(),
+        dry_run: p.dry_run.unwrap_or(false),
+    };
+    let ctx = context(&who);
+    let run = move |store: &mut Store| import::inventory(Target::Open(store), &ctx, &req, &Silent);
     import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
         done.file = name;
         (done.refusal(), done.dry_run)
