@@ -34,6 +34,9 @@ pub enum Lock {
     NotApplicable,
     /// The bucket has no Object Lock configuration (or it is disabled).
     NotConfigured,
+    /// The server did not say (an error, or it does not know the call):
+    /// what it answered. Objects are written without retention.
+    Unknown(String),
     /// The bucket's configuration: Object Lock enabled, with its default
     /// retention if it has one (`COMPLIANCE, 3650 days`).
     Configured(Option<String>),

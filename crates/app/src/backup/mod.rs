@@ -106,6 +106,9 @@ fn lock_words(lock: &Lock) -> String {
         Lock::NotConfigured => {
             "not configured on the bucket: objects are written without retention".into()
         }
+        Lock::Unknown(said) => format!(
+            "unknown: the server did not say whether the bucket has Object Lock ({said}): objects are written without retention"
+        ),
         Lock::Configured(Some(default)) => {
             format!("Object Lock configured on the bucket ({default})")
         }
@@ -328,13 +331,21 @@ pub fn backup(
     let wanted = retention(request, settings)?;
     let lock = dest.lock()?;
     let retain = matches!(lock, Lock::Configured(_)).then_some(&wanted);
-    if matches!(lock, Lock::NotConfigured)
-        && (request.retain_days.is_some() || request.lock_mode.is_some())
-    {
-        progress.notice(&format!(
-            "{}: Object Lock is not configured on the bucket, so --retain-days/--lock-mode have no effect; the copy is written without retention",
+    // Said once, on stderr: a retention asked for that cannot be given,
+    // and a status the server would not tell (which no one asked about,
+    // but which leaves the copy without write-once protection).
+    match &lock {
+        Lock::NotConfigured if request.retain_days.is_some() || request.lock_mode.is_some() => {
+            progress.notice(&format!(
+                "{}: Object Lock is not configured on the bucket, so --retain-days/--lock-mode have no effect; the copy is written without retention",
+                dest.describe()
+            ));
+        }
+        Lock::Unknown(said) => progress.notice(&format!(
+            "{}: the bucket's Object Lock status is unknown (the server answered {said}); the copy is written without retention",
             dest.describe()
-        ));
+        )),
+        _ => {}
     }
     let (key, key_info) = crate::audit::load_key(store)?;
     if let Some(n) = key_info.created_notice() {
@@ -1178,8 +1189,17 @@ pub fn verify_against(store: &Store, dest: &dyn Dest) -> Result<Against> {
             store.info().store_id
         ));
     }
-    let own = crate::audit::load_key(store)
-        .ok()
+    // The store's own key when it has one; a verify never creates one (a
+    // store restored without --include-key has none, and a new key would
+    // make every manifest look forged): then the signature is checked
+    // against the key the manifest names.
+    let own = store
+        .layout()
+        .keys()
+        .join(crate::audit::KEY_FILE)
+        .is_file()
+        .then(|| crate::audit::load_key(store).ok())
+        .flatten()
         .and_then(|(k, _)| TrustedSigner::parse(&k.public_key_openssh()).ok());
     if let Err(e) = check_signature(&line, &m, &sig, own.as_ref()) {
         problems.push(format!("{name}: signature: {e}"));
