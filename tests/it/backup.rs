@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::util::{purchase, TestStore};
 
-fn store_with_documents() -> TestStore {
+pub(crate) fn store_with_documents() -> TestStore {
     let s = TestStore::new();
     s.ok(&purchase(
         "Adobe",
