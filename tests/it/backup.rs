@@ -312,3 +312,43 @@ fn a_copy_of_another_store_is_refused() {
     let out = b.fails(1, &["verify", "--against", copy.to_str().unwrap()]);
     assert!(out.contains("does NOT extend"), "{out}");
 }
+
+/// Runs a backup with stderr on a pseudo-terminal (`script`, from
+/// util-linux): what a person at a terminal sees.
+fn on_a_terminal(s: &TestStore, args: &[&str]) -> String {
+    let line: Vec<String> = std::iter::once(crate::util::bin().display().to_string())
+        .chain(["--store".into(), s.path.display().to_string()])
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .map(|a| format!("'{a}'"))
+        .collect();
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &line.join(" "), "/dev/null"])
+        .env("ENTITLE_ACTOR", "tester")
+        .env_remove("ENTITLE_STORE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs a command on a terminal");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_first_copy_shows_progress_on_a_terminal_only() {
+    let s = store_with_documents();
+    let copy = copy_dir(&s, "copy");
+    let seen = on_a_terminal(&s, &["backup", copy.to_str().unwrap()]);
+    assert!(seen.contains("copying"), "{seen:?}");
+    // Not with --quiet or --json on the terminal, never without one.
+    s.ok(&purchase("Adobe", "1", &["--end", "2024-12-31"]));
+    let seen = on_a_terminal(&s, &["backup", copy.to_str().unwrap(), "--quiet"]);
+    assert!(!seen.contains("copying"), "{seen:?}");
+    s.ok(&purchase("Adobe", "1", &["--end", "2024-12-31"]));
+    let seen = on_a_terminal(&s, &["backup", copy.to_str().unwrap(), "--json"]);
+    assert!(
+        !seen.contains("copying") && seen.contains("\"uploaded\""),
+        "{seen:?}"
+    );
+    s.ok(&purchase("Adobe", "1", &["--end", "2024-12-31"]));
+    let out = s.run(&["backup", copy.to_str().unwrap()]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
