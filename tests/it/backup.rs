@@ -36,6 +36,18 @@ pub(crate) fn store_with_documents() -> TestStore {
     s
 }
 
+/// More log to copy: 300 purchases (events #6..#305 after
+/// [`store_with_documents`]).
+pub(crate) fn import_300_purchases(s: &TestStore) {
+    let lines: Vec<String> = (0..300)
+        .map(|i| {
+            format!(r#"{{"type":"purchased","id":"V-{i}","vendor":"V{i}","product":"P","metric":"user","qty":1,"start":"2024-01-01","end":"2024-12-31"}}"#)
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    s.import(&refs);
+}
+
 fn copy_dir(s: &TestStore, name: &str) -> PathBuf {
     s.path.with_file_name(name)
 }
@@ -245,14 +257,7 @@ fn a_restore_answers_as_the_original_did_at_that_seq() {
 #[test]
 fn a_backup_killed_at_random_moments_completes_and_verifies() {
     let s = store_with_documents();
-    // More log to copy: a few hundred events.
-    let lines: Vec<String> = (0..300)
-        .map(|i| {
-            format!(r#"{{"type":"purchased","id":"V-{i}","vendor":"V{i}","product":"P","metric":"user","qty":1,"start":"2024-01-01","end":"2024-12-31"}}"#)
-        })
-        .collect();
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    s.import(&refs);
+    import_300_purchases(&s);
     let copy = copy_dir(&s, "copy");
     let mut seed = 0x9e37_79b9_u64;
     let started = std::time::Instant::now();

@@ -13,7 +13,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::backup::store_with_documents;
+use crate::backup::{import_300_purchases, store_with_documents};
 use crate::s3_server::{server, SECRET_KEY};
 use crate::util::{purchase, TestStore};
 
@@ -205,6 +205,11 @@ fn s3_restore_answers_as_the_original_and_verify_against_the_copy() {
     assert!(other.ok(&["verify"]).starts_with("intact: 7 events"));
     let extends = ok(&other, &["verify", "--against", dest]);
     assert!(extends.contains("extends the backup"), "{extends}");
+    // The key was not copied: the restored store cannot add to the copy
+    // under a new one, and is told what to do.
+    let out = fails(&other, 2, &["backup", dest]);
+    assert!(out.contains("signed by another key"), "{out}");
+    assert!(out.contains("keys/checkpoint_ed25519 back"), "{out}");
 
     // An earlier seq: as the original stood at #5 …
     let early = s.path.with_file_name("at-5");
@@ -458,5 +463,49 @@ fn s3_a_large_document_goes_up_in_parts_with_its_retention() {
     assert_eq!(
         fs::read(restored.join("blobs").join(&hash[..2]).join(&hash[2..])).unwrap(),
         bytes
+    );
+}
+
+#[test]
+fn s3_a_backup_killed_at_random_moments_completes_and_verifies() {
+    server().create_bucket("killed", false);
+    let s = store_with_documents();
+    import_300_purchases(&s);
+    let dest = "s3://killed/acme";
+    let mut seed = 0x2545_f491_u64;
+    for round in 0..10 {
+        if round == 5 {
+            s.ok(&purchase("Adobe", "2", &["--end", "2024-12-31"]));
+        }
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut c = s.command(&["backup", dest]);
+        server().env(&mut c, SECRET_KEY);
+        let mut child = c
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5 + seed % 150));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever a killed run left, the latest manifest (if any) holds.
+        if keys("killed", "acme")
+            .iter()
+            .any(|k| k.contains("/manifests/"))
+        {
+            let out = ok(&s, &["backup", "verify", dest]);
+            assert!(out.starts_with("intact:"), "round {round}: {out}");
+        }
+    }
+    let done = json(&s, &["backup", dest]);
+    assert_eq!(done["seq"], 306, "{done}");
+    assert!(ok(&s, &["backup", "verify", dest]).starts_with("intact:"));
+    let restored = s.path.with_file_name("restored");
+    ok(&s, &["restore", dest, restored.to_str().unwrap()]);
+    assert_eq!(
+        fs::read(s.log_path()).unwrap(),
+        fs::read(restored.join("log/events.jsonl")).unwrap()
     );
 }

@@ -380,7 +380,8 @@ pub fn backup(
             return Err(integrity(format!(
                 "{}: manifest {name} was signed by another key than this store's",
                 dest.describe()
-            )));
+            ))
+            .hint("a store restored without --include-key has a new key: put the original keys/checkpoint_ed25519 back, or back up to a new prefix or directory"));
         }
         check_signature(line, m, sig, None).map_err(|e| {
             integrity(format!("{}: manifest {name}: {e}", dest.describe()))
