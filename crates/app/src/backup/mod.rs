@@ -542,6 +542,7 @@ pub fn backup(
         let name = format!("blobs/{hash}");
         if listing.get(&name) == Some(len) {
             reused += 1;
+            progress.advance(*len);
         } else {
             let actual = hash_file(path)?;
             if &actual != hash {
@@ -551,14 +552,14 @@ pub fn backup(
                 ))
                 .hint_to(crate::Action::Verify, "run {action} to see every damaged document"));
             }
-            let c = dest.create(&name, Body::File(path), retain)?;
+            // The bar moves as each part of a large document is sent.
+            let c = dest.create_file(&name, path, retain, &|n| progress.advance(n))?;
             if c == Created::Existed {
                 reused += 1;
             }
             count(c, *len, "blob", &mut up);
         }
         list_text.push_str(&format!("{hash} {len}\n"));
-        progress.advance(*len);
     }
     progress.finish();
     if !new.is_empty() {

@@ -229,8 +229,8 @@ impl S3Dest {
         key: &str,
         path: &std::path::Path,
         len: u64,
-        part: u64,
         retain: Option<&Retention>,
+        sent: &dyn Fn(u64),
     ) -> Result<Created> {
         let what = format!("starting the upload of {name} in parts");
         let r = self.send(&what, &|| {
@@ -268,15 +268,15 @@ impl S3Dest {
             })?
             .upload_id()
             .to_owned();
-        let sent = self.send_parts(name, key, &id, path, len, part);
-        if sent.is_err() {
+        let done = self.send_parts(name, key, &id, path, len, sent);
+        if done.is_err() {
             // Best effort: the error that matters is the one above.
             let abort = self
                 .bucket
                 .abort_multipart_upload(Some(&self.credentials), key, &id);
             let _ = self.client.delete(abort.sign(SIGNED_FOR)).send();
         }
-        sent
+        done
     }
 
     fn send_parts(
@@ -286,8 +286,9 @@ impl S3Dest {
         id: &str,
         path: &std::path::Path,
         len: u64,
-        part: u64,
+        sent: &dyn Fn(u64),
     ) -> Result<Created> {
+        let part = part_size(len, multipart_threshold());
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut buf = vec![0u8; usize::try_from(part).unwrap_or(usize::MAX)];
         let mut etags = Vec::new();
@@ -339,6 +340,7 @@ impl S3Dest {
                 })?;
             etags.push(etag);
             done += n as u64;
+            sent(n as u64);
         }
         if done != len {
             return Err(Error::new(
@@ -533,7 +535,7 @@ impl Dest for S3Dest {
             let len = std::fs::metadata(p).map_err(|e| Error::io(p, e))?.len();
             let threshold = multipart_threshold();
             if len > threshold {
-                return self.create_in_parts(name, &key, p, len, part_size(len, threshold), retain);
+                return self.create_in_parts(name, &key, p, len, retain, &|_| {});
             }
         }
         // The checksum first: for a file, one pass before the upload.
@@ -591,6 +593,24 @@ impl Dest for S3Dest {
             412 => Ok(Created::Existed),
             _ => Err(self.refused(&what, r)),
         }
+    }
+
+    fn create_file(
+        &self,
+        name: &str,
+        path: &std::path::Path,
+        retain: Option<&Retention>,
+        sent: &dyn Fn(u64),
+    ) -> Result<Created> {
+        let len = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, e))?
+            .len();
+        if len > multipart_threshold() {
+            return self.create_in_parts(name, &self.key(name), path, len, retain, sent);
+        }
+        let created = self.create(name, Body::File(path), retain)?;
+        sent(len);
+        Ok(created)
     }
 
     fn lock(&self) -> Result<Lock> {
