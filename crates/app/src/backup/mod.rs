@@ -1249,3 +1249,90 @@ pub fn retentions(dest: &dyn Dest) -> Result<BTreeMap<String, (String, String)>>
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::store::Open;
+
+    /// A directory copy whose server will not say whether it has Object
+    /// Lock (as a 501 or a 5xx after retries), recording the retention
+    /// each object was created with.
+    struct Unsaying {
+        inner: DirDest,
+        retains: RefCell<Vec<Option<Retention>>>,
+    }
+
+    impl Dest for Unsaying {
+        fn describe(&self) -> String {
+            "s3://unsaying/acme".into()
+        }
+        fn list(&self) -> Result<BTreeMap<String, u64>> {
+            self.inner.list()
+        }
+        fn read(&self, name: &str, out: &mut dyn Write) -> Result<bool> {
+            self.inner.read(name, out)
+        }
+        fn create(
+            &self,
+            name: &str,
+            body: Body<'_>,
+            retain: Option<&Retention>,
+        ) -> Result<Created> {
+            self.retains.borrow_mut().push(retain.cloned());
+            self.inner.create(name, body, retain)
+        }
+        fn lock(&self) -> Result<Lock> {
+            Ok(Lock::Unknown("HTTP 501 NotImplemented".into()))
+        }
+        fn retention(&self, _name: &str) -> Result<Option<(String, String)>> {
+            Ok(None)
+        }
+    }
+
+    #[derive(Default)]
+    struct Notices(RefCell<Vec<String>>);
+
+    impl Progress for Notices {
+        fn notice(&self, text: &str) {
+            self.0.borrow_mut().push(text.to_owned());
+        }
+    }
+
+    #[test]
+    fn an_unknown_lock_status_is_said_once_and_nothing_claims_a_retention() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store =
+            crate::store::open(&tmp.path().join("s"), Open::CreateIfMissing, "test").unwrap();
+        let dest = Unsaying {
+            inner: DirDest::new(tmp.path().join("copy")),
+            retains: RefCell::new(Vec::new()),
+        };
+        let notices = Notices::default();
+        let request = BackupRequest {
+            retain_days: Some("30".into()),
+            lock_mode: None,
+            include_key: false,
+        };
+        let report = backup(&store, &dest, &request, &BackupSection::default(), &notices).unwrap();
+        let said = notices.0.borrow();
+        let unknown: Vec<&String> = said
+            .iter()
+            .filter(|n| n.contains("Object Lock status is unknown"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{said:?}");
+        assert!(unknown[0].contains("HTTP 501 NotImplemented"), "{said:?}");
+        assert!(
+            report.object_lock.starts_with("unknown: "),
+            "{}",
+            report.object_lock
+        );
+        assert!(!report.object_lock.contains("configured on the bucket ("));
+        assert_eq!(report.retention, None);
+        let retains = dest.retains.borrow();
+        assert!(!retains.is_empty());
+        assert!(retains.iter().all(Option::is_none), "{retains:?}");
+    }
+}
