@@ -509,3 +509,23 @@ fn s3_a_backup_killed_at_random_moments_completes_and_verifies() {
         fs::read(restored.join("log/events.jsonl")).unwrap()
     );
 }
+
+#[test]
+fn s3_an_unreachable_server_is_tried_again_then_named() {
+    let s = store_with_documents();
+    // A port nothing listens on (bound, then freed).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut c = s.command(&["backup", "s3://anywhere/acme"]);
+    server().env(&mut c, SECRET_KEY);
+    c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("s3://anywhere/acme"), "{said}");
+    assert!(said.contains("tried 4 times"), "{said}");
+    assert!(said.contains("AWS_ENDPOINT_URL"), "{said}");
+}
