@@ -252,7 +252,7 @@ pub enum Command {
     #[command(
         args_conflicts_with_subcommands = true,
         subcommand_negates_reqs = true,
-        after_help = "Copies the committed log as segments named by their seq range, each document once under its\nhash, and a manifest signed with the store's key, written last; nothing in DEST is ever\nreplaced or deleted. A backup cut short leaves the previous manifest valid; the next run\nreuses what is complete. Quiet on success (exit 0); an error exits 2. For S3, the endpoint and\ncredentials come from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY\n(or endpoint/region in [backup] of entitle.toml); addressing is path-style. When the bucket has\nObject Lock configured, every object is written with a retention of --retain-days.\n\nThe signing key is not copied unless --include-key: whoever can read the copy could then\nsign manifests and audit checkpoints as this store.\n\nExample:\n  entitle backup /mnt/offsite/entitle\n  entitle backup s3://entitle-backups/acme --retain-days 3650 --lock-mode compliance\n  entitle backup verify s3://entitle-backups/acme --signer store-key.pub"
+        after_help = "Copies the committed log as segments named by their seq range, each document once under its\nhash, and a manifest signed with the store's key, written last; nothing in DEST is ever\nreplaced or deleted. A backup cut short leaves the previous manifest valid; the next run\nreuses what is complete. Quiet on success (exit 0); an error exits 2. On a terminal, a\nprogress bar shows on stderr while copying (not with --json or --quiet) and is gone at the end.\n\nFor S3, the endpoint and credentials come from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,\nAWS_SECRET_ACCESS_KEY (or endpoint/region in [backup] of entitle.toml); addressing is\npath-style. When the bucket has Object Lock configured, every object is written with a\nretention of --retain-days; documents above 64 MiB go up in parts.\n\nThe signing key is not copied unless --include-key: whoever can read the copy could then\nsign manifests and audit checkpoints as this store.\n\nExample:\n  entitle backup /mnt/offsite/entitle\n  entitle backup s3://entitle-backups/acme --retain-days 3650 --lock-mode compliance\n  entitle backup verify s3://entitle-backups/acme --signer store-key.pub"
     )]
     Backup(BackupArgs),
     /// Build a new store from a backup (optionally up to an earlier seq), checking every object.
@@ -860,6 +860,9 @@ pub struct BackupArgs {
     /// Say what was copied (default: quiet on success)
     #[arg(long, short)]
     pub verbose: bool,
+    /// No progress bar, even on a terminal
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Print a JSON summary
     #[arg(long)]
     pub json: bool,

@@ -32,7 +32,9 @@ pub fn run(cli: &Cli, args: &BackupArgs) -> Result<ExitCode> {
     let settings = settings(cli, true)?;
     let dest = backup::open_dest(&dest_text, &settings)?;
     let store = request::open(cli, Open::MustExist, "entitle backup")?;
-    let bar = Bar::new(args.json || !args.verbose);
+    // A bar only where a person watches (Bar checks for a terminal): a
+    // large first copy takes a while; cron and scripts see nothing.
+    let bar = Bar::new(args.json || args.quiet);
     let request = BackupRequest {
         retain_days: args.retain_days.clone(),
         lock_mode: args.lock_mode.clone(),

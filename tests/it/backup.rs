@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::util::{purchase, TestStore};
 
-fn store_with_documents() -> TestStore {
+pub(crate) fn store_with_documents() -> TestStore {
     let s = TestStore::new();
     s.ok(&purchase(
         "Adobe",
@@ -34,6 +34,18 @@ fn store_with_documents() -> TestStore {
         s.ok(&["attach", "L-1", f.to_str().unwrap()]);
     }
     s
+}
+
+/// More log to copy: 300 purchases (events #6..#305 after
+/// [`store_with_documents`]).
+pub(crate) fn import_300_purchases(s: &TestStore) {
+    let lines: Vec<String> = (0..300)
+        .map(|i| {
+            format!(r#"{{"type":"purchased","id":"V-{i}","vendor":"V{i}","product":"P","metric":"user","qty":1,"start":"2024-01-01","end":"2024-12-31"}}"#)
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    s.import(&refs);
 }
 
 fn copy_dir(s: &TestStore, name: &str) -> PathBuf {
@@ -245,14 +257,7 @@ fn a_restore_answers_as_the_original_did_at_that_seq() {
 #[test]
 fn a_backup_killed_at_random_moments_completes_and_verifies() {
     let s = store_with_documents();
-    // More log to copy: a few hundred events.
-    let lines: Vec<String> = (0..300)
-        .map(|i| {
-            format!(r#"{{"type":"purchased","id":"V-{i}","vendor":"V{i}","product":"P","metric":"user","qty":1,"start":"2024-01-01","end":"2024-12-31"}}"#)
-        })
-        .collect();
-    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-    s.import(&refs);
+    import_300_purchases(&s);
     let copy = copy_dir(&s, "copy");
     let mut seed = 0x9e37_79b9_u64;
     let started = std::time::Instant::now();
@@ -311,4 +316,44 @@ fn a_copy_of_another_store_is_refused() {
     assert!(out.contains("the copy is of store"), "{out}");
     let out = b.fails(1, &["verify", "--against", copy.to_str().unwrap()]);
     assert!(out.contains("does NOT extend"), "{out}");
+}
+
+/// Runs a backup with stderr on a pseudo-terminal (`script`, from
+/// util-linux): what a person at a terminal sees.
+fn on_a_terminal(s: &TestStore, args: &[&str]) -> String {
+    let line: Vec<String> = std::iter::once(crate::util::bin().display().to_string())
+        .chain(["--store".into(), s.path.display().to_string()])
+        .chain(args.iter().map(|a| (*a).to_owned()))
+        .map(|a| format!("'{a}'"))
+        .collect();
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &line.join(" "), "/dev/null"])
+        .env("ENTITLE_ACTOR", "tester")
+        .env_remove("ENTITLE_STORE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs a command on a terminal");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_first_copy_shows_progress_on_a_terminal_only() {
+    let s = store_with_documents();
+    let copy = copy_dir(&s, "copy");
+    let seen = on_a_terminal(&s, &["backup", copy.to_str().unwrap()]);
+    assert!(seen.contains("copying"), "{seen:?}");
+    // Not with --quiet or --json on the terminal, never without one.
+    s.ok(&purchase("Adobe", "1", &["--end", "2024-12-31"]));
+    let seen = on_a_terminal(&s, &["backup", copy.to_str().unwrap(), "--quiet"]);
+    assert!(!seen.contains("copying"), "{seen:?}");
+    s.ok(&purchase("Adobe", "1", &["--end", "2024-12-31"]));
+    let seen = on_a_terminal(&s, &["backup", copy.to_str().unwrap(), "--json"]);
+    assert!(
+        !seen.contains("copying") && seen.contains("\"uploaded\""),
+        "{seen:?}"
+    );
+    s.ok(&purchase("Adobe", "1", &["--end", "2024-12-31"]));
+    let out = s.run(&["backup", copy.to_str().unwrap()]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }

@@ -34,6 +34,9 @@ pub enum Lock {
     NotApplicable,
     /// The bucket has no Object Lock configuration (or it is disabled).
     NotConfigured,
+    /// The server did not say (an error, or it does not know the call):
+    /// what it answered. Objects are written without retention.
+    Unknown(String),
     /// The bucket's configuration: Object Lock enabled, with its default
     /// retention if it has one (`COMPLIANCE, 3650 days`).
     Configured(Option<String>),
@@ -64,6 +67,24 @@ pub trait Dest {
     ///
     /// When it cannot be written.
     fn create(&self, name: &str, body: Body<'_>, retain: Option<&Retention>) -> Result<Created>;
+    /// [`Dest::create`] from a file, calling `sent` with the bytes of each
+    /// piece once it is written (a large document in parts reports each
+    /// part; by default the whole file at the end).
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be written.
+    fn create_file(
+        &self,
+        name: &str,
+        path: &Path,
+        retain: Option<&Retention>,
+        sent: &dyn Fn(u64),
+    ) -> Result<Created> {
+        let created = self.create(name, Body::File(path), retain)?;
+        sent(fs::metadata(path).map_or(0, |m| m.len()));
+        Ok(created)
+    }
     /// The destination's Object Lock configuration.
     ///
     /// # Errors

@@ -106,6 +106,9 @@ fn lock_words(lock: &Lock) -> String {
         Lock::NotConfigured => {
             "not configured on the bucket: objects are written without retention".into()
         }
+        Lock::Unknown(said) => format!(
+            "unknown: the server did not say whether the bucket has Object Lock ({said}): objects are written without retention"
+        ),
         Lock::Configured(Some(default)) => {
             format!("Object Lock configured on the bucket ({default})")
         }
@@ -328,13 +331,21 @@ pub fn backup(
     let wanted = retention(request, settings)?;
     let lock = dest.lock()?;
     let retain = matches!(lock, Lock::Configured(_)).then_some(&wanted);
-    if matches!(lock, Lock::NotConfigured)
-        && (request.retain_days.is_some() || request.lock_mode.is_some())
-    {
-        progress.notice(&format!(
-            "{}: Object Lock is not configured on the bucket, so --retain-days/--lock-mode have no effect; the copy is written without retention",
+    // Said once, on stderr: a retention asked for that cannot be given,
+    // and a status the server would not tell (which no one asked about,
+    // but which leaves the copy without write-once protection).
+    match &lock {
+        Lock::NotConfigured if request.retain_days.is_some() || request.lock_mode.is_some() => {
+            progress.notice(&format!(
+                "{}: Object Lock is not configured on the bucket, so --retain-days/--lock-mode have no effect; the copy is written without retention",
+                dest.describe()
+            ));
+        }
+        Lock::Unknown(said) => progress.notice(&format!(
+            "{}: the bucket's Object Lock status is unknown (the server answered {said}); the copy is written without retention",
             dest.describe()
-        ));
+        )),
+        _ => {}
     }
     let (key, key_info) = crate::audit::load_key(store)?;
     if let Some(n) = key_info.created_notice() {
@@ -369,7 +380,8 @@ pub fn backup(
             return Err(integrity(format!(
                 "{}: manifest {name} was signed by another key than this store's",
                 dest.describe()
-            )));
+            ))
+            .hint("a store restored without --include-key has a new key: put the original keys/checkpoint_ed25519 back, or back up to a new prefix or directory"));
         }
         check_signature(line, m, sig, None).map_err(|e| {
             integrity(format!("{}: manifest {name}: {e}", dest.describe()))
@@ -530,6 +542,7 @@ pub fn backup(
         let name = format!("blobs/{hash}");
         if listing.get(&name) == Some(len) {
             reused += 1;
+            progress.advance(*len);
         } else {
             let actual = hash_file(path)?;
             if &actual != hash {
@@ -539,14 +552,14 @@ pub fn backup(
                 ))
                 .hint_to(crate::Action::Verify, "run {action} to see every damaged document"));
             }
-            let c = dest.create(&name, Body::File(path), retain)?;
+            // The bar moves as each part of a large document is sent.
+            let c = dest.create_file(&name, path, retain, &|n| progress.advance(n))?;
             if c == Created::Existed {
                 reused += 1;
             }
             count(c, *len, "blob", &mut up);
         }
         list_text.push_str(&format!("{hash} {len}\n"));
-        progress.advance(*len);
     }
     progress.finish();
     if !new.is_empty() {
@@ -1178,8 +1191,17 @@ pub fn verify_against(store: &Store, dest: &dyn Dest) -> Result<Against> {
             store.info().store_id
         ));
     }
-    let own = crate::audit::load_key(store)
-        .ok()
+    // The store's own key when it has one; a verify never creates one (a
+    // store restored without --include-key has none, and a new key would
+    // make every manifest look forged): then the signature is checked
+    // against the key the manifest names.
+    let own = store
+        .layout()
+        .keys()
+        .join(crate::audit::KEY_FILE)
+        .is_file()
+        .then(|| crate::audit::load_key(store).ok())
+        .flatten()
         .and_then(|(k, _)| TrustedSigner::parse(&k.public_key_openssh()).ok());
     if let Err(e) = check_signature(&line, &m, &sig, own.as_ref()) {
         problems.push(format!("{name}: signature: {e}"));
@@ -1226,4 +1248,91 @@ pub fn retentions(dest: &dyn Dest) -> Result<BTreeMap<String, (String, String)>>
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::store::Open;
+
+    /// A directory copy whose server will not say whether it has Object
+    /// Lock (as a 501 or a 5xx after retries), recording the retention
+    /// each object was created with.
+    struct Unsaying {
+        inner: DirDest,
+        retains: RefCell<Vec<Option<Retention>>>,
+    }
+
+    impl Dest for Unsaying {
+        fn describe(&self) -> String {
+            "s3://unsaying/acme".into()
+        }
+        fn list(&self) -> Result<BTreeMap<String, u64>> {
+            self.inner.list()
+        }
+        fn read(&self, name: &str, out: &mut dyn Write) -> Result<bool> {
+            self.inner.read(name, out)
+        }
+        fn create(
+            &self,
+            name: &str,
+            body: Body<'_>,
+            retain: Option<&Retention>,
+        ) -> Result<Created> {
+            self.retains.borrow_mut().push(retain.cloned());
+            self.inner.create(name, body, retain)
+        }
+        fn lock(&self) -> Result<Lock> {
+            Ok(Lock::Unknown("HTTP 501 NotImplemented".into()))
+        }
+        fn retention(&self, _name: &str) -> Result<Option<(String, String)>> {
+            Ok(None)
+        }
+    }
+
+    #[derive(Default)]
+    struct Notices(RefCell<Vec<String>>);
+
+    impl Progress for Notices {
+        fn notice(&self, text: &str) {
+            self.0.borrow_mut().push(text.to_owned());
+        }
+    }
+
+    #[test]
+    fn an_unknown_lock_status_is_said_once_and_nothing_claims_a_retention() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store =
+            crate::store::open(&tmp.path().join("s"), Open::CreateIfMissing, "test").unwrap();
+        let dest = Unsaying {
+            inner: DirDest::new(tmp.path().join("copy")),
+            retains: RefCell::new(Vec::new()),
+        };
+        let notices = Notices::default();
+        let request = BackupRequest {
+            retain_days: Some("30".into()),
+            lock_mode: None,
+            include_key: false,
+        };
+        let report = backup(&store, &dest, &request, &BackupSection::default(), &notices).unwrap();
+        let said = notices.0.borrow();
+        let unknown: Vec<&String> = said
+            .iter()
+            .filter(|n| n.contains("Object Lock status is unknown"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{said:?}");
+        assert!(unknown[0].contains("HTTP 501 NotImplemented"), "{said:?}");
+        assert!(
+            report.object_lock.starts_with("unknown: "),
+            "{}",
+            report.object_lock
+        );
+        assert!(!report.object_lock.contains("configured on the bucket ("));
+        assert_eq!(report.retention, None);
+        let retains = dest.retains.borrow();
+        assert!(!retains.is_empty());
+        assert!(retains.iter().all(Option::is_none), "{retains:?}");
+    }
 }
