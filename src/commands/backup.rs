@@ -29,6 +29,9 @@ pub fn run(cli: &Cli, args: &BackupArgs) -> Result<ExitCode> {
         return verify(cli, v);
     }
     let dest_text = args.dest.clone().unwrap_or_default();
+    if let Some(remote) = crate::remote::Remote::from_cli(cli)? {
+        return through_server(&remote, args, dest_text);
+    }
     let settings = settings(cli, true)?;
     let dest = backup::open_dest(&dest_text, &settings)?;
     let store = request::open(cli, Open::MustExist, "entitle backup")?;
@@ -41,8 +44,40 @@ pub fn run(cli: &Cli, args: &BackupArgs) -> Result<ExitCode> {
         include_key: args.include_key,
     };
     let report = backup::backup(&store, dest.as_ref(), &request, &settings, &bar)?;
+    show(args, &report)
+}
+
+/// `backup DEST` run by the server that holds the store (an admin's
+/// token): DEST is on the server's machine, or a bucket; the server's
+/// settings file gives its endpoint.
+fn through_server(
+    remote: &crate::remote::Remote,
+    args: &BackupArgs,
+    dest: String,
+) -> Result<ExitCode> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(flatten)]
+        report: backup::BackupReport,
+        notices: Vec<String>,
+    }
+    let body = serde_json::json!({
+        "dest": dest,
+        "retain_days": args.retain_days,
+        "lock_mode": args.lock_mode,
+        "include_key": args.include_key,
+    });
+    let answer: Answer = remote.post_json("/api/v1/backups", &[], &body)?;
+    for n in &answer.notices {
+        eprintln!("entitle: {n}");
+    }
+    show(args, &answer.report)
+}
+
+/// What a backup did, as `--json`, `-v` asks; nothing otherwise (cron).
+fn show(args: &BackupArgs, report: &backup::BackupReport) -> Result<ExitCode> {
     if args.json {
-        output::json(&report)?;
+        output::json(report)?;
     } else if args.verbose {
         match &report.manifest {
             Some(m) => println!(

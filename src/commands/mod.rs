@@ -130,12 +130,14 @@ fn not_through_server(command: &Command) -> Option<anyhow::Error> {
         | Command::Export
         | Command::Verify(_)
         | Command::Inventory(_)
+        // The server copies the store it holds; `backup verify` reads
+        // only the copy.
+        | Command::Backup(_)
         // Checks a pack file on this machine; never opens the store.
         | Command::Audit(_)
         | Command::Completions { .. } => return None,
         Command::Serve(_) => "serve",
         Command::Rebuild(_) => "rebuild",
-        Command::Backup(_) => "backup",
         Command::Restore(_) => "restore",
         Command::Reindex => "reindex",
         Command::Demo => "demo",

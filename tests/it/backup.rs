@@ -357,3 +357,79 @@ fn a_first_copy_shows_progress_on_a_terminal_only() {
     let out = s.run(&["backup", copy.to_str().unwrap()]);
     assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
 }
+
+/// A store held by `entitle serve` is backed up through it (`--server`,
+/// an admin's token): the server copies its committed head while it keeps
+/// taking writes; the copy verifies and restores; another role is refused.
+#[test]
+fn a_served_store_is_backed_up_through_the_server() {
+    use crate::serve::{admin, through_in, Served};
+    let s = store_with_documents();
+    let dest = copy_dir(&s, "served-copy");
+    let server = Served::start(&s);
+    let admin = admin(&server);
+    admin.add_user(&server, "ed", "editor", &[]);
+    let admin_token = admin.token(&server, "admin");
+    let editor_token = admin.token(&server, "ed");
+    let dir = s.path.parent().unwrap();
+    let d = dest.to_str().unwrap();
+
+    // Locally the store is the server's: the error says to go through it.
+    let local = s.run(&["backup", d]);
+    assert_eq!(local.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&local.stderr).contains("--server"));
+
+    let refused = through_in(dir, &server.url, &editor_token, &["backup", d]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        !dest.join("manifests").exists(),
+        "nothing copied for an editor"
+    );
+
+    let out = through_in(dir, &server.url, &admin_token, &["backup", d, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["seq"], 5, "{report}");
+    assert_eq!(report["uploaded"]["blobs"], 3, "{report}");
+    // A write after it, then the next backup copies only that.
+    let out = through_in(
+        dir,
+        &server.url,
+        &admin_token,
+        &[
+            "usage",
+            "record",
+            "--vendor",
+            "Adobe",
+            "--product",
+            "Acrobat",
+            "--metric",
+            "user",
+            "--count",
+            "3",
+            "--date",
+            "2024-06-01",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = through_in(dir, &server.url, &admin_token, &["backup", d, "-v"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("backed up #6 "), "{said}");
+    assert!(
+        said.contains("2 new objects (1 segments, 0 documents, 1 other)"),
+        "{said}"
+    );
+    drop(server);
+
+    let verified = s.ok(&["backup", "verify", d]);
+    assert!(verified.contains("holds events #1..#6"), "{verified}");
+    s.ok(&["verify", "--against", d]);
+}

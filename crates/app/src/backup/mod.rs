@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use entitle_core::chain::{self, Chain};
 use entitle_pack::TrustedSigner;
 use entitle_store::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use self::dest::{Body, Created, Dest, DirDest, Lock, Retention};
 use self::manifest::{BlobList, KeptFile, Manifest, Segment};
@@ -62,7 +62,7 @@ pub struct BackupRequest {
 }
 
 /// What a backup uploaded.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Uploaded {
     /// New segment objects.
     pub segments: u64,
@@ -77,7 +77,7 @@ pub struct Uploaded {
 }
 
 /// What `entitle backup` did (its `--json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackupReport {
     /// The destination.
     pub dest: String,
@@ -312,6 +312,60 @@ fn kept_files(store: &Store, include_key: bool) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// What a backup copies, taken from the open store at one moment: its
+/// committed head and where its files are. The copy is then made from
+/// these alone, so that a server keeps taking writes while it runs (the
+/// log only grows past `end`; blobs are never changed once stored).
+pub struct Head {
+    key: entitle_pack::StoreKey,
+    /// Said once: the store's signing key was created for this backup.
+    key_notice: Option<String>,
+    store_id: String,
+    head_seq: u64,
+    head_hash: chain::Hash32,
+    /// The log's length at the head.
+    end: u64,
+    log_path: PathBuf,
+    blobs_dir: PathBuf,
+    /// The files kept beside the log, by their name in the copy.
+    kept: Vec<(String, PathBuf)>,
+}
+
+impl std::fmt::Debug for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // (Never the key.)
+        f.debug_struct("Head")
+            .field("store_id", &self.store_id)
+            .field("head_seq", &self.head_seq)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Head {
+    /// The store's committed head now (creating its signing key if it has
+    /// none), and the key file too when `include_key`.
+    ///
+    /// # Errors
+    ///
+    /// When the signing key cannot be read or created.
+    pub fn of(store: &Store, include_key: bool) -> Result<Head> {
+        let (key, key_info) = crate::audit::load_key(store)?;
+        let applied = store.applied();
+        Ok(Head {
+            key,
+            key_notice: key_info.created_notice(),
+            store_id: store.info().store_id.clone(),
+            head_seq: applied.head.seq,
+            head_hash: applied.head_hash,
+            end: applied.offset,
+            log_path: store.layout().log(),
+            blobs_dir: store.layout().blobs(),
+            kept: kept_files(store, include_key),
+        })
+    }
+}
+
 /// Copies what is new in the store's committed log and archive to `dest`,
 /// then writes a signed manifest, last.
 ///
@@ -320,9 +374,25 @@ fn kept_files(store: &Store, include_key: bool) -> Vec<(String, PathBuf)> {
 /// When the destination cannot be read or written (the previous manifest
 /// stays valid), holds a copy of another store, or a log that the local
 /// one does not extend; when a blob does not hash to its name.
-#[allow(clippy::too_many_lines)]
 pub fn backup(
     store: &Store,
+    dest: &dyn Dest,
+    request: &BackupRequest,
+    settings: &BackupSection,
+    progress: &dyn Progress,
+) -> Result<BackupReport> {
+    let committed = Head::of(store, request.include_key)?;
+    backup_committed(&committed, dest, request, settings, progress)
+}
+
+/// [`backup`] of a head taken before: the store need not stay open.
+///
+/// # Errors
+///
+/// As [`backup`].
+#[allow(clippy::too_many_lines)]
+pub fn backup_committed(
+    committed: &Head,
     dest: &dyn Dest,
     request: &BackupRequest,
     settings: &BackupSection,
@@ -347,16 +417,15 @@ pub fn backup(
         )),
         _ => {}
     }
-    let (key, key_info) = crate::audit::load_key(store)?;
-    if let Some(n) = key_info.created_notice() {
-        progress.notice(&n);
+    let key = &committed.key;
+    if let Some(n) = &committed.key_notice {
+        progress.notice(n);
     }
     let listing = dest.list()?;
-    let store_id = store.info().store_id.clone();
+    let store_id = committed.store_id.clone();
     let prev = latest_manifest(dest, &listing)?;
-    let applied = store.applied();
-    let (head_seq, head_hash, end) = (applied.head.seq, applied.head_hash, applied.offset);
-    let log_path = store.layout().log();
+    let (head_seq, head_hash, end) = (committed.head_seq, committed.head_hash, committed.end);
+    let log_path = committed.log_path.clone();
     let mut log = fs::File::open(&log_path).map_err(|e| io_err(&log_path, &e))?;
 
     let mut segments = Vec::new();
@@ -527,7 +596,7 @@ pub fn backup(
     }
 
     // Blobs not yet in a list.
-    let blobs = local_blobs(&store.layout().blobs())?;
+    let blobs = local_blobs(&committed.blobs_dir)?;
     let new: Vec<_> = blobs
         .iter()
         .filter(|(h, _, _)| !known_blobs.contains_key(h))
@@ -575,13 +644,13 @@ pub fn backup(
 
     // Files beside the log.
     let mut files = Vec::new();
-    for (path, local) in kept_files(store, request.include_key) {
-        let bytes = fs::read(&local).map_err(|e| io_err(&local, &e))?;
+    for (path, local) in &committed.kept {
+        let bytes = fs::read(local).map_err(|e| io_err(local, &e))?;
         let name = format!("files/{}", hex_of(&bytes));
         let c = dest.create(&name, Body::Bytes(&bytes), retain)?;
         count(c, bytes.len() as u64, "other", &mut up);
         files.push(KeptFile {
-            path,
+            path: path.clone(),
             name,
             bytes: bytes.len() as u64,
         });
@@ -625,7 +694,7 @@ pub fn backup(
     };
     let line = serde_json::to_string(&m)
         .map_err(|e| Error::new(ErrorKind::Io, format!("manifest: {e}")))?;
-    let sig = entitle_pack::sign(&key, manifest::NAMESPACE, line.as_bytes())
+    let sig = entitle_pack::sign(key, manifest::NAMESPACE, line.as_bytes())
         .map_err(|e| Error::new(ErrorKind::Integrity, format!("signing the manifest: {e}")))?;
     let text = format!("{line}\n{sig}");
     let name = manifest::object_name(head_seq, &created);

@@ -2,6 +2,7 @@
 //! behind the principal check and scoped inside the query.
 
 pub(crate) mod accounts;
+mod backups;
 pub(crate) mod documents;
 pub(crate) mod packs;
 mod params;
@@ -46,6 +47,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             get(queries::usage),
         )
         .route("/api/v1/verify", get(queries::verify))
+        .route("/api/v1/backups", post(backups::backup))
         .route("/api/v1/export", get(writes::export))
         .route("/api/v1/events", post(writes::events))
         .route("/api/v1/imports/usage", post(writes::usage_import))
