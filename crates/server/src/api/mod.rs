@@ -6,6 +6,7 @@ pub(crate) mod documents;
 pub(crate) mod packs;
 mod params;
 mod queries;
+pub(crate) mod reminders;
 pub(crate) mod session;
 pub(crate) mod writes;
 
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/state", get(queries::state))
         .route("/api/v1/spend", get(queries::spend))
         .route("/api/v1/renewals", get(queries::renewals))
+        .route("/api/v1/reminders", get(reminders::reminders))
         .route("/api/v1/licenses/{id}/history", get(queries::history))
         .route(
             "/api/v1/usage/{vendor}/{product}/{metric}",
