@@ -320,3 +320,21 @@ fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Opti
         timeout: Duration::from_secs(secs),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_daily_time_is_hours_and_minutes_of_a_real_time() {
+        let t = |h, m| Some(jiff::civil::Time::new(h, m, 0, 0).unwrap());
+        assert_eq!(daily_at("07:00"), t(7, 0));
+        assert_eq!(daily_at(" 7:05 "), t(7, 5));
+        assert_eq!(daily_at("23:59"), t(23, 59));
+        for bad in [
+            "24:00", "07:60", "7", "07:5", "07:00:00", "7 Uhr", ":30", "-1:00", "",
+        ] {
+            assert_eq!(daily_at(bad), None, "{bad:?}");
+        }
+    }
+}
