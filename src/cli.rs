@@ -967,6 +967,12 @@ pub enum UserCommand {
     /// Give an account another role (and an auditor its vendors).
     #[command(after_help = "Example:\n  entitle user role kpmg --role auditor --vendor Microsoft")]
     Role(UserRoleArgs),
+    /// Set an account's e-mail address: reminders of the licenses whose owner is the
+    /// account's name go there (unless [remind.contacts] names the owner).
+    #[command(
+        after_help = "Example:\n  entitle user email ada ada@example.com\n  entitle user email ada --clear"
+    )]
+    Email(UserEmailArgs),
     /// The access log: every sign-in and every change to accounts and tokens.
     #[command(after_help = "Example:\n  entitle user log --json")]
     Log(JsonArgs),
@@ -985,6 +991,21 @@ pub struct UserAddArgs {
     /// Read the password from the first line of standard input instead of asking
     #[arg(long)]
     pub password_stdin: bool,
+    /// The e-mail address reminders of the licenses this account owns go to
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UserEmailArgs {
+    /// The account name
+    pub account: String,
+    /// The address (ada@example.com)
+    #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+    pub address: Option<String>,
+    /// Remove the account's address
+    #[arg(long)]
+    pub clear: bool,
 }
 
 #[derive(Debug, Args)]

@@ -98,6 +98,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::User(UserCommand::Disable(args)) => user::disable(&cli, args),
         Command::User(UserCommand::Enable(args)) => user::enable(&cli, args),
         Command::User(UserCommand::Role(args)) => user::role(&cli, args),
+        Command::User(UserCommand::Email(args)) => user::email(&cli, args),
         Command::User(UserCommand::Log(args)) => user::log(&cli, args),
         Command::Token(TokenCommand::Create(args)) => token::create(&cli, args),
         Command::Token(TokenCommand::List(args)) => token::list(&cli, args),

@@ -14,7 +14,13 @@ use crate::{output, request};
 pub fn run(cli: &Cli, a: &RemindArgs) -> Result<ExitCode> {
     let store = request::open(cli, Open::MustExist, "entitle remind")?;
     let config = config::load(store.layout().root(), cli.config.as_deref())?;
-    let settings = remind::settings(&config)?;
+    let mut settings = remind::settings(&config)?;
+    // Owners are also reached at their accounts' addresses (never
+    // creating an auth directory a store does not have).
+    if store.layout().auth().exists() {
+        let auth = entitle_app::accounts::open(&store)?;
+        settings = settings.with_accounts(&entitle_app::accounts::list(&auth));
+    }
     let req = RemindRequest {
         as_of: a.as_of.clone(),
         dry_run: a.dry_run,
@@ -37,7 +43,7 @@ pub fn run(cli: &Cli, a: &RemindArgs) -> Result<ExitCode> {
         );
     }
     if !r.unaddressed.is_empty() {
-        eprintln!("error: reminders that reach nobody (add the owners to [remind.contacts] in the settings file):");
+        eprintln!("error: reminders that reach nobody (add the owners to [remind.contacts] in the settings file, or give their accounts an address: entitle user email NAME ADDRESS):");
         for u in &r.unaddressed {
             let what: Vec<String> = u.items.iter().map(|i| i.key.clone()).collect();
             eprintln!("  {}: {}", u.owner, what.join(", "));

@@ -86,11 +86,26 @@ fn options(
             }
         },
     };
+    let settings = entitle_app::remind::settings(&config)?;
+    if let (Some(at), None) = (settings.daily_at, &settings.smtp) {
+        anyhow::bail!(
+            "{}: remind.daily_at is \"{}\" but there is no [smtp] section to send through\n  \
+             hint: add [smtp] with url and from (README: \"Reminders by e-mail\"), or remove daily_at",
+            config.file_name(),
+            at.strftime("%H:%M")
+        );
+    }
     let options = entitle_server::Options {
         store,
         listen,
         behind_proxy,
         tls: tls.map(|(cert, key)| entitle_server::TlsFiles { cert, key }),
+        reminders: entitle_server::Reminders {
+            settings,
+            password: std::env::var("ENTITLE_SMTP_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty()),
+        },
     };
     match entitle_server::check(&options) {
         // A refused address from the file is named as the file's key, not

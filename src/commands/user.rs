@@ -7,7 +7,9 @@ use anyhow::{bail, Context as _, Result};
 use entitle_app::accounts::{self, AccessEntry, Account, AddUser, SetRole};
 use entitle_app::Open;
 
-use crate::cli::{Cli, JsonArgs, UserAddArgs, UserNameArgs, UserPasswdArgs, UserRoleArgs};
+use crate::cli::{
+    Cli, JsonArgs, UserAddArgs, UserEmailArgs, UserNameArgs, UserPasswdArgs, UserRoleArgs,
+};
 use crate::output::{self, Align, Table};
 use crate::remote::Remote;
 use crate::request;
@@ -18,10 +20,14 @@ pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
         role: a.role.clone(),
         vendors: a.vendors.clone(),
         password: String::new(),
+        email: a.email.clone(),
     };
     if let Some(remote) = Remote::from_cli(cli)? {
         remote.private_channel("a password")?;
         accounts::role(&req.role)?;
+        if let Some(e) = &req.email {
+            accounts::email(e)?;
+        }
         // Only an admin lists the accounts: a token that may not add one,
         // or a name taken, is said before the password is asked for.
         let all: Vec<Account> = remote.get("/api/v1/users", &[])?;
@@ -43,6 +49,7 @@ pub fn add(cli: &Cli, a: &UserAddArgs) -> Result<ExitCode> {
                 "role": req.role,
                 "vendors": req.vendors,
                 "password": req.password,
+                "email": req.email,
             }),
         )?;
         println!("added {}", describe(&account));
@@ -79,6 +86,7 @@ pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
         ("ROLE", Align::Left, false),
         ("VENDORS", Align::Left, true),
         ("STATUS", Align::Left, false),
+        ("EMAIL", Align::Left, true),
         ("CREATED", Align::Left, false),
     ]);
     for account in &all {
@@ -92,6 +100,7 @@ pub fn list(cli: &Cli, a: &JsonArgs) -> Result<ExitCode> {
                 "enabled"
             }
             .to_owned(),
+            or_dash(account.email.as_deref().unwrap_or_default()),
             account.created_at.to_string(),
         ]);
     }
@@ -186,6 +195,36 @@ pub fn role(cli: &Cli, a: &UserRoleArgs) -> Result<ExitCode> {
         }
     };
     println!("{} is now {}", account.name, role_words(&account));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn email(cli: &Cli, a: &UserEmailArgs) -> Result<ExitCode> {
+    let address = if a.clear {
+        None
+    } else {
+        Some(accounts::email(a.address.as_deref().unwrap_or_default())?)
+    };
+    let account = match Remote::from_cli(cli)? {
+        Some(remote) => change_remote(
+            &remote,
+            &a.account,
+            &serde_json::json!({ "email": address.clone().unwrap_or_default() }),
+        )?,
+        None => {
+            let (_store, mut auth) =
+                request::open_accounts(cli, Open::MustExist, "entitle user email")?;
+            accounts::set_email(
+                &mut auth,
+                &request::auth_actor(cli),
+                &a.account,
+                address.as_deref(),
+            )?
+        }
+    };
+    match &account.email {
+        Some(e) => println!("{} is reminded at {e}", account.name),
+        None => println!("{} has no e-mail address now", account.name),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -84,10 +84,53 @@ fn accounts_are_added_listed_and_changed() {
     assert_eq!(stdout(&out), "password of kpmg changed\n");
     let table = s.ok(&["user", "list"]);
     assert!(
-        table.starts_with("NAME  ROLE    VENDORS  STATUS   CREATED\n"),
+        table.starts_with("NAME  ROLE    VENDORS  STATUS   EMAIL  CREATED\n"),
         "{table}"
     );
     assert!(s.log().is_empty(), "accounts are never events: {}", s.log());
+}
+
+#[test]
+fn an_account_has_an_optional_checked_email_address_shown_in_the_list() {
+    let s = TestStore::new();
+    let out = add(
+        &s,
+        &["ada", "--role", "admin", "--email", " Ada@Example.com "],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(s.json(&["user", "list"])[0]["email"], "Ada@Example.com");
+    // A bad address is refused before the password is asked, naming it.
+    let out = add(
+        &s,
+        &["bob", "--role", "viewer", "--email", "bob at example"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("email") && err.contains("bob at example"),
+        "{err}"
+    );
+    assert_eq!(s.json(&["user", "list"]).as_array().unwrap().len(), 1);
+    add(&s, &["bob", "--role", "viewer"]);
+    assert!(s.json(&["user", "list"])[1].get("email").is_none());
+    assert_eq!(
+        s.ok(&["user", "email", "BOB", "bob@example.com"]),
+        "bob is reminded at bob@example.com\n"
+    );
+    let err = s.fails(2, &["user", "email", "bob", "not-an-address"]);
+    assert!(err.contains("not-an-address"), "{err}");
+    let err = s.fails(2, &["user", "email", "nobody", "x@example.com"]);
+    assert!(err.contains("nobody"), "{err}");
+    let table = s.ok(&["user", "list"]);
+    assert!(table.contains("bob@example.com"), "{table}");
+    assert_eq!(
+        s.ok(&["user", "email", "bob", "--clear"]),
+        "bob has no e-mail address now\n"
+    );
+    assert!(s.json(&["user", "list"])[1].get("email").is_none());
+    let log = s.ok(&["user", "log"]);
+    assert!(log.contains("user-email"), "{log}");
+    assert!(s.log().is_empty(), "accounts are never events");
 }
 
 #[test]

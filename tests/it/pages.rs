@@ -569,6 +569,15 @@ fn an_auditor_sees_one_vendor_and_the_404_page_for_another_vendors_license() {
         assert_eq!(theirs, nothing);
         c.goto(&server.at("/licenses/L-0004")).await.unwrap();
         assert!(text(&c, "h1").await.starts_with("L-0004"));
+        // The reminders (every vendor's, with recipients) are not an
+        // auditor's: no link, and the page answers as one that is not.
+        let nav = text(&c, "nav").await;
+        assert!(
+            !nav.contains("Reminders") && !nav.contains("Erinnerungen"),
+            "{nav}"
+        );
+        c.goto(&server.at("/reminders")).await.unwrap();
+        assert!(c.source().await.unwrap().contains("Page not found"));
         c.close().await.unwrap();
     });
 }

@@ -82,6 +82,7 @@ fn no_page_has_a_serious_or_critical_accessibility_violation() {
         "/licenses/L-0001/void",
         "/usage/new",
         "/renewals?within=365",
+        "/reminders",
         "/spend",
         "/documents",
         "/documents?q=Lizenzen",

@@ -23,12 +23,20 @@ struct Sink {
 
 impl Sink {
     fn start(refuse: u32) -> Sink {
+        Sink::start_with(&["--refuse", &refuse.to_string()])
+    }
+
+    /// A sink with more flags (`--auth`, `--starttls`); the user and
+    /// password it accepts are `SINK_USER` and `SINK_PASSWORD` below.
+    fn start_with(flags: &[&str]) -> Sink {
         let dir = tempfile::tempdir().unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(&script)
             .arg(dir.path())
-            .args(["--refuse", &refuse.to_string()])
+            .args(flags)
+            .env("SINK_USER", SINK_USER)
+            .env("SINK_PASSWORD", SINK_PASSWORD)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -61,6 +69,9 @@ impl Sink {
         names.iter().map(|p| std::fs::read(p).unwrap()).collect()
     }
 }
+
+const SINK_USER: &str = "entitle";
+const SINK_PASSWORD: &str = "s3cret-Mail-Pass";
 
 impl Drop for Sink {
     fn drop(&mut self) {
@@ -328,7 +339,7 @@ fn a_year_of_days_sends_each_stage_once_on_its_day() {
                     "{text}"
                 );
                 assert!(
-                    text.contains("sonst verlängert sie sich für 45.600,00 EUR."),
+                    text.contains("sonst verlängert sie sich um 12 Monate für 45.600,00 EUR."),
                     "{text}"
                 );
                 assert!(html.contains("Kündigen bis 02.12.2027"), "{html}");
@@ -341,7 +352,10 @@ fn a_year_of_days_sends_each_stage_once_on_its_day() {
                     text.contains("Cancel by 2027-01-01 (in 22 days): Microsoft Microsoft 365 E3, license M365"),
                     "{text}"
                 );
-                assert!(text.contains("or it renews at 12,000.00 EUR."), "{text}");
+                assert!(
+                    text.contains("or it renews for 12 months at 12,000.00 EUR."),
+                    "{text}"
+                );
                 assert!(text.contains("See it: entitle history M365"), "{text}");
             }
         }
@@ -512,4 +526,365 @@ fn a_store_held_by_the_server_fails_at_once_naming_it() {
     .unwrap();
     let err = s.fails(2, &["--wait", "600", "remind", "--dry-run"]);
     assert!(err.contains("held by the entitle server"), "{err}");
+}
+
+/// Today, as the binary and the server take it (local time).
+fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().date()
+}
+
+/// A store with one license whose term ends in 10 days and does not
+/// renew: its 30-day expiry stage is due today, to Anna; and one owned by
+/// "Ben", whom no contact names.
+fn due_today(s: &TestStore, port: u16, extra_remind: &str, extra_smtp: &str) {
+    let start = (today() - remind::days(300)).to_string();
+    let end = (today() + remind::days(10)).to_string();
+    for (id, owner, vendor) in [("SOON", "Anna Schmidt", "Acme"), ("BENS", "Ben", "Borg")] {
+        buy(
+            s,
+            &[
+                "--vendor",
+                vendor,
+                "--product",
+                "Tool",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--owner",
+                owner,
+                "--id",
+                id,
+            ],
+        );
+    }
+    let text = settings(port)
+        .replace("[remind]\n", &format!("[remind]\n{extra_remind}"))
+        .replace(
+            "timeout_secs = 5\n",
+            &format!("timeout_secs = 5\n{extra_smtp}"),
+        );
+    std::fs::write(s.path.join("entitle.toml"), text).unwrap();
+}
+
+/// Waits up to 60 s for `n` messages in the sink.
+fn wait_for(sink: &Sink, n: usize) -> Vec<Vec<u8>> {
+    let began = std::time::Instant::now();
+    loop {
+        let m = sink.messages();
+        if m.len() >= n || began.elapsed() > std::time::Duration::from_secs(60) {
+            return m;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_server_sends_at_startup_once_its_daily_time_has_passed_and_shows_what_was_sent() {
+    use crate::serve::{admin, bearer, Served};
+    use reqwest::StatusCode;
+    let sink = Sink::start(0);
+    let s = TestStore::new();
+    // 00:00 has passed today: the server runs at once when it starts.
+    due_today(&s, sink.port, "daily_at = \"00:00\"\n", "");
+    let server = Served::start(&s);
+    let got = wait_for(&sink, 1);
+    assert_eq!(got.len(), 1, "the startup run sent Anna's reminder");
+    let text = String::from_utf8_lossy(&got[0]);
+    assert!(text.contains("anna@example.com"), "{text}");
+    assert!(text.contains("SOON"), "{text}");
+    // The store is the server's: the CLI says so at once.
+    let err = s.fails(2, &["remind", "--dry-run"]);
+    assert!(err.contains("entitle serve"), "{err}");
+
+    // The API: what was sent and what is still due (Ben: no address).
+    let admin = admin(&server);
+    admin.add_user(&server, "vic", "viewer", &[]);
+    admin.add_user(&server, "anna-audit", "auditor", &["Acme"]);
+    let viewer = admin.token(&server, "vic");
+    let auditor = admin.token(&server, "anna-audit");
+    let v: serde_json::Value = admin.get(&server, "/api/v1/reminders").json().unwrap();
+    let sent = v["sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 1, "{v:#}");
+    assert_eq!(sent[0]["to"], "anna@example.com");
+    assert_eq!(sent[0]["items"][0]["license"], "SOON");
+    assert_eq!(sent[0]["items"][0]["stage"], 30);
+    let message_id = sent[0]["message_id"].as_str().unwrap().to_owned();
+    assert!(
+        text.contains(&message_id),
+        "the sink holds the recorded Message-ID"
+    );
+    let due = v["due"].as_array().unwrap();
+    assert_eq!(due.len(), 1, "{v:#}");
+    assert_eq!(due[0]["license"], "BENS");
+    assert_eq!(due[0]["unaddressed"], true);
+
+    // Ben's account gets an address: his item is due to it.
+    admin.add_user(&server, "ben", "viewer", &[]);
+    let r = admin
+        .http
+        .patch(server.at("/api/v1/users/ben"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .json(&serde_json::json!({"email": "not an address"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = admin
+        .http
+        .patch(server.at("/api/v1/users/ben"))
+        .header("X-CSRF-Token", &admin.csrf)
+        .json(&serde_json::json!({"email": "ben@example.com"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().unwrap());
+    let v: serde_json::Value = admin.get(&server, "/api/v1/reminders").json().unwrap();
+    assert_eq!(v["due"][0]["to"], "ben@example.com", "{v:#}");
+    assert_eq!(v["due"][0]["unaddressed"], false, "{v:#}");
+
+    // A viewer sees what was sent, not to whom; an auditor nothing.
+    let r = bearer(&server, &viewer, "/api/v1/reminders");
+    assert_eq!(r.status(), StatusCode::OK);
+    let as_viewer = r.text().unwrap();
+    assert!(
+        !as_viewer.contains("anna@example.com") && !as_viewer.contains("ben@example.com"),
+        "{as_viewer}"
+    );
+    assert!(as_viewer.contains(&message_id), "{as_viewer}");
+    assert_eq!(
+        bearer(&server, &auditor, "/api/v1/reminders").status(),
+        StatusCode::FORBIDDEN
+    );
+    // The page, in both languages.
+    let page = admin.get(&server, "/reminders?lang=en").text().unwrap();
+    assert!(page.contains("Due and not sent yet"), "{page}");
+    assert!(page.contains("anna@example.com") && page.contains(&html_escaped(&message_id)));
+    assert!(page.contains("every day at 00:00"), "{page}");
+    assert!(
+        page.contains("href=\"/reminders"),
+        "linked from the navigation"
+    );
+    let page = admin.get(&server, "/reminders?lang=de").text().unwrap();
+    assert!(page.contains("Fällig und noch nicht gesendet"), "{page}");
+    assert!(page.contains("Erinnerungen"), "{page}");
+    let page = bearer(&server, &viewer, "/reminders").text().unwrap();
+    assert!(page.contains(&html_escaped(&message_id)), "{page}");
+    assert!(
+        !page.contains("anna@example.com") && !page.contains("ben@example.com"),
+        "{page}"
+    );
+    let r = bearer(&server, &auditor, "/reminders");
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let page = bearer(&server, &auditor, "/").text().unwrap();
+    assert!(
+        !page.contains("href=\"/reminders"),
+        "no link for an auditor"
+    );
+
+    // Stopped, the CLI's run of the same day sends only Ben's now: the
+    // server's run is in the same sent-log.
+    drop(server);
+    let v = s.json(&["remind"]);
+    let msgs = v["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 1, "{v:#}");
+    assert_eq!(msgs[0]["to"], "ben@example.com");
+    assert_eq!(sink.messages().len(), 2);
+}
+
+/// A Message-ID without its angle brackets, as any HTML escaping
+/// leaves it.
+#[test]
+fn the_server_sends_when_its_daily_time_comes_and_not_before() {
+    use crate::serve::Served;
+    let sink = Sink::start(0);
+    let s = TestStore::new();
+    // The next whole minute at least 40 s ahead (local time, as the
+    // server takes it).
+    let now = jiff::Zoned::now();
+    let at = now
+        .checked_add(jiff::SignedDuration::from_secs(100))
+        .unwrap()
+        .datetime()
+        .time();
+    let at = jiff::civil::Time::new(at.hour(), at.minute(), 0, 0).unwrap();
+    if at < now.time() {
+        // Past midnight: the run would be tomorrow's. Nothing to wait for.
+        return;
+    }
+    let daily = format!("daily_at = \"{}\"\n", at.strftime("%H:%M"));
+    due_today(&s, sink.port, &daily, "");
+    let _server = Served::start(&s);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(sink.messages().is_empty(), "nothing before {at}");
+    let began = std::time::Instant::now();
+    loop {
+        if !sink.messages().is_empty() {
+            break;
+        }
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(150),
+            "nothing was sent at {at}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(jiff::Zoned::now().time() >= at, "not before {at}");
+    assert_eq!(wait_for(&sink, 1).len(), 1);
+}
+
+fn html_escaped(s: &str) -> String {
+    s.trim_matches(['<', '>']).to_owned()
+}
+
+#[test]
+fn a_daily_time_that_is_not_one_or_without_smtp_stops_the_server_naming_the_key() {
+    let s = TestStore::new();
+    due_today(&s, 25, "daily_at = \"7 Uhr\"\n", "");
+    let err = s.fails(2, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(
+        err.contains("entitle.toml")
+            && err.contains("remind.daily_at \"7 Uhr\" is not a time of day"),
+        "{err}"
+    );
+    std::fs::write(
+        s.path.join("entitle.toml"),
+        "[remind]\ndaily_at = \"07:00\"\n",
+    )
+    .unwrap();
+    let err = s.fails(2, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(
+        err.contains("remind.daily_at") && err.contains("[smtp]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_server_that_requires_auth_takes_the_right_password_only_and_never_shows_it() {
+    let sink = Sink::start_with(&["--auth"]);
+    let s = TestStore::new();
+    due_today(&s, sink.port, "", &format!("user = \"{SINK_USER}\"\n"));
+    // Ben has no address: a contact for him, so only sending decides.
+    let file = s.path.join("entitle.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "[remind.contacts]\n",
+        "[remind.contacts]\n\"Ben\" = \"ben@example.com\"\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    let wrong = "wrong-Horse-42";
+    let out = s
+        .command(&["remind"])
+        .env("ENTITLE_SMTP_PASSWORD", wrong)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let shown = format!("{err}{}", String::from_utf8_lossy(&out.stdout));
+    assert!(err.contains("was not sent"), "{err}");
+    assert!(
+        err.contains("535") || err.to_lowercase().contains("auth"),
+        "{err}"
+    );
+    assert!(
+        !shown.contains(wrong),
+        "the password is never shown: {shown}"
+    );
+    assert!(sink.messages().is_empty());
+    assert!(
+        sink.dir.path().join("auth-failures").exists(),
+        "AUTH was tried"
+    );
+    assert!(
+        !s.path.join("remind/sent.jsonl").exists(),
+        "nothing recorded"
+    );
+    // The right password: both sent, recorded.
+    let out = s
+        .command(&["remind", "--json"])
+        .env("ENTITLE_SMTP_PASSWORD", SINK_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SINK_PASSWORD));
+    assert_eq!(sink.messages().len(), 2);
+    assert_eq!(
+        s.json(&["remind", "log"])["sent"].as_array().unwrap().len(),
+        2
+    );
+    // From a file readable by its owner only, as well.
+    let secret = s.path.join("smtp-password");
+    std::fs::write(&secret, format!("{SINK_PASSWORD}\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "timeout_secs = 5\n",
+        "timeout_secs = 5\npassword_file = \"smtp-password\"\n",
+    );
+    std::fs::write(&file, text).unwrap();
+    let tomorrow = (today() + remind::days(1)).to_string();
+    let out = s.ok(&["remind", "--as-of", &tomorrow]);
+    assert!(
+        out.contains("sent 0 message(s)"),
+        "nothing new is due: {out}"
+    );
+}
+
+#[test]
+fn starttls_with_a_self_signed_ca_needs_smtp_ca_file_and_then_delivers() {
+    let sink = Sink::start_with(&["--starttls"]);
+    let s = TestStore::new();
+    due_today(&s, sink.port, "", "");
+    let file = s.path.join("entitle.toml");
+    let plain = std::fs::read_to_string(&file).unwrap();
+    // STARTTLS is required (no ?tls=none); the certificate's CA is unknown.
+    let starttls = plain.replace("?tls=none", "");
+    let with_contacts = starttls.replace(
+        "[remind.contacts]\n",
+        "[remind.contacts]\n\"Ben\" = \"ben@example.com\"\n",
+    );
+    std::fs::write(&file, &with_contacts).unwrap();
+    let err = s.fails(2, &["remind"]);
+    assert!(err.contains("was not sent"), "{err}");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(sink.messages().is_empty());
+    assert!(!s.path.join("remind/sent.jsonl").exists());
+    // A file that is no certificate is named by key and path.
+    let bogus = s.path.join("bogus.pem");
+    std::fs::write(&bogus, "not a certificate").unwrap();
+    std::fs::write(
+        &file,
+        with_contacts.replace(
+            "timeout_secs = 5\n",
+            &format!(
+                "timeout_secs = 5\nca_file = {:?}\n",
+                bogus.display().to_string()
+            ),
+        ),
+    )
+    .unwrap();
+    let err = s.fails(2, &["remind", "--dry-run"]);
+    assert!(
+        err.contains("smtp.ca_file") && err.contains("bogus.pem"),
+        "{err}"
+    );
+    // With the test's CA trusted: delivered over TLS, recorded.
+    let ca = sink.dir.path().join("ca.pem");
+    std::fs::write(
+        &file,
+        with_contacts.replace(
+            "timeout_secs = 5\n",
+            &format!(
+                "timeout_secs = 5\nca_file = {:?}\n",
+                ca.display().to_string()
+            ),
+        ),
+    )
+    .unwrap();
+    let out = s.ok(&["remind"]);
+    assert!(out.contains("sent 2 message(s)"), "{out}");
+    assert_eq!(sink.messages().len(), 2);
 }

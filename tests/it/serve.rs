@@ -211,7 +211,7 @@ impl Browser {
         self.http.get(server.at(path)).send().unwrap()
     }
 
-    fn post(&self, server: &Served, path: &str, body: &Value) -> Response {
+    pub(crate) fn post(&self, server: &Served, path: &str, body: &Value) -> Response {
         self.http
             .post(server.at(path))
             .header("X-CSRF-Token", &self.csrf)
@@ -504,6 +504,19 @@ fn an_auditor_sees_one_vendor_and_nothing_of_the_other() {
         bearer(&server, &viewer, "/api/v1/export").status(),
         StatusCode::OK
     );
+    // The reminders (every vendor's follow-up, with recipients) are not
+    // an auditor's; the other roles read them, recipients hidden from a
+    // viewer.
+    assert_eq!(
+        bearer(&server, &auditor, "/api/v1/reminders").status(),
+        StatusCode::FORBIDDEN
+    );
+    for token in [&viewer, &editor] {
+        let r = bearer(&server, token, "/api/v1/reminders");
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().unwrap();
+        assert_eq!(v["recipients_shown"], token == &editor, "{v}");
+    }
     // Counts and the chain head are everyone's.
     let v: Value = bearer(&server, &auditor, "/api/v1/verify").json().unwrap();
     assert_eq!(v["intact"], true);

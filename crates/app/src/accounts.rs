@@ -38,6 +38,8 @@ pub struct AddUser {
     pub vendors: Vec<String>,
     /// The password (at least 12 characters).
     pub password: String,
+    /// The e-mail address reminders go to (checked), if any.
+    pub email: Option<String>,
 }
 
 /// Adds an account.
@@ -48,7 +50,51 @@ pub struct AddUser {
 /// auth directory cannot be written.
 pub fn add_user(auth: &mut AuthDir, by: &Actor, req: &AddUser) -> Result<Account> {
     let role = role(&req.role)?;
-    auth.add_user(by, &req.name, role, req.vendors.clone(), &req.password)
+    let email = req.email.as_deref().map(email).transpose()?;
+    let account = auth
+        .add_user(by, &req.name, role, req.vendors.clone(), &req.password)
+        .map_err(|e| from_auth(e, "account"))?;
+    match email {
+        Some(e) => auth
+            .set_email(by, &account.name, Some(e))
+            .map_err(|e| from_auth(e, "account")),
+        None => Ok(account),
+    }
+}
+
+/// An e-mail address as typed, checked: `ada@example.com`.
+///
+/// # Errors
+///
+/// For anything that is not one address (field `email`).
+pub fn email(text: &str) -> Result<String> {
+    let t = text.trim();
+    t.parse::<lettre::Address>()
+        .map(|a| a.to_string())
+        .map_err(|_| {
+            Error::invalid(
+                "email",
+                text,
+                "is not an e-mail address; give one address like ada@example.com",
+            )
+        })
+}
+
+/// Sets (or with none removes) the e-mail address of account `name`:
+/// reminders of the licenses it owns go there when `[remind.contacts]`
+/// does not name the owner.
+///
+/// # Errors
+///
+/// For an unknown account or an address that is not one.
+pub fn set_email(
+    auth: &mut AuthDir,
+    by: &Actor,
+    name: &str,
+    address: Option<&str>,
+) -> Result<Account> {
+    let address = address.map(email).transpose()?;
+    auth.set_email(by, name, address)
         .map_err(|e| from_auth(e, "account"))
 }
 
@@ -60,6 +106,9 @@ pub fn add_user(auth: &mut AuthDir, by: &Actor, req: &AddUser) -> Result<Account
 /// As [`add_user`], but for the password.
 pub fn check_add_user(auth: &AuthDir, req: &AddUser) -> Result<()> {
     let role = role(&req.role)?;
+    if let Some(e) = &req.email {
+        email(e)?;
+    }
     auth.check_new_user(&req.name, role, req.vendors.clone())
         .map_err(|e| from_auth(e, "account"))
 }
@@ -331,6 +380,7 @@ mod tests {
                 role: role.into(),
                 vendors: vendors.iter().map(|v| (*v).to_owned()).collect(),
                 password: PASSWORD.into(),
+                email: None,
             },
         )
     }

@@ -19,6 +19,7 @@
 //!
 //! [remind]
 //! stages = [90, 30, 7, 0]
+//! daily_at = "07:00"                     # entitle serve sends at 07:00 local time
 //! language = "en"
 //! fallback = "licenses@example.com"
 //! contacts = { "Alice Meyer" = { email = "alice@example.com", language = "de" } }
@@ -28,6 +29,7 @@
 //! user = "entitle"
 //! password_file = "/etc/entitle/smtp-password"   # or $ENTITLE_SMTP_PASSWORD
 //! from = "entitle <licenses@example.com>"
+//! # ca_file = "/etc/entitle/mail-ca.pem"        # a CA to trust besides the public ones
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -76,6 +78,9 @@ pub struct RemindSection {
     /// license id (e.g. `https://entitle.example.com/licenses/{id}`);
     /// without it the digests name the CLI command.
     pub link: Option<String>,
+    /// With `entitle serve`: the local time (`"07:00"`) at which the server
+    /// runs `remind` every day; unset, the server sends nothing by itself.
+    pub daily_at: Option<String>,
     /// Owner name (matched as the store matches names: trimmed, any case)
     /// → an address, or `{ email = "…", language = "de" }`.
     #[serde(default)]
@@ -114,6 +119,10 @@ pub struct SmtpSection {
     pub from: Option<String>,
     /// Seconds before a silent server is given up (default 30).
     pub timeout_secs: Option<u64>,
+    /// A PEM file of one or more CA certificates to trust besides the
+    /// usual public ones: for a mail server with a certificate of an own
+    /// (company) CA or a self-signed one.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `[backup]`: S3 settings that are no secret (credentials come only from
@@ -188,6 +197,7 @@ pub fn load(store: &Path, explicit: Option<&Path>) -> Result<Config> {
         &mut settings.server.tls_cert,
         &mut settings.server.tls_key,
         &mut settings.smtp.password_file,
+        &mut settings.smtp.ca_file,
     ]
     .into_iter()
     .flatten()

@@ -31,6 +31,8 @@ pub mod action {
     pub const USER_ENABLE: &str = "user-enable";
     /// An account's role or vendors changed.
     pub const USER_ROLE: &str = "user-role";
+    /// An account's e-mail address was set or removed.
+    pub const USER_EMAIL: &str = "user-email";
     /// An API token was created.
     pub const TOKEN_CREATE: &str = "token-create";
     /// An API token was revoked.

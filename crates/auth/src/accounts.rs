@@ -30,6 +30,11 @@ pub struct Account {
     /// A disabled account cannot sign in and its tokens and calendar link
     /// answer nothing.
     pub disabled: bool,
+    /// The e-mail address reminders go to when the account's name is a
+    /// license's owner (checked by the caller). Files written before it
+    /// existed read as none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     /// When it was added.
     pub created_at: Timestamp,
     /// When it last changed (role, vendors, password, disabled).
@@ -143,6 +148,7 @@ impl AuthDir {
                 role,
                 vendors,
                 disabled: false,
+                email: None,
                 created_at: now,
                 changed_at: now,
             },
@@ -247,6 +253,18 @@ impl AuthDir {
         Ok(account)
     }
 
+    /// Sets (or, with none, removes) an account's e-mail address; the
+    /// caller has checked it.
+    ///
+    /// # Errors
+    ///
+    /// For an unknown account, or when the files cannot be written.
+    pub fn set_email(&mut self, by: &Actor, name: &str, email: Option<String>) -> Result<Account> {
+        let account = self.change(name, |stored| stored.account.email = email)?;
+        self.record(by, action::USER_EMAIL, account.name.clone())?;
+        Ok(account)
+    }
+
     /// Changes one account with `edit`, refuses a result without an
     /// enabled admin (when there was one before), and saves.
     fn change(&mut self, name: &str, edit: impl FnOnce(&mut Stored)) -> Result<Account> {
@@ -341,6 +359,29 @@ mod tests {
         assert_eq!(reopened.list(), [ada.clone(), aud]);
         assert_eq!(reopened.get("ADA"), Some(ada));
         assert_eq!(reopened.get("nobody"), None);
+    }
+
+    #[test]
+    fn an_email_is_kept_and_a_file_from_before_emails_reads_as_none() {
+        let mut f = Fixture::new();
+        f.user("ada", Role::Admin);
+        let by = Fixture::by();
+        let ada = f
+            .auth
+            .set_email(&by, "ADA", Some("ada@example.com".into()))
+            .unwrap();
+        assert_eq!(ada.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(
+            f.reopen().get("ada").unwrap().email.as_deref(),
+            Some("ada@example.com")
+        );
+        // An account as files before the e-mail field held it.
+        let old = r#"{"name":"bob","role":"viewer","disabled":false,"created_at":"2026-03-01T12:00:00Z","changed_at":"2026-03-01T12:00:00Z"}"#;
+        let bob: Account = serde_json::from_str(old).unwrap();
+        assert_eq!(bob.email, None);
+        assert!(!serde_json::to_string(&bob).unwrap().contains("email"));
+        f.auth.set_email(&by, "ada", None).unwrap();
+        assert_eq!(f.reopen().get("ada").unwrap().email, None);
     }
 
     #[test]

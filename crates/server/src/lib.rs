@@ -15,6 +15,7 @@
 mod answers;
 mod api;
 mod checked;
+mod daily;
 mod error;
 mod headers;
 mod pages;
@@ -36,6 +37,7 @@ use entitle_app::{Error, ErrorKind, Open};
 use entitle_auth::AuthDir;
 use parking_lot::{Mutex, RwLock};
 
+pub use crate::daily::Reminders;
 use crate::state::Shared;
 
 /// How to serve.
@@ -51,6 +53,9 @@ pub struct Options {
     /// Serve HTTPS with this certificate and key (required, or a named
     /// proxy, for a non-loopback address).
     pub tls: Option<TlsFiles>,
+    /// The reminder settings: what the reminders page shows as due, and
+    /// the daily run at `[remind] daily_at`.
+    pub reminders: Reminders,
 }
 
 /// The PEM files of HTTPS.
@@ -152,6 +157,8 @@ pub fn run(
         previews: Mutex::new(std::collections::HashMap::new()),
         answers: answers::Answers::default(),
         checked: checked::LastCheck::default(),
+        reminders: options.reminders.clone(),
+        last_run: daily::Last::default(),
     });
     let router = router(Arc::clone(&shared));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -166,6 +173,7 @@ pub fn run(
     });
     tracing::info!(%url, "listening");
     runtime.spawn(checked::keep_checking(Arc::clone(&shared)));
+    runtime.spawn(daily::every_day(Arc::clone(&shared)));
     let stopped = async move {
         tokio::select! {
             () = stop => {}

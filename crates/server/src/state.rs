@@ -53,4 +53,8 @@ pub(crate) struct Shared {
     pub answers: crate::answers::Answers,
     /// The last verification of the chain and the archive.
     pub checked: crate::checked::LastCheck,
+    /// The reminder settings and the SMTP password.
+    pub reminders: crate::daily::Reminders,
+    /// The last daily reminder run since the server started.
+    pub last_run: crate::daily::Last,
 }

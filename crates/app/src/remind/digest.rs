@@ -60,6 +60,17 @@ impl Language {
     }
 }
 
+/// " for 12 months" / " um 12 Monate" (nothing when unknown).
+fn months(lang: Language, n: Option<u32>) -> String {
+    match (lang, n) {
+        (_, None) => String::new(),
+        (Language::En, Some(1)) => " for 1 month".into(),
+        (Language::En, Some(n)) => format!(" for {n} months"),
+        (Language::De, Some(1)) => " um 1 Monat".into(),
+        (Language::De, Some(n)) => format!(" um {n} Monate"),
+    }
+}
+
 /// One item's lines: a heading, what to do, where to see it.
 struct Lines {
     head: String,
@@ -88,10 +99,11 @@ fn lines(set: &RemindSettings, lang: Language, i: &Item) -> Lines {
     let (head, what) = match (i.kind, de) {
         ("cancel-by", false) => (
             format!("Cancel by {date} ({left}): {what_product}, license {license}"),
-            match cost {
-                Some(c) => format!("Cancel by {date} or it renews at {c}."),
-                None => format!("Cancel by {date} or it renews."),
-            } + &i
+            format!(
+                "Cancel by {date} or it renews{}{}.",
+                months(lang, i.renewal_months),
+                cost.as_deref().map(|c| format!(" at {c}")).unwrap_or_default()
+            ) + &i
                 .end
                 .as_deref()
                 .map(|e| format!(" The term ends on {}.", lang.date(e)))
@@ -99,10 +111,11 @@ fn lines(set: &RemindSettings, lang: Language, i: &Item) -> Lines {
         ),
         ("cancel-by", true) => (
             format!("Kündigen bis {date} ({left}): {what_product}, Lizenz {license}"),
-            match cost {
-                Some(c) => format!("Kündigen Sie bis {date}, sonst verlängert sie sich für {c}."),
-                None => format!("Kündigen Sie bis {date}, sonst verlängert sie sich."),
-            } + &i
+            format!(
+                "Kündigen Sie bis {date}, sonst verlängert sie sich{}{}.",
+                months(lang, i.renewal_months),
+                cost.as_deref().map(|c| format!(" für {c}")).unwrap_or_default()
+            ) + &i
                 .end
                 .as_deref()
                 .map(|e| format!(" Die Laufzeit endet am {}.", lang.date(e)))
@@ -222,6 +235,52 @@ pub(super) fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cancel_by(months: Option<u32>, cost: Option<&str>) -> Item {
+        Item {
+            key: "cancel-by:ACRO:2027-12-02".into(),
+            kind: "cancel-by",
+            stage: 90,
+            license: Some("ACRO".into()),
+            vendor: "Adobe".into(),
+            product: "Acrobat Pro".into(),
+            date: Some("2027-12-02".into()),
+            days_left: Some(90),
+            end: Some("2028-03-01".into()),
+            notice_days: Some(90),
+            renewal_months: months,
+            cost: cost.map(str::to_owned),
+            currency: cost.map(|_| "EUR".to_owned()),
+            metric: None,
+            entitled: None,
+            used: None,
+            owners: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_cancel_by_item_says_the_term_and_price_it_renews_for_in_both_languages() {
+        let set = super::super::settings(&crate::config::Config::default()).unwrap();
+        let en = lines(&set, Language::En, &cancel_by(Some(12), Some("45600")));
+        assert_eq!(
+            en.what,
+            "Cancel by 2027-12-02 or it renews for 12 months at 45,600.00 EUR. The term ends on 2028-03-01."
+        );
+        let de = lines(&set, Language::De, &cancel_by(Some(12), Some("45600")));
+        assert_eq!(
+            de.what,
+            "Kündigen Sie bis 02.12.2027, sonst verlängert sie sich um 12 Monate für 45.600,00 EUR. Die Laufzeit endet am 01.03.2028."
+        );
+        let one = lines(&set, Language::En, &cancel_by(Some(1), None));
+        assert!(
+            one.what
+                .starts_with("Cancel by 2027-12-02 or it renews for 1 month."),
+            "{}",
+            one.what
+        );
+        let de = lines(&set, Language::De, &cancel_by(Some(1), None));
+        assert!(de.what.contains("um 1 Monat."), "{}", de.what);
+    }
 
     #[test]
     fn money_in_both_languages() {

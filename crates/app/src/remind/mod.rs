@@ -31,6 +31,7 @@ mod digest;
 mod log;
 mod settings;
 mod smtp;
+mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,6 +50,7 @@ use crate::when;
 pub use digest::Language;
 pub use log::{read_log, SentItem, SentRecord};
 pub use settings::{settings, RemindSettings, SmtpSettings};
+pub use view::{overview, DueItem, Overview, SentItemView, SentView, MAX_SENT};
 
 /// A remind request, as the user gave it.
 #[derive(Debug, Clone, Default)]
@@ -136,6 +138,9 @@ pub struct Item {
     pub end: Option<String>,
     /// The notice period (cancel-by items).
     pub notice_days: Option<u32>,
+    /// The length of the term it renews for, in months (cancel-by items;
+    /// 12 unless the license says otherwise).
+    pub renewal_months: Option<u32>,
     /// The next term's cost and currency (`45600.00 EUR`).
     pub cost: Option<String>,
     /// Its currency.
@@ -162,6 +167,27 @@ pub struct Item {
 /// is in [`Digest::error`] and stays due.
 pub fn remind(store: &Store, set: &RemindSettings, req: &RemindRequest) -> Result<Remind> {
     let as_of = when::as_of(req.as_of.as_deref())?;
+    let mut run = plan(store, set, as_of)?;
+    if !req.dry_run {
+        send(
+            store.layout().root(),
+            set,
+            &mut run,
+            req.password.as_deref(),
+        )?;
+    }
+    Ok(run)
+}
+
+/// What is due on `as_of` and not yet sent, as a dry run: the digests
+/// worked out, nothing sent or recorded. [`remind`] is this and
+/// [`send`]; the server calls them apart so that it holds the store only
+/// while it reads, never while the mail server answers.
+///
+/// # Errors
+///
+/// A sent-log that does not read, or a store failure.
+pub fn plan(store: &Store, set: &RemindSettings, as_of: Date) -> Result<Remind> {
     let items = due(store, set, as_of)?;
     let root = store.layout().root().to_path_buf();
     let sent = log::sent_keys(&root)?;
@@ -221,45 +247,9 @@ pub fn remind(store: &Store, set: &RemindSettings, req: &RemindRequest) -> Resul
         });
     }
 
-    if !req.dry_run && !messages.is_empty() {
-        let smtp = set.smtp.as_ref().ok_or_else(|| {
-            Error::missing("config", "no [smtp] settings: reminders are due but cannot be sent")
-                .hint("add an [smtp] section with url and from to the settings file (README: \"Reminders by e-mail\"), or run `entitle remind --dry-run`")
-        })?;
-        let mailer = smtp::Mailer::new(smtp, req.password.as_deref())?;
-        for m in &mut messages {
-            let id = message_id(smtp, m, as_of);
-            match mailer.send(m, &id) {
-                Ok(()) => {
-                    log::append(
-                        &root,
-                        &SentRecord {
-                            sent_at: Timestamp::now().to_string(),
-                            as_of: as_of.to_string(),
-                            to: m.to.clone(),
-                            message_id: id.clone(),
-                            subject: m.subject.clone(),
-                            items: m
-                                .items
-                                .iter()
-                                .map(|i| SentItem {
-                                    key: i.key.clone(),
-                                    stage: i.stage,
-                                })
-                                .collect(),
-                        },
-                    )?;
-                    m.message_id = Some(id);
-                    m.sent = true;
-                }
-                Err(e) => m.error = Some(e),
-            }
-        }
-    }
-
     Ok(Remind {
         as_of: as_of.to_string(),
-        dry_run: req.dry_run,
+        dry_run: true,
         messages,
         unaddressed: unaddressed
             .into_iter()
@@ -267,6 +257,64 @@ pub fn remind(store: &Store, set: &RemindSettings, req: &RemindRequest) -> Resul
             .collect(),
         already_sent,
     })
+}
+
+/// Sends the digests of a [`plan`] through SMTP and records each one the
+/// server accepted in the sent-log of the store at `root`; a refused one
+/// keeps its error in [`Digest::error`] and stays due.
+///
+/// # Errors
+///
+/// No `[smtp]` settings while something is due, a password that cannot
+/// be read, or a sent-log that cannot be written.
+pub fn send(
+    root: &std::path::Path,
+    set: &RemindSettings,
+    run: &mut Remind,
+    password: Option<&str>,
+) -> Result<()> {
+    run.dry_run = false;
+    if run.messages.is_empty() {
+        return Ok(());
+    }
+    let as_of: Date = run
+        .as_of
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::Integrity, format!("bad run date {}", run.as_of)))?;
+    let smtp = set.smtp.as_ref().ok_or_else(|| {
+        Error::missing("config", "no [smtp] settings: reminders are due but cannot be sent")
+            .hint("add an [smtp] section with url and from to the settings file (README: \"Reminders by e-mail\"), or run `entitle remind --dry-run`")
+    })?;
+    let mailer = smtp::Mailer::new(smtp, password)?;
+    for m in &mut run.messages {
+        let id = message_id(smtp, m, as_of);
+        match mailer.send(m, &id) {
+            Ok(()) => {
+                log::append(
+                    root,
+                    &SentRecord {
+                        sent_at: Timestamp::now().to_string(),
+                        as_of: as_of.to_string(),
+                        to: m.to.clone(),
+                        message_id: id.clone(),
+                        subject: m.subject.clone(),
+                        items: m
+                            .items
+                            .iter()
+                            .map(|i| SentItem {
+                                key: i.key.clone(),
+                                stage: i.stage,
+                            })
+                            .collect(),
+                    },
+                )?;
+                m.message_id = Some(id);
+                m.sent = true;
+            }
+            Err(e) => m.error = Some(e),
+        }
+    }
+    Ok(())
 }
 
 /// A Message-ID unique per run, recipient and items:
@@ -300,6 +348,11 @@ pub fn due_stage(stages: &[u32], deadline: Date, today: Date) -> Option<u32> {
 /// Every item due on `as_of` (sent or not), with its stage.
 fn due(store: &Store, set: &RemindSettings, as_of: Date) -> Result<Vec<Item>> {
     let known = store.known_seq(when::known_at(None)?)?;
+    let licenses = store.licenses_at(as_of, known)?;
+    let months: BTreeMap<&str, u32> = licenses
+        .iter()
+        .map(|v| (v.id.as_str(), v.terms.renewal_months.unwrap_or(12)))
+        .collect();
     let mut items = Vec::new();
     for r in terms_ending(store, &Scope::All, as_of, known, |end| end >= as_of)? {
         let (kind, deadline) = if r.auto_renew {
@@ -327,6 +380,10 @@ fn due(store: &Store, set: &RemindSettings, as_of: Date) -> Result<Vec<Item>> {
             days_left: Some((deadline - as_of).get_days().into()),
             end: Some(r.end.clone()),
             notice_days: r.notice_days,
+            renewal_months: r
+                .auto_renew
+                .then(|| months.get(r.id.as_str()).copied())
+                .flatten(),
             cost: r.cost.clone(),
             currency: r.currency.clone(),
             metric: None,
@@ -336,10 +393,9 @@ fn due(store: &Store, set: &RemindSettings, as_of: Date) -> Result<Vec<Item>> {
         });
     }
 
-    let owners: BTreeMap<String, String> = store
-        .licenses_at(as_of, known)?
-        .into_iter()
-        .filter_map(|v| v.terms.owner.map(|o| (v.id, o)))
+    let owners: BTreeMap<&str, &str> = licenses
+        .iter()
+        .filter_map(|v| v.terms.owner.as_deref().map(|o| (v.id.as_str(), o)))
         .collect();
     let rows = crate::query::reviewed(store, &Scope::All, as_of, known, None, set.stale_after)?;
     for rr in &rows {
@@ -356,9 +412,9 @@ fn due(store: &Store, set: &RemindSettings, as_of: Date) -> Result<Vec<Item>> {
         }
         let mut row_owners: Vec<String> = Vec::new();
         for id in &row.licenses {
-            if let Some(o) = owners.get(id) {
+            if let Some(o) = owners.get(id.as_str()) {
                 if !row_owners.iter().any(|x| match_key(x) == match_key(o)) {
-                    row_owners.push(o.clone());
+                    row_owners.push((*o).to_owned());
                 }
             }
         }
@@ -380,6 +436,7 @@ fn due(store: &Store, set: &RemindSettings, as_of: Date) -> Result<Vec<Item>> {
                 days_left: None,
                 end: None,
                 notice_days: None,
+                renewal_months: None,
                 cost: None,
                 currency: None,
                 metric: Some(row.metric.as_str().to_owned()),

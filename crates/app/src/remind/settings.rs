@@ -27,8 +27,14 @@ pub struct RemindSettings {
     pub link: Option<String>,
     /// (owner as matched, address, language).
     contacts: Vec<(String, String, Option<Language>)>,
+    /// (account name as matched, address): the enabled accounts with an
+    /// e-mail address, asked after the contacts.
+    accounts: Vec<(String, String)>,
     /// The mail server, if configured.
     pub smtp: Option<SmtpSettings>,
+    /// With `entitle serve`: the local time of the daily run (none: no
+    /// run by the server).
+    pub daily_at: Option<jiff::civil::Time>,
 }
 
 /// How to reach the mail server.
@@ -48,6 +54,8 @@ pub struct SmtpSettings {
     pub from: Mailbox,
     /// Connection and command time-out.
     pub timeout: Duration,
+    /// Extra CA certificates to trust (PEM, from `smtp.ca_file`).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// How the connection is secured.
@@ -71,6 +79,29 @@ impl RemindSettings {
             .iter()
             .find(|(k, _, _)| *k == key)
             .map(|(_, a, l)| (a.as_str(), l.unwrap_or(self.language)))
+            .or_else(|| {
+                self.accounts
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, a)| (a.as_str(), self.language))
+            })
+    }
+
+    /// These settings with the e-mail addresses of `accounts` (those
+    /// enabled, with an address that parses): an owner that
+    /// `[remind.contacts]` does not name is reached at the address of the
+    /// account of the same name, ignoring case.
+    #[must_use]
+    pub fn with_accounts(mut self, accounts: &[crate::accounts::Account]) -> RemindSettings {
+        self.accounts = accounts
+            .iter()
+            .filter(|a| !a.disabled)
+            .filter_map(|a| {
+                let addr = a.email.as_deref()?.parse::<Address>().ok()?;
+                Some((match_key(&a.name), addr.to_string()))
+            })
+            .collect();
+        self
     }
 
     /// The language of the digests to `address`.
@@ -152,22 +183,42 @@ pub fn settings(config: &Config) -> Result<RemindSettings> {
             return Err(bad("remind.link", link, "a link holding {id}"));
         }
     }
+    let daily_at = r
+        .daily_at
+        .as_deref()
+        .map(|t| {
+            daily_at(t).ok_or_else(|| bad("remind.daily_at", t, "a time of day like \"07:00\""))
+        })
+        .transpose()?;
     let smtp = smtp(config, &bad)?;
     Ok(RemindSettings {
+        daily_at,
         stages,
         language,
         fallback,
         stale_after: r.stale_after_days.unwrap_or(90),
         link: r.link.clone(),
         contacts,
+        accounts: Vec::new(),
         smtp,
     })
+}
+
+/// `HH:MM` (24 hours), local time.
+fn daily_at(text: &str) -> Option<jiff::civil::Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    jiff::civil::Time::new(h, m, 0, 0).ok()
 }
 
 fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Option<SmtpSettings>> {
     let s = &config.settings.smtp;
     let Some(url) = &s.url else {
-        if s.from.is_some() || s.user.is_some() || s.password_file.is_some() {
+        if s.from.is_some() || s.user.is_some() || s.password_file.is_some() || s.ca_file.is_some()
+        {
             return Err(bad("smtp.url", "", "given: the other [smtp] keys need it"));
         }
         return Ok(None);
@@ -228,7 +279,38 @@ fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Opti
     if secs == 0 {
         return Err(bad("smtp.timeout_secs", "0", "a number of seconds above 0"));
     }
+    let ca_pem = match &s.ca_file {
+        None => None,
+        Some(path) => {
+            let shown = path.display().to_string();
+            if tls == Security::None {
+                return Err(bad(
+                    "smtp.ca_file",
+                    &shown,
+                    "useful with ?tls=none: remove it, or the ?tls=none",
+                ));
+            }
+            let pem = std::fs::read(path).map_err(|e| {
+                bad(
+                    "smtp.ca_file",
+                    &shown,
+                    &format!("a file that can be read ({e})"),
+                )
+            })?;
+            if lettre::transport::smtp::client::Certificate::from_pem(&pem).is_err()
+                || !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----")
+            {
+                return Err(bad(
+                    "smtp.ca_file",
+                    &shown,
+                    "a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)",
+                ));
+            }
+            Some(pem)
+        }
+    };
     Ok(Some(SmtpSettings {
+        ca_pem,
         host: host.to_owned(),
         port,
         tls,
@@ -237,4 +319,22 @@ fn smtp(config: &Config, bad: &dyn Fn(&str, &str, &str) -> Error) -> Result<Opti
         from,
         timeout: Duration::from_secs(secs),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_daily_time_is_hours_and_minutes_of_a_real_time() {
+        let t = |h, m| Some(jiff::civil::Time::new(h, m, 0, 0).unwrap());
+        assert_eq!(daily_at("07:00"), t(7, 0));
+        assert_eq!(daily_at(" 7:05 "), t(7, 5));
+        assert_eq!(daily_at("23:59"), t(23, 59));
+        for bad in [
+            "24:00", "07:60", "7", "07:5", "07:00:00", "7 Uhr", ":30", "-1:00", "",
+        ] {
+            assert_eq!(daily_at(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -32,6 +32,18 @@ impl Mailer {
             Security::StartTls => SmtpTransport::starttls_relay(&s.host).map_err(tls_error)?,
             Security::None => SmtpTransport::builder_dangerous(&s.host),
         };
+        if let Some(pem) = &s.ca_pem {
+            use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+            let cert = Certificate::from_pem(pem).map_err(tls_error)?;
+            let params = TlsParameters::builder(s.host.clone())
+                .add_root_certificate(cert)
+                .build()
+                .map_err(tls_error)?;
+            b = b.tls(match s.tls {
+                Security::Implicit => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            });
+        }
         if let Some(port) = s.port {
             b = b.port(port);
         }

@@ -80,6 +80,9 @@ pub(crate) struct NewUser {
     #[serde(default)]
     vendors: Vec<String>,
     password: String,
+    /// The address reminders go to.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 /// `POST /api/v1/users` (admin)
@@ -90,15 +93,25 @@ pub(crate) async fn add_user(
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     who.must_admin()?;
     let role = role(&body.role)?;
+    let email = body
+        .email
+        .as_deref()
+        .map(entitle_app::accounts::email)
+        .transpose()?;
     let by = actor(&who);
     let account = change(&shared, move |auth| {
-        auth.add_user(&by, &body.name, role, body.vendors, &body.password)
+        let account = auth.add_user(&by, &body.name, role, body.vendors, &body.password)?;
+        match email {
+            Some(e) => auth.set_email(&by, &account.name, Some(e)),
+            None => Ok(account),
+        }
     })
     .await?;
     Ok((StatusCode::CREATED, Json(account)))
 }
 
-/// `{"role", "vendors", "password", "disabled"}`, each optional.
+/// `{"role", "vendors", "password", "disabled", "email"}`, each
+/// optional; `"email": ""` removes the address.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserChange {
@@ -106,6 +119,7 @@ pub(crate) struct UserChange {
     vendors: Option<Vec<String>>,
     password: Option<String>,
     disabled: Option<bool>,
+    email: Option<String>,
 }
 
 /// `PATCH /api/v1/users/{name}`: an admin changes anything; everyone
@@ -118,12 +132,21 @@ pub(crate) async fn change_user(
     Json(body): Json<UserChange>,
 ) -> ApiResult<Json<Account>> {
     let own = who.account.name.eq_ignore_ascii_case(&name);
-    let only_password = body.role.is_none() && body.vendors.is_none() && body.disabled.is_none();
+    let only_password = body.role.is_none()
+        && body.vendors.is_none()
+        && body.disabled.is_none()
+        && body.email.is_none();
     if !(own && only_password) {
         who.must_admin()?;
     }
     let role = body.role.as_deref().map(role).transpose()?;
     let password_changed = body.password.is_some();
+    // Some(None): remove the address.
+    let email = match body.email.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(e) => Some(Some(entitle_app::accounts::email(e)?)),
+    };
     let by = actor(&who);
     let target = name;
     let account = change(&shared, move |auth| {
@@ -142,6 +165,9 @@ pub(crate) async fn change_user(
             Some(true) => account = auth.disable(&by, &target)?,
             Some(false) => account = auth.enable(&by, &target)?,
             None => {}
+        }
+        if let Some(email) = email {
+            account = auth.set_email(&by, &target, email)?;
         }
         Ok(account)
     })

@@ -7,6 +7,7 @@ pub(crate) mod documents;
 pub(crate) mod packs;
 mod params;
 mod queries;
+pub(crate) mod reminders;
 pub(crate) mod session;
 pub(crate) mod writes;
 
@@ -41,6 +42,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/renewals", get(queries::renewals))
         .route("/api/v1/inventory", get(queries::inventory))
         .route("/api/v1/hosts/{name}/history", get(queries::host_history))
+        .route("/api/v1/reminders", get(reminders::reminders))
         .route("/api/v1/licenses/{id}/history", get(queries::history))
         .route(
             "/api/v1/usage/{vendor}/{product}/{metric}",

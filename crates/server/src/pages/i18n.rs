@@ -1754,3 +1754,150 @@ static FORMS_DE: FormTexts = FormTexts {
     upload_progress: "Fortschritt des Hochladens",
     lang: Lang::De,
 };
+
+/// The words of the reminders page.
+pub(crate) struct RemindTexts {
+    pub nav: &'static str,
+    pub intro: &'static str,
+    pub due_heading: &'static str,
+    pub no_due: &'static str,
+    pub sent_heading: &'static str,
+    pub nothing_sent: &'static str,
+    pub kind: &'static str,
+    pub stage: &'static str,
+    pub deadline: &'static str,
+    pub recipient: &'static str,
+    pub sent_at: &'static str,
+    pub for_day: &'static str,
+    pub message_id: &'static str,
+    pub items: &'static str,
+    pub no_address: &'static str,
+    pub hidden: &'static str,
+    pub schedule_off: &'static str,
+    pub cancel_by: &'static str,
+    pub expiry: &'static str,
+    pub under: &'static str,
+    pub mismatch: &'static str,
+    pub stale: &'static str,
+}
+
+const REMIND_EN: RemindTexts = RemindTexts {
+    nav: "Reminders",
+    intro: "E-mail reminders before notice deadlines and expiries, and of shortfalls: what a run would send on the date above, and what was sent. `entitle remind log` shows the same log.",
+    due_heading: "Due and not sent yet",
+    no_due: "Nothing is due on this date that was not sent already.",
+    sent_heading: "Sent",
+    nothing_sent: "Nothing was sent yet.",
+    kind: "Reminder",
+    stage: "Stage",
+    deadline: "Deadline",
+    recipient: "Recipient",
+    sent_at: "Sent at",
+    for_day: "For",
+    message_id: "Message-ID",
+    items: "Items",
+    no_address: "no address: reaches nobody",
+    hidden: "(hidden)",
+    schedule_off: "The server sends no reminders by itself: set [remind] daily_at in the settings file, or run `entitle remind` from cron.",
+    cancel_by: "cancel by",
+    expiry: "expiry",
+    under: "shortfall",
+    mismatch: "metric mismatch",
+    stale: "stale usage",
+};
+
+const REMIND_DE: RemindTexts = RemindTexts {
+    nav: "Erinnerungen",
+    intro: "E-Mail-Erinnerungen vor Kündigungsfristen und Laufzeitende sowie bei Unterlizenzierung: was ein Lauf am obigen Datum senden würde und was gesendet wurde. `entitle remind log` zeigt dasselbe Protokoll.",
+    due_heading: "Fällig und noch nicht gesendet",
+    no_due: "An diesem Datum ist nichts fällig, was nicht schon gesendet wurde.",
+    sent_heading: "Gesendet",
+    nothing_sent: "Es wurde noch nichts gesendet.",
+    kind: "Erinnerung",
+    stage: "Stufe",
+    deadline: "Frist",
+    recipient: "Empfänger",
+    sent_at: "Gesendet am",
+    for_day: "Für",
+    message_id: "Message-ID",
+    items: "Punkte",
+    no_address: "keine Adresse: erreicht niemanden",
+    hidden: "(verborgen)",
+    schedule_off: "Der Server sendet keine Erinnerungen von sich aus: [remind] daily_at in der Einstellungsdatei setzen oder `entitle remind` per cron ausführen.",
+    cancel_by: "Kündigen bis",
+    expiry: "Laufzeitende",
+    under: "Unterlizenzierung",
+    mismatch: "falsche Lizenzmetrik",
+    stale: "veraltete Nutzung",
+};
+
+impl Lang {
+    /// The reminders page's words.
+    pub(crate) fn r(self) -> &'static RemindTexts {
+        match self {
+            Lang::De => &REMIND_DE,
+            Lang::En => &REMIND_EN,
+        }
+    }
+
+    /// A reminder's kind in words.
+    pub(crate) fn reminder_kind(self, kind: &str) -> &'static str {
+        let r = self.r();
+        match kind {
+            "cancel-by" => r.cancel_by,
+            "expiry" => r.expiry,
+            "under" => r.under,
+            "metric-mismatch" => r.mismatch,
+            _ => r.stale,
+        }
+    }
+
+    /// The daily run's time: "Sent every day at 07:00 (server time)."
+    pub(crate) fn daily_at(self, at: &str) -> String {
+        match self {
+            Lang::De => format!("Der Server sendet täglich um {at} Uhr (Serverzeit)."),
+            Lang::En => format!("The server sends every day at {at} (server time)."),
+        }
+    }
+
+    /// The last run since the server started.
+    pub(crate) fn last_run(
+        self,
+        at: &str,
+        sent: usize,
+        failed: usize,
+        unaddressed: usize,
+    ) -> String {
+        match self {
+            Lang::De => format!(
+                "Letzter Lauf: {at}; {sent} gesendet, {failed} nicht angenommen, {unaddressed} ohne Adresse."
+            ),
+            Lang::En => format!(
+                "Last run: {at}; {sent} sent, {failed} not accepted, {unaddressed} without an address."
+            ),
+        }
+    }
+
+    /// How many of the sent messages the page shows.
+    pub(crate) fn messages_shown(self, shown: usize, total: usize) -> String {
+        let n = self.number(i64::try_from(total).unwrap_or(i64::MAX));
+        match self {
+            Lang::De => {
+                format!("die letzten {shown} von {n} Nachrichten; alle: entitle remind log")
+            }
+            Lang::En => {
+                format!("the latest {shown} of {n} messages; all of them: entitle remind log")
+            }
+        }
+    }
+
+    /// A stage: "30 days before", "on the day".
+    pub(crate) fn stage(self, days: u32) -> String {
+        match (self, days) {
+            (Lang::De, 0) => "am Tag".into(),
+            (Lang::En, 0) => "on the day".into(),
+            (Lang::De, n) => format!("{} vorher", self.days(n)),
+            (Lang::En, n) => format!("{} before", self.days(n)),
+        }
+    }
+}

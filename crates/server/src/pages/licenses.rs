@@ -362,7 +362,7 @@ struct LicensePage {
 }
 
 /// A moment as the language writes it, in UTC.
-fn moment(lang: Lang, at: &str) -> String {
+pub(crate) fn moment(lang: Lang, at: &str) -> String {
     match at.parse::<jiff::Timestamp>() {
         Ok(ts) => {
             let z = ts.to_zoned(jiff::tz::TimeZone::UTC);

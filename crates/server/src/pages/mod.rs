@@ -18,6 +18,7 @@ pub(crate) mod forms;
 pub(crate) mod i18n;
 pub(crate) mod imports;
 mod licenses;
+mod reminders;
 mod renewals;
 mod rules;
 mod setup;
@@ -137,6 +138,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             )),
         )
         .route("/renewals", get(renewals::page))
+        .route("/reminders", get(reminders::page))
         .route("/renewals.ics", get(renewals::ics))
         .route(
             "/renewals/calendar",
@@ -602,6 +604,10 @@ impl Visit {
             ("/audits", t.nav_audits),
         ]
         .into_iter()
+        .chain(
+            crate::api::reminders::may_see(&self.who.account)
+                .then_some(("/reminders", lang.r().nav)),
+        )
         .chain(
             self.who
                 .must_edit()
