@@ -413,6 +413,51 @@ fn a_server_that_refuses_once_loses_nothing_and_a_rerun_sends_nothing() {
     assert!(log.contains("30d  cancel-by:M365:2028-01-01"), "{log}");
 }
 
+/// A recipient the mail server refuses for good (550): that message is
+/// not sent and not recorded, the error names the address and the
+/// server's answer, the other recipient's message goes out; the refused
+/// one stays due for the next run.
+#[test]
+fn a_refused_recipient_is_named_and_stays_due_while_the_others_go_out() {
+    let sink = Sink::start_with(&["--reject-rcpt", "anna@example.com"]);
+    let s = TestStore::new();
+    company(&s, sink.port);
+    let out = run_remind(&s, "2027-12-02");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("anna@example.com") && err.contains("550"),
+        "{err}"
+    );
+    assert_eq!(sink.messages().len(), 1, "Jürgen's message went out");
+    let log = s.json(&["remind", "log"]);
+    let sent = log["sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 1, "{log}");
+    assert_eq!(sent[0]["to"], "juergen@example.com", "{log}");
+    let again = run_remind(&s, "2027-12-02");
+    assert_eq!(again.status.code(), Some(2), "still due, still refused");
+    assert_eq!(sink.messages().len(), 1);
+}
+
+/// No mail server at the address: a clear error naming it, nothing
+/// recorded, everything still due.
+#[test]
+fn an_unreachable_mail_server_is_named_and_nothing_is_recorded() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let s = TestStore::new();
+    company(&s, port);
+    let out = run_remind(&s, "2027-12-02");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(s.json(&["remind", "log"])["sent"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
 #[test]
 fn a_dry_run_shows_and_sends_nothing() {
     let sink = Sink::start(0);

@@ -9,6 +9,8 @@ every message it accepts as <dir>/<n>.eml (with the envelope recipients in
 $SINK_USER and $SINK_PASSWORD (never argv). A refused AUTH is counted in
 <dir>/auth-failures.
 
+--reject-rcpt ADDR: RCPT TO that address is refused for good (550).
+
 --starttls: STARTTLS is offered and required, with a certificate for
 127.0.0.1 and localhost signed by a CA made for this run; the CA's
 certificate is written to <dir>/ca.pem before "PORT" is printed."""
@@ -32,10 +34,17 @@ except ImportError:
 
 
 class Sink:
-    def __init__(self, folder, refuse):
+    def __init__(self, folder, refuse, reject_rcpt):
         self.folder = folder
         self.refuse = refuse
+        self.reject_rcpt = (reject_rcpt or "").lower()
         self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() == self.reject_rcpt:
+            return "550 5.1.1 no such mailbox here (test rejection)"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse > 0:
@@ -141,6 +150,7 @@ def main():
     p.add_argument("--refuse", type=int, default=0)
     p.add_argument("--auth", action="store_true")
     p.add_argument("--starttls", action="store_true")
+    p.add_argument("--reject-rcpt", default=None)
     a = p.parse_args()
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -156,7 +166,7 @@ def main():
         kwargs["authenticator"] = Authenticator(
             a.folder, os.environ["SINK_USER"], os.environ["SINK_PASSWORD"]
         )
-    c = Controller(Sink(a.folder, a.refuse), hostname="127.0.0.1", port=port, **kwargs)
+    c = Controller(Sink(a.folder, a.refuse, a.reject_rcpt), hostname="127.0.0.1", port=port, **kwargs)
     c.start()
     print("PORT %d" % port, flush=True)
     try:

@@ -14,6 +14,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub(super) struct Mailer {
     transport: SmtpTransport,
     from: Mailbox,
+    /// `host:port`, for errors.
+    server: String,
 }
 
 impl Mailer {
@@ -66,9 +68,15 @@ impl Mailer {
             };
             b = b.credentials(Credentials::new(user.clone(), password));
         }
+        let port = s.port.unwrap_or(match s.tls {
+            Security::Implicit => 465,
+            Security::StartTls => 587,
+            Security::None => 25,
+        });
         Ok(Mailer {
             transport: b.build(),
             from: s.from.clone(),
+            server: format!("{}:{port}", s.host),
         })
     }
 
@@ -91,6 +99,17 @@ impl Mailer {
         self.transport
             .send(&message)
             .map(|_| ())
-            .map_err(|e| format!("the mail server did not accept it: {e}"))
+            .map_err(|e| {
+                let server = &self.server;
+                if e.is_transient() || e.is_permanent() || e.is_response() {
+                    format!("the mail server {server} did not accept it: {e}")
+                } else if e.is_timeout() {
+                    format!("the mail server {server} did not answer in time: {e}")
+                } else if e.is_tls() {
+                    format!("no TLS connection to the mail server {server}: {e}")
+                } else {
+                    format!("could not reach the mail server {server} (check [smtp] url): {e}")
+                }
+            })
     }
 }
