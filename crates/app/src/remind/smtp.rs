@@ -96,20 +96,17 @@ impl Mailer {
                 m.html.clone(),
             ))
             .map_err(|e| format!("cannot build the message: {e}"))?;
-        self.transport
-            .send(&message)
-            .map(|_| ())
-            .map_err(|e| {
-                let server = &self.server;
-                if e.is_transient() || e.is_permanent() || e.is_response() {
-                    format!("the mail server {server} did not accept it: {e}")
-                } else if e.is_timeout() {
-                    format!("the mail server {server} did not answer in time: {e}")
-                } else if e.is_tls() {
-                    format!("no TLS connection to the mail server {server}: {e}")
-                } else {
-                    format!("could not reach the mail server {server} (check [smtp] url): {e}")
-                }
-            })
+        self.transport.send(&message).map(|_| ()).map_err(|e| {
+            let server = &self.server;
+            if e.is_transient() || e.is_permanent() || e.is_response() {
+                format!("the mail server {server} did not accept it: {e}")
+            } else if e.is_timeout() {
+                format!("the mail server {server} did not answer in time: {e}")
+            } else if e.is_tls() {
+                format!("no TLS connection to the mail server {server}: {e}")
+            } else {
+                format!("could not reach the mail server {server} (check [smtp] url): {e}")
+            }
+        })
     }
 }
