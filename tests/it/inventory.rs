@@ -819,6 +819,44 @@ fn the_servers_inventory_is_the_cli_s_and_an_auditor_sees_one_vendors_hosts() {
         "a host out of scope reads like one that does not exist"
     );
 
+    // The page: the same hosts; the auditor's shows db01 with Oracle's
+    // software only; the CSV has a row per host and product.
+    let page = admin
+        .get(&server, "/inventory?as_of=2025-06-30")
+        .text()
+        .unwrap();
+    assert!(page.contains("<h1>Inventory on 2025-06-30</h1>"), "{page}");
+    assert_eq!(page.matches("<tr data-host=").count(), 2, "{page}");
+    assert!(page.contains("Microsoft / SQL Server 2019"), "{page}");
+    assert!(page.contains("physical, 2 × 6 cores, 24 threads"), "{page}");
+    assert!(
+        page.contains(
+            "<td>Oracle / Database Enterprise Edition 19c</td><td class=\"num\">1 host</td>"
+        ),
+        "{page}"
+    );
+    let theirs = bearer(&server, &olga, "/inventory?as_of=2025-06-30")
+        .text()
+        .unwrap();
+    assert_eq!(theirs.matches("<tr data-host=").count(), 1, "{theirs}");
+    assert!(
+        !theirs.contains("Microsoft") && !theirs.contains("app01"),
+        "leaks: {theirs}"
+    );
+    let csv_text = admin
+        .get(&server, "/inventory.csv?as_of=2025-06-30")
+        .text()
+        .unwrap();
+    assert_eq!(csv_text.lines().count(), 4, "{csv_text}");
+    let german = admin
+        .get(&server, "/inventory?as_of=2025-06-30&lang=de")
+        .text()
+        .unwrap();
+    assert!(
+        german.contains("<h1>Inventar am 30.06.2025</h1>"),
+        "{german}"
+    );
+
     // A host's history: Oracle's records and the facts, nothing of
     // Microsoft's; a Microsoft-only host is unknown.
     let history: Value = bearer(&server, &olga, "/api/v1/hosts/db01/history")

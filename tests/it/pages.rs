@@ -447,6 +447,13 @@ fn the_dashboard_shows_the_apis_position_and_travels_in_time_in_english_and_germ
         let rows = c.find_all(Locator::Css("#licenses tbody tr[data-id]")).await.unwrap();
         assert_eq!(rows.len(), state["licenses"].as_array().unwrap().len());
         shoot(&c, "licenses").await;
+
+        // The inventory: the demo's four hosts in July 2026.
+        c.goto(&server.at("/inventory?as_of=2026-07-31")).await.unwrap();
+        assert_eq!(text(&c, "h1").await, "Inventory on 2026-07-31");
+        let hosts = c.find_all(Locator::Css("#hosts tbody tr[data-host]")).await.unwrap();
+        assert_eq!(hosts.len(), 4);
+        shoot(&c, "inventory").await;
         c.goto(&server.at("/licenses?vendor=microsoft&sort=end")).await.unwrap();
         let rows = c.find_all(Locator::Css("#licenses tbody tr[data-id]")).await.unwrap();
         // The server licenses are perpetual (no end: first), then

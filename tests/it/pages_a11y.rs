@@ -87,6 +87,7 @@ fn no_page_has_a_serious_or_critical_accessibility_violation() {
         "/documents",
         "/documents?q=Lizenzen",
         "/documents/new",
+        "/inventory?as_of=2026-07-31",
         "/licenses/L-0001/attach",
         "/audits",
         "/admin",

@@ -1833,6 +1833,32 @@ const REMIND_DE: RemindTexts = RemindTexts {
 
 impl Lang {
     /// The reminders page's words.
+    pub(crate) fn inv(self) -> &'static InventoryTexts {
+        match self {
+            Lang::De => &INVENTORY_DE,
+            Lang::En => &INVENTORY_EN,
+        }
+    }
+
+    /// The inventory's heading on a date.
+    pub(crate) fn inventory_on(self, d: Date) -> String {
+        match self {
+            Lang::De => format!("Inventar am {}", self.date(d)),
+            Lang::En => format!("Inventory on {}", self.date(d)),
+        }
+    }
+
+    /// How many hosts run a variant.
+    pub(crate) fn hosts_count(self, n: u64) -> String {
+        let count = self.number(i64::try_from(n).unwrap_or(i64::MAX));
+        match (self, n) {
+            (Lang::De, 1) => "1 Host".to_owned(),
+            (Lang::De, _) => format!("{count} Hosts"),
+            (Lang::En, 1) => "1 host".to_owned(),
+            (Lang::En, _) => format!("{count} hosts"),
+        }
+    }
+
     pub(crate) fn r(self) -> &'static RemindTexts {
         match self {
             Lang::De => &REMIND_DE,
@@ -1901,3 +1927,50 @@ impl Lang {
         }
     }
 }
+
+/// The inventory page's words.
+#[derive(Debug)]
+pub(crate) struct InventoryTexts {
+    pub nav: &'static str,
+    pub intro: &'static str,
+    pub host: &'static str,
+    pub facts: &'static str,
+    pub software: &'static str,
+    pub since: &'static str,
+    pub last_seen: &'static str,
+    pub no_facts: &'static str,
+    pub nothing_installed: &'static str,
+    pub no_hosts: &'static str,
+    pub in_use: &'static str,
+    pub hosts: &'static str,
+}
+
+static INVENTORY_EN: InventoryTexts = InventoryTexts {
+    nav: "Inventory",
+    intro: "The hosts as the inventory imports recorded them, with their hardware and the software on them, on the chosen date as known at the chosen moment. Licenses with a count rule count their use from these.",
+    host: "Host",
+    facts: "Hardware and operating system",
+    software: "Software",
+    since: "since",
+    last_seen: "Last seen",
+    no_facts: "no facts recorded",
+    nothing_installed: "nothing installed",
+    no_hosts: "No host is recorded on this date.",
+    in_use: "Editions and versions in use",
+    hosts: "Hosts",
+};
+
+static INVENTORY_DE: InventoryTexts = InventoryTexts {
+    nav: "Inventar",
+    intro: "Die Hosts, wie die Inventarimporte sie erfasst haben, mit ihrer Hardware und der Software darauf, am gewählten Datum und nach dem Stand des gewählten Zeitpunkts. Lizenzen mit Zählregel zählen ihre Nutzung daraus.",
+    host: "Host",
+    facts: "Hardware und Betriebssystem",
+    software: "Software",
+    since: "seit",
+    last_seen: "Zuletzt gesehen",
+    no_facts: "keine Angaben erfasst",
+    nothing_installed: "nichts installiert",
+    no_hosts: "An diesem Datum ist kein Host erfasst.",
+    in_use: "Eingesetzte Editionen und Versionen",
+    hosts: "Hosts",
+};

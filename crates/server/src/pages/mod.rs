@@ -17,6 +17,7 @@ mod documents;
 pub(crate) mod forms;
 pub(crate) mod i18n;
 pub(crate) mod imports;
+mod inventory;
 mod licenses;
 mod reminders;
 mod renewals;
@@ -138,6 +139,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             )),
         )
         .route("/renewals", get(renewals::page))
+        .route("/inventory", get(inventory::page))
+        .route("/inventory.csv", get(inventory::csv))
         .route("/reminders", get(reminders::page))
         .route("/renewals.ics", get(renewals::ics))
         .route(
@@ -203,6 +206,9 @@ pub(crate) struct PageParams {
     /// A document kind filter (the archive's search).
     #[serde(default, deserialize_with = "blank_is_none")]
     pub kind: Option<String>,
+    /// A host filter (the inventory).
+    #[serde(default, deserialize_with = "blank_is_none")]
+    pub host: Option<String>,
     /// A license filter (the archive's search).
     #[serde(default, deserialize_with = "blank_is_none")]
     pub license: Option<String>,
@@ -601,6 +607,7 @@ impl Visit {
             ("/documents", t.nav_documents),
             ("/renewals", t.nav_renewals),
             ("/spend", t.nav_spend),
+            ("/inventory", lang.inv().nav),
             ("/audits", t.nav_audits),
         ]
         .into_iter()
