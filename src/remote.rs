@@ -200,7 +200,7 @@ impl Remote {
     /// Posts the CSV `file` to the import route `path` with the flags all
     /// imports share (its name, `map`, `again`, `dry_run`) and `extra`:
     /// the answer of the import, as the local import gives it.
-    pub fn post_sheet<T: DeserializeOwned>(
+    pub fn post_sheet<T: SheetAnswer>(
         &self,
         path: &str,
         file: &std::path::Path,
@@ -215,7 +215,10 @@ impl Remote {
             ("dry_run", yes(shared.dry_run)),
         ];
         query.extend(extra.iter().cloned());
-        self.post_answer(path, &query, crate::request::read_file(file)?, "text/csv")
+        let mut done: T =
+            self.post_answer(path, &query, crate::request::read_file(file)?, "text/csv")?;
+        done.received(file);
+        Ok(done)
     }
 
     pub fn post_answer<T: DeserializeOwned>(
@@ -450,3 +453,27 @@ pub struct SheetFlags {
     /// `--dry-run`
     pub dry_run: bool,
 }
+
+/// A spreadsheet import's answer read back from the server, made what the
+/// local import would have answered: the file as named here, and the
+/// count of bad rows (the JSON lists them).
+pub trait SheetAnswer: DeserializeOwned {
+    /// Restores what the JSON leaves out.
+    fn received(&mut self, file: &std::path::Path);
+}
+
+macro_rules! sheet_answer {
+    ($($t:ty),*) => {$(
+        impl SheetAnswer for $t {
+            fn received(&mut self, file: &std::path::Path) {
+                self.bad_total = self.bad_rows.len() as u64;
+                self.file = file.display().to_string();
+            }
+        }
+    )*};
+}
+sheet_answer!(
+    entitle_app::import::UsageImported,
+    entitle_app::import::LicensesImported,
+    entitle_app::import::InventoryImported
+);

@@ -79,6 +79,16 @@ pub fn auth_actor(cli: &Cli) -> entitle_app::accounts::Actor {
     entitle_app::accounts::Actor::local_cli(actor(cli))
 }
 
+/// The store of a long write (an import) as the app opens it: waiting
+/// `--wait` seconds for another holder, named `purpose` to it.
+pub fn target(cli: &Cli, purpose: &str) -> Result<entitle_app::import::Target<'static>> {
+    Ok(entitle_app::import::Target::At {
+        path: store_path(cli)?,
+        purpose: purpose.into(),
+        wait: std::time::Duration::from_secs(cli.wait),
+    })
+}
+
 /// The clock and the actor for a write.
 pub fn context(cli: &Cli) -> Context {
     entitle_app::when::context(&actor(cli))

@@ -4,7 +4,7 @@ use std::io;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use entitle_app::import::{EventsFile, EventsImported, Target};
+use entitle_app::import::{EventsFile, EventsImported};
 
 use crate::cli::{Cli, ImportEventsArgs};
 use crate::progress::Bar;
@@ -27,11 +27,7 @@ pub fn events(cli: &Cli, a: &ImportEventsArgs) -> Result<ExitCode> {
     if let Some(remote) = Remote::from_cli(cli)? {
         return events_remote(&remote, file, a);
     }
-    let target = Target::At {
-        path: request::store_path(cli)?,
-        purpose: "entitle import events".into(),
-        wait: std::time::Duration::from_secs(cli.wait),
-    };
+    let target = request::target(cli, "entitle import events")?;
     let bar = Bar::new(a.json);
     let ctx = request::context(cli);
     let done = entitle_app::import::events(target, &ctx, file, a.dry_run, &bar)?;

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::import::{Licenses, LicensesImported, SheetOptions, Target, WouldRecord};
+use entitle_app::import::{Licenses, LicensesImported, SheetOptions, WouldRecord};
 
 use crate::cli::{Cli, ImportLicensesArgs};
 use crate::output::{self, Align, Table};
@@ -25,27 +25,18 @@ pub fn run(cli: &Cli, a: &ImportLicensesArgs) -> Result<ExitCode> {
         dry_run: a.dry_run,
     };
     let done = match Remote::from_cli(cli)? {
-        Some(remote) => {
-            let mut done: LicensesImported = remote.post_sheet(
-                "/api/v1/imports/licenses",
-                &a.file,
-                SheetFlags {
-                    map: a.map.clone(),
-                    again: a.again,
-                    dry_run: a.dry_run,
-                },
-                &[("date_format", Some(a.date_format.clone()))],
-            )?;
-            done.bad_total = done.bad_rows.len() as u64;
-            a.file.display().to_string().clone_into(&mut done.file);
-            done
-        }
+        Some(remote) => remote.post_sheet::<LicensesImported>(
+            "/api/v1/imports/licenses",
+            &a.file,
+            SheetFlags {
+                map: a.map.clone(),
+                again: a.again,
+                dry_run: a.dry_run,
+            },
+            &[("date_format", Some(a.date_format.clone()))],
+        )?,
         None => {
-            let target = Target::At {
-                path: request::store_path(cli)?,
-                purpose: "entitle import licenses".into(),
-                wait: std::time::Duration::from_secs(cli.wait),
-            };
+            let target = request::target(cli, "entitle import licenses")?;
             let bar = Bar::new(a.json);
             let ctx = request::context(cli);
             entitle_app::import::licenses(target, &ctx, &req, &bar)?

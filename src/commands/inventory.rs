@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::import::{InventoryImport, InventoryImported, SheetOptions, Target};
+use entitle_app::import::{InventoryImport, InventoryImported, SheetOptions};
 use entitle_app::query::{Inventory, InventoryRequest};
 use entitle_app::{Open, Scope};
 
@@ -137,30 +137,21 @@ pub fn import(cli: &Cli, a: &InventoryImportArgs) -> Result<ExitCode> {
         dry_run: a.dry_run,
     };
     let done = match Remote::from_cli(cli)? {
-        Some(remote) => {
-            let mut done: InventoryImported = remote.post_sheet(
-                "/api/v1/imports/inventory",
-                &a.file,
-                SheetFlags {
-                    map: a.map.clone(),
-                    again: a.again,
-                    dry_run: a.dry_run,
-                },
-                &[
-                    ("date", a.date.clone()),
-                    ("snapshot", a.snapshot.then(|| "true".to_owned())),
-                ],
-            )?;
-            done.bad_total = done.bad_rows.len() as u64;
-            a.file.display().to_string().clone_into(&mut done.file);
-            done
-        }
+        Some(remote) => remote.post_sheet::<InventoryImported>(
+            "/api/v1/imports/inventory",
+            &a.file,
+            SheetFlags {
+                map: a.map.clone(),
+                again: a.again,
+                dry_run: a.dry_run,
+            },
+            &[
+                ("date", a.date.clone()),
+                ("snapshot", a.snapshot.then(|| "true".to_owned())),
+            ],
+        )?,
         None => {
-            let target = Target::At {
-                path: request::store_path(cli)?,
-                purpose: "entitle inventory import".into(),
-                wait: std::time::Duration::from_secs(cli.wait),
-            };
+            let target = request::target(cli, "entitle inventory import")?;
             let bar = Bar::new(a.json);
             let ctx = request::context(cli);
             entitle_app::import::inventory(target, &ctx, &req, &bar)?

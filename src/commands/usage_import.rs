@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use entitle_app::import::{SheetOptions, Target, UsageImport, UsageImported};
+use entitle_app::import::{SheetOptions, UsageImport, UsageImported};
 
 use crate::cli::{Cli, UsageImportArgs};
 use crate::progress::Bar;
@@ -23,27 +23,18 @@ pub fn run(cli: &Cli, a: &UsageImportArgs) -> Result<ExitCode> {
         dry_run: a.dry_run,
     };
     let done = match Remote::from_cli(cli)? {
-        Some(remote) => {
-            let mut done: UsageImported = remote.post_sheet(
-                "/api/v1/imports/usage",
-                &a.file,
-                SheetFlags {
-                    map: a.map.clone(),
-                    again: a.again,
-                    dry_run: a.dry_run,
-                },
-                &[("source", a.source.clone())],
-            )?;
-            done.bad_total = done.bad_rows.len() as u64;
-            a.file.display().to_string().clone_into(&mut done.file);
-            done
-        }
+        Some(remote) => remote.post_sheet::<UsageImported>(
+            "/api/v1/imports/usage",
+            &a.file,
+            SheetFlags {
+                map: a.map.clone(),
+                again: a.again,
+                dry_run: a.dry_run,
+            },
+            &[("source", a.source.clone())],
+        )?,
         None => {
-            let target = Target::At {
-                path: request::store_path(cli)?,
-                purpose: "entitle usage import".into(),
-                wait: std::time::Duration::from_secs(cli.wait),
-            };
+            let target = request::target(cli, "entitle usage import")?;
             let bar = Bar::new(a.json);
             let ctx = request::context(cli);
             entitle_app::import::usage(target, &ctx, &req, &bar)?

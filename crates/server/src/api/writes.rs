@@ -326,21 +326,24 @@ pub(crate) async fn usage_import(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    who.must_edit()?;
-    p.only_for("usage")?;
-    let (dir, file) = spool(&p, &body)?;
-    let req = import::UsageImport {
-        file,
-        source: p.source.clone(),
-        sheet: p.options(),
-        dry_run: p.dry_run.unwrap_or(false),
-    };
-    let ctx = context(&who);
-    let run = move |store: &mut Store| import::usage(Target::Open(store), &ctx, &req, &Silent);
-    import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
-        done.file = name;
-        (done.refusal(), done.dry_run)
-    })
+    let (source, sheet, dry_run) = (p.source.clone(), p.options(), p.dry_run.unwrap_or(false));
+    import_sheet(
+        &shared,
+        &who,
+        &headers,
+        &p,
+        "usage",
+        &body,
+        move |file, ctx, store| {
+            let req = import::UsageImport {
+                file,
+                source,
+                sheet,
+                dry_run,
+            };
+            import::usage(Target::Open(store), &ctx, &req, &Silent)
+        },
+    )
     .await
 }
 
@@ -352,20 +355,23 @@ pub(crate) async fn licenses_import(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    who.must_edit()?;
-    p.only_for("licenses")?;
-    let (dir, file) = spool(&p, &body)?;
-    let req = import::Licenses {
-        file,
-        sheet: p.options(),
-        dry_run: p.dry_run.unwrap_or(false),
-    };
-    let ctx = context(&who);
-    let run = move |store: &mut Store| import::licenses(Target::Open(store), &ctx, &req, &Silent);
-    import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
-        done.file = name;
-        (done.refusal(), done.dry_run)
-    })
+    let (sheet, dry_run) = (p.options(), p.dry_run.unwrap_or(false));
+    import_sheet(
+        &shared,
+        &who,
+        &headers,
+        &p,
+        "licenses",
+        &body,
+        move |file, ctx, store| {
+            let req = import::Licenses {
+                file,
+                sheet,
+                dry_run,
+            };
+            import::licenses(Target::Open(store), &ctx, &req, &Silent)
+        },
+    )
     .await
 }
 
@@ -379,46 +385,79 @@ pub(crate) async fn inventory_import(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    who.must_edit()?;
-    p.only_for("inventory")?;
-    let (dir, file) = spool(&p, &body)?;
-    let req = import::InventoryImport {
-        file,
-        date: p.date.clone(),
-        snapshot: p.snapshot.unwrap_or(false),
-        sheet: p.options(),
-        dry_run: p.dry_run.unwrap_or(false),
-    };
-    let ctx = context(&who);
-    let run = move |store: &mut Store| import::inventory(Target::Open(store), &ctx, &req, &Silent);
-    import_sheet(&shared, &who, &headers, &p, dir, run, |done, name| {
-        done.file = name;
-        (done.refusal(), done.dry_run)
-    })
+    let (date, snapshot) = (p.date.clone(), p.snapshot.unwrap_or(false));
+    let (sheet, dry_run) = (p.options(), p.dry_run.unwrap_or(false));
+    import_sheet(
+        &shared,
+        &who,
+        &headers,
+        &p,
+        "inventory",
+        &body,
+        move |file, ctx, store| {
+            let req = import::InventoryImport {
+                file,
+                date,
+                snapshot,
+                sheet,
+                dry_run,
+            };
+            import::inventory(Target::Open(store), &ctx, &req, &Silent)
+        },
+    )
     .await
 }
 
-/// Runs a spreadsheet import in the writer (the spooled file kept until
-/// it is done), once per idempotency key; the answer names the client's
-/// file.
-async fn import_sheet<T: Serialize + Send + 'static>(
+/// What a spreadsheet import answers: the file it names, and whether it
+/// was refused or only a dry run.
+trait SheetImported: Serialize + Send + 'static {
+    /// Names the client's file instead of the spooled one; the refusal
+    /// its bad rows stand for, and whether it was a dry run.
+    fn answer_for(&mut self, name: String) -> (Option<Error>, bool);
+}
+
+macro_rules! sheet_imported {
+    ($($t:ty),*) => {$(
+        impl SheetImported for $t {
+            fn answer_for(&mut self, name: String) -> (Option<Error>, bool) {
+                self.file = name;
+                (self.refusal(), self.dry_run)
+            }
+        }
+    )*};
+}
+sheet_imported!(
+    import::UsageImported,
+    import::LicensesImported,
+    import::InventoryImported
+);
+
+/// Runs a spreadsheet import of `kind` for an editor: the body spooled
+/// under the client's file name, the import in the writer (the file kept
+/// until it is done), once per idempotency key; the answer names the
+/// client's file.
+async fn import_sheet<T: SheetImported>(
     shared: &Shared,
     who: &Principal,
     headers: &HeaderMap,
     p: &SheetParams,
-    dir: tempfile::TempDir,
-    run: impl FnOnce(&mut Store) -> Result<T, Error> + Send + 'static,
-    verdict: impl FnOnce(&mut T, String) -> (Option<Error>, bool),
+    kind: &str,
+    body: &[u8],
+    run: impl FnOnce(std::path::PathBuf, Context, &mut Store) -> Result<T, Error> + Send + 'static,
 ) -> ApiResult<Response> {
+    who.must_edit()?;
+    p.only_for(kind)?;
+    let (dir, file) = spool(p, body)?;
+    let ctx = context(who);
     idempotent(shared, who, headers, async {
         let mut done = shared
             .writer
             .alone(move |store| {
                 let _keep = dir;
-                run(store)
+                run(file, ctx, store)
             })
             .await?;
-        let (refusal, dry_run) = verdict(&mut done, client_name(p));
+        let (refusal, dry_run) = done.answer_for(client_name(p));
         sheet_answer(refusal, dry_run, &done)
     })
     .await
