@@ -16,7 +16,7 @@ use super::chart::{self, Mark};
 use super::dashboard::{quantity, urlencode};
 use super::forms::Choice;
 use super::i18n::Lang;
-use super::{csv_download, not_found, page_number, read, Chrome, PageParams, Pager, Times, Visit};
+use super::{csv_download, not_found, page_number, read, Chrome, PageParams, Paged, Times, Visit};
 use crate::state::Shared;
 
 /// A license in the list.
@@ -53,14 +53,11 @@ struct LicensesPage {
     heading: String,
     known: String,
     columns: Vec<SortLink>,
-    rows: Vec<ListRow>,
+    /// The licenses on this page (the CSV has them all).
+    rows: Paged<ListRow>,
     vendors: Vec<Choice>,
     statuses: Vec<Choice>,
     owners: Vec<Choice>,
-    /// On a long list: which licenses of how many this page shows.
-    shown: Option<String>,
-    previous_href: Option<String>,
-    next_href: Option<String>,
     as_of: String,
     known_at: String,
     sort: String,
@@ -239,14 +236,6 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         })
         .collect();
     let selected = select(&state, p);
-    let pager = Pager::new(page, LIST_PAGE, selected.len());
-    let first = pager.first;
-    let rows: Vec<ListRow> = selected
-        .iter()
-        .skip(first)
-        .take(LIST_PAGE)
-        .map(|r| list_row(lang, r, &q))
-        .collect();
     let filters = [
         ("vendor", p.vendor.as_deref()),
         ("status", p.status.as_deref()),
@@ -259,10 +248,14 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         pairs.push(("page", Some(n.as_str()).filter(|n| *n != "1")));
         format!("/licenses{}", p.times_query(&pairs))
     };
-    let shown = (selected.len() > LIST_PAGE && !rows.is_empty())
-        .then(|| lang.licenses_shown(first + 1, first + rows.len(), selected.len()));
-    let previous_href = pager.previous.map(page_href);
-    let next_href = pager.next.map(page_href);
+    let rows = Paged::named(
+        &selected,
+        page,
+        LIST_PAGE,
+        page_href,
+        |r| list_row(lang, r, &q),
+        |a, b, n| lang.licenses_shown(a, b, n),
+    );
     let heading = lang.licenses_on(times.as_of);
     let page = LicensesPage {
         c: visit.chrome(heading.clone(), "/licenses", &times),
@@ -273,9 +266,6 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         vendors,
         statuses,
         owners,
-        shown,
-        previous_href,
-        next_href,
         as_of: p.as_of.clone().unwrap_or_default(),
         known_at: p.known_at.clone().unwrap_or_default(),
         sort: p.sort.clone().unwrap_or_default(),

@@ -298,7 +298,8 @@ pub(crate) struct Paged<T> {
 
 impl<T> Paged<T> {
     /// Page `page` of `items`, `per_page` to a page, each shown by `row`;
-    /// `href` links to a page by its number.
+    /// `href` links to a page by its number; "Rows 1–50 of 3,201" in the
+    /// page's language.
     pub(crate) fn of<S>(
         lang: Lang,
         items: &[S],
@@ -307,10 +308,25 @@ impl<T> Paged<T> {
         href: impl Fn(usize) -> String,
         row: impl FnMut(&S) -> T,
     ) -> Paged<T> {
+        Paged::named(items, page, per_page, href, row, |a, b, n| {
+            lang.rows_shown(a, b, n)
+        })
+    }
+
+    /// As [`Paged::of`], with which items of how many the page shows
+    /// said by `shown` ("Licenses 1–100 of 132").
+    pub(crate) fn named<S>(
+        items: &[S],
+        page: usize,
+        per_page: usize,
+        href: impl Fn(usize) -> String,
+        row: impl FnMut(&S) -> T,
+        shown: impl FnOnce(usize, usize, usize) -> String,
+    ) -> Paged<T> {
         let pager = Pager::new(page, per_page, items.len());
         let rows: Vec<T> = pager.window(items, per_page).iter().map(row).collect();
         let shown = (items.len() > per_page && !rows.is_empty())
-            .then(|| lang.rows_shown(pager.first + 1, pager.first + rows.len(), items.len()));
+            .then(|| shown(pager.first + 1, pager.first + rows.len(), items.len()));
         Paged {
             rows,
             total: items.len(),
