@@ -46,9 +46,8 @@ pub(crate) fn sees_recipients(account: &Account) -> bool {
     matches!(account.role, Role::Admin | Role::Editor)
 }
 
-/// The overview for `account` on `as_of` (none: today), at most `limit`
-/// sent records.
-/// The work is done with the store, on a blocking thread.
+/// The work of the overview for `who` on `as_of` (none: today), at most
+/// `limit` sent records, to run with the store on a blocking thread.
 ///
 /// # Errors
 ///
