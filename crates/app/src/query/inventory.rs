@@ -160,17 +160,20 @@ impl Inventory {
 /// `NotFound`.
 pub fn inventory(store: &Store, scope: &Scope, req: &InventoryRequest) -> Result<Inventory> {
     let (as_of, known) = req.query.resolve(store)?;
-    let wanted_host = req.host.as_deref().map(match_key);
     let vendor = req.query.vendor.as_deref();
-    let mut hosts = Vec::new();
-    for (key, view) in store.hosts_at(as_of, known)? {
-        if wanted_host.as_ref().is_some_and(|w| *w != key) {
-            continue;
-        }
-        if let Some(h) = shown(&view, scope, vendor) {
-            hosts.push(h);
-        }
-    }
+    // One host is read alone; all of them, in name order.
+    let views: Vec<HostView> = match &req.host {
+        Some(name) => store
+            .host_timeline(name)?
+            .and_then(|t| t.view(as_of, known))
+            .into_iter()
+            .collect(),
+        None => store.hosts_at(as_of, known)?.into_values().collect(),
+    };
+    let hosts: Vec<HostInventory> = views
+        .iter()
+        .filter_map(|view| shown(view, scope, vendor))
+        .collect();
     if let (Some(name), true) = (&req.host, hosts.is_empty()) {
         return Err(crate::Error::invalid(
             "host",
