@@ -545,6 +545,24 @@ fn inventory_import_and_query_work_through_the_server() {
     let remote: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(remote["hosts"][0]["host"], "db01", "{remote}");
     assert_eq!(remote["hosts"][0]["software"][0]["version"], "2019");
+    // An inventory's parameter sent to another import is named, with what
+    // to do.
+    let wrong = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/api/v1/imports/usage?filename=u.csv&snapshot=true",
+            server.url
+        ))
+        .bearer_auth(&token)
+        .body("vendor,product,metric,count,date\n")
+        .send()
+        .unwrap();
+    assert_eq!(wrong.status(), reqwest::StatusCode::BAD_REQUEST);
+    let e: Value = wrong.json().unwrap();
+    assert_eq!(e["error"]["field"], "snapshot", "{e}");
+    assert_eq!(
+        e["error"]["hint"], "leave it out, or send the file to /api/v1/imports/inventory",
+        "{e}"
+    );
     drop(server);
     assert!(
         s.log().contains(r#""actor":"ed""#),

@@ -260,10 +260,10 @@ impl SheetParams {
         ];
         for (field, value, of) in given {
             if let Some(value) = value.filter(|_| of != kind) {
-                return Err(ApiError::invalid(
-                    field,
-                    &value,
-                    &format!("is only for {of} imports"),
+                return Err(ApiError::App(
+                    Error::invalid(field, value, format!("is only for {of} imports")).hint(
+                        format!("leave it out, or send the file to /api/v1/imports/{of}"),
+                    ),
                 ));
             }
         }
