@@ -79,7 +79,7 @@ async fn inventory(shared: &Arc<Shared>, visit: &Visit) -> Result<(Times, Invent
 
 fn host_line(lang: Lang, h: &query::HostInventory) -> HostLine {
     let facts = match (&h.summary, &h.facts_date) {
-        (Some(s), Some(d)) => format!("{s} ({})", lang.date_text(d)),
+        (Some(s), Some(d)) => format!("{s} ({} {})", lang.inv().facts_as_of, lang.date_text(d)),
         (Some(s), None) => s.clone(),
         _ => lang.inv().no_facts.to_owned(),
     };
