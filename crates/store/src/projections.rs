@@ -439,7 +439,7 @@ impl Projections {
 
     /// Every stored year of usage in key order (a series' years together,
     /// oldest first), each with whether it starts another series.
-    fn usage_years(
+    pub(crate) fn usage_years(
         &self,
         mut each: impl FnMut(bool, Year, sled::IVec) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
@@ -485,28 +485,41 @@ impl Projections {
         let mut out = Vec::new();
         // The current series' years up to `as_of`, oldest first.
         let mut years: Vec<sled::IVec> = Vec::new();
-        let latest = |years: &mut Vec<sled::IVec>, out: &mut Vec<UsageSeries>| {
-            for v in years.drain(..).rev() {
-                let s = crate::usage_codec::decode_latest(&v, as_of, known)
-                    .map_err(|e| derived(&self.path, e))?;
-                if !s.entries.is_empty() {
-                    out.push(s);
-                    break;
-                }
-            }
+        let mut latest = |years: &mut Vec<sled::IVec>| {
+            out.extend(self.latest_in_years(years.iter(), as_of, known)?);
+            years.clear();
             Ok::<_, StoreError>(())
         };
         self.usage_years(|first, year, v| {
             if first {
-                latest(&mut years, &mut out)?;
+                latest(&mut years)?;
             }
             if year <= upto {
                 years.push(v);
             }
             Ok(())
         })?;
-        latest(&mut years, &mut out)?;
+        latest(&mut years)?;
         Ok(out)
+    }
+
+    /// The latest counted entry on `as_of` as known at `known` in a
+    /// series' years up to `as_of` (oldest first), decoding them newest
+    /// first until one has it; `None` when none has.
+    pub(crate) fn latest_in_years<'a>(
+        &self,
+        years: impl DoubleEndedIterator<Item = &'a sled::IVec>,
+        as_of: jiff::civil::Date,
+        known: u64,
+    ) -> Result<Option<UsageSeries>, StoreError> {
+        for v in years.rev() {
+            let s = crate::usage_codec::decode_latest(v, as_of, known)
+                .map_err(|e| derived(&self.path, e))?;
+            if !s.entries.is_empty() {
+                return Ok(Some(s));
+            }
+        }
+        Ok(None)
     }
 
     /// The first event that names an imported file's BLAKE3 (hex).

@@ -528,8 +528,20 @@ struct Built {
 /// the same for every append (for comparing batchings); otherwise `now`
 /// moves forward with every append and the actor varies.
 fn build(steps: &[Step], fixed: bool) -> Built {
+    build_watched(steps, fixed, |_| Ok(()), |_| {}).expect("no watcher")
+}
+
+/// [`build`], calling `watch` after every append and `prepare` on the
+/// fresh store.
+fn build_watched(
+    steps: &[Step],
+    fixed: bool,
+    mut watch: impl FnMut(&mut Store) -> Result<(), TestCaseError>,
+    prepare: impl FnOnce(&mut Store),
+) -> Result<Built, TestCaseError> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(dir.path(), Open::CreateIfMissing, "props").expect("open store");
+    prepare(&mut store);
     let mut sim = Sim::default();
     let mut marks = Vec::new();
     let mut accepted = Vec::new();
@@ -557,13 +569,14 @@ fn build(steps: &[Step], fixed: bool) -> Built {
             sim.learn(&store.record(seq).expect("record"));
         }
         marks.push((ctx.now, last));
+        watch(&mut store)?;
     }
-    Built {
+    Ok(Built {
         dir,
         store,
         marks,
         accepted,
-    }
+    })
 }
 
 /// Every record, read back from the log.
@@ -844,6 +857,28 @@ proptest! {
             prop_assert_eq!(store.known_seq(KnownAt::Time(now)).expect("known"), seq);
         }
         prop_assert_eq!(store.known_seq(KnownAt::Now).expect("known"), last);
+    }
+
+    /// A store that keeps its positions' inputs in memory (the server's)
+    /// answers every date, as known at every seq, like the reference, after
+    /// every write: the kept set read at an earlier head answers the
+    /// questions known up to it, and a question known later reads it anew.
+    #[test]
+    fn kept_positions_equal_the_full_fold(steps in steps(40), queries in queries()) {
+        let watch = |store: &mut Store| {
+            let records = records(store);
+            let last = store.applied().head.seq;
+            for (as_of, known) in pairs(&queries, last) {
+                let want = naive::state(&records, as_of, known);
+                prop_assert_eq!(
+                    store_position(store, as_of, known),
+                    expected_position(&want, &records, as_of, known),
+                    "kept position as of {} known at #{}", as_of, known
+                );
+            }
+            Ok(())
+        };
+        build_watched(&steps, false, watch, Store::keep_positions_in_memory)?;
     }
 
     /// The chain kept incrementally is the chain recomputed from `export`
