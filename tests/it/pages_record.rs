@@ -1611,3 +1611,113 @@ fn files_dropped_on_the_attach_form_upload_with_progress_and_bind_in_one_write()
     assert!(r.text().unwrap().contains("empty"));
     assert_eq!(head(&admin, &server), before + 2);
 }
+
+/// The admin page sets, changes and removes an account's e-mail address
+/// (where its reminders go) and gives one to a new account; an address
+/// that is not one is refused in the page's language and changes nothing.
+#[test]
+fn the_admin_page_sets_and_removes_an_accounts_email_and_refuses_a_bad_one() {
+    let store = crate::serve::two_vendor_store();
+    let server = Served::start(&store);
+    admin(&server).add_user(&server, "vic", "viewer", &[]);
+    let http = session(&server, "admin");
+    let csrf = || {
+        hidden_csrf(
+            &http
+                .get(server.at("/admin?lang=de"))
+                .send()
+                .unwrap()
+                .text()
+                .unwrap(),
+        )
+    };
+    let email_of = |name: &str| -> serde_json::Value {
+        let users: serde_json::Value = http
+            .get(server.at("/api/v1/users"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {users}"))
+            .get("email")
+            .cloned()
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let save = |email: &str| {
+        http.post(server.at("/admin/users/vic?lang=de"))
+            .form(&[
+                ("csrf", csrf().as_str()),
+                ("action", "save"),
+                ("role", "viewer"),
+                ("vendors", ""),
+                ("email", email),
+            ])
+            .send()
+            .unwrap()
+    };
+
+    let r = save("vera@example.com");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().unwrap().contains("value=\"vera@example.com\""));
+    assert_eq!(email_of("vic"), "vera@example.com");
+
+    let r = save("vera at example");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().unwrap();
+    assert!(
+        page.contains("„vera at example“ ist keine E-Mail-Adresse"),
+        "{page}"
+    );
+    assert_eq!(email_of("vic"), "vera@example.com", "nothing changed");
+
+    assert_eq!(save("").status(), StatusCode::OK);
+    assert!(email_of("vic").is_null(), "an empty field removes it");
+
+    // A new account with its address; a bad one keeps what was typed.
+    let add = |email: &str| {
+        http.post(server.at("/admin/users?lang=de"))
+            .form(&[
+                ("csrf", csrf().as_str()),
+                ("name", "olga"),
+                ("role", "editor"),
+                ("vendors", ""),
+                ("email", email),
+                ("password", PASSWORD),
+                ("repeat", PASSWORD),
+            ])
+            .send()
+            .unwrap()
+    };
+    let r = add("olga@");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().unwrap();
+    assert!(page.contains("href=\"#email\""), "{page}");
+    assert!(page.contains("value=\"olga\""), "the name is kept");
+    assert!(page.contains("value=\"olga@\""), "the address is kept");
+    let r = add("olga@example.com");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(email_of("olga"), "olga@example.com");
+    let log: serde_json::Value = http
+        .get(server.at("/api/v1/access-log"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        log.to_string().matches("user-email").count() >= 3,
+        "each change is in the access log: {log}"
+    );
+}
+
+fn hidden_csrf(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a csrf field")
+        .to_owned()
+}

@@ -132,7 +132,7 @@ pub fn run(
         .map_err(|e| Error::io(std::path::Path::new("the listening socket"), e))?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{address}");
-    let store = entitle_app::store::open(
+    let mut store = entitle_app::store::open(
         &options.store,
         Open::MustExist,
         &format!("{} --listen {url}", entitle_app::store::SERVER_COMMAND),
@@ -144,6 +144,9 @@ pub fn run(
     } else {
         None
     };
+    // The server answers many positions: each new date then costs its
+    // fold, not a read of every timeline and usage year.
+    store.keep_positions_in_memory();
     let store = Arc::new(RwLock::new(store));
     let shared = Arc::new(Shared {
         writer: writer::Writer::start(Arc::clone(&store)),

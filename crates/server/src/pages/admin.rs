@@ -31,6 +31,8 @@ pub(crate) struct AccountRow {
     pub name: String,
     pub role: &'static str,
     pub vendors: String,
+    /// Its e-mail address, empty without one.
+    pub email: String,
     pub disabled: bool,
     pub created: String,
     /// Where its forms post.
@@ -74,7 +76,8 @@ struct AdminPage {
     new_name: String,
     new_role: String,
     new_vendors: String,
-    /// A problem by field (`name`, `role`, `vendors`, `password`, `repeat`,
+    new_email: String,
+    /// A problem by field (`name`, `role`, `vendors`, `email`, `password`, `repeat`,
     /// `token-*`, or a row's account) and its message.
     problem: Option<(String, String)>,
     /// What was just done.
@@ -119,6 +122,7 @@ async fn render(shared: &Arc<Shared>, visit: &Visit, drawn: Drawn, status: Statu
             .map(|a| AccountRow {
                 role: a.role.as_str(),
                 vendors: a.vendors.join(", "),
+                email: a.email.unwrap_or_default(),
                 disabled: a.disabled,
                 created: moment(lang, a.created_at),
                 action: format!("/admin/users/{}", urlencode(&a.name)),
@@ -174,6 +178,7 @@ async fn render(shared: &Arc<Shared>, visit: &Visit, drawn: Drawn, status: Statu
             .cloned()
             .unwrap_or_else(|| "viewer".to_owned()),
         new_vendors: typed("vendors"),
+        new_email: typed("email"),
         problem: drawn.problem,
         done: drawn.done,
         secret: drawn.secret,
@@ -266,9 +271,21 @@ pub(crate) async fn add_user(
         }
     };
     let scope = vendors(&given(&form, "vendors"));
+    let email = match typed_email(lang, &given(&form, "email")) {
+        Ok(e) => e,
+        Err(message) => {
+            drawn.problem = Some(("email".into(), message));
+            return render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let by = actor(&visit.who);
     let added = change(&shared, move |auth| {
-        Ok(auth.add_user(&by, &name, role, scope, &password))
+        Ok(auth
+            .add_user(&by, &name, role, scope, &password)
+            .and_then(|account| match email {
+                Some(e) => auth.set_email(&by, &account.name, Some(e)),
+                None => Ok(account),
+            }))
     })
     .await;
     match added {
@@ -285,6 +302,17 @@ pub(crate) async fn add_user(
     }
 }
 
+/// An e-mail address as typed in a form: none when empty, else checked
+/// by the account rules; the refusal in the page's language.
+fn typed_email(lang: Lang, text: &str) -> Result<Option<String>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    entitle_app::accounts::email(text)
+        .map(Some)
+        .map_err(|_| lang.email_invalid(text))
+}
+
 /// An account change refused: the page with the problem.
 async fn refused(shared: &Arc<Shared>, visit: &Visit, mut drawn: Drawn, e: ApiError) -> Response {
     let message = match &e {
@@ -295,8 +323,8 @@ async fn refused(shared: &Arc<Shared>, visit: &Visit, mut drawn: Drawn, e: ApiEr
     render(shared, visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
-/// `POST /admin/users/{name}`: `action` = `save` (role and vendors),
-/// `disable` or `enable`.
+/// `POST /admin/users/{name}`: `action` = `save` (role, vendors and
+/// e-mail address; an empty address removes it), `disable` or `enable`.
 pub(crate) async fn change_user(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
@@ -311,6 +339,19 @@ pub(crate) async fn change_user(
     let action = given(&form, "action");
     let role = given(&form, "role");
     let scope = vendors(&given(&form, "vendors"));
+    let mut drawn = Drawn::default();
+    // Absent from the form (an older page): left as it is.
+    let email = match form
+        .get("email")
+        .map(|e| typed_email(lang, e.trim()))
+        .transpose()
+    {
+        Ok(e) => e,
+        Err(message) => {
+            drawn.problem = Some((String::new(), format!("{name}: {message}")));
+            return render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let by = actor(&visit.who);
     let target = name.clone();
     let changed = change(&shared, move |auth| {
@@ -324,11 +365,14 @@ pub(crate) async fn change_user(
                 _ if role.is_empty() => auth.set_role(&by, &target, account.role, scope),
                 Ok(role) => auth.set_role(&by, &target, role, scope),
                 Err(e) => Err(e),
-            },
+            }
+            .and_then(|changed| match email {
+                Some(e) if e != changed.email => auth.set_email(&by, &target, e),
+                _ => Ok(changed),
+            }),
         })
     })
     .await;
-    let mut drawn = Drawn::default();
     match changed {
         Ok(Err(AuthError::UnknownUser(_))) => not_found(lang),
         Ok(Err(e)) => {

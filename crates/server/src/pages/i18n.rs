@@ -559,6 +559,10 @@ pub(crate) struct Texts {
     pub accounts: &'static str,
     pub role: &'static str,
     pub vendors_scope: &'static str,
+    /// The e-mail column and field of an account.
+    pub account_email: &'static str,
+    /// What an account's e-mail address is for.
+    pub account_email_hint: &'static str,
     pub vendors_scope_hint: &'static str,
     pub created: &'static str,
     pub state: &'static str,
@@ -801,6 +805,8 @@ const EN: Texts = Texts {
     accounts: "Accounts",
     role: "Role",
     vendors_scope: "Vendors (auditor)",
+    account_email: "E-mail",
+    account_email_hint: "Reminders of the licenses this person owns go here, unless [remind.contacts] names another address. Optional.",
     vendors_scope_hint: "an auditor sees only these vendors; separated by commas",
     created: "Created",
     state: "State",
@@ -1043,6 +1049,8 @@ const DE: Texts = Texts {
     accounts: "Konten",
     role: "Rolle",
     vendors_scope: "Hersteller (Prüfer)",
+    account_email: "E-Mail",
+    account_email_hint: "Erinnerungen zu den Lizenzen, die diese Person verantwortet, gehen hierhin, sofern [remind.contacts] keine andere Adresse nennt. Optional.",
     vendors_scope_hint: "ein Prüfer sieht nur diese Hersteller; durch Kommas getrennt",
     created: "Angelegt",
     state: "Zustand",
@@ -1483,6 +1491,18 @@ impl Lang {
         match self {
             Lang::De => format!("Konto {name} geändert."),
             Lang::En => format!("Account {name} changed."),
+        }
+    }
+
+    /// An e-mail address that is not one.
+    pub(crate) fn email_invalid(self, typed: &str) -> String {
+        match self {
+            Lang::De => format!(
+                "„{typed}“ ist keine E-Mail-Adresse: bitte eine Adresse wie ada@example.com angeben, oder das Feld leer lassen."
+            ),
+            Lang::En => format!(
+                "\"{typed}\" is not an e-mail address: give one address like ada@example.com, or leave the field empty."
+            ),
         }
     }
 
