@@ -1721,3 +1721,58 @@ fn hidden_csrf(html: &str) -> String {
         .expect("a csrf field")
         .to_owned()
 }
+
+/// The admin page's backup form copies the store as `entitle backup`
+/// does (the copy verifies), says so in the page's language, says a
+/// second run found nothing new, and names a destination it cannot write.
+#[test]
+fn the_admin_page_backs_the_store_up_and_names_a_destination_it_cannot_write() {
+    let store = crate::serve::two_vendor_store();
+    let server = Served::start(&store);
+    let _admin = admin(&server);
+    let http = session(&server, "admin");
+    let copy = store.path.with_extension("copy");
+    let back_up = |dest: &str, lang: &str| {
+        let csrf = hidden_csrf(
+            &http
+                .get(server.at("/admin"))
+                .send()
+                .unwrap()
+                .text()
+                .unwrap(),
+        );
+        let r = http
+            .post(server.at(&format!("/admin/backup?lang={lang}")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("backup_dest", dest),
+                ("backup_retain", ""),
+                ("backup_lock_mode", "compliance"),
+            ])
+            .send()
+            .unwrap();
+        (r.status(), r.text().unwrap())
+    };
+    let (status, page) = back_up(copy.to_str().unwrap(), "de");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Gesichert nach"), "{page}");
+    let verified = store.ok(&["backup", "verify", copy.to_str().unwrap()]);
+    assert!(verified.contains("intact"), "{verified}");
+    let (status, page) = back_up(copy.to_str().unwrap(), "en");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("was up to date"), "{page}");
+
+    // A file where a directory should be: named, by the field, kept as typed.
+    let file = store.path.with_extension("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let (status, page) = back_up(file.to_str().unwrap(), "en");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("The backup failed"), "{page}");
+    assert!(page.contains("href=\"#backup_dest\""), "{page}");
+    assert!(
+        page.contains(&format!("value=\"{}\"", file.display())),
+        "{page}"
+    );
+    let (status, _) = back_up("", "en");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -33,8 +33,8 @@ pub(crate) struct BackupBody {
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct BackupAnswer {
     #[serde(flatten)]
-    report: BackupReport,
-    notices: Vec<String>,
+    pub report: BackupReport,
+    pub notices: Vec<String>,
 }
 
 /// The notices of a backup, kept for the answer.
@@ -63,6 +63,18 @@ pub(crate) async fn backup(
         lock_mode: body.lock_mode,
         include_key: body.include_key,
     };
+    let done = run(&shared, body.dest, request).await;
+    tracing::info!(admin = %who.account.name, ok = done.is_ok(), "backup");
+    Ok(Json(done?))
+}
+
+/// Copies the store's committed head to `dest` as `entitle backup` does
+/// (for the API and the admin page; the caller checked for an admin).
+pub(crate) async fn run(
+    shared: &Arc<Shared>,
+    dest: String,
+    request: BackupRequest,
+) -> Result<BackupAnswer, ApiError> {
     let store = Arc::clone(&shared.store);
     let done = tokio::task::spawn_blocking(move || {
         let (head, root) = {
@@ -71,7 +83,7 @@ pub(crate) async fn backup(
             (head, store.layout().root().to_path_buf())
         };
         let settings = entitle_app::config::load(&root, None)?.settings.backup;
-        let dest = backup::open_dest(&body.dest, &settings)?;
+        let dest = backup::open_dest(&dest, &settings)?;
         let notices = Notices::default();
         let report = backup::backup_committed(&head, dest.as_ref(), &request, &settings, &notices)?;
         let notices = notices.0.into_inner().unwrap_or_default();
@@ -79,6 +91,5 @@ pub(crate) async fn backup(
     })
     .await
     .map_err(|_| ApiError::App(Error::new(ErrorKind::Io, "the backup stopped unexpectedly")))?;
-    tracing::info!(admin = %who.account.name, ok = done.is_ok(), "backup");
-    Ok(Json(done?))
+    Ok(done?)
 }

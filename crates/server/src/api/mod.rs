@@ -2,7 +2,7 @@
 //! behind the principal check and scoped inside the query.
 
 pub(crate) mod accounts;
-mod backups;
+pub(crate) mod backups;
 pub(crate) mod documents;
 pub(crate) mod packs;
 mod params;

@@ -77,6 +77,10 @@ struct AdminPage {
     new_role: String,
     new_vendors: String,
     new_email: String,
+    /// The backup form as typed.
+    backup_dest: String,
+    backup_retain: String,
+    backup_lock_mode: String,
     /// A problem by field (`name`, `role`, `vendors`, `email`, `password`, `repeat`,
     /// `token-*`, or a row's account) and its message.
     problem: Option<(String, String)>,
@@ -179,6 +183,9 @@ async fn render(shared: &Arc<Shared>, visit: &Visit, drawn: Drawn, status: Statu
             .unwrap_or_else(|| "viewer".to_owned()),
         new_vendors: typed("vendors"),
         new_email: typed("email"),
+        backup_dest: typed("backup_dest"),
+        backup_retain: typed("backup_retain"),
+        backup_lock_mode: typed("backup_lock_mode"),
         problem: drawn.problem,
         done: drawn.done,
         secret: drawn.secret,
@@ -457,5 +464,56 @@ pub(crate) async fn revoke_token(
             render(&shared, &visit, drawn, StatusCode::OK).await
         }
         Err(e) => refused(&shared, &visit, drawn, e).await,
+    }
+}
+
+/// `POST /admin/backup`: `entitle backup DEST` run by the server (the
+/// API's `POST /api/v1/backups`); the page says what the copy holds now,
+/// or why it failed, by the destination field.
+pub(crate) async fn backup(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(refused) = allowed(&visit, &headers, &form) {
+        return refused;
+    }
+    let lang = visit.lang;
+    let mut drawn = Drawn {
+        input: form.clone(),
+        ..Drawn::default()
+    };
+    let dest = given(&form, "backup_dest");
+    if dest.is_empty() {
+        drawn.problem = Some(("backup_dest".into(), lang.forms().required.to_owned()));
+        return render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let optional = |name: &str| Some(given(&form, name)).filter(|v| !v.is_empty());
+    let request = entitle_app::backup::BackupRequest {
+        retain_days: optional("backup_retain"),
+        lock_mode: optional("backup_lock_mode"),
+        include_key: false,
+    };
+    let done = crate::api::backups::run(&shared, dest, request).await;
+    tracing::info!(admin = %visit.who.account.name, ok = done.is_ok(), "backup from the admin page");
+    match done {
+        Ok(answer) => {
+            drawn.done = Some(lang.backup_done(&answer.report));
+            render(&shared, &visit, drawn, StatusCode::OK).await
+        }
+        Err(e) => {
+            let why = match &e {
+                ApiError::App(app) => app.to_string(),
+                other => format!("{other:?}"),
+            };
+            let field = match &e {
+                ApiError::App(app) if app.field() == Some("retain_days") => "backup_retain",
+                ApiError::App(app) if app.field() == Some("lock_mode") => "backup_lock_mode",
+                _ => "backup_dest",
+            };
+            drawn.problem = Some((field.into(), lang.backup_failed(&why)));
+            render(&shared, &visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
     }
 }

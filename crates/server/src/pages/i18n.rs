@@ -584,6 +584,15 @@ pub(crate) struct Texts {
     pub revoke: &'static str,
     pub access_log: &'static str,
     pub access_log_intro: &'static str,
+    /// The admin page's backup section.
+    pub backup_heading: &'static str,
+    pub backup_intro: &'static str,
+    pub backup_dest: &'static str,
+    pub backup_dest_hint: &'static str,
+    pub backup_retain: &'static str,
+    pub backup_retain_hint: &'static str,
+    pub backup_lock_mode: &'static str,
+    pub backup_button: &'static str,
     pub when: &'static str,
     pub who: &'static str,
     pub what: &'static str,
@@ -828,6 +837,14 @@ const EN: Texts = Texts {
     revoke: "Revoke",
     access_log: "Access log",
     access_log_intro: "Sign-ins (also failed ones) and every change to accounts, tokens and calendar links, newest first.",
+    backup_heading: "Backup",
+    backup_intro: "Copies what is new since the last backup to a directory on the server's machine or to S3-compatible storage, as `entitle backup` does; writes go on meanwhile. Check a copy with `entitle backup verify`. The signing key is not copied.",
+    backup_dest: "Destination",
+    backup_dest_hint: "A directory on the server's machine (/mnt/backup/entitle) or s3://bucket/prefix; S3 credentials come from the server's environment, never from this form.",
+    backup_retain: "Retention in days",
+    backup_retain_hint: "Only for a bucket with Object Lock; empty: 3650 days (10 years).",
+    backup_lock_mode: "Object Lock mode",
+    backup_button: "Back up now",
     when: "When",
     who: "Who",
     what: "What",
@@ -1072,6 +1089,14 @@ const DE: Texts = Texts {
     revoke: "Widerrufen",
     access_log: "Zugriffsprotokoll",
     access_log_intro: "Anmeldungen (auch fehlgeschlagene) und jede Änderung an Konten, Tokens und Kalender-Links, neueste zuerst.",
+    backup_heading: "Sicherung",
+    backup_intro: "Kopiert, was seit der letzten Sicherung neu ist, in ein Verzeichnis auf dem Rechner des Servers oder in S3-kompatiblen Speicher, wie `entitle backup`; Schreiben geht währenddessen weiter. Eine Kopie prüft `entitle backup verify`. Der Signaturschlüssel wird nicht kopiert.",
+    backup_dest: "Ziel",
+    backup_dest_hint: "Ein Verzeichnis auf dem Rechner des Servers (/mnt/backup/entitle) oder s3://bucket/präfix; S3-Zugangsdaten kommen aus der Umgebung des Servers, nie aus diesem Formular.",
+    backup_retain: "Aufbewahrung in Tagen",
+    backup_retain_hint: "Nur für einen Bucket mit Object Lock; leer: 3650 Tage (10 Jahre).",
+    backup_lock_mode: "Object-Lock-Modus",
+    backup_button: "Jetzt sichern",
     when: "Wann",
     who: "Wer",
     what: "Was",
@@ -1491,6 +1516,40 @@ impl Lang {
         match self {
             Lang::De => format!("Konto {name} geändert."),
             Lang::En => format!("Account {name} changed."),
+        }
+    }
+
+    /// A backup made: what the copy holds now and what was uploaded.
+    pub(crate) fn backup_done(self, r: &entitle_app::backup::BackupReport) -> String {
+        let head = r.head.get(..12).unwrap_or(&r.head);
+        let new = r.uploaded.segments + r.uploaded.blobs;
+        match (self, r.up_to_date) {
+            (Lang::De, true) => format!(
+                "Die Kopie in {} war schon aktuell: Ereignis #{}, Kette {head}…",
+                r.dest, r.seq
+            ),
+            (Lang::De, false) => format!(
+                "Gesichert nach {}: bis Ereignis #{}, Kette {head}…; {new} neue Objekte ({} Log-Abschnitte, {} Dokumente). Object Lock: {}.",
+                r.dest, r.seq, r.uploaded.segments, r.uploaded.blobs, r.object_lock
+            ),
+            (Lang::En, true) => format!(
+                "The copy in {} was up to date: event #{}, chain {head}…",
+                r.dest, r.seq
+            ),
+            (Lang::En, false) => format!(
+                "Backed up to {}: up to event #{}, chain {head}…; {new} new objects ({} log segments, {} documents). Object Lock: {}.",
+                r.dest, r.seq, r.uploaded.segments, r.uploaded.blobs, r.object_lock
+            ),
+        }
+    }
+
+    /// A backup that failed, and why (the backup's own words).
+    pub(crate) fn backup_failed(self, why: &str) -> String {
+        match self {
+            Lang::De => {
+                format!("Die Sicherung ist fehlgeschlagen; die vorige Kopie bleibt gültig: {why}")
+            }
+            Lang::En => format!("The backup failed; the previous copy stays valid: {why}"),
         }
     }
 

@@ -116,6 +116,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             axum::routing::post(admin::change_user),
         )
         .route("/admin/tokens", axum::routing::post(admin::create_token))
+        .route("/admin/backup", axum::routing::post(admin::backup))
         .route(
             "/admin/tokens/{id}/revoke",
             axum::routing::post(admin::revoke_token),
