@@ -25,7 +25,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -244,11 +244,8 @@ enum Frame {
 /// Runs one child on `jobs` (all supported) and collects its answers until
 /// it ends, fails, or a document takes longer than the wall time.
 fn run_child(exe: &Path, jobs: &[(&Path, &str)], limits: &Limits) -> Run {
-    let spawned = Command::new(exe)
+    let spawned = super::child::child_command(exe)
         .args(batch_child_args(jobs, limits.memory_bytes))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn();
     let mut child = match spawned {
         Ok(c) => c,

@@ -35,6 +35,23 @@ pub(crate) const MAX_STDERR: usize = 64 * 1024;
 /// Stack of the thread that runs the extractor in the child.
 const EXTRACT_STACK_BYTES: usize = 16 * 1024 * 1024;
 
+/// The child's command: no input, its text and its complaints piped.
+///
+/// The child limits its own address space (`RLIMIT_AS`) once it runs, and
+/// the entitle binary allocates with mimalloc, which by default reserves
+/// address space in arenas of 1 GiB — already as much as the default
+/// limit, so that the extraction thread could then not even get its stack.
+/// Smaller arenas keep the reservation within any limit set here.
+pub(crate) fn child_command(exe: &Path) -> Command {
+    let mut command = Command::new(exe);
+    command
+        .env("MIMALLOC_ARENA_RESERVE", "16MiB")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
 /// The arguments that follow the executable on the child's command line:
 /// `__extract --media-type M --memory-bytes N -- FILE` (the `--` keeps a
 /// file name that starts with `-` from being read as an option).
@@ -95,11 +112,8 @@ pub fn extract_in_child(
         exe: exe.to_owned(),
         source,
     };
-    let mut child = Command::new(exe)
+    let mut child = child_command(exe)
         .args(child_args(file, media_type, limits.memory_bytes))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .map_err(spawn_err)?;
     let deadline = Instant::now() + limits.wall_time;
