@@ -933,3 +933,45 @@ fn starttls_with_a_self_signed_ca_needs_smtp_ca_file_and_then_delivers() {
     assert!(out.contains("sent 2 message(s)"), "{out}");
     assert_eq!(sink.messages().len(), 2);
 }
+
+/// `smtps://` speaks TLS from the first byte (port 465 in real life): a
+/// server whose certificate the store does not trust is refused and
+/// nothing is recorded; with its CA in `ca_file` both digests arrive.
+#[test]
+fn smtps_with_implicit_tls_delivers_once_its_ca_is_trusted() {
+    let sink = Sink::start_with(&["--smtps"]);
+    let s = TestStore::new();
+    due_today(&s, sink.port, "", "");
+    let file = s.path.join("entitle.toml");
+    let plain = std::fs::read_to_string(&file).unwrap();
+    let smtps = plain
+        .replace("smtp://127.0.0.1", "smtps://127.0.0.1")
+        .replace("?tls=none", "")
+        .replace(
+            "[remind.contacts]\n",
+            "[remind.contacts]\n\"Ben\" = \"ben@example.com\"\n",
+        );
+    assert!(smtps.contains("url = \"smtps://127.0.0.1:"), "{smtps}");
+    std::fs::write(&file, &smtps).unwrap();
+    let err = s.fails(2, &["remind"]);
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(sink.messages().is_empty());
+    assert!(!s.path.join("remind/sent.jsonl").exists());
+
+    let ca = sink.dir.path().join("ca.pem");
+    std::fs::write(
+        &file,
+        smtps.replace(
+            "timeout_secs = 5\n",
+            &format!(
+                "timeout_secs = 5\nca_file = {:?}\n",
+                ca.display().to_string()
+            ),
+        ),
+    )
+    .unwrap();
+    let out = s.ok(&["remind"]);
+    assert!(out.contains("sent 2 message(s)"), "{out}");
+    assert_eq!(sink.messages().len(), 2);
+    assert!(s.path.join("remind/sent.jsonl").exists());
+}

@@ -13,7 +13,10 @@ $SINK_USER and $SINK_PASSWORD (never argv). A refused AUTH is counted in
 
 --starttls: STARTTLS is offered and required, with a certificate for
 127.0.0.1 and localhost signed by a CA made for this run; the CA's
-certificate is written to <dir>/ca.pem before "PORT" is printed."""
+certificate is written to <dir>/ca.pem before "PORT" is printed.
+
+--smtps: TLS from the first byte (implicit TLS, "smtps://", port 465 in
+real life), with the same kind of certificate and ca.pem."""
 import argparse
 import datetime
 import logging
@@ -150,6 +153,7 @@ def main():
     p.add_argument("--refuse", type=int, default=0)
     p.add_argument("--auth", action="store_true")
     p.add_argument("--starttls", action="store_true")
+    p.add_argument("--smtps", action="store_true")
     p.add_argument("--reject-rcpt", default=None)
     a = p.parse_args()
     s = socket.socket()
@@ -160,6 +164,8 @@ def main():
     if a.starttls:
         kwargs["tls_context"] = make_tls(a.folder)
         kwargs["require_starttls"] = True
+    if a.smtps:
+        kwargs["ssl_context"] = make_tls(a.folder)
     if a.auth:
         kwargs["auth_required"] = True
         kwargs["auth_require_tls"] = a.starttls
