@@ -169,6 +169,9 @@ fn small_files(dir: &Path, small: u64, runs: u64) {
             .unwrap();
         let found: serde_json::Value = serde_json::from_slice(&searchable.stdout).unwrap();
         assert_eq!(found["total"].as_u64(), Some(small), "every file indexed");
+        if run + 1 == runs {
+            searches(&store, &small_dir, small);
+        }
         std::fs::remove_dir_all(&store).unwrap();
 
         let target = dir.join(format!("small-copy-{run}"));
@@ -199,6 +202,49 @@ fn small_files(dir: &Path, small: u64, runs: u64) {
         copy_median.as_secs_f64(),
         small as f64 / copy_best.as_secs_f64(),
     );
+}
+
+/// `entitle search` as a whole process against `grep -rliF` over the same
+/// files (issue 14, target 4: p50 ≤ 7 ms and ≥ 10× faster than grep), for
+/// a word in every document and one in one document (its number), each
+/// asked 15 times, the two tools alternating.
+fn searches(store: &Path, files: &Path, n: u64) {
+    const RUNS: usize = 15;
+    let one = (n / 2).to_string();
+    println!("search in {n} documents, whole processes, {RUNS} runs each (p50, p90):");
+    for (what, word) in [
+        ("every document", "Kündigungsfrist"),
+        ("one document", one.as_str()),
+    ] {
+        let mut ours = Vec::new();
+        let mut grep = Vec::new();
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            let out = entitle(store, &["search", word]).output().unwrap();
+            ours.push(t.elapsed());
+            assert!(out.status.success(), "search {word}");
+            let t = Instant::now();
+            let status = Command::new("grep")
+                .args(["-rliF", word])
+                .arg(files)
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            grep.push(t.elapsed());
+            assert!(status.success(), "grep {word}");
+        }
+        ours.sort();
+        grep.sort();
+        let p = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "  {what:<15} \"{word}\": entitle search p50 {:>6.1} ms p90 {:>6.1} ms | grep -rliF p50 {:>6.1} ms p90 {:>6.1} ms | {:.1}× faster (target ≥ 10×, p50 ≤ 7 ms)",
+            p(&ours, 0.5).as_secs_f64() * 1e3,
+            p(&ours, 0.9).as_secs_f64() * 1e3,
+            p(&grep, 0.5).as_secs_f64() * 1e3,
+            p(&grep, 0.9).as_secs_f64() * 1e3,
+            p(&grep, 0.5).as_secs_f64() / p(&ours, 0.5).as_secs_f64(),
+        );
+    }
 }
 
 fn large_file(dir: &Path, large_mib: u64, runs: u64) {
