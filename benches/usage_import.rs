@@ -19,6 +19,7 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+#[allow(dead_code)]
 mod common;
 use common::{entitle, env_or, measure, Run};
 

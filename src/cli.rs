@@ -477,9 +477,9 @@ pub enum UsageCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum InventoryCommand {
-    /// Record installations and host facts from an inventory export (CSV, one row per host × product).
+    /// Record installations and host facts from an inventory export (CSV, one row per host × product; or osquery's JSON).
     #[command(
-        after_help = "Columns (English or German headers): host (Rechner), vendor (Hersteller), product (Produkt),\nand optional edition, version, os (Betriebssystem), os_version, virtual (Virtuell), physical_host,\nsockets (Sockel), cores (Kerne: all sockets together), threads, vcpus, cpu (Prozessor), core_factor.\nOnly what changed is recorded, plus one hosts_seen per vendor.\n\nExample:\n  entitle inventory import servers.csv --date 2025-06-01 --snapshot"
+        after_help = "Columns (English or German headers): host (Rechner), vendor (Hersteller), product (Produkt),\nand optional edition, version, os (Betriebssystem), os_version, virtual (Virtuell), physical_host,\nsockets (Sockel), cores (Kerne: all sockets together), threads, vcpus, cpu (Prozessor), core_factor.\nOnly what changed is recorded, plus one hosts_seen per vendor.\nJSON (told by its content) is read as osquery's: an object of osqueryi --json results by table\n(system_info, os_version, programs, deb_packages, rpm_packages, cpu_info) for one host, or\nosqueryd's results log (JSON Lines, hostIdentifier) for many. A program is the licensed product of\nits publisher's vendor with the longest name within the program's name, followed only by a release\n(the version) or edition words; the others are skipped and counted.\n\nExample:\n  entitle inventory import servers.csv --date 2025-06-01 --snapshot\n  entitle inventory import osqueryd.results.log --snapshot --dry-run"
     )]
     Import(InventoryImportArgs),
 }
@@ -498,7 +498,7 @@ pub struct InventoryArgs {
 
 #[derive(Debug, Args)]
 pub struct InventoryImportArgs {
-    /// The CSV file
+    /// The CSV file, or osquery's JSON
     pub file: PathBuf,
     /// The date the inventory was taken (YYYY-MM-DD) [default: today]
     #[arg(long)]

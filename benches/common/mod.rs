@@ -1,5 +1,6 @@
 //! What the whole-process benchmarks share: running the release binary and
-//! measuring its wall time and peak resident memory.
+//! measuring its wall time, CPU time and peak resident memory. Each bench
+//! uses a part of it (`#[allow(dead_code)]` where it is declared).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -65,4 +66,18 @@ pub fn measure(mut cmd: Command) -> Run {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// CPU seconds (user + system) used by the children waited for so far.
+pub fn children_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 16 and 17 of stat(5); `after` starts at field 3.
+    let ticks = |i: usize| {
+        f.get(i - 3)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(16) + ticks(17)) / 100.0 // USER_HZ
 }

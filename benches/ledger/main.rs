@@ -33,8 +33,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../common/mod.rs"]
+#[allow(dead_code)]
+mod common;
 mod generate;
 mod sqlite;
+
+use common::children_cpu;
 
 use generate::{generate, Kind, DEFAULT_EVENTS};
 
@@ -62,20 +67,6 @@ fn run(store: &Path, args: &[&str]) -> Duration {
         String::from_utf8_lossy(&out.stderr)
     );
     took
-}
-
-/// CPU seconds (user + system) used by the children waited for so far.
-fn children_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = after.split_whitespace().collect();
-    // Fields 16 and 17 of stat(5); `after` starts at field 3.
-    let ticks = |i: usize| {
-        f.get(i - 3)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(16) + ticks(17)) / 100.0 // USER_HZ
 }
 
 /// CPU seconds (user + system) this thread has used: SQLite's work, which

@@ -165,10 +165,16 @@ pub fn import(cli: &Cli, a: &InventoryImportArgs) -> Result<ExitCode> {
         output::json(&done)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let what = format!(
+    let mut what = format!(
         "{} installation(s) new or changed, {} removed, facts of {} host(s), {} sighting(s)",
         done.installed, done.uninstalled, done.facts, done.sightings
     );
+    if done.skipped > 0 {
+        what.push_str(&format!(
+            "; {} program(s) matched no licensed product and were skipped (--json lists them)",
+            done.skipped
+        ));
+    }
     if done.dry_run {
         println!(
             "{}: {} rows on {} hosts valid; would record {what} (dry run: nothing was recorded)",

@@ -15,6 +15,16 @@ fn row<'a>(pos: &'a Value, product: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no row for {product}: {pos}"))
 }
 
+/// What the rule made of each host of a position row.
+fn derivations(row: &Value) -> Vec<&str> {
+    row["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["derivation"].as_str().unwrap())
+        .collect()
+}
+
 fn format_line(s: &TestStore) -> String {
     std::fs::read_to_string(s.path.join("FORMAT"))
         .unwrap()
@@ -176,14 +186,8 @@ fn position_derives_used_from_installations_as_of_dates_and_seqs() {
     assert_eq!(ws["used"], 40, "24 + 16: {ws}");
     assert_eq!(ws["status"], "under");
     assert_eq!(ws["balance"], -8);
-    let d: Vec<&str> = ws["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["derivation"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        d,
+        derivations(ws),
         [
             "APP01: 1 × 4 cores → 1 × 8 (minimum 8 per processor) = 8 → 16 (minimum 16 per server)",
             "db01: 2 × 12 cores = 24",
@@ -903,4 +907,319 @@ fn the_servers_inventory_is_the_cli_s_and_an_auditor_sees_one_vendors_hosts() {
     // Everyone else: both vendors' installations, the facts, both
     // sightings.
     assert_eq!(all["events"].as_array().unwrap().len(), 5, "{all}");
+}
+
+fn osquery_fixture(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/osquery")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn license(s: &TestStore, vendor: &str, product: &str, metric: &str, rule: &str) {
+    s.ok(&[
+        "purchase",
+        "--vendor",
+        vendor,
+        "--product",
+        product,
+        "--metric",
+        metric,
+        "--qty",
+        "64",
+        "--start",
+        "2025-01-01",
+        "--count-rule",
+        rule,
+    ]);
+}
+
+/// The licenses the osquery fixtures run: SQL Server and Windows Server
+/// under core rules, Oracle Database per processor.
+fn osquery_licenses(s: &TestStore) {
+    license(s, "Microsoft", "SQL Server", "core", "sql-server-core");
+    license(s, "Microsoft", "Windows Server", "core", "microsoft-core");
+    license(s, "Oracle", "Database", "processor", "oracle-processor");
+}
+
+/// One host's `osqueryi --json` results: the operating system and SQL
+/// Server become installations of the licensed products, the setup
+/// program, Management Studio and 7-Zip are skipped and named; the
+/// position derives from the facts; the same file again is refused.
+#[test]
+fn an_osquery_document_of_one_host_is_imported_and_counted() {
+    let s = TestStore::new();
+    osquery_licenses(&s);
+    let file = osquery_fixture("db01.json");
+    let done = s.json(&["inventory", "import", &file, "--date", "2025-06-01"]);
+    assert_eq!(done["hosts"], 1, "{done}");
+    assert_eq!(done["installed"], 2, "{done}");
+    assert_eq!(done["facts"], 1, "{done}");
+    assert_eq!(done["skipped"], 3, "{done}");
+    assert_eq!(
+        done["unmatched"],
+        serde_json::json!([
+            "7-Zip 23.01 (x64 edition)",
+            "Microsoft SQL Server 2019 Setup (English)",
+            "SQL Server Management Studio"
+        ])
+    );
+    let inv = s.json(&["inventory", "--as-of", "2025-06-30"]);
+    let host = &inv["hosts"][0];
+    assert_eq!(host["host"], "db01", "{inv}");
+    let software: Vec<(String, String, String)> = host["software"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["product"].as_str().unwrap().to_owned(),
+                i["edition"].as_str().unwrap_or("-").to_owned(),
+                i["version"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        software,
+        [
+            ("SQL Server".into(), "-".into(), "2019".into()),
+            ("Windows Server".into(), "Datacenter".into(), "2022".into()),
+        ]
+    );
+    let pos = s.json(&["position", "--as-of", "2025-06-30"]);
+    let ws = row(&pos, "Windows Server");
+    assert_eq!(ws["used_from"], "inventory", "{ws}");
+    assert_eq!(
+        ws["hosts"][0]["derivation"],
+        "db01: 2 × 6 cores → 2 × 8 (minimum 8 per processor) = 16"
+    );
+    assert_eq!(row(&pos, "SQL Server")["used"], 12);
+    assert_eq!(
+        ws["hosts"][0]["facts"],
+        "physical, 2 × 6 cores, 24 threads, Intel(R) Xeon(R) Silver 4310 CPU @ 2.10GHz, Microsoft Windows Server 2022 Datacenter 10.0.20348"
+    );
+    let err = s.fails(2, &["inventory", "import", &file, "--date", "2025-06-01"]);
+    assert!(err.contains("already imported"), "{err}");
+}
+
+/// osqueryd's results log of three hosts (snapshot and differential
+/// lines, a query of another table among them): a VMware guest counts its
+/// vCPUs, the Oracle package maps by its vendor; then a nightly snapshot
+/// without SQL Server on db01 records it removed.
+#[test]
+fn an_osqueryd_results_log_is_imported_per_host_and_a_snapshot_removes() {
+    let s = TestStore::new();
+    osquery_licenses(&s);
+    let file = osquery_fixture("fleet.log");
+    let out = s.ok(&["inventory", "import", &file, "--date", "2025-06-01"]);
+    assert!(
+        out.contains("5 installation(s) new or changed, 0 removed, facts of 3 host(s), 2 sighting(s); 5 program(s) matched no licensed product"),
+        "{out}"
+    );
+    let pos = s.json(&["position", "--as-of", "2025-06-30"]);
+    let sql = row(&pos, "SQL Server");
+    assert_eq!(
+        derivations(sql),
+        [
+            "app02: VM, 2 vCPUs → 4 (minimum 4 per VM)",
+            "db01: 2 × 6 cores = 12"
+        ],
+        "{sql}"
+    );
+    assert_eq!(sql["used"], 16);
+    let ora = row(&pos, "Database");
+    assert_eq!(ora["used"], 8, "16 cores × 0.5: {ora}");
+    let inv = s.json(&[
+        "inventory",
+        "--as-of",
+        "2025-06-30",
+        "--host",
+        "ora01.example.com",
+    ]);
+    let db = &inv["hosts"][0]["software"][0];
+    assert_eq!(db["edition"], "ee", "{inv}");
+    assert_eq!(db["version"], "19c", "{inv}");
+    assert_eq!(
+        inv["hosts"][0]["facts"]["os"], "Oracle Linux Server",
+        "{inv}"
+    );
+
+    let nightly = s.path.with_file_name("nightly.log");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let without_sql: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains(r#""hostIdentifier":"db01""#))
+        .map(|l| {
+            l.replace(
+                r#"{"name":"Microsoft SQL Server 2019 (64-bit)","version":"15.0.2000.5","publisher":"Microsoft Corporation"},"#,
+                "",
+            )
+            .replace("1748743200", "1748829600")
+        })
+        .collect();
+    std::fs::write(&nightly, without_sql.join("\n")).unwrap();
+    let done = s.json(&[
+        "inventory",
+        "import",
+        nightly.to_str().unwrap(),
+        "--date",
+        "2025-06-02",
+        "--snapshot",
+    ]);
+    assert_eq!(done["hosts"], 1, "{done}");
+    assert_eq!(done["uninstalled"], 1, "{done}");
+    assert_eq!(done["installed"], 0, "{done}");
+    let pos = s.json(&["position", "--as-of", "2025-06-30"]);
+    assert_eq!(row(&pos, "SQL Server")["used"], 4, "app02 alone");
+    let pos = s.json(&["position", "--as-of", "2025-06-01"]);
+    assert_eq!(row(&pos, "SQL Server")["used"], 16, "as of the day before");
+}
+
+/// Bad osquery files: each bad entry named by its JSON path (a document)
+/// or line (a results log), a missing system_info said plainly, nothing
+/// written, no store created.
+#[test]
+fn bad_osquery_files_are_refused_naming_each_entry() {
+    let s = TestStore::new();
+    let doc = s.path.with_file_name("bad.json");
+    let db01 = std::fs::read_to_string(osquery_fixture("db01.json")).unwrap();
+    std::fs::write(
+        &doc,
+        db01.replace(
+            r#""cpu_physical_cores": "12""#,
+            r#""cpu_physical_cores": "-12""#,
+        ),
+    )
+    .unwrap();
+    let err = s.fails(2, &["inventory", "import", doc.to_str().unwrap()]);
+    assert!(
+        err.contains("bad.json:system_info[0].cpu_physical_cores: cpu_physical_cores \"-12\" is not a whole number of at least 1"),
+        "{err}"
+    );
+    std::fs::write(
+        &doc,
+        db01.replace(
+            r#""cpu_logical_cores": "24""#,
+            r#""cpu_logical_cores": "8""#,
+        ),
+    )
+    .unwrap();
+    let err = s.fails(2, &["inventory", "import", doc.to_str().unwrap()]);
+    assert!(
+        err.contains("bad.json:system_info[0].cpu_logical_cores:")
+            && err.contains("fewer than the 12 cores"),
+        "{err}"
+    );
+    let no_info = s.path.with_file_name("noinfo.json");
+    std::fs::write(
+        &no_info,
+        r#"{"programs":[{"name":"Microsoft SQL Server 2019 (64-bit)","version":"15.0.2000.5","publisher":"Microsoft Corporation"}]}"#,
+    )
+    .unwrap();
+    let err = s.fails(2, &["inventory", "import", no_info.to_str().unwrap()]);
+    assert!(err.contains("noinfo.json:system_info: "), "{err}");
+    assert!(err.contains("has no system_info"), "{err}");
+
+    let log = s.path.with_file_name("bad.log");
+    let fleet = std::fs::read_to_string(osquery_fixture("fleet.log")).unwrap();
+    let mut lines: Vec<&str> = fleet.lines().collect();
+    lines.insert(
+        1,
+        "{\"name\":\"pack_inventory_programs\",\"hostIdentifier\":",
+    );
+    lines.push(r#"{"name":"pack_inventory_programs","hostIdentifier":"web01","columns":{"name":"Microsoft SQL Server 2019 (64-bit)","publisher":"Microsoft Corporation"},"action":"added"}"#);
+    lines.push(r#"{"name":"pack_inventory_system_info","hostIdentifier":"web02","columns":{"hostname":"web02","cpu_physical_cores":"0","cpu_logical_cores":"8"},"action":"added"}"#);
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let err = s.fails(
+        2,
+        &["inventory", "import", log.to_str().unwrap(), "--snapshot"],
+    );
+    assert!(err.contains("3 bad rows in"), "{err}");
+    assert!(err.contains("bad.log:2: not a JSON object"), "{err}");
+    assert!(
+        err.contains("bad.log:12: ") && err.contains("has no system_info for host \"web01\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.log:13: columns.cpu_physical_cores: ")
+            && err.contains("must be at least 1"),
+        "{err}"
+    );
+    assert!(!s.path.join("FORMAT").exists(), "no store was created");
+}
+
+/// osquery's JSON through the server: `--server` sends the file as the
+/// CSV goes, `POST /api/v1/imports/inventory` reads a results log as the
+/// body (a dry run against the store's licenses), and a file without
+/// system_info is refused naming it.
+#[test]
+fn osquery_json_is_imported_through_the_server() {
+    use crate::serve::{admin, through_in, Served};
+    let s = TestStore::new();
+    osquery_licenses(&s);
+    let server = Served::start(&s);
+    let admin = admin(&server);
+    admin.add_user(&server, "ed", "editor", &[]);
+    let token = admin.token(&server, "ed");
+    let dir = s.path.parent().unwrap();
+    let file = osquery_fixture("db01.json");
+    let out = through_in(
+        dir,
+        &server.url,
+        &token,
+        &[
+            "inventory",
+            "import",
+            &file,
+            "--date",
+            "2025-06-01",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["installed"], 2, "{done}");
+    assert_eq!(done["skipped"], 3, "{done}");
+
+    let post = |query: &str, body: Vec<u8>| {
+        reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/imports/inventory?{query}", server.url))
+            .bearer_auth(&token)
+            .header("content-type", "application/x-ndjson")
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let fleet = std::fs::read(osquery_fixture("fleet.log")).unwrap();
+    let answer = post("filename=fleet.log&date=2025-06-01&dry_run=true", fleet);
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let would: Value = answer.json().unwrap();
+    assert_eq!(would["file"], "fleet.log", "{would}");
+    assert_eq!(would["hosts"], 3, "{would}");
+    assert_eq!(
+        would["installed"], 3,
+        "db01's are recorded already: {would}"
+    );
+    assert_eq!(would["facts"], 2, "{would}");
+    assert_eq!(would["dry_run"], true);
+
+    let refused = post(
+        "filename=programs.json",
+        br#"{"programs":[{"name":"Microsoft SQL Server 2019 (64-bit)","publisher":"Microsoft Corporation"}]}"#.to_vec(),
+    );
+    assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = refused.json().unwrap();
+    assert!(
+        e.to_string()
+            .contains("programs.json:system_info: the file has no system_info"),
+        "{e}"
+    );
+    drop(server);
+    assert!(s.log().contains(r#""actor":"ed""#));
 }

@@ -1,6 +1,7 @@
 //! Installations from an inventory export (CSV, one row per host ×
-//! product; English or German headers): all or nothing, every bad row by
-//! its line, the same file refused a second time by its BLAKE3.
+//! product, English or German headers; or osquery's JSON, see
+//! [`super::osquery`]): all or nothing, every bad row by its line (or
+//! JSON path), the same file refused a second time by its BLAKE3.
 //!
 //! An import records only what changed on a host since the records as
 //! they stand (a product new on it or with another edition or version,
@@ -19,17 +20,21 @@ use entitle_core::types::match_key;
 use entitle_sheet::{Column, Schema};
 use serde::{Deserialize, Serialize};
 
-use super::sheet::{Cells, SheetFile};
+use entitle_store::Store;
+
+use super::osquery::{self, Licensed, OsqueryHost};
+use super::sheet::{Cells, SheetFile, Source};
 use super::{
-    open_for_check, open_for_write, refuse_if_imported, refused, BadRow, SheetOptions, Target,
+    open_for_check, open_for_write, refuse_if_imported, refused, BadRow, BadRows, SheetOptions,
+    Target,
 };
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
-/// `inventory import`: installations from a CSV file.
+/// `inventory import`: installations from a CSV or osquery JSON file.
 #[derive(Debug, Clone, Default)]
 pub struct InventoryImport {
-    /// The CSV file.
+    /// The CSV or osquery JSON file.
     pub file: PathBuf,
     /// The date the inventory was taken (`YYYY-MM-DD`); none for today.
     pub date: Option<String>,
@@ -62,6 +67,12 @@ pub struct InventoryImported {
     pub facts: u64,
     /// `hosts_seen` records (one per vendor).
     pub sightings: u64,
+    /// osquery: programs that matched no licensed product, skipped.
+    #[serde(default)]
+    pub skipped: u64,
+    /// osquery: the names of the skipped programs (the first 50, sorted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmatched: Vec<String>,
     /// Whether nothing was recorded on purpose.
     pub dry_run: bool,
     /// A dry run: the bad rows.
@@ -197,25 +208,65 @@ fn draft(event: Event, date: jiff::civil::Date, note: &str) -> Draft {
     }
 }
 
+/// What a file states, read and checked before a store is opened.
+struct Stated {
+    /// The file as named, its BLAKE3 and the note every event carries.
+    name: String,
+    hash: String,
+    note: String,
+    /// Rows (CSV) or table rows (osquery) read.
+    entries: u64,
+    /// Each host by folded name: as written, its facts, its first line.
+    hosts: BTreeMap<String, (String, Facts, u64)>,
+    /// What runs on the hosts.
+    software: Software,
+    bad: BadRows,
+}
+
+/// What runs on the hosts: rows naming vendor and product (CSV), or
+/// programs matched to the store's licensed products once it is open.
+enum Software {
+    Rows(Vec<Row>),
+    Programs(Vec<OsqueryHost>),
+}
+
 /// Imports an inventory: every row checked first (a bad file opens no
-/// store), then what changed recorded in one write, or nothing.
+/// store), then what changed recorded in one write, or nothing. A JSON
+/// file is read as osquery's output (see [`super::osquery`]), anything
+/// else as a CSV.
 ///
 /// # Errors
 ///
 /// For bad options, a file that cannot be read or has no rows, bad rows
 /// (every one in the error's details), a host whose rows state different
-/// facts, a file imported before (kind conflict), or a store failure.
+/// facts, an osquery file without `system_info`, a file imported before
+/// (kind conflict), or a store failure.
 pub fn inventory(
     target: Target<'_>,
     ctx: &Context,
     req: &InventoryImport,
     progress: &dyn Progress,
 ) -> Result<InventoryImported> {
-    let mut target = target;
     let date = match req.date.as_deref() {
         Some(d) => crate::when::date("date", d)?,
         None => ctx.today,
     };
+    let json = osquery::is_json(&req.file).unwrap_or(false);
+    let stated = if json {
+        read_osquery(req)?
+    } else {
+        read_csv(ctx, req, date, progress)?
+    };
+    record(target, ctx, req, date, stated, progress)
+}
+
+/// Reads a CSV: its rows, and each host's facts (the same on every row).
+fn read_csv(
+    ctx: &Context,
+    req: &InventoryImport,
+    date: jiff::civil::Date,
+    progress: &dyn Progress,
+) -> Result<Stated> {
     let sheet = SheetFile::new(&req.file, schema(), &req.sheet)?;
     let note = format!("import {} {}", sheet.file_name(), sheet.marker());
     let mut rows: Vec<Row> = Vec::new();
@@ -268,16 +319,134 @@ pub fn inventory(
             });
         }
     }
-    let name = sheet.name().to_owned();
+    Ok(Stated {
+        name: sheet.name().to_owned(),
+        hash: sheet.hash().to_owned(),
+        note,
+        entries: count,
+        hosts: facts,
+        software: Software::Rows(rows),
+        bad,
+    })
+}
+
+/// Reads osquery's JSON: each host's facts and programs.
+fn read_osquery(req: &InventoryImport) -> Result<Stated> {
+    let source = Source::new(&req.file, &req.sheet)?;
+    let file = osquery::read(&req.file, &source.name)?;
+    let mut bad = BadRows::default();
+    for b in file.bad {
+        bad.push(b);
+    }
+    let mut hosts: BTreeMap<String, (String, Facts, u64)> = BTreeMap::new();
+    let mut merged: Vec<OsqueryHost> = Vec::new();
+    for h in file.hosts {
+        let key = match_key(&h.name);
+        if let Some((_, facts, _)) = hosts.get(&key) {
+            if *facts != h.facts {
+                bad.push(BadRow {
+                    line: 0,
+                    field: Some("system_info".into()),
+                    value: Some(h.name.clone()),
+                    message: format!(
+                        "host {:?} appears twice with other facts (hosts are matched ignoring case); export each host once",
+                        h.name
+                    ),
+                });
+            }
+            continue;
+        }
+        hosts.insert(key, (h.name.clone(), h.facts.clone(), 0));
+        merged.push(h);
+    }
+    Ok(Stated {
+        note: format!("import {} {}", source.file_name, source.marker()),
+        name: source.name,
+        hash: source.hash,
+        entries: file.entries,
+        hosts,
+        software: Software::Programs(merged),
+        bad,
+    })
+}
+
+/// The licensed products of the store on the inventory's date.
+fn licensed(store: &Store, date: jiff::civil::Date) -> Result<Vec<Licensed>> {
+    let known = store.applied().head.seq;
+    Ok(store
+        .licenses_at(date, known)?
+        .into_iter()
+        .map(|l| Licensed {
+            vendor: l.terms.vendor,
+            product: l.terms.product,
+        })
+        .collect())
+}
+
+/// The rows of the software: as read (CSV), or the programs matched to
+/// the licensed products (osquery), the unmatched ones noted.
+fn software_rows(
+    software: Software,
+    hosts: &BTreeMap<String, (String, Facts, u64)>,
+    licensed: &[Licensed],
+    result: &mut InventoryImported,
+) -> Vec<Row> {
+    let programs = match software {
+        Software::Rows(rows) => return rows,
+        Software::Programs(p) => p,
+    };
+    let mut rows = Vec::new();
+    let mut unmatched = BTreeSet::new();
+    for h in programs {
+        let facts = hosts[&match_key(&h.name)].1.clone();
+        let mapped = osquery::map_programs(&h.programs, licensed);
+        result.skipped += mapped.unmatched.len() as u64;
+        unmatched.extend(mapped.unmatched);
+        for m in mapped.installed {
+            rows.push(Row {
+                line: 0,
+                host: h.name.clone(),
+                vendor: m.vendor,
+                product: m.product,
+                edition: m.edition,
+                version: m.version,
+                facts: facts.clone(),
+            });
+        }
+    }
+    result.unmatched = unmatched.into_iter().take(super::MAX_LISTED).collect();
+    rows
+}
+
+/// Records what the file changes, or (dry run) says what it would.
+fn record(
+    mut target: Target<'_>,
+    ctx: &Context,
+    req: &InventoryImport,
+    date: jiff::civil::Date,
+    stated: Stated,
+    progress: &dyn Progress,
+) -> Result<InventoryImported> {
+    let Stated {
+        name,
+        hash,
+        note,
+        entries,
+        hosts,
+        software,
+        bad,
+    } = stated;
     let mut result = InventoryImported {
         file: name.clone(),
-        blake3: sheet.hash().to_owned(),
-        rows: count,
-        hosts: facts.len() as u64,
+        blake3: hash.clone(),
+        rows: entries,
+        hosts: hosts.len() as u64,
         installed: 0,
         uninstalled: 0,
         facts: 0,
         sightings: 0,
+        skipped: 0,
+        unmatched: Vec::new(),
         dry_run: req.dry_run,
         bad_rows: Vec::new(),
         bad_total: 0,
@@ -298,8 +467,10 @@ pub fn inventory(
         match open_for_check(&mut target, &mut slot, progress)? {
             Some(s) => s,
             None => {
-                // No store yet: everything in the file would be new.
-                let drafts = changes(&rows, &facts, &BTreeMap::new(), req.snapshot, date, &note);
+                // No store yet: everything in the file would be new (and
+                // no program matches a licensed product).
+                let rows = software_rows(software, &hosts, &[], &mut result);
+                let drafts = changes(&rows, &hosts, &BTreeMap::new(), req.snapshot, date, &note);
                 tally(&mut result, &drafts);
                 return Ok(result);
             }
@@ -308,10 +479,11 @@ pub fn inventory(
         open_for_write(&mut target, &mut slot, progress)?
     };
     result.notices = store.notices().to_vec();
-    refuse_if_imported(store, &name, &sheet.marker(), req.sheet.again)?;
+    refuse_if_imported(store, &name, &format!("blake3:{hash}"), req.sheet.again)?;
+    let rows = software_rows(software, &hosts, &licensed(store, date)?, &mut result);
     let known = store.applied().head.seq;
     let now = store.hosts_at(date, known)?;
-    let drafts = changes(&rows, &facts, &now, req.snapshot, date, &note);
+    let drafts = changes(&rows, &hosts, &now, req.snapshot, date, &note);
     tally(&mut result, &drafts);
     if req.dry_run {
         store.check(drafts, ctx).map_err(Error::from)?;
@@ -353,9 +525,13 @@ fn changes(
     }
     // vendor (folded) → (vendor as written, hosts as written)
     let mut seen: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
-    for (key, host_rows) in &by_host {
+    for (key, (host, f, _)) in facts {
         let current = now.get(key);
-        let host = &facts[key].0;
+        let host_rows = by_host.get(key).map(Vec::as_slice).unwrap_or_default();
+        if host_rows.is_empty() && !(snapshot && current.is_some()) {
+            // Runs nothing licensed and nothing was recorded to remove.
+            continue;
+        }
         let mut in_file = BTreeSet::new();
         for r in host_rows {
             let k = (match_key(&r.vendor), match_key(&r.product));
@@ -363,7 +539,9 @@ fn changes(
             let entry = seen
                 .entry(k.0.clone())
                 .or_insert_with(|| (r.vendor.clone(), Vec::new()));
-            if !entry.1.iter().any(|h| match_key(h) == *key) {
+            // Hosts come one after the other: this one is already listed
+            // for the vendor only if it was the last added.
+            if entry.1.last() != Some(host) {
                 entry.1.push(host.clone());
             }
             let same = current
@@ -400,7 +578,6 @@ fn changes(
                 }
             }
         }
-        let f = &facts[key].1;
         if current.and_then(|v| v.facts.as_ref()) != Some(f) {
             out.push(draft(
                 Event::HostObserved(HostObserved {

@@ -22,6 +22,7 @@
 mod events;
 mod inventory;
 mod licenses;
+mod osquery;
 mod sheet;
 mod usage;
 
@@ -79,7 +80,9 @@ pub struct SheetOptions {
     pub again: bool,
 }
 
-/// A row of a file that cannot be recorded.
+/// A row of a file that cannot be recorded. An entry of a JSON document
+/// (osquery) has line 0 and its path as the field
+/// (`system_info[0].cpu_physical_cores`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BadRow {
     /// Its 1-based physical line.
@@ -130,7 +133,10 @@ impl BadRows {
 pub fn refused(file: &str, bad: &[BadRow], total: u64, unit: &str) -> Error {
     let mut details: Vec<String> = bad
         .iter()
-        .map(|b| format!("{file}:{}: {}", b.line, b.message))
+        .map(|b| match (b.line, &b.field) {
+            (0, Some(path)) => format!("{file}:{path}: {}", b.message),
+            (line, _) => format!("{file}:{line}: {}", b.message),
+        })
         .collect();
     let rest = total.saturating_sub(bad.len() as u64);
     if rest > 0 {

@@ -243,6 +243,42 @@ impl SheetFile {
     }
 }
 
+/// A file imported whole (not as a spreadsheet): its name as shown, its
+/// name without directories, its BLAKE3.
+#[derive(Debug)]
+pub(crate) struct Source {
+    pub(crate) name: String,
+    pub(crate) file_name: String,
+    pub(crate) hash: String,
+}
+
+impl Source {
+    /// Checks that `path` is a readable file and takes its BLAKE3.
+    pub(crate) fn new(path: &Path, options: &SheetOptions) -> Result<Self> {
+        let name = options
+            .shown_as
+            .clone()
+            .unwrap_or_else(|| path.display().to_string());
+        if path.is_dir() {
+            return Err(Error::invalid("file", &name, "is a directory; give a file"));
+        }
+        let hash = file_hash(path).map_err(|e| read_error(&name, e))?;
+        let file_name = path
+            .file_name()
+            .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+        Ok(Source {
+            name,
+            file_name,
+            hash,
+        })
+    }
+
+    /// `blake3:<hash>`, as each event's note carries it.
+    pub(crate) fn marker(&self) -> String {
+        format!("blake3:{}", self.hash)
+    }
+}
+
 /// A row's cells read in the file's notation and written as a request
 /// writes them (`1.234` in a semicolon file becomes `1234`, `31.12.2024`
 /// with day-first dates `2024-12-31`); the rules are the request's.
