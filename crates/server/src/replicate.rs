@@ -29,7 +29,7 @@ use std::time::Duration;
 use entitle_app::backup::replicate::{Replicate, Stoppable};
 use entitle_app::backup::{self, BackupReport, BackupRequest};
 use entitle_app::config::BackupSection;
-use entitle_app::{Error, ErrorKind, Silent};
+use entitle_app::{Error, ErrorKind, Progress};
 use entitle_core::chain;
 use jiff::Timestamp;
 use parking_lot::Mutex;
@@ -357,7 +357,18 @@ fn once(shared: &Shared) -> Result<BackupReport, Error> {
         lock_mode: None,
         include_key: false,
     };
-    backup::backup_committed(&head, &stoppable, &request, &settings.backup, &Silent)
+    backup::backup_committed(&head, &stoppable, &request, &settings.backup, &Logged)
+}
+
+/// What a run says on the way (a signing key created, an Object Lock
+/// status the bucket would not tell) goes to the log; its progress does
+/// not.
+struct Logged;
+
+impl Progress for Logged {
+    fn notice(&self, text: &str) {
+        tracing::warn!(notice = text, "replication");
+    }
 }
 
 #[cfg(test)]
