@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::s3_server::{server, SECRET_KEY};
+use crate::s3_server::{free_ports, server, SECRET_KEY};
 use crate::serve::{admin, event, sign_in, two_vendor_store, Browser, Served, PASSWORD};
 use crate::util::{write, TestStore};
 
@@ -198,11 +198,7 @@ fn an_s3_copy_follows_the_writes_and_restores_as_the_original() {
 fn an_unreachable_destination_shows_its_error_and_writes_go_on() {
     let store = two_vendor_store();
     // A port nothing listens on (bound, then freed).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_ports(1)[0];
     let served = Served::start_with(&store, |c| {
         server().env(c, SECRET_KEY);
         c.env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
