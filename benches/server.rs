@@ -36,8 +36,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "ledger/generate.rs"]
 mod generate;
+
+use common::copy_dir;
 
 const PASSWORD: &str = "benchmark password";
 
@@ -297,19 +301,6 @@ fn sqlite_writes(dir: &Path, writers: usize, each: usize) -> f64 {
         t.join().unwrap();
     }
     (writers * each) as f64 / began.elapsed().as_secs_f64()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The big store: a copy of `ENTITLE_BENCH_STORE`, else built from the

@@ -262,7 +262,7 @@ pub enum Command {
     Restore(RestoreArgs),
     /// Serve the store over HTTP to signed-in people and API tokens (one process owns the store).
     #[command(
-        after_help = "The first start without an account prints a one-time setup token (valid one hour) that\ncreates the first admin through POST /api/v1/setup. SIGTERM or Ctrl-C finishes the requests in\nflight and every queued write, then exits 0.\n\nExample:\n  entitle serve --store /srv/entitle\n  entitle serve --listen 127.0.0.1:8080 --behind-proxy 127.0.0.1\n  entitle serve --listen 0.0.0.0:8443 --tls-cert /etc/entitle/cert.pem --tls-key /etc/entitle/key.pem\n\nEvery flag may instead be set in <store>/entitle.toml, section [server] (listen, behind_proxy,\ntls_cert, tls_key); a flag or its ENTITLE_* variable beats the file."
+        after_help = "The first start without an account prints a one-time setup token (valid one hour) that\ncreates the first admin through POST /api/v1/setup. SIGTERM or Ctrl-C finishes the requests in\nflight and every queued write, then exits 0.\n\nExample:\n  entitle serve --store /srv/entitle\n  entitle serve --listen 127.0.0.1:8080 --behind-proxy 127.0.0.1\n  entitle serve --listen 0.0.0.0:8443 --tls-cert /etc/entitle/cert.pem --tls-key /etc/entitle/key.pem\n  entitle serve --replicate-to s3://entitle/prod --replicate-delay 10s\n\nEvery flag may instead be set in <store>/entitle.toml, section [server] (listen, behind_proxy,\ntls_cert, tls_key) or [backup] (replicate_to, replicate_delay); a flag or its ENTITLE_* variable\nbeats the file."
     )]
     Serve(ServeArgs),
     /// Drop all derived state and rebuild it from the log.
@@ -943,6 +943,12 @@ pub struct ServeArgs {
         requires = "tls_cert"
     )]
     pub tls_key: Option<PathBuf>,
+    /// Copy every write to this directory or s3://bucket/prefix, as `entitle backup` would, within --replicate-delay [default: backup.replicate_to; unset: no copy]
+    #[arg(long, value_name = "DEST", env = "ENTITLE_REPLICATE_TO")]
+    pub replicate_to: Option<String>,
+    /// How long after a write the copy starts; writes within it are copied together ("10s", "500ms", "2m") [default: backup.replicate_delay, else 10s]
+    #[arg(long, value_name = "DELAY", env = "ENTITLE_REPLICATE_DELAY")]
+    pub replicate_delay: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

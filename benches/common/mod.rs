@@ -81,3 +81,19 @@ pub fn children_cpu() -> f64 {
     };
     (ticks(16) + ticks(17)) / 100.0 // USER_HZ
 }
+
+/// Copies a directory tree (a kept benchmark store), leaving out the
+/// store's `LOCK` file. (Not every benchmark copies a store.)
+#[allow(dead_code)]
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_name() != "LOCK" {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

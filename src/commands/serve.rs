@@ -95,6 +95,15 @@ fn options(
             at.strftime("%H:%M")
         );
     }
+    let replicate = entitle_app::backup::replicate::settings(
+        &config,
+        args.replicate_to.as_deref(),
+        args.replicate_delay.as_deref(),
+    )?
+    .map(|to| entitle_server::Replication {
+        to,
+        backup: config.settings.backup.clone(),
+    });
     let options = entitle_server::Options {
         store,
         listen,
@@ -106,6 +115,7 @@ fn options(
                 .ok()
                 .filter(|p| !p.is_empty()),
         },
+        replicate,
     };
     match entitle_server::check(&options) {
         // A refused address from the file is named as the file's key, not

@@ -29,6 +29,7 @@ mod pages_record;
 mod position_money;
 mod remind;
 mod renewals;
+mod replicate;
 mod s3_server;
 mod serve;
 mod serve_settings;

@@ -82,7 +82,7 @@ fn weed_binary() -> String {
 }
 
 /// `n` free loopback ports, held together so they differ, then released.
-fn free_ports(n: usize) -> Vec<u16> {
+pub fn free_ports(n: usize) -> Vec<u16> {
     let held: Vec<TcpListener> = (0..n)
         .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"))
         .collect();

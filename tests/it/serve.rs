@@ -31,15 +31,21 @@ impl Drop for Served {
 
 impl Served {
     pub(crate) fn start(store: &TestStore) -> Served {
-        let mut child = Command::new(bin())
+        Served::start_with(store, |_| {})
+    }
+
+    /// [`Served::start`] with more flags or variables set by `more`.
+    pub(crate) fn start_with(store: &TestStore, more: impl FnOnce(&mut Command)) -> Served {
+        let mut command = Command::new(bin());
+        command
             .arg("--store")
             .arg(&store.path)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .env("ENTITLE_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start entitle serve");
+            .stderr(Stdio::null());
+        more(&mut command);
+        let mut child = command.spawn().expect("start entitle serve");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let first = lines.next().expect("a first line").expect("utf-8");
         let url = first
@@ -67,7 +73,7 @@ impl Served {
     }
 
     /// SIGTERM, and the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill")
             .args(["-TERM", &pid])
@@ -171,7 +177,7 @@ pub(crate) struct Browser {
     pub(crate) csrf: String,
 }
 
-fn sign_in(server: &Served, name: &str, password: &str) -> Browser {
+pub(crate) fn sign_in(server: &Served, name: &str, password: &str) -> Browser {
     let http = client();
     let r = http
         .post(server.at("/api/v1/session"))
@@ -251,7 +257,7 @@ pub(crate) fn bearer(server: &Served, token: &str, path: &str) -> Response {
         .unwrap()
 }
 
-fn event(vendor: &str, count: u64) -> Value {
+pub(crate) fn event(vendor: &str, count: u64) -> Value {
     json!({"type": "usage_recorded", "vendor": vendor, "product": "Anvil", "metric": "user",
            "count": count, "effective": "2024-07-01"})
 }

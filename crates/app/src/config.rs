@@ -30,6 +30,11 @@
 //! password_file = "/etc/entitle/smtp-password"   # or $ENTITLE_SMTP_PASSWORD
 //! from = "entitle <licenses@example.com>"
 //! # ca_file = "/etc/entitle/mail-ca.pem"        # a CA to trust besides the public ones
+//!
+//! [backup]
+//! endpoint = "http://127.0.0.1:8333"    # S3; credentials only from AWS_* variables
+//! replicate_to = "s3://entitle/prod"     # entitle serve copies every write there
+//! replicate_delay = "10s"                # … within this delay, bursts together
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -126,8 +131,9 @@ pub struct SmtpSection {
 }
 
 /// `[backup]`: S3 settings that are no secret (credentials come only from
-/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`), and the retention
-/// defaults. `AWS_ENDPOINT_URL` and `AWS_REGION` beat the file.
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`), the retention
+/// defaults, and `entitle serve`'s continuous replication.
+/// `AWS_ENDPOINT_URL` and `AWS_REGION` beat the file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackupSection {
@@ -139,6 +145,14 @@ pub struct BackupSection {
     pub retain_days: Option<u64>,
     /// `compliance` or `governance` (`--lock-mode`).
     pub lock_mode: Option<String>,
+    /// With `entitle serve`: a directory or `s3://bucket/prefix` the
+    /// server copies every write to, as `entitle backup` would
+    /// (`--replicate-to`); unset, the server replicates nothing.
+    pub replicate_to: Option<String>,
+    /// How long the server waits after a write before it copies
+    /// (`"10s"`, `"500ms"`, `"2m"`; default 10 s): writes within it are
+    /// copied together (`--replicate-delay`).
+    pub replicate_delay: Option<String>,
 }
 
 /// `[server]`: the defaults of `entitle serve`'s flags.
@@ -314,14 +328,53 @@ impl Config {
             return Ok(None);
         };
         value.trim().parse().map(Some).map_err(|_| {
-            let file = self.file_name();
+            let place = self.place(origin.key);
             Error::new(
                 ErrorKind::BadInput,
-                format!("{file}: {} {value:?} is not {what}", origin.key),
+                format!("{place}: {} {value:?} is not {what}", origin.key),
             )
             .at("config")
         })
     }
+
+    /// Where the dotted `key` (`backup.replicate_delay`) is set, as a
+    /// message names it: `entitle.toml line 7`, or the file's name alone
+    /// when the line cannot be found.
+    #[must_use]
+    pub fn place(&self, key: &str) -> String {
+        let name = self.file_name();
+        let line = self
+            .file
+            .as_deref()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .and_then(|text| line_of(&text, key));
+        match line {
+            Some(line) => format!("{name} line {line}"),
+            None => name,
+        }
+    }
+}
+
+/// The line (from 1) that sets the dotted `key` (`section.name`): the
+/// first `name = …` under `[section]`.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    let (section, name) = key.split_once('.')?;
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') && line.ends_with(']') {
+            current = line
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned();
+        } else if current == section
+            && line.split('=').next().map(str::trim) == Some(name)
+            && line.contains('=')
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 /// Checks that a file holding a secret (a TLS key) is readable by its

@@ -20,6 +20,7 @@ mod error;
 mod headers;
 mod pages;
 mod principal;
+mod replicate;
 mod session;
 mod state;
 mod throttle;
@@ -38,7 +39,12 @@ use entitle_auth::AuthDir;
 use parking_lot::{Mutex, RwLock};
 
 pub use crate::daily::Reminders;
+pub use crate::replicate::Replication;
 use crate::state::Shared;
+
+/// The longest a shutdown waits for work in flight besides requests and
+/// writes (a replication run, a reminder run) once the writes are done.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -56,6 +62,8 @@ pub struct Options {
     /// The reminder settings: what the reminders page shows as due, and
     /// the daily run at `[remind] daily_at`.
     pub reminders: Reminders,
+    /// Continuous replication (`[backup] replicate_to`), if set.
+    pub replicate: Option<Replication>,
 }
 
 /// The PEM files of HTTPS.
@@ -147,9 +155,18 @@ pub fn run(
     // The server answers many positions: each new date then costs its
     // fold, not a read of every timeline and usage year.
     store.keep_positions_in_memory();
+    let replicator = Arc::new(replicate::Replicator::new(
+        options.replicate.clone(),
+        store.applied().head.seq,
+        entitle_core::chain::to_hex(&store.applied().head_hash),
+    ));
     let store = Arc::new(RwLock::new(store));
+    let nudged = Arc::clone(&replicator);
     let shared = Arc::new(Shared {
-        writer: writer::Writer::start(Arc::clone(&store)),
+        writer: writer::Writer::start(Arc::clone(&store), move |seq, head| {
+            nudged.written(seq, head);
+        }),
+        replicator,
         store,
         auth: RwLock::new(auth),
         sessions: session::Sessions::new(session::IDLE, session::ABSOLUTE),
@@ -177,6 +194,7 @@ pub fn run(
     tracing::info!(%url, "listening");
     runtime.spawn(checked::keep_checking(Arc::clone(&shared)));
     runtime.spawn(daily::every_day(Arc::clone(&shared)));
+    runtime.spawn(replicate::keep_replicating(Arc::clone(&shared)));
     let stopped = async move {
         tokio::select! {
             () = stop => {}
@@ -208,9 +226,12 @@ pub fn run(
         }
     });
     // Requests are done; the queued writes are finished before the store
-    // is closed (and flushed) with the last reference.
+    // is closed (and flushed) with the last reference. A replication run
+    // in flight stops before its next object; the runtime waits for it
+    // (and any other blocking work) at most [`SHUTDOWN_WAIT`].
     shared.writer.stop();
-    runtime.shutdown_timeout(Duration::from_secs(10));
+    shared.replicator.stop();
+    runtime.shutdown_timeout(SHUTDOWN_WAIT);
     served.map_err(|e| Error::io(std::path::Path::new("the server's socket"), e))?;
     tracing::info!("stopped; every acknowledged write is durable");
     Ok(())

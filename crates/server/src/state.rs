@@ -57,4 +57,6 @@ pub(crate) struct Shared {
     pub reminders: crate::daily::Reminders,
     /// The last daily reminder run since the server started.
     pub last_run: crate::daily::Last,
+    /// Continuous replication: its settings and state.
+    pub replicator: Arc<crate::replicate::Replicator>,
 }

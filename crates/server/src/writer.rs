@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use entitle_app::{Context, Error, ErrorKind, Store};
+use entitle_core::chain::Hash32;
 use entitle_core::ledger::Draft;
 use entitle_store::Appended;
 use parking_lot::{Mutex, RwLock};
@@ -52,12 +53,16 @@ fn unanswered() -> Error {
 }
 
 impl Writer {
-    /// Starts the writer thread over the shared store.
-    pub(crate) fn start(store: Arc<RwLock<Store>>) -> Writer {
+    /// Starts the writer thread over the shared store; `written` is
+    /// told the committed head after each write (and must not block).
+    pub(crate) fn start(
+        store: Arc<RwLock<Store>>,
+        written: impl Fn(u64, &Hash32) + Send + 'static,
+    ) -> Writer {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("entitle-writer".into())
-            .spawn(move || run(&rx, &store))
+            .spawn(move || run(&rx, &store, &written))
             .expect("the writer thread starts");
         Writer {
             queue: Mutex::new(Some(tx)),
@@ -106,9 +111,19 @@ impl Writer {
     }
 }
 
-fn run(rx: &std::sync::mpsc::Receiver<Job>, store: &RwLock<Store>) {
+fn run(rx: &std::sync::mpsc::Receiver<Job>, store: &RwLock<Store>, written: &dyn Fn(u64, &Hash32)) {
     let mut next = None;
     loop {
+        if next.is_none() {
+            // Told once the queue is drained: a group, or the jobs that
+            // came together, nudge the replicator once.
+            let head = {
+                let store = store.read();
+                let applied = store.applied();
+                (applied.head.seq, applied.head_hash)
+            };
+            written(head.0, &head.1);
+        }
         let first = match next.take() {
             Some(job) => job,
             None => match rx.recv() {

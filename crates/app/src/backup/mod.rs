@@ -10,6 +10,7 @@
 
 pub mod dest;
 pub mod manifest;
+pub mod replicate;
 pub mod s3;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -2,6 +2,10 @@
 //! which holds the store. The committed head is taken under a short read
 //! lock; the copy is then made from it while writes go on (the log only
 //! grows past the head, and stored documents never change).
+//!
+//! `GET /api/v1/replication` (every signed-in role): the state of the
+//! continuous copy (`[backup] replicate_to`); its destination and error
+//! text for admins only.
 
 use std::sync::{Arc, Mutex};
 
@@ -92,4 +96,12 @@ pub(crate) async fn run(
     .await
     .map_err(|_| ApiError::App(Error::new(ErrorKind::Io, "the backup stopped unexpectedly")))?;
     Ok(done?)
+}
+
+/// `GET /api/v1/replication`
+pub(crate) async fn replication(
+    State(shared): State<Arc<Shared>>,
+    who: Principal,
+) -> Json<crate::replicate::Status> {
+    Json(shared.replicator.status(who.must_admin().is_ok()))
 }

@@ -50,6 +50,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/api/v1/verify", get(queries::verify))
         .route("/api/v1/backups", post(backups::backup))
+        .route("/api/v1/replication", get(backups::replication))
         .route("/api/v1/export", get(writes::export))
         .route("/api/v1/events", post(writes::events))
         .route("/api/v1/imports/usage", post(writes::usage_import))

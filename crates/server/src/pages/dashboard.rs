@@ -96,6 +96,9 @@ struct Dashboard {
     stale_more: Option<String>,
     /// The chain's state, and whether its last check failed.
     chain: (String, bool),
+    /// The off-site copy's state when the server replicates, and whether
+    /// it fails.
+    replication: Option<(String, bool)>,
     json_href: String,
     csv_href: String,
     renewals_json_href: String,
@@ -213,6 +216,34 @@ fn chain_state(lang: Lang, shared: &Shared, times: &Times) -> (String, bool) {
     } else {
         (lang.chain_broken(v.first_bad_seq, &ago), true)
     }
+}
+
+/// The off-site copy's state (`[backup] replicate_to`), if the server
+/// replicates: the text, and whether it fails. The destination and the
+/// error for admins only, as `GET /api/v1/replication` answers.
+fn replication_state(lang: Lang, shared: &Shared, admin: bool) -> Option<(String, bool)> {
+    let status = shared.replicator.status(admin);
+    if !status.enabled {
+        return None;
+    }
+    let text = if status.failing {
+        lang.replication_failing(status.failures, status.last_error.as_deref())
+    } else {
+        match (status.replicated_seq, &status.replicated_at) {
+            (Some(seq), Some(at)) => {
+                let ago = at
+                    .parse::<Timestamp>()
+                    .map_or(0, |at| Timestamp::now().as_second() - at.as_second());
+                lang.replicated(seq, status.head_seq, &lang.ago(ago), status.lag_seconds)
+            }
+            _ => lang.replication_first(),
+        }
+    };
+    let text = match &status.dest {
+        Some(dest) => lang.replication_to(dest, &text),
+        None => text,
+    };
+    Some((text, status.failing))
 }
 
 /// `GET /`
@@ -370,6 +401,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, visit: Visit) -> Res
         stale_more: (stale_count > DASHBOARD_LIST)
             .then(|| lang.and_more(stale_count - DASHBOARD_LIST)),
         chain: chain_state(lang, &shared, &times),
+        replication: replication_state(lang, &shared, visit.who.must_admin().is_ok()),
         json_href: format!("/api/v1/position{q}"),
         csv_href: format!("/position.csv{q}"),
         renewals_json_href: format!("/api/v1/renewals{q}"),

@@ -361,6 +361,61 @@ impl Lang {
         }
     }
 
+    /// The off-site copy holds events up to `seq` of the head `head`.
+    pub(crate) fn replicated(self, seq: u64, head: u64, ago: &str, lag_seconds: u64) -> String {
+        let behind = head.saturating_sub(seq);
+        match (self, behind) {
+            (Lang::De, 0) => format!("Kopie außer Haus aktuell: bis Ereignis #{seq} ({ago})"),
+            (Lang::En, 0) => format!("Off-site copy up to date: to event #{seq} ({ago})"),
+            (Lang::De, 1) => format!(
+                "Kopie außer Haus bis Ereignis #{seq} ({ago}); 1 neueres Ereignis seit {lag_seconds} s noch nicht kopiert"
+            ),
+            (Lang::En, 1) => format!(
+                "Off-site copy to event #{seq} ({ago}); 1 newer event not copied yet ({lag_seconds} s)"
+            ),
+            (Lang::De, k) => format!(
+                "Kopie außer Haus bis Ereignis #{seq} ({ago}); {k} neuere Ereignisse seit {lag_seconds} s noch nicht kopiert"
+            ),
+            (Lang::En, k) => format!(
+                "Off-site copy to event #{seq} ({ago}); {k} newer events not copied yet ({lag_seconds} s)"
+            ),
+        }
+    }
+
+    /// The server replicates, but no copy completed since it started.
+    pub(crate) fn replication_first(self) -> String {
+        match self {
+            Lang::De => "Kopie außer Haus: der erste Abgleich seit dem Start läuft".to_owned(),
+            Lang::En => "Off-site copy: the first run since the start is under way".to_owned(),
+        }
+    }
+
+    /// The off-site copy fails; why, for an admin.
+    pub(crate) fn replication_failing(self, failures: u32, error: Option<&str>) -> String {
+        match (self, error) {
+            (Lang::De, Some(e)) => format!(
+                "Die Kopie außer Haus schlägt fehl ({failures} Versuche in Folge; sie wird wieder versucht): {e}"
+            ),
+            (Lang::De, None) => format!(
+                "Die Kopie außer Haus schlägt fehl ({failures} Versuche in Folge; sie wird wieder versucht). Ein Admin sieht den Grund."
+            ),
+            (Lang::En, Some(e)) => format!(
+                "The off-site copy FAILS ({failures} tries in a row; it is tried again): {e}"
+            ),
+            (Lang::En, None) => format!(
+                "The off-site copy FAILS ({failures} tries in a row; it is tried again). An admin sees why."
+            ),
+        }
+    }
+
+    /// The copy's state with its destination (for admins).
+    pub(crate) fn replication_to(self, dest: &str, state: &str) -> String {
+        match self {
+            Lang::De => format!("{state} — Ziel: {dest}"),
+            Lang::En => format!("{state} — to {dest}"),
+        }
+    }
+
     pub(crate) fn chain(self, events: u64, head: &str) -> String {
         match (self, events) {
             (Lang::De, 1) => format!("1 Ereignis in der Kette, Kopf {head}…"),
