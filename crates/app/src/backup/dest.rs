@@ -43,8 +43,9 @@ pub enum Lock {
 }
 
 /// A place objects are created in and read from, by name relative to the
-/// copy's root (`segments/…`, `blobs/…`, `manifests/…`).
-pub trait Dest {
+/// copy's root (`segments/…`, `blobs/…`, `manifests/…`). Shared by the
+/// threads that send documents, so `Sync`.
+pub trait Dest: Sync {
     /// The destination as the user wrote it (for messages).
     fn describe(&self) -> String;
     /// Every object's name and size.
