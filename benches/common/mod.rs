@@ -70,16 +70,22 @@ pub fn measure(mut cmd: Command) -> Run {
 
 /// CPU seconds (user + system) used by the children waited for so far.
 pub fn children_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat_cpu("/proc/self/stat", 16)
+}
+
+/// CPU seconds in a `stat(5)` file: the user time in field `user` and the
+/// system time in the field after it.
+pub fn stat_cpu(file: &str, user: usize) -> f64 {
+    let stat = std::fs::read_to_string(file).unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<&str> = after.split_whitespace().collect();
-    // Fields 16 and 17 of stat(5); `after` starts at field 3.
+    // `after` starts at field 3.
     let ticks = |i: usize| {
         f.get(i - 3)
             .and_then(|v| v.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
-    (ticks(16) + ticks(17)) / 100.0 // USER_HZ
+    (ticks(user) + ticks(user + 1)) / 100.0 // USER_HZ
 }
 
 /// Copies a directory tree (a kept benchmark store), leaving out the

@@ -72,16 +72,7 @@ fn run(store: &Path, args: &[&str]) -> Duration {
 /// CPU seconds (user + system) this thread has used: SQLite's work, which
 /// runs on it.
 fn thread_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = after.split_whitespace().collect();
-    // Fields 14 and 15 of stat(5); `after` starts at field 3.
-    let ticks = |i: usize| {
-        f.get(i - 3)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(14) + ticks(15)) / 100.0 // USER_HZ
+    common::stat_cpu("/proc/thread-self/stat", 14)
 }
 
 fn output(store: &Path, args: &[&str]) -> String {

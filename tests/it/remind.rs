@@ -900,17 +900,7 @@ fn starttls_with_a_self_signed_ca_needs_smtp_ca_file_and_then_delivers() {
     // A file that is no certificate is named by key and path.
     let bogus = s.path.join("bogus.pem");
     std::fs::write(&bogus, "not a certificate").unwrap();
-    std::fs::write(
-        &file,
-        with_contacts.replace(
-            "timeout_secs = 5\n",
-            &format!(
-                "timeout_secs = 5\nca_file = {:?}\n",
-                bogus.display().to_string()
-            ),
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, with_ca_file(&with_contacts, &bogus)).unwrap();
     let err = s.fails(2, &["remind", "--dry-run"]);
     assert!(
         err.contains("smtp.ca_file") && err.contains("bogus.pem"),
@@ -918,17 +908,7 @@ fn starttls_with_a_self_signed_ca_needs_smtp_ca_file_and_then_delivers() {
     );
     // With the test's CA trusted: delivered over TLS, recorded.
     let ca = sink.dir.path().join("ca.pem");
-    std::fs::write(
-        &file,
-        with_contacts.replace(
-            "timeout_secs = 5\n",
-            &format!(
-                "timeout_secs = 5\nca_file = {:?}\n",
-                ca.display().to_string()
-            ),
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, with_ca_file(&with_contacts, &ca)).unwrap();
     let out = s.ok(&["remind"]);
     assert!(out.contains("sent 2 message(s)"), "{out}");
     assert_eq!(sink.messages().len(), 2);
@@ -959,19 +939,20 @@ fn smtps_with_implicit_tls_delivers_once_its_ca_is_trusted() {
     assert!(!s.path.join("remind/sent.jsonl").exists());
 
     let ca = sink.dir.path().join("ca.pem");
-    std::fs::write(
-        &file,
-        smtps.replace(
-            "timeout_secs = 5\n",
-            &format!(
-                "timeout_secs = 5\nca_file = {:?}\n",
-                ca.display().to_string()
-            ),
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, with_ca_file(&smtps, &ca)).unwrap();
     let out = s.ok(&["remind"]);
     assert!(out.contains("sent 2 message(s)"), "{out}");
     assert_eq!(sink.messages().len(), 2);
     assert!(s.path.join("remind/sent.jsonl").exists());
+}
+
+/// The settings `text` with `[smtp] ca_file` naming `ca`.
+fn with_ca_file(text: &str, ca: &Path) -> String {
+    text.replace(
+        "timeout_secs = 5\n",
+        &format!(
+            "timeout_secs = 5\nca_file = {:?}\n",
+            ca.display().to_string()
+        ),
+    )
 }

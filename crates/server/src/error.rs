@@ -52,6 +52,16 @@ impl ApiError {
         ApiError::App(Error::invalid(field, value, problem))
     }
 
+    /// What the API's JSON says of the failure, as one sentence for a
+    /// page: the message and, when there is one, what to do.
+    pub(crate) fn sentence(&self) -> String {
+        let (_, _, _, message, hint) = self.parts();
+        match hint {
+            Some(hint) => format!("{message} ({hint})"),
+            None => message,
+        }
+    }
+
     fn parts(
         &self,
     ) -> (

@@ -397,9 +397,10 @@ fn software_rows(
     };
     let mut rows = Vec::new();
     let mut unmatched = BTreeSet::new();
+    let catalog = osquery::Catalog::new(licensed);
     for h in programs {
         let facts = hosts[&match_key(&h.name)].1.clone();
-        let mapped = osquery::map_programs(&h.programs, licensed);
+        let mapped = catalog.map(&h.programs);
         result.skipped += mapped.unmatched.len() as u64;
         unmatched.extend(mapped.unmatched);
         for m in mapped.installed {

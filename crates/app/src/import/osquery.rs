@@ -765,7 +765,8 @@ pub(crate) struct Mapped {
     pub(crate) unmatched: Vec<String>,
 }
 
-/// Maps a host's programs to the store's licensed products.
+/// The store's licensed products as the mapping reads them, built once
+/// per import (not once per host).
 ///
 /// The rule: a program is by the store's vendor whose name begins its
 /// publisher (`Microsoft Corporation` → Microsoft, `Oracle America, Inc.`
@@ -779,40 +780,61 @@ pub(crate) struct Mapped {
 /// 2019 (64-bit)` is SQL Server version 2019, while `SQL Server
 /// Management Studio` is no SQL Server. Several programs of one product
 /// on a host are one installation, of the highest version.
-pub(crate) fn map_programs(programs: &[Program], licensed: &[Licensed]) -> Mapped {
-    let mut vendors: Vec<(Vec<String>, &str)> = Vec::new();
-    for l in licensed {
-        if !vendors
-            .iter()
-            .any(|(_, v)| match_key(v) == match_key(&l.vendor))
-        {
-            vendors.push((company_words(&l.vendor), &l.vendor));
-        }
-    }
-    let mut out = Mapped::default();
-    let mut by_product: BTreeMap<(String, String), Matched> = BTreeMap::new();
-    for p in programs {
-        let matched = vendor_of(p, &vendors).and_then(|vendor| {
-            let products: Vec<&Licensed> = licensed
-                .iter()
-                .filter(|l| match_key(&l.vendor) == match_key(vendor))
-                .collect();
-            match_program(p, vendor, &products)
-        });
-        let Some(m) = matched else {
-            out.unmatched.push(p.name.clone());
-            continue;
+pub(crate) struct Catalog<'l> {
+    /// Each licensed vendor once (as first listed): its company words and
+    /// its name.
+    vendors: Vec<(Vec<String>, &'l str)>,
+    /// Its products, by folded vendor name.
+    products_of: BTreeMap<String, Vec<&'l Licensed>>,
+}
+
+impl<'l> Catalog<'l> {
+    pub(crate) fn new(licensed: &'l [Licensed]) -> Self {
+        let mut catalog = Catalog {
+            vendors: Vec::new(),
+            products_of: BTreeMap::new(),
         };
-        let key = (match_key(&m.vendor), match_key(&m.product));
-        let newer = by_product.get(&key).is_none_or(|old| {
-            version_key(old.version.as_deref()) < version_key(m.version.as_deref())
-        });
-        if newer {
-            by_product.insert(key, m);
+        for l in licensed {
+            let products = catalog.products_of.entry(match_key(&l.vendor)).or_default();
+            if products.is_empty() {
+                catalog.vendors.push((company_words(&l.vendor), &l.vendor));
+            }
+            products.push(l);
         }
+        catalog
     }
-    out.installed = by_product.into_values().collect();
-    out
+
+    /// Maps a host's programs to the licensed products.
+    pub(crate) fn map(&self, programs: &[Program]) -> Mapped {
+        let mut out = Mapped::default();
+        let mut by_product: BTreeMap<(String, String), Matched> = BTreeMap::new();
+        for p in programs {
+            let matched = vendor_of(p, &self.vendors).and_then(|vendor| {
+                let products = self.products_of.get(&match_key(vendor))?;
+                match_program(p, vendor, products)
+            });
+            let Some(m) = matched else {
+                out.unmatched.push(p.name.clone());
+                continue;
+            };
+            let key = (match_key(&m.vendor), match_key(&m.product));
+            let newer = by_product.get(&key).is_none_or(|old| {
+                version_key(old.version.as_deref()) < version_key(m.version.as_deref())
+            });
+            if newer {
+                by_product.insert(key, m);
+            }
+        }
+        out.installed = by_product.into_values().collect();
+        out
+    }
+}
+
+/// Maps a host's programs to the store's licensed products (see
+/// [`Catalog`] for the rule).
+#[cfg(test)]
+fn map_programs(programs: &[Program], licensed: &[Licensed]) -> Mapped {
+    Catalog::new(licensed).map(programs)
 }
 
 #[cfg(test)]

@@ -375,9 +375,9 @@ pub(crate) async fn licenses_import(
     .await
 }
 
-/// `POST /api/v1/imports/inventory`: the CSV as the body, `?date=` the
-/// day the inventory was taken, `?snapshot=true` for a file that lists
-/// everything on its hosts.
+/// `POST /api/v1/imports/inventory`: the CSV or osquery's JSON as the
+/// body, `?date=` the day the inventory was taken, `?snapshot=true` for a
+/// file that lists everything on its hosts.
 pub(crate) async fn inventory_import(
     State(shared): State<Arc<Shared>>,
     who: Principal,

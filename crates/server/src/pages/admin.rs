@@ -324,7 +324,7 @@ fn typed_email(lang: Lang, text: &str) -> Result<Option<String>, String> {
 async fn refused(shared: &Arc<Shared>, visit: &Visit, mut drawn: Drawn, e: ApiError) -> Response {
     let message = match &e {
         ApiError::App(app) => app.message().to_owned(),
-        other => format!("{other:?}"),
+        other => other.sentence(),
     };
     drawn.problem = Some((String::new(), message));
     render(shared, visit, drawn, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -503,10 +503,7 @@ pub(crate) async fn backup(
             render(&shared, &visit, drawn, StatusCode::OK).await
         }
         Err(e) => {
-            let why = match &e {
-                ApiError::App(app) => app.to_string(),
-                other => format!("{other:?}"),
-            };
+            let why = e.sentence();
             let field = match &e {
                 ApiError::App(app) if app.field() == Some("retain_days") => "backup_retain",
                 ApiError::App(app) if app.field() == Some("lock_mode") => "backup_lock_mode",
