@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use jiff::civil::Date;
 
 use crate::record::{Event, Record};
-use crate::timeline::{LicenseView, Status, Terms};
+use crate::timeline::{counts, Change, LicenseTimeline, LicenseView, PaidCost, Status, Terms};
+use crate::types::Quantity;
 
 /// Every license visible on `as_of` as known at seq `known`, by id.
 #[must_use]
@@ -177,4 +178,73 @@ pub fn from_host_views(
             (k.clone(), (v.facts.clone(), software, v.last_seen))
         })
         .collect()
+}
+
+/// The latest cost of a license, folded from its timeline entry by entry
+/// up to `as_of` (as known at `known`): the reference for
+/// [`LicenseView::paid`], which a view computes in its own pass. A
+/// purchase pays for start..end; an extension for the day after the
+/// previous end..its new end; a true-up for the increase, on the basis of
+/// the period it falls in.
+#[must_use]
+pub fn latest_cost(t: &LicenseTimeline, as_of: Date, known: u64) -> Option<PaidCost> {
+    let (purchase, terms) = t.purchase()?;
+    if !counts(purchase.seq, purchase.voided_by, known) || purchase.effective > as_of {
+        return None;
+    }
+    let mut applied: Vec<_> = t.entries[1..]
+        .iter()
+        .filter(|e| counts(e.seq, e.voided_by, known) && e.effective <= as_of)
+        .collect();
+    applied.sort_by_key(|e| (e.effective, e.seq));
+    let mut quantity = terms.quantity;
+    let mut end = terms.end;
+    let mut period = (terms.start, terms.end);
+    let mut last = terms.cost.clone().map(|m| PaidCost {
+        money: m,
+        quantity,
+        period,
+    });
+    for e in applied {
+        match &e.change {
+            Change::Extended {
+                until,
+                quantity: q,
+                cost,
+                ..
+            } => {
+                let from = end.and_then(|d| d.tomorrow().ok()).unwrap_or(e.effective);
+                end = Some(*until);
+                period = (from, end);
+                if let Some(q) = q {
+                    quantity = *q;
+                }
+                if let Some(c) = cost {
+                    last = Some(PaidCost {
+                        money: c.clone(),
+                        quantity,
+                        period,
+                    });
+                }
+            }
+            Change::Adjusted { quantity: q, cost } => {
+                let bought = match (quantity, *q) {
+                    (Quantity::Count(old), Quantity::Count(new)) if new > old => {
+                        Quantity::Count(new - old)
+                    }
+                    (_, new) => new,
+                };
+                quantity = *q;
+                if let Some(c) = cost {
+                    last = Some(PaidCost {
+                        money: c.clone(),
+                        quantity: bought,
+                        period,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    last
 }

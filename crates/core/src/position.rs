@@ -1,15 +1,16 @@
 //! The compliance position: entitled against used, per vendor, product and
 //! metric, on a business date as known at a seq.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jiff::civil::Date;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::{derive, CountRule, Derived, HostView};
-use crate::timeline::{counts, Change, LicenseTimeline, LicenseView, UsageSeries};
-use crate::types::{match_key, Metric, Money, ProductKey, Quantity};
+pub use crate::timeline::PaidCost;
+use crate::timeline::{LicenseView, UsageSeries};
+use crate::types::{match_key, Metric, ProductKey, Quantity};
 
 /// Where a product stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,17 +107,33 @@ pub fn position<'a>(
         licenses: Vec<String>,
         used: Option<UsedCount>,
     }
-    let mut rows: BTreeMap<ProductKey, Acc> = BTreeMap::new();
+    // Rows in key order, as indexes into `accs`; each spelling of a
+    // product is folded into its key once (thousands of licenses name a
+    // few hundred products), and licenses join their row in view order.
+    let mut accs: Vec<Acc> = Vec::new();
+    let mut rows: BTreeMap<ProductKey, usize> = BTreeMap::new();
+    let mut spellings: HashMap<(&str, &str, Metric), usize> = HashMap::new();
     for v in views {
-        let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
-        let acc = rows.entry(key).or_insert_with(|| Acc {
-            vendor: v.terms.vendor.clone(),
-            product: v.terms.product.clone(),
-            licensed: true,
-            entitled: None,
-            licenses: Vec::new(),
-            used: None,
+        let spelling = (
+            v.terms.vendor.as_str(),
+            v.terms.product.as_str(),
+            v.terms.metric,
+        );
+        let at = *spellings.entry(spelling).or_insert_with(|| {
+            let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
+            *rows.entry(key).or_insert_with(|| {
+                accs.push(Acc {
+                    vendor: v.terms.vendor.clone(),
+                    product: v.terms.product.clone(),
+                    licensed: true,
+                    entitled: None,
+                    licenses: Vec::new(),
+                    used: None,
+                });
+                accs.len() - 1
+            })
         });
+        let acc = &mut accs[at];
         if v.status.is_entitled() {
             acc.entitled = Some(match acc.entitled {
                 Some(q) => q.saturating_add(v.terms.quantity),
@@ -129,14 +146,18 @@ pub fn position<'a>(
         let Some(latest) = series.latest(as_of, known) else {
             continue;
         };
-        let acc = rows.entry(series.key.clone()).or_insert_with(|| Acc {
-            vendor: series.vendor.clone(),
-            product: series.product.clone(),
-            licensed: false,
-            entitled: None,
-            licenses: Vec::new(),
-            used: None,
+        let at = *rows.entry(series.key.clone()).or_insert_with(|| {
+            accs.push(Acc {
+                vendor: series.vendor.clone(),
+                product: series.product.clone(),
+                licensed: false,
+                entitled: None,
+                licenses: Vec::new(),
+                used: None,
+            });
+            accs.len() - 1
         });
+        let acc = &mut accs[at];
         // A series may come in parts (the years a store keeps): the
         // latest count of all of them is the one that counts, and a
         // product without a license is named as the part holding it
@@ -158,7 +179,9 @@ pub fn position<'a>(
             });
         }
     }
+    let mut accs: Vec<Option<Acc>> = accs.into_iter().map(Some).collect();
     rows.into_iter()
+        .filter_map(|(key, at)| Some((key, accs[at].take()?)))
         .map(|(key, acc)| {
             let entitled = acc.entitled.unwrap_or(Quantity::Count(0));
             let (balance, status) = standing(acc.used.as_ref(), entitled);
@@ -331,86 +354,6 @@ pub struct ReviewedRow {
     pub money: RowMoney,
 }
 
-/// The latest cost paid for a license as of a date, with the quantity it
-/// bought and the period it paid for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaidCost {
-    /// What was paid.
-    pub money: Money,
-    /// What it bought: the purchase's or extension's quantity, or for a
-    /// true-up (`adjust` with a cost) the increase.
-    pub quantity: Quantity,
-    /// The period paid for: first day and last day (`None`: perpetual).
-    pub period: (Date, Option<Date>),
-}
-
-/// Folds a license's counted entries up to `as_of` (as known at `known`)
-/// for its latest cost. A purchase pays for start..end; an extension for the
-/// day after the previous end..its new end; a true-up for the increase, on
-/// the basis of the period it falls in.
-#[must_use]
-pub fn latest_cost(t: &LicenseTimeline, as_of: Date, known: u64) -> Option<PaidCost> {
-    let (purchase, terms) = t.purchase()?;
-    if !counts(purchase.seq, purchase.voided_by, known) || purchase.effective > as_of {
-        return None;
-    }
-    let mut applied: Vec<_> = t.entries[1..]
-        .iter()
-        .filter(|e| counts(e.seq, e.voided_by, known) && e.effective <= as_of)
-        .collect();
-    applied.sort_by_key(|e| (e.effective, e.seq));
-    let mut quantity = terms.quantity;
-    let mut end = terms.end;
-    let mut period = (terms.start, terms.end);
-    let mut last = terms.cost.clone().map(|m| PaidCost {
-        money: m,
-        quantity,
-        period,
-    });
-    for e in applied {
-        match &e.change {
-            Change::Extended {
-                until,
-                quantity: q,
-                cost,
-                ..
-            } => {
-                let from = end.and_then(|d| d.tomorrow().ok()).unwrap_or(e.effective);
-                end = Some(*until);
-                period = (from, end);
-                if let Some(q) = q {
-                    quantity = *q;
-                }
-                if let Some(c) = cost {
-                    last = Some(PaidCost {
-                        money: c.clone(),
-                        quantity,
-                        period,
-                    });
-                }
-            }
-            Change::Adjusted { quantity: q, cost } => {
-                let bought = match (quantity, *q) {
-                    (Quantity::Count(old), Quantity::Count(new)) if new > old => {
-                        Quantity::Count(new - old)
-                    }
-                    (_, new) => new,
-                };
-                quantity = *q;
-                if let Some(c) = cost {
-                    last = Some(PaidCost {
-                        money: c.clone(),
-                        quantity: bought,
-                        period,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    last
-}
-
 /// What a price for `period` is a price for: a term of at most 13 calendar
 /// months (last day before first day + 13 months) is a year.
 #[must_use]
@@ -442,21 +385,34 @@ pub fn price_per(period: (Date, Option<Date>)) -> PricePer {
 pub fn review(
     rows: Vec<PositionRow>,
     views: &[LicenseView],
-    timelines: &[LicenseTimeline],
     as_of: Date,
-    known: u64,
     stale_after_days: u32,
 ) -> Vec<ReviewedRow> {
+    // Each spelling of a product once: thousands of licenses name a few
+    // hundred products.
+    let spellings: HashSet<(&str, &str, Metric)> = views
+        .iter()
+        .map(|v| {
+            (
+                v.terms.vendor.as_str(),
+                v.terms.product.as_str(),
+                v.terms.metric,
+            )
+        })
+        .collect();
     let mut licensed: HashMap<(String, String), BTreeSet<Metric>> = HashMap::new();
-    let by_id: HashMap<&str, &LicenseTimeline> =
-        timelines.iter().map(|t| (t.id.as_str(), t)).collect();
-    for v in views {
-        let key = ProductKey::new(&v.terms.vendor, &v.terms.product, v.terms.metric);
+    for (vendor, product, metric) in spellings {
+        let key = ProductKey::new(vendor, product, metric);
         licensed
             .entry((key.vendor, key.product))
             .or_default()
             .insert(key.metric);
     }
+    let entitled: HashMap<&str, &LicenseView> = views
+        .iter()
+        .filter(|v| v.status.is_entitled())
+        .map(|v| (v.id.as_str(), v))
+        .collect();
     let stale_before = as_of
         .checked_sub(jiff::Span::new().days(i64::from(stale_after_days)))
         .ok();
@@ -466,17 +422,16 @@ pub fn review(
                 .used
                 .as_ref()
                 .is_some_and(|u| stale_before.is_some_and(|limit| u.date < limit));
-            let metrics = licensed
-                .get(&(match_key(&row.vendor), match_key(&row.product)))
-                .cloned()
-                .unwrap_or_default();
+            let metrics = licensed.get(&(match_key(&row.vendor), match_key(&row.product)));
             let mut licensed_metrics = Vec::new();
-            if row.used.is_some() && !metrics.is_empty() && !metrics.contains(&row.metric) {
+            if let Some(metrics) =
+                metrics.filter(|m| row.used.is_some() && !m.is_empty() && !m.contains(&row.metric))
+            {
                 row.status = PositionStatus::MetricMismatch;
                 row.balance = None;
-                licensed_metrics = metrics.into_iter().collect();
+                licensed_metrics = metrics.iter().copied().collect();
             }
-            let money = price(&row, &by_id, as_of, known);
+            let money = price(&row, &entitled);
             ReviewedRow {
                 row,
                 stale,
@@ -487,12 +442,9 @@ pub fn review(
         .collect()
 }
 
-fn price(
-    row: &PositionRow,
-    by_id: &HashMap<&str, &LicenseTimeline>,
-    as_of: Date,
-    known: u64,
-) -> RowMoney {
+/// The money of a row, from the latest cost of each of its licenses
+/// (`entitled`: the entitled licenses' views by id).
+fn price(row: &PositionRow, entitled: &HashMap<&str, &LicenseView>) -> RowMoney {
     let fail = |note: String| RowMoney {
         note: Some(note),
         ..RowMoney::default()
@@ -508,16 +460,13 @@ fn price(
     let mut currencies = BTreeSet::new();
     let mut pers = BTreeSet::new();
     for id in &row.licenses {
-        let Some(paid) = by_id
-            .get(id.as_str())
-            .and_then(|t| latest_cost(t, as_of, known))
-        else {
+        let Some(paid) = entitled.get(id.as_str()).and_then(|v| v.paid.as_ref()) else {
             return fail(format!("no cost recorded for {id}"));
         };
         let Quantity::Count(n) = paid.quantity else {
             return fail(format!("{id} is unlimited: no unit price"));
         };
-        currencies.insert(paid.money.currency.clone());
+        currencies.insert(paid.money.currency.as_str());
         pers.insert(price_per(paid.period));
         total = match total.checked_add(paid.money.amount) {
             Some(t) => t,
@@ -526,7 +475,7 @@ fn price(
         units = units.saturating_add(n);
     }
     if currencies.len() > 1 {
-        let list: Vec<String> = currencies.into_iter().collect();
+        let list: Vec<&str> = currencies.into_iter().collect();
         return fail(format!(
             "mixed currencies ({}): never converted",
             list.join(", ")
@@ -550,7 +499,7 @@ fn price(
     }
     let mut money = RowMoney {
         unit_price: Some(unit),
-        currency: Some(currency),
+        currency: Some(currency.to_owned()),
         per: Some(per),
         ..RowMoney::default()
     };

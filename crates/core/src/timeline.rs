@@ -211,6 +211,19 @@ pub struct DocumentRef {
     pub seq: u64,
 }
 
+/// The latest cost paid for a license as of a date, with the quantity it
+/// bought and the period it paid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidCost {
+    /// What was paid.
+    pub money: Money,
+    /// What it bought: the purchase's or extension's quantity, or for a
+    /// true-up (`adjust` with a cost) the increase.
+    pub quantity: Quantity,
+    /// The period paid for: first day and last day (`None`: perpetual).
+    pub period: (Date, Option<Date>),
+}
+
 /// A license as it stood on a date, as known at a seq.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LicenseView {
@@ -231,6 +244,9 @@ pub struct LicenseView {
     /// The latest cost paid (purchase, extension or true-up) with the
     /// quantity it bought, for unit prices.
     pub last_cost: Option<(Money, Quantity)>,
+    /// The latest cost paid with what it bought and the period it paid
+    /// for, for the position's unit prices.
+    pub paid: Option<PaidCost>,
     /// Documents attached by then.
     pub documents: Vec<DocumentRef>,
 }
@@ -265,21 +281,47 @@ impl LicenseTimeline {
     /// voided).
     #[must_use]
     pub fn view(&self, as_of: Date, known: u64) -> Option<LicenseView> {
+        self.view_with(as_of, known, &mut Vec::new())
+    }
+
+    /// [`LicenseTimeline::view`] with a scratch list for the entries it
+    /// applies, for callers that view many licenses one after the other
+    /// (a position views every license): one allocation for all of them.
+    #[must_use]
+    pub fn view_with<'a>(
+        &'a self,
+        as_of: Date,
+        known: u64,
+        applied: &mut Vec<&'a Entry>,
+    ) -> Option<LicenseView> {
         let (purchase, terms) = self.purchase()?;
         if !counts(purchase.seq, purchase.voided_by, known) || purchase.effective > as_of {
             return None;
         }
-        let mut applied: Vec<&Entry> = self.entries[1..]
-            .iter()
-            .filter(|e| counts(e.seq, e.voided_by, known) && e.effective <= as_of)
-            .collect();
-        applied.sort_by_key(|e| (e.effective, e.seq));
+        applied.clear();
+        applied.extend(
+            self.entries[1..]
+                .iter()
+                .filter(|e| counts(e.seq, e.voided_by, known) && e.effective <= as_of),
+        );
+        // Entries are kept in seq order, which is nearly always date order.
+        if !applied.is_sorted_by_key(|e| (e.effective, e.seq)) {
+            applied.sort_by_key(|e| (e.effective, e.seq));
+        }
 
         let mut terms = terms.clone();
         let mut cancelled_on = None;
         let mut last_cost = terms.cost.clone().map(|c| (c, terms.quantity));
+        let mut paid = terms.cost.clone().map(|money| PaidCost {
+            money,
+            quantity: terms.quantity,
+            period: (terms.start, terms.end),
+        });
+        // The period the latest extension paid for: from the day after the
+        // previous end (or the extension's date) to its new end.
+        let mut period = (terms.start, terms.end);
         let mut documents = Vec::new();
-        for entry in applied {
+        for entry in applied.drain(..) {
             match &entry.change {
                 Change::Purchased(_) => {}
                 Change::Extended {
@@ -288,7 +330,12 @@ impl LicenseTimeline {
                     cost,
                     renewal_months,
                 } => {
+                    let from = terms
+                        .end
+                        .and_then(|d| d.tomorrow().ok())
+                        .unwrap_or(entry.effective);
                     terms.end = Some(*until);
+                    period = (from, terms.end);
                     if let Some(q) = quantity {
                         terms.quantity = *q;
                     }
@@ -297,12 +344,30 @@ impl LicenseTimeline {
                     }
                     if let Some(c) = cost {
                         last_cost = Some((c.clone(), terms.quantity));
+                        paid = Some(PaidCost {
+                            money: c.clone(),
+                            quantity: terms.quantity,
+                            period,
+                        });
                     }
                 }
                 Change::Adjusted { quantity, cost } => {
+                    // A true-up buys the increase, on the basis of the
+                    // period it falls in.
+                    let bought = match (terms.quantity, *quantity) {
+                        (Quantity::Count(old), Quantity::Count(new)) if new > old => {
+                            Quantity::Count(new - old)
+                        }
+                        (_, new) => new,
+                    };
                     terms.quantity = *quantity;
                     if let Some(c) = cost {
                         last_cost = Some((c.clone(), terms.quantity));
+                        paid = Some(PaidCost {
+                            money: c.clone(),
+                            quantity: bought,
+                            period,
+                        });
                     }
                 }
                 Change::Cancelled => {
@@ -347,6 +412,7 @@ impl LicenseTimeline {
             purchased_seq: purchase.seq,
             purchased_on: purchase.effective,
             last_cost,
+            paid,
             documents,
         })
     }

@@ -347,7 +347,15 @@ pub fn parse_count(text: &str) -> Result<u64, InputError> {
 /// form they are compared in.
 #[must_use]
 pub fn match_key(name: &str) -> String {
-    name.trim().to_lowercase()
+    let name = name.trim();
+    // The same fold for ASCII, without `to_lowercase`'s walk through
+    // Unicode's case tables: most names are ASCII, and a position folds
+    // every product's name.
+    if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        name.to_lowercase()
+    }
 }
 
 /// What a position row and a usage series are keyed by:

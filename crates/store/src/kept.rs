@@ -1,6 +1,6 @@
 //! What every position reads, kept in memory by a process that answers
-//! many of them (the server): the license timelines decoded, and every
-//! stored year of every usage series as sled returned it.
+//! many of them (the server): the license timelines and every usage
+//! series, decoded.
 //!
 //! A position reads all of that whatever its date, and on a big store
 //! reading it through sled is most of the position's cost (on the 1M-event
@@ -8,23 +8,19 @@
 //! fold: each timeline's view on the date and a binary search per series.
 //!
 //! What is kept is the derived state at one seq, `head`, and is exact for
-//! any question known at a seq up to it: a timeline's view and a usage
-//! year's latest entry as known at `known` look only at events up to
-//! `known`, and the log up to a seq never changes. So nothing is ever
-//! invalidated; a question known at a later seq (a write moved "now")
-//! builds the set again at the new head, once, while questions known at
-//! earlier seqs keep using the old set.
+//! any question known at a seq up to it: a timeline's view and a series'
+//! latest entry as known at `known` look only at events up to `known`,
+//! and the log up to a seq never changes. So nothing is ever invalidated;
+//! a question known at a later seq (a write moved "now") builds the set
+//! again at the new head, once, while questions known at earlier seqs
+//! keep using the old set.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use entitle_core::timeline::{LicenseTimeline, UsageSeries, Year};
-use jiff::civil::Date;
+use entitle_core::timeline::{LicenseTimeline, UsageSeries};
 
 use crate::error::StoreError;
 use crate::projections::Projections;
-
-/// The usage years of one series, oldest first.
-type SeriesYears = Vec<(Year, sled::IVec)>;
 
 /// The inputs of a position as derived at `head`.
 #[derive(Debug)]
@@ -33,49 +29,19 @@ pub(crate) struct Kept {
     pub head: u64,
     /// Every license timeline.
     pub timelines: Arc<[LicenseTimeline]>,
-    /// Every usage series' stored years.
-    usage: Vec<SeriesYears>,
+    /// Every usage series, whole (all its years).
+    pub usage: Vec<UsageSeries>,
 }
 
 impl Kept {
     /// Reads the set from the derived state at `head`.
     fn read(proj: &Projections, head: u64) -> Result<Kept, StoreError> {
         let timelines: Vec<LicenseTimeline> = proj.licenses()?.collect::<Result<_, _>>()?;
-        let mut usage: Vec<SeriesYears> = Vec::new();
-        proj.usage_years(|first, year, value| {
-            match usage.last_mut() {
-                Some(series) if !first => series.push((year, value)),
-                _ => usage.push(vec![(year, value)]),
-            }
-            Ok(())
-        })?;
         Ok(Kept {
             head,
             timelines: timelines.into(),
-            usage,
+            usage: proj.usage_series()?,
         })
-    }
-
-    /// Every series' latest counted entry on `as_of` as known at `known`
-    /// (`known` ≤ `head`), the series without one left out.
-    pub(crate) fn usage_latest(
-        &self,
-        proj: &Projections,
-        as_of: Date,
-        known: u64,
-    ) -> Result<Vec<UsageSeries>, StoreError> {
-        let upto = Year::of(as_of);
-        let mut out = Vec::new();
-        for series in &self.usage {
-            let years = series
-                .iter()
-                .filter(|(year, _)| *year <= upto)
-                .map(|(_, value)| value);
-            if let Some(latest) = proj.latest_in_years(years, as_of, known)? {
-                out.push(latest);
-            }
-        }
-        Ok(out)
     }
 }
 

@@ -37,6 +37,7 @@ use jiff::{Timestamp, ToSpan};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::FileFailurePersistence;
+use rust_decimal::Decimal;
 
 /// Every date in a history is an offset in days from here.
 const BASE: Date = date(2022, 1, 1);
@@ -84,6 +85,7 @@ enum Op {
         renewal_months: Option<u32>,
         tags: Vec<Index>,
         effective: Option<i32>,
+        cost: Option<u32>,
     },
     Extend {
         lic: Index,
@@ -93,11 +95,13 @@ enum Op {
         renewal_months: Option<u32>,
         /// Days after the purchase's effective date.
         effective: Option<i32>,
+        cost: Option<u32>,
     },
     Adjust {
         lic: Index,
         qty: Quantity,
         effective: Option<i32>,
+        cost: Option<u32>,
     },
     Cancel {
         lic: Index,
@@ -153,6 +157,12 @@ fn effective(range: std::ops::Range<i32>) -> impl Strategy<Value = Option<i32>> 
     prop_oneof![1 => Just(None), 3 => range.prop_map(Some)]
 }
 
+/// A cost in euros, for about half of the purchases, extensions and
+/// true-ups.
+fn cost() -> impl Strategy<Value = Option<u32>> {
+    prop::option::of(1u32..50_000)
+}
+
 fn op() -> impl Strategy<Value = Op> {
     let purchase = (
         (
@@ -170,12 +180,13 @@ fn op() -> impl Strategy<Value = Op> {
             prop::option::of(0u32..25),
             prop::collection::vec(any::<Index>(), 0..3),
             effective(0..1200),
+            cost(),
         ),
     )
         .prop_map(
             |(
                 (id, vendor, product, edition, metric, qty),
-                (start, len, auto_renew, renewal_months, tags, effective),
+                (start, len, auto_renew, renewal_months, tags, effective, cost),
             )| Op::Purchase {
                 id,
                 vendor,
@@ -189,6 +200,7 @@ fn op() -> impl Strategy<Value = Op> {
                 renewal_months,
                 tags,
                 effective,
+                cost,
             },
         );
     let extend = (
@@ -197,22 +209,26 @@ fn op() -> impl Strategy<Value = Op> {
         prop::option::of(quantity()),
         prop::option::of(1u32..25),
         effective(-20..900),
+        cost(),
     )
-        .prop_map(|(lic, by, qty, renewal_months, effective)| Op::Extend {
-            lic,
-            by,
-            qty,
-            renewal_months,
-            effective,
-        });
-    let adjust =
-        (any::<Index>(), quantity(), effective(-20..900)).prop_map(|(lic, qty, effective)| {
-            Op::Adjust {
+        .prop_map(
+            |(lic, by, qty, renewal_months, effective, cost)| Op::Extend {
                 lic,
+                by,
                 qty,
+                renewal_months,
                 effective,
-            }
-        });
+                cost,
+            },
+        );
+    let adjust = (any::<Index>(), quantity(), effective(-20..900), cost()).prop_map(
+        |(lic, qty, effective, cost)| Op::Adjust {
+            lic,
+            qty,
+            effective,
+            cost,
+        },
+    );
     let cancel = (any::<Index>(), effective(-20..900))
         .prop_map(|(lic, effective)| Op::Cancel { lic, effective });
     let usage = (
@@ -316,6 +332,7 @@ impl Sim {
                 renewal_months,
                 tags,
                 effective,
+                cost,
             } => {
                 let start = day(*start);
                 let p = Purchased {
@@ -330,8 +347,8 @@ impl Sim {
                     start,
                     end: len.map(|l| start.checked_add(l.days()).expect("in range")),
                     maintenance_end: None,
-                    cost: None,
-                    currency: None,
+                    cost: cost.map(Decimal::from),
+                    currency: cost.map(|_| "EUR".to_owned()),
                     po: None,
                     reseller: None,
                     owner: None,
@@ -352,14 +369,15 @@ impl Sim {
                 qty,
                 renewal_months,
                 effective,
+                cost,
             } => {
                 let id = self.license(lic);
                 let end = self.end.get(&id).copied().unwrap_or(BASE);
                 let x = Extended {
                     until: end.checked_add(by.days()).expect("in range"),
                     qty: *qty,
-                    cost: None,
-                    currency: None,
+                    cost: cost.map(Decimal::from),
+                    currency: cost.map(|_| "EUR".to_owned()),
                     renewal_months: *renewal_months,
                     id: id.clone(),
                 };
@@ -370,14 +388,15 @@ impl Sim {
                 lic,
                 qty,
                 effective,
+                cost,
             } => {
                 let id = self.license(lic);
                 let effective = self.after_purchase(&id, *effective);
                 let x = Adjusted {
                     id,
                     qty: *qty,
-                    cost: None,
-                    currency: None,
+                    cost: cost.map(Decimal::from),
+                    currency: cost.map(|_| "EUR".to_owned()),
                 };
                 (Event::Adjusted(x), effective, Some("true-up".to_owned()))
             }
@@ -835,6 +854,7 @@ proptest! {
         for (i, r) in records.iter().enumerate() {
             prop_assert_eq!(r.seq, i as u64 + 1);
         }
+        let timelines = store.timelines().expect("timelines");
         for (as_of, known) in pairs(&queries, last) {
             let views = store.licenses_at(as_of, known).expect("licenses");
             let got = naive::from_views(&views);
@@ -851,6 +871,14 @@ proptest! {
                 expected_position(&want, &records, as_of, known),
                 "position as of {} known at #{}", as_of, known
             );
+            // The cost a view folds in its own pass is the reference's.
+            for t in &timelines {
+                prop_assert_eq!(
+                    t.view(as_of, known).and_then(|v| v.paid),
+                    naive::latest_cost(t, as_of, known),
+                    "latest cost of {} as of {} known at #{}", t.id, as_of, known
+                );
+            }
         }
         // Known-at a moment: every append's `now` resolves to its last seq.
         for (now, seq) in marks {

@@ -66,14 +66,7 @@ impl Derived {
             as_of,
             DEFAULT_STALE_AFTER_DAYS,
         );
-        let position = review(
-            rows,
-            &views,
-            &changes.licenses,
-            as_of,
-            known,
-            DEFAULT_STALE_AFTER_DAYS,
-        );
+        let position = review(rows, &views, as_of, DEFAULT_STALE_AFTER_DAYS);
         let position_csv = position_csv(layout, &position, as_of, known);
         let licenses_csv = licenses_csv(layout, &views);
         let usage_csv = usage_csv(layout, records, as_of, known);

@@ -346,12 +346,5 @@ pub fn reviewed(
         let hosts = store.hosts_at(as_of, known)?;
         rows = with_inventory(rows, &inputs.views, &hosts, as_of, stale_after);
     }
-    Ok(review(
-        rows,
-        &inputs.views,
-        &inputs.timelines,
-        as_of,
-        known,
-        stale_after,
-    ))
+    Ok(review(rows, &inputs.views, as_of, stale_after))
 }
