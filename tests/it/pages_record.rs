@@ -121,6 +121,11 @@ fn a_purchase_by_the_form_is_recorded_once_and_a_bad_form_writes_nothing() {
         fill(&c, "qty", "-5").await;
         submit(&c).await;
         assert_eq!(text(&c, "#e-start").await, "Fill this in.");
+        assert!(
+            text(&c, "#e-qty").await.contains("whole number"),
+            "both problems at once: {}",
+            text(&c, "#e-qty").await
+        );
         assert_eq!(value(&c, "vendor").await, "Adobe");
         assert_eq!(value(&c, "qty").await, "-5");
         assert!(text(&c, "#form-problems")

@@ -878,6 +878,26 @@ fn to_write(
     };
     let notice_days = days("notice_days", &mut problems);
     let renewal_months = days("renewal_months", &mut problems);
+    // A quantity or count the ledger would refuse is named with the other
+    // problems, not only after they are mended.
+    let quantity_refused = match action {
+        Action::Usage => {
+            let text = given("count");
+            !text.is_empty() && entitle_core::types::parse_count(&text).is_err()
+        }
+        _ => {
+            let text = given("qty");
+            !text.is_empty() && text.parse::<entitle_core::Quantity>().is_err()
+        }
+    };
+    if quantity_refused {
+        let field = if action == Action::Usage {
+            "count"
+        } else {
+            "qty"
+        };
+        problems.push((field.to_owned(), f.bad_quantity.to_owned()));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
