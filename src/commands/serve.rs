@@ -116,6 +116,7 @@ fn options(
                 .filter(|p| !p.is_empty()),
         },
         replicate,
+        backup: config.settings.backup.clone(),
     };
     match entitle_server::check(&options) {
         // A refused address from the file is named as the file's key, not

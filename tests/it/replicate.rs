@@ -297,3 +297,43 @@ fn bad_replication_settings_are_refused_naming_the_file_line_and_key() {
     );
     assert!(err.contains("replicate-delay"), "{err}");
 }
+
+/// A backup started through the API (and the admin page) uses the
+/// `[backup]` settings of the file `serve` was given with `--config`, not
+/// only the store's own `entitle.toml`: here the S3 endpoint is known from
+/// that file alone.
+#[test]
+fn a_backup_through_the_api_uses_the_settings_file_serve_was_given() {
+    let weed = server();
+    weed.create_bucket("viaconfig", false);
+    let store = two_vendor_store();
+    let settings = tempfile::tempdir().unwrap();
+    let file = settings.path().join("elsewhere.toml");
+    write(
+        &file,
+        &format!(
+            "[backup]\nendpoint = \"{}\"\nregion = \"us-east-1\"\n",
+            weed.endpoint
+        ),
+    );
+    let served = Served::start_with(&store, |c| {
+        weed.env(c, SECRET_KEY);
+        c.env_remove("AWS_ENDPOINT_URL").env_remove("AWS_REGION");
+        c.arg("--config").arg(&file);
+    });
+    let admin = admin(&served);
+    let r = admin.post(
+        &served,
+        "/api/v1/backups",
+        &serde_json::json!({"dest": "s3://viaconfig/acme"}),
+    );
+    let status = r.status();
+    let body: Value = r.json().unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let listed = weed.list("viaconfig");
+    assert!(
+        listed.keys().any(|k| k.starts_with("acme/manifests/")),
+        "{listed:?}"
+    );
+    assert!(served.terminate().success());
+}

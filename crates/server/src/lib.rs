@@ -64,6 +64,10 @@ pub struct Options {
     pub reminders: Reminders,
     /// Continuous replication (`[backup] replicate_to`), if set.
     pub replicate: Option<Replication>,
+    /// `[backup]` of the settings file `serve` was given (S3 endpoint,
+    /// region, Object Lock retention), for backups started from the API
+    /// and the admin page.
+    pub backup: entitle_app::config::BackupSection,
 }
 
 /// The PEM files of HTTPS.
@@ -167,6 +171,7 @@ pub fn run(
             nudged.written(seq, head);
         }),
         replicator,
+        backup: options.backup.clone(),
         store,
         auth: RwLock::new(auth),
         sessions: session::Sessions::new(session::IDLE, session::ABSOLUTE),

@@ -59,4 +59,6 @@ pub(crate) struct Shared {
     pub last_run: crate::daily::Last,
     /// Continuous replication: its settings and state.
     pub replicator: Arc<crate::replicate::Replicator>,
+    /// `[backup]` of the settings file the server was started with.
+    pub backup: entitle_app::config::BackupSection,
 }

@@ -80,13 +80,11 @@ pub(crate) async fn run(
     request: BackupRequest,
 ) -> Result<BackupAnswer, ApiError> {
     let store = Arc::clone(&shared.store);
+    // The settings `serve` was started with (its `--config`), not a
+    // second read of the store's own file.
+    let settings = shared.backup.clone();
     let done = tokio::task::spawn_blocking(move || {
-        let (head, root) = {
-            let store = store.read();
-            let head = backup::Head::of(&store, request.include_key)?;
-            (head, store.layout().root().to_path_buf())
-        };
-        let settings = entitle_app::config::load(&root, None)?.settings.backup;
+        let head = backup::Head::of(&store.read(), request.include_key)?;
         let dest = backup::open_dest(&dest, &settings)?;
         let notices = Notices::default();
         let report = backup::backup_committed(&head, dest.as_ref(), &request, &settings, &notices)?;
