@@ -146,17 +146,23 @@ pub fn position<'a>(
         let Some(latest) = series.latest(as_of, known) else {
             continue;
         };
-        let at = *rows.entry(series.key.clone()).or_insert_with(|| {
-            accs.push(Acc {
-                vendor: series.vendor.clone(),
-                product: series.product.clone(),
-                licensed: false,
-                entitled: None,
-                licenses: Vec::new(),
-                used: None,
-            });
-            accs.len() - 1
-        });
+        // Most series have a licensed row already: look before cloning
+        // the key.
+        let at = match rows.get(&series.key) {
+            Some(at) => *at,
+            None => {
+                accs.push(Acc {
+                    vendor: series.vendor.clone(),
+                    product: series.product.clone(),
+                    licensed: false,
+                    entitled: None,
+                    licenses: Vec::new(),
+                    used: None,
+                });
+                rows.insert(series.key.clone(), accs.len() - 1);
+                accs.len() - 1
+            }
+        };
         let acc = &mut accs[at];
         // A series may come in parts (the years a store keeps): the
         // latest count of all of them is the one that counts, and a
